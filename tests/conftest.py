@@ -1,0 +1,98 @@
+"""Shared fixtures: one embedded PostgreSQL per test session, a fresh database per test.
+
+The server starts once (about 2 s). Migrations run once into a template database; each test that
+writes gets its own copy (``CREATE DATABASE … TEMPLATE``, a fraction of a second) and it is
+dropped afterwards. Read-only tests share ``demo_db``, the small demo workspace built once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from accountlens.db.embedded import EmbeddedServer, start_embedded
+from accountlens.db.engine import Database, create_engine
+from accountlens.db.migrate import upgrade
+
+TEMPLATE = "al_template"
+DEMO = "al_demo"
+DEMO_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[EmbeddedServer]:
+    # A short path: Unix socket paths are limited to ~107 bytes.
+    base = Path(tempfile.mkdtemp(prefix="alpg-", dir="/tmp"))
+    server = start_embedded(base / "pgdata")
+    yield server
+    server.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def admin_engine(pg_server: EmbeddedServer) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(pg_server.url("postgres"), isolation_level="AUTOCOMMIT")
+    yield engine
+    await engine.dispose()
+
+
+async def create_database(admin: AsyncEngine, name: str, template: str | None = None) -> None:
+    async with admin.connect() as conn:
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        await conn.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
+
+
+async def drop_database(admin: AsyncEngine, name: str) -> None:
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def database_for(server: EmbeddedServer, name: str) -> Database:
+    engine = create_engine(make_url(server.url(name)), pool_size=5)
+    return Database(engine=engine, read_engine=engine)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def template_db(pg_server: EmbeddedServer, admin_engine: AsyncEngine) -> str:
+    """A migrated, empty database that other databases are copied from."""
+    await create_database(admin_engine, TEMPLATE)
+    engine = create_engine(make_url(pg_server.url(TEMPLATE)))
+    await upgrade(engine)
+    await engine.dispose()
+    return TEMPLATE
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def fresh_db(
+    pg_server: EmbeddedServer, admin_engine: AsyncEngine, template_db: str
+) -> AsyncIterator[Database]:
+    """A migrated, empty database of this test's own."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    await create_database(admin_engine, name, template=template_db)
+    db = database_for(pg_server, name)
+    yield db
+    await db.close(stop_embedded=False)
+    await drop_database(admin_engine, name)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def demo_db(
+    pg_server: EmbeddedServer, admin_engine: AsyncEngine, template_db: str
+) -> AsyncIterator[Database]:
+    """The small demo workspace, built once per session. Tests must not write to it."""
+    from accountlens.ingest.demo import build_demo
+    from accountlens.ingest.embeddings import get_local_embedder
+
+    await create_database(admin_engine, DEMO, template=template_db)
+    db = database_for(pg_server, DEMO)
+    await build_demo(db.engine, scale="small", seed=DEMO_SEED, embedder=get_local_embedder())
+    yield db
+    await db.close(stop_embedded=False)
