@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar, cast
 
@@ -19,7 +20,12 @@ from rich.console import Console
 from rich.table import Table
 
 from accountlens.config import Settings, UnsafeConfigurationError
-from accountlens.db.engine import Database, open_database, resolve_database_url
+from accountlens.db.engine import (
+    Database,
+    create_database_if_missing,
+    open_database,
+    resolve_database_url,
+)
 from accountlens.db.migrate import upgrade
 
 app = typer.Typer(
@@ -43,8 +49,27 @@ def _settings(**overrides: object) -> Settings:
         raise typer.Exit(2) from exc
 
 
+@contextmanager
+def _database_settings(settings: Settings) -> Iterator[Settings]:
+    """Settings pointing at a ready database: the configured one, or the embedded server.
+
+    An embedded server started here is stopped when the block exits.
+    """
+    url, embedded = resolve_database_url(settings)
+    try:
+        if embedded is not None:
+            asyncio.run(create_database_if_missing(url))
+            settings = settings.model_copy(
+                update={"database_url": SecretStr(url.render_as_string(hide_password=False))}
+            )
+        yield settings
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
 def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    """Open the database (embedded if unconfigured), migrate, run ``work``, close."""
+    """Open the database named by ``settings``, migrate, run ``work``, close."""
 
     async def run() -> T:
         db = await open_database(settings)
@@ -70,18 +95,12 @@ def migrate() -> None:
     """Apply database migrations (idempotent)."""
     settings = _settings()
     _configure_logging(settings)
-    url, embedded = resolve_database_url(settings)
-    if embedded is not None:
-        settings = settings.model_copy(update={"database_url": SecretStr(str(url))})
 
     async def done(db: Database) -> None:
         console.print("[green]Database schema is up to date.[/green]")
 
-    try:
-        _with_database(settings, done)
-    finally:
-        if embedded is not None:
-            embedded.stop()
+    with _database_settings(settings) as ready:
+        _with_database(ready, done)
 
 
 @app.command()
@@ -96,14 +115,8 @@ def demo(
         raise typer.Exit(2)
     settings = _settings()
     _configure_logging(settings)
-    url, embedded = resolve_database_url(settings)
-    if embedded is not None:
-        settings = settings.model_copy(update={"database_url": SecretStr(str(url))})
-    try:
-        _with_database(settings, lambda db: _build_demo(db, settings, scale, seed, replace))
-    finally:
-        if embedded is not None:
-            embedded.stop()
+    with _database_settings(settings) as ready:
+        _with_database(ready, lambda db: _build_demo(db, ready, scale, seed, replace))
 
 
 async def _build_demo(
@@ -149,9 +162,6 @@ def import_(
         raise typer.Exit(2)
     settings = _settings()
     _configure_logging(settings)
-    url, embedded = resolve_database_url(settings)
-    if embedded is not None:
-        settings = settings.model_copy(update={"database_url": SecretStr(str(url))})
 
     async def work(db: Database) -> int:
         report = await import_directory(
@@ -165,11 +175,8 @@ def import_(
         report.print(console)
         return 1 if report.rejected else 0
 
-    try:
-        code = _with_database(settings, work)
-    finally:
-        if embedded is not None:
-            embedded.stop()
+    with _database_settings(settings) as ready:
+        code = _with_database(ready, work)
     raise typer.Exit(code)
 
 
@@ -191,17 +198,15 @@ def serve(
 
     settings = _settings(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
     _configure_logging(settings)
-    url, embedded = resolve_database_url(settings)
-    if embedded is not None:
-        settings = settings.model_copy(update={"database_url": SecretStr(str(url))})
-    try:
+    embedded = settings.database_url is None
+    with _database_settings(settings) as settings:
 
         async def prepare(db: Database) -> None:
             if demo_scale and not await _has_orgs(db):
                 await _build_demo(db, settings, demo_scale, 42, True)
 
         _with_database(settings, prepare)
-        where = "embedded PostgreSQL in " + str(settings.pgdata_dir) if embedded else "DATABASE_URL"
+        where = f"embedded PostgreSQL in {settings.pgdata_dir}" if embedded else "DATABASE_URL"
         console.print(
             f"[bold green]AccountLens[/bold green] is starting on {settings.public_url} "
             f"(database: {where}).\n"
@@ -219,9 +224,6 @@ def serve(
             forwarded_allow_ips=settings.trusted_proxies or None,
             server_header=False,
         )
-    finally:
-        if embedded is not None:
-            embedded.stop()
 
 
 async def _has_orgs(db: Database) -> bool:
