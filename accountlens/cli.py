@@ -155,7 +155,7 @@ def import_(
 ) -> None:
     """Import JSON Lines files (see docs/import-format.md), upserting by external_id."""
     from accountlens.ingest.embeddings import embedder_from_settings
-    from accountlens.ingest.importer import import_directory
+    from accountlens.ingest.importer import ImportSetupError, import_directory
 
     if not directory.is_dir():
         console.print(f"[red]Not a directory:[/red] {directory}")
@@ -164,14 +164,18 @@ def import_(
     _configure_logging(settings)
 
     async def work(db: Database) -> int:
-        report = await import_directory(
-            db.engine,
-            directory,
-            org_slug=org,
-            create_org_name=create_org,
-            embedder=embedder_from_settings(settings),
-            console=console,
-        )
+        try:
+            report = await import_directory(
+                db.engine,
+                directory,
+                org_slug=org,
+                create_org_name=create_org,
+                embedder=embedder_from_settings(settings),
+                console=console,
+            )
+        except ImportSetupError as exc:
+            console.print(f"[red]Import not started:[/red] {exc}")
+            return 2
         report.print(console)
         return 1 if report.rejected else 0
 

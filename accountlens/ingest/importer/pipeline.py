@@ -1,0 +1,265 @@
+"""Importing one record file: read and validate every line, resolve, then write in one transaction.
+
+All checks run before anything is written, and the writes of a file share one transaction, so
+a file is either imported (minus its rejected rows) or, on an unexpected database error, not at
+all. Rejected rows are remembered so that later files' references to them are rejected too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Table, any_, select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from accountlens.ingest.importer.fields import KeyedRow
+from accountlens.ingest.importer.load import (
+    adopt,
+    batched,
+    natural_key_owners,
+    sync_children,
+    text_array,
+    touch,
+    upsert,
+)
+from accountlens.ingest.importer.progress import ProgressTask
+from accountlens.ingest.importer.reading import ParsedFile, ParsedRow, count_lines, read_rows
+from accountlens.ingest.importer.records import ImportContext, Item, RecordSpec, RowError
+from accountlens.ingest.importer.report import FileCounts, RejectedRow
+from accountlens.ingest.importer.resolve import Resolved, resolve_references
+
+M = TypeVar("M", bound=KeyedRow)
+P = TypeVar("P", bound=BaseModel)
+_BATCH = 5_000
+
+
+class FileRun:
+    """Counts and rejections of one file as it is processed."""
+
+    def __init__(self, ctx: ImportContext, file: str) -> None:
+        self.ctx = ctx
+        self.file = file
+        self.counts = ctx.report.files.setdefault(file, FileCounts())
+
+    def reject(self, line: int, message: str) -> None:
+        self.ctx.report.rejected.append(RejectedRow(self.file, line, message))
+        self.counts.rejected += 1
+
+    def where(self, line: int) -> str:
+        return f"{self.file}:{line}"
+
+
+async def import_record_file(
+    engine: AsyncEngine, ctx: ImportContext, spec: RecordSpec[M], path: Path
+) -> None:
+    """Import ``path`` (a file of ``spec``'s records) into the context's org."""
+    run = FileRun(ctx, spec.file)
+    parsed, bar = await read_with_progress(ctx, spec.file, path, spec.model)
+    for rejected in parsed.rejected:
+        run.reject(rejected.line, rejected.message)
+    for raw in parsed.rejected_raw:
+        for key in spec.identity(raw.raw):
+            ctx.rejected.add(spec.kind, key, run.where(raw.line))
+    rows = _unique_external_ids(run, parsed.rows)
+
+    bar.describe(f"{spec.file}: checking")
+    async with engine.connect() as conn:
+        await spec.prepare(conn, ctx, [parsed_row.row for parsed_row in rows])
+        items = await _build_items(conn, ctx, run, spec, rows)
+        stored = await _stored_ids(conn, ctx.org_id, spec.table, [i.external_id for i in items])
+        adoptions = await _check_natural_keys(conn, ctx, run, spec, items, stored)
+        for item in items:
+            # Existing rows keep their ID; new rows keep the fresh one children will point at.
+            item.id = adoptions.get(item.external_id) or stored.get(item.external_id, item.id)
+        await spec.before_write(conn, ctx, items)
+
+    bar.describe(f"{spec.file}: writing")
+    try:
+        async with engine.begin() as conn:
+            await _write(conn, ctx, run, spec, items, adoptions)
+    except (IntegrityError, DataError) as exc:
+        _fail_file(ctx, run, spec, items, exc)
+    bar.finish(f"{spec.file}: done")
+
+
+async def read_with_progress(
+    ctx: ImportContext, file: str, path: Path, model: type[P]
+) -> tuple[ParsedFile[P], ProgressTask]:
+    """Read and validate ``path`` off the event loop, with a bar advancing line by line."""
+    lines = await asyncio.to_thread(count_lines, path)
+    bar = ctx.progress.task(f"{file}: reading", lines)
+    return await asyncio.to_thread(read_rows, path, model, bar.advance), bar
+
+
+def _unique_external_ids(run: FileRun, rows: list[ParsedRow[M]]) -> list[ParsedRow[M]]:
+    first: dict[str, int] = {}
+    unique: list[ParsedRow[M]] = []
+    for parsed in rows:
+        seen = first.setdefault(parsed.row.external_id, parsed.line)
+        if seen != parsed.line:
+            run.reject(
+                parsed.line,
+                f"duplicate external_id '{parsed.row.external_id}' (first used on line {seen})",
+            )
+            continue
+        unique.append(parsed)
+    return unique
+
+
+async def _build_items(
+    conn: AsyncConnection,
+    ctx: ImportContext,
+    run: FileRun,
+    spec: RecordSpec[M],
+    rows: Sequence[ParsedRow[M]],
+) -> list[Item[M]]:
+    resolutions = await resolve_references(
+        conn, ctx.org_id, [spec.refs(parsed.row) for parsed in rows], ctx.rejected
+    )
+    items: list[Item[M]] = []
+    for parsed, resolved in zip(rows, resolutions, strict=True):
+        if not isinstance(resolved, Resolved):
+            _reject_row(ctx, run, spec, parsed.line, parsed.row, "; ".join(resolved))
+            continue
+        try:
+            values = spec.values(parsed.row, resolved)
+            members = spec.members(parsed.row, resolved)
+        except RowError as exc:
+            _reject_row(ctx, run, spec, parsed.line, parsed.row, str(exc))
+            continue
+        items.append(Item(parsed.line, parsed.row, parsed.row.external_id, values, members))
+    return items
+
+
+def _reject_row(
+    ctx: ImportContext, run: FileRun, spec: RecordSpec[M], line: int, row: M, message: str
+) -> None:
+    run.reject(line, message)
+    for key in spec.identity(row.model_dump(include={"external_id", "email", "key"})):
+        ctx.rejected.add(spec.kind, key, run.where(line))
+
+
+async def _check_natural_keys(
+    conn: AsyncConnection,
+    ctx: ImportContext,
+    run: FileRun,
+    spec: RecordSpec[M],
+    items: list[Item[M]],
+    stored: dict[str, uuid.UUID],
+) -> dict[str, uuid.UUID]:
+    """Reject rows whose other unique key is taken; return stored rows each row adopts."""
+    natural = spec.natural_key
+    if natural is None:
+        return {}
+    label = "/".join(natural.columns)
+    first: dict[tuple[Any, ...], int] = {}
+    kept: list[Item[M]] = []
+    for item in items:
+        key = natural.of(item.values)
+        seen = first.setdefault(key, item.line)
+        if seen != item.line:
+            _reject_row(
+                ctx, run, spec, item.line, item.row,
+                f"{label} {_show(key)} is also used on line {seen}",
+            )  # fmt: skip
+            continue
+        kept.append(item)
+    owners = await natural_key_owners(
+        conn, ctx.org_id, spec.table, natural, [natural.of(item.values) for item in kept]
+    )
+    adoptions: dict[str, uuid.UUID] = {}
+    items.clear()
+    for item in kept:
+        owner = owners.get(natural.of(item.values))
+        if owner is not None and owner[1] != item.external_id:
+            if owner[1] is None and natural.adopt and item.external_id not in stored:
+                adoptions[item.external_id] = owner[0]
+            else:
+                holder = f"'{owner[1]}'" if owner[1] is not None else "without an external_id"
+                _reject_row(
+                    ctx, run, spec, item.line, item.row,
+                    f"{label} {_show(natural.of(item.values))} already belongs to another "
+                    f"{spec.kind.replace('_', ' ')} ({holder})",
+                )  # fmt: skip
+                continue
+        items.append(item)
+    return adoptions
+
+
+def _show(key: tuple[Any, ...]) -> str:
+    return "/".join(f"'{part}'" for part in key)
+
+
+async def _stored_ids(
+    conn: AsyncConnection, org_id: uuid.UUID, table: Table, external_ids: Sequence[str]
+) -> dict[str, uuid.UUID]:
+    stored: dict[str, uuid.UUID] = {}
+    for batch in batched(external_ids, _BATCH):
+        result = await conn.execute(
+            select(table.c.external_id, table.c.id).where(
+                table.c.org_id == org_id, table.c.external_id == any_(text_array(list(batch)))
+            )
+        )
+        stored.update({external_id: id_ for external_id, id_ in result})
+    return stored
+
+
+async def _write(
+    conn: AsyncConnection,
+    ctx: ImportContext,
+    run: FileRun,
+    spec: RecordSpec[M],
+    items: Sequence[Item[M]],
+    adoptions: dict[str, uuid.UUID],
+) -> None:
+    await adopt(conn, ctx.org_id, spec.table, [(id_, ext) for ext, id_ in adoptions.items()])
+    rows = [
+        {"org_id": ctx.org_id, "id": item.id, "external_id": item.external_id, **item.values}
+        for item in items
+    ]
+    compare = list(items[0].values) if items else []
+    written = await upsert(
+        conn,
+        spec.table,
+        rows,
+        conflict=("org_id", "external_id"),
+        compare=compare,
+        keep_when_null=spec.keep_when_null,
+        returning=("id",),
+    )
+    inserted = {row.id for row in written if row.inserted}
+    changed = {row.id for row in written if not row.inserted}
+    also: set[uuid.UUID] = set()
+    for child in spec.children:
+        desired = {item.id: item.members.get(child.name, {}) for item in items}
+        also |= await sync_children(conn, ctx.org_id, child, desired)
+    also |= await spec.after_write(conn, ctx, items)
+    also -= inserted | changed
+    await touch(conn, ctx.org_id, spec.table, also)
+    run.counts.inserted += len(inserted)
+    run.counts.updated += len(changed) + len(also)
+    run.counts.unchanged += len(items) - len(inserted) - len(changed) - len(also)
+
+
+def _fail_file(
+    ctx: ImportContext,
+    run: FileRun,
+    spec: RecordSpec[M],
+    items: Sequence[Item[M]],
+    exc: IntegrityError | DataError,
+) -> None:
+    """The database refused the file's writes: nothing of it was written; say so plainly."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+    ctx.report.rejected.append(
+        RejectedRow(run.file, 0, f"file not imported, the database refused it: {reason}")
+    )
+    run.counts.rejected += len(items)
+    for item in items:
+        for key in spec.identity(item.row.model_dump(include={"external_id", "email", "key"})):
+            ctx.rejected.add(spec.kind, key, run.where(item.line))

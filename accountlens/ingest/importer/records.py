@@ -1,0 +1,105 @@
+"""What a record file is to the importer: how its rows become columns, references and members.
+
+Each ``.jsonl`` file of records has one :class:`RecordSpec` subclass. The generic pipeline
+(:mod:`.pipeline`) reads, validates, resolves and writes; a spec only says what is particular
+to its type. Specs may keep state between their hooks, so each import run builds fresh ones.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from accountlens.ingest.importer.fields import KeyedRow, RecordRow
+from accountlens.ingest.importer.load import ChildRows, ChildTable, NaturalKey
+from accountlens.ingest.importer.report import ImportReport
+from accountlens.ingest.importer.resolve import Ref, RejectedKeys, Resolved
+
+if TYPE_CHECKING:
+    from accountlens.ingest.embeddings import Embedder
+    from accountlens.ingest.importer.progress import ImportProgress
+
+M = TypeVar("M", bound=KeyedRow)
+
+
+class RowError(ValueError):
+    """A row is valid on its own but cannot be imported (a conflict, a mismatch …)."""
+
+
+@dataclass
+class ImportContext:
+    """What every file of one import run shares."""
+
+    org_id: uuid.UUID
+    report: ImportReport
+    rejected: RejectedKeys
+    progress: ImportProgress
+    embedder: Embedder | None
+
+
+@dataclass
+class Item(Generic[M]):
+    """A row ready to write: its columns, its child collections and its database ID."""
+
+    line: int
+    row: M
+    external_id: str
+    values: dict[str, Any]
+    members: dict[str, ChildRows] = field(default_factory=dict)
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+class RecordSpec(Generic[M]):
+    """How one file of records is imported. Subclasses set the attributes and override hooks."""
+
+    file: str
+    #: The name other rows use to point at these records (see :mod:`.resolve`).
+    kind: str
+    model: type[M]
+    table: Table
+    #: Child collections; :meth:`members` returns their rows by :attr:`ChildTable.name`.
+    children: tuple[ChildTable, ...] = ()
+    natural_key: NaturalKey | None = None
+    #: Columns whose stored value survives a NULL in the file (a user's password hash).
+    keep_when_null: tuple[str, ...] = ()
+
+    def refs(self, row: M) -> Sequence[Ref]:
+        """The references the row makes, resolved before :meth:`values` is called."""
+        return ()
+
+    def values(self, row: M, refs: Resolved) -> dict[str, Any]:
+        """Column values (all but ``org_id``, ``id`` and ``external_id``); may raise RowError."""
+        raise NotImplementedError
+
+    def members(self, row: M, refs: Resolved) -> dict[str, ChildRows]:
+        """Rows of each child collection, by the name of its :attr:`children` entry."""
+        return {}
+
+    def identity(self, raw: Mapping[str, Any]) -> list[object]:
+        """The keys a rejected row could be referenced by (from its raw JSON)."""
+        return [raw.get("external_id")]
+
+    async def prepare(self, conn: AsyncConnection, ctx: ImportContext, rows: Sequence[M]) -> None:
+        """Load what :meth:`values` needs from the database (before references resolve)."""
+
+    async def before_write(
+        self, conn: AsyncConnection, ctx: ImportContext, items: Sequence[Item[M]]
+    ) -> None:
+        """Slow work outside the write transaction (embeddings)."""
+
+    async def after_write(
+        self, conn: AsyncConnection, ctx: ImportContext, items: Sequence[Item[M]]
+    ) -> set[uuid.UUID]:
+        """Extra writes in the file's transaction; returns IDs of rows that changed through them."""
+        return set()
+
+
+def with_custom(row: RecordRow, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` plus the row's ``custom`` map, which every record file carries."""
+    values["custom"] = row.custom
+    return values

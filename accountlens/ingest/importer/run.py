@@ -1,0 +1,182 @@
+"""``import_directory``: find or create the org, then import the known files in dependency order."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from accountlens.db.models import EMBEDDING_DIMENSIONS, Org
+from accountlens.ingest.importer.documents import DocumentSpec
+from accountlens.ingest.importer.load import table_of
+from accountlens.ingest.importer.pipeline import import_record_file
+from accountlens.ingest.importer.progress import ImportProgress
+from accountlens.ingest.importer.records import ImportContext, RecordSpec
+from accountlens.ingest.importer.report import ImportReport, RejectedRow
+from accountlens.ingest.importer.resolve import RejectedKeys
+from accountlens.ingest.importer.specs_crm import (
+    AccountSpec,
+    OpportunitySpec,
+    OpportunityStageChangeSpec,
+    PersonSpec,
+    TeamSpec,
+    UserSpec,
+)
+from accountlens.ingest.importer.specs_custom import (
+    CustomObjectSpec,
+    CustomObjectTypeSpec,
+    GroupSpec,
+    PropertyDefinitionSpec,
+)
+from accountlens.ingest.importer.specs_work import (
+    ActivitySpec,
+    ProjectSpec,
+    TaskCommentSpec,
+    TaskSpec,
+    TicketSpec,
+)
+from accountlens.ingest.importer.usage import FILE as USAGE_FILE
+from accountlens.ingest.importer.usage import import_usage
+
+if TYPE_CHECKING:
+    from accountlens.ingest.embeddings import Embedder
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+Step = Callable[[AsyncEngine, ImportContext, Path], Awaitable[None]]
+
+
+class ImportSetupError(ValueError):
+    """The import cannot start (no such directory, an unusable org slug …)."""
+
+
+class UnknownOrgError(ImportSetupError):
+    """No org has the given slug and no name to create one with was given."""
+
+
+def _record_step(spec: RecordSpec[Any]) -> tuple[str, Step]:
+    async def step(engine: AsyncEngine, ctx: ImportContext, path: Path) -> None:
+        await import_record_file(engine, ctx, spec, path)
+
+    return spec.file, step
+
+
+def import_steps() -> list[tuple[str, Step]]:
+    """Every known file with its importer, each after the files it can reference."""
+    specs: list[RecordSpec[Any]] = [
+        UserSpec(),
+        TeamSpec(),
+        AccountSpec(),
+        PersonSpec(),
+        OpportunitySpec(),
+        OpportunityStageChangeSpec(),
+        TaskSpec(),
+        TaskCommentSpec(),
+        ActivitySpec(),
+        ProjectSpec(),
+        TicketSpec(),
+        CustomObjectTypeSpec(),
+        CustomObjectSpec(),
+        GroupSpec(),
+        PropertyDefinitionSpec(),
+    ]
+    return [
+        *(_record_step(spec) for spec in specs),
+        (USAGE_FILE, import_usage),
+        _record_step(DocumentSpec()),
+    ]
+
+
+#: The files an import directory may contain, in the order they are imported.
+IMPORT_FILES: tuple[str, ...] = tuple(name for name, _ in import_steps())
+
+
+async def import_directory(
+    engine: AsyncEngine,
+    directory: Path,
+    *,
+    org_slug: str,
+    create_org_name: str | None = None,
+    embedder: Embedder | None = None,
+    console: Console | None = None,
+) -> ImportReport:
+    """Import the ``<type>.jsonl`` files of ``directory`` into the org ``org_slug``.
+
+    Rows are upserted by ``external_id``; bad rows are skipped and listed in the report with
+    their ``file:line``. With an ``embedder``, new or changed document passages are embedded.
+    Raises :class:`UnknownOrgError` when the org is missing and ``create_org_name`` is not
+    given, and :class:`ImportSetupError` for other reasons the import cannot start.
+    """
+    present, unknown = await asyncio.to_thread(survey, directory)
+    if embedder is not None and embedder.dimensions != EMBEDDING_DIMENSIONS:
+        raise ImportSetupError(
+            f"the embedder makes {embedder.dimensions}-wide vectors; {EMBEDDING_DIMENSIONS} needed"
+        )
+    org_id, created = await find_or_create_org(engine, org_slug, create_org_name)
+    report = ImportReport(org_slug=org_slug, org_created=created)
+    report.rejected.extend(unknown)
+    with ImportProgress(console) as progress:
+        ctx = ImportContext(org_id, report, RejectedKeys(), progress, embedder)
+        for name, step in import_steps():
+            if name in present:
+                await step(engine, ctx, directory / name)
+    order = {name: index for index, name in enumerate(IMPORT_FILES)}
+    report.rejected.sort(key=lambda row: (order.get(row.file, -1), row.line))
+    return report
+
+
+def survey(directory: Path) -> tuple[set[str], list[RejectedRow]]:
+    """The known files present, and a rejection for each unknown ``.jsonl`` file (a misspelt
+    name must not go unnoticed)."""
+    if not directory.is_dir():
+        raise ImportSetupError(f"not a directory: {directory}")
+    present = {name for name in IMPORT_FILES if (directory / name).is_file()}
+    rejected: list[RejectedRow] = []
+    for path in sorted(directory.glob("*.jsonl")):
+        if path.name in IMPORT_FILES:
+            continue
+        close = difflib.get_close_matches(path.name, IMPORT_FILES, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else f"known files: {', '.join(IMPORT_FILES)}"
+        rejected.append(RejectedRow(path.name, 0, f"unknown file, not imported; {hint}"))
+    return present, rejected
+
+
+async def find_or_create_org(
+    engine: AsyncEngine, slug: str, create_name: str | None
+) -> tuple[uuid.UUID, bool]:
+    """The org's ID, and whether it was created now (with restricted account visibility)."""
+    orgs = table_of(Org)
+    async with engine.begin() as conn:
+        found = await conn.scalar(select(orgs.c.id).where(orgs.c.slug == slug))
+        if found is not None:
+            return found, False
+        if create_name is None:
+            raise UnknownOrgError(f"no org with slug {slug!r}; pass --create-org NAME to create it")
+        name = create_name.strip()
+        if not SLUG_PATTERN.match(slug):
+            raise ImportSetupError(
+                f"cannot create org {slug!r}: a slug is 1-63 lowercase letters, digits and "
+                "hyphens, starting and ending with a letter or digit"
+            )
+        if not name:
+            raise ImportSetupError("cannot create an org with an empty name")
+        created = await conn.scalar(
+            pg_insert(orgs)
+            .values(id=uuid.uuid4(), name=name, slug=slug, settings={})
+            .on_conflict_do_nothing(index_elements=["slug"])
+            .returning(orgs.c.id)
+        )
+        if created is None:  # created concurrently by someone else
+            found = await conn.scalar(select(orgs.c.id).where(orgs.c.slug == slug))
+            assert found is not None
+            return found, False
+        return created, True
