@@ -1,0 +1,156 @@
+"""Generic reads of any registered type: filtered, sorted, keyset-paged lists and loads by id.
+
+Every statement here starts from the type's visibility predicate; filters only narrow it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, func, select
+
+from accountlens.resolvers.catalog import group_names
+from accountlens.resolvers.fields import GROUP_FIELDS, Scope, normalize
+from accountlens.resolvers.filters import Filter, compile_filters
+from accountlens.resolvers.paging import (
+    Sort,
+    after_predicate,
+    check_page_size,
+    compile_sort,
+    decode_cursor,
+    encode_cursor,
+    order_by,
+)
+from accountlens.resolvers.reader import Reader, Row
+from accountlens.resolvers.registry import ObjectSpec, spec_for
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    filters: Sequence[Filter] = ()
+    sort: Sequence[Sort] = ()
+    first: int | None = None
+    after: str | None = None
+
+
+@dataclass(slots=True)
+class Page:
+    """One page of rows with their cursors; ``count`` runs the exact total only when asked."""
+
+    rows: list[Row]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+    count: Callable[[], Awaitable[int]] = field(repr=False)
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.cursors[0] if self.cursors else None
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+async def filter_scope(reader: Reader, *object_types: str, filters: Sequence[Filter] = ()) -> Scope:
+    """Everything filter compilation needs for this request (cached on the reader).
+
+    The org's group names are loaded only when a filter tests group membership, so that an
+    unknown group name can be refused with the valid ones instead of matching nothing.
+    """
+    org = await reader.org()
+    custom = {t: await reader.custom_fields(t) for t in {*object_types, "account"}}
+    groups = None
+    if any(normalize(f.field).rpartition(".")[2] in GROUP_FIELDS for f in filters):
+        groups = tuple(await group_names(reader))
+    return Scope(principal=reader.principal, tz=org.zone, custom=custom, groups=groups)
+
+
+async def list_records(
+    reader: Reader,
+    type_key: str,
+    query: ListQuery,
+    *,
+    object_type: str | None = None,
+    narrowing: Iterable[ColumnElement[bool]] = (),
+) -> Page:
+    """A page of visible records of one type.
+
+    ``object_type`` names whose custom fields apply (``custom:<key>`` for custom objects);
+    ``narrowing`` adds predicates a caller derived itself (e.g. "of this custom type").
+    """
+    spec = spec_for(type_key)
+    object_type = object_type or spec.key
+    first = check_page_size(query.first)
+    scope = await filter_scope(reader, object_type, filters=query.filters)
+    where = [
+        spec.visible(reader.principal),
+        *narrowing,
+        *compile_filters(spec, object_type, query.filters, scope),
+    ]
+    keys = compile_sort(spec, object_type, query.sort, scope)
+    paged = list(where)
+    if query.after:
+        paged.append(after_predicate(keys, decode_cursor(keys, query.after)))
+    labels = [k.expr.label(f"_k{i}") for i, k in enumerate(keys)]
+    statement = (
+        select(*spec.columns, *labels).where(*paged).order_by(*order_by(keys)).limit(first + 1)
+    )
+    rows = await reader.rows(statement) if first else []
+    has_next = len(rows) > first
+    rows = rows[:first]
+    cursors = []
+    for row in rows:
+        cursors.append(encode_cursor(keys, [row.pop(f"_k{i}") for i in range(len(keys))]))
+
+    async def count() -> int:
+        total = await reader.scalar(select(func.count()).select_from(spec.model).where(*where))
+        return int(total or 0)
+
+    return Page(rows, cursors, has_next, bool(query.after), count)
+
+
+async def load_records(reader: Reader, type_key: str, ids: Sequence[uuid.UUID]) -> list[Row | None]:
+    """Visible records by id, in the order asked; ``None`` where missing or invisible."""
+    spec = spec_for(type_key)
+    if not ids:
+        return []
+    rows = await reader.rows(
+        select(*spec.columns).where(spec.visible(reader.principal), spec.id_column.in_(set(ids)))
+    )
+    by_id = {row["id"]: row for row in rows}
+    return [by_id.get(i) for i in ids]
+
+
+async def load_children(
+    reader: Reader,
+    spec: ObjectSpec,
+    parent_column: str,
+    parent_ids: Sequence[uuid.UUID],
+    first: int,
+) -> list[list[Row]]:
+    """Up to ``first`` visible records per parent (e.g. an account's people), in default order.
+
+    One statement for all parents: a window function numbers rows within each parent.
+    """
+    if not parent_ids:
+        return []
+    scope = await filter_scope(reader, spec.key)
+    keys = compile_sort(spec, spec.key, (), scope)
+    parent = getattr(spec.model, parent_column)
+    rank = func.row_number().over(partition_by=parent, order_by=order_by(keys)).label("_rank")
+    inner = (
+        select(*spec.columns, rank)
+        .where(spec.visible(reader.principal), parent.in_(set(parent_ids)))
+        .subquery()
+    )
+    rows = await reader.rows(
+        select(inner).where(inner.c._rank <= first).order_by(inner.c[parent_column], inner.c._rank)
+    )
+    grouped: dict[uuid.UUID, list[Row]] = {}
+    for row in rows:
+        row.pop("_rank")
+        grouped.setdefault(row[parent_column], []).append(row)
+    return [grouped.get(i, []) for i in parent_ids]

@@ -1,0 +1,162 @@
+"""Sorting and keyset pagination: multi-key ``ORDER BY`` and opaque cursors.
+
+A cursor carries the sort-key values of the last row returned plus the row's id, and a short
+signature of the sort it belongs to; the next page starts strictly after that tuple. NULLs sort
+last in either direction, which the keyset predicate spells out explicitly.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_
+
+from accountlens.resolvers.errors import BadInputError, unknown_choice
+from accountlens.resolvers.fields import Scope, custom_target, normalize
+from accountlens.resolvers.fields import resolve as resolve_field
+from accountlens.resolvers.registry import ObjectSpec
+
+MAX_SORT_KEYS = 5
+MAX_PAGE = 100
+DEFAULT_PAGE = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    key: str
+    expr: ColumnElement[Any]
+    descending: bool
+
+
+def check_page_size(first: int | None, maximum: int = MAX_PAGE) -> int:
+    """``first`` defaulted and bounded: 0..maximum, or ``BadInputError``."""
+    if first is None:
+        return min(DEFAULT_PAGE, maximum)
+    if first < 0 or first > maximum:
+        raise BadInputError(
+            f"first must be between 0 and {maximum}", field="first", maximum=maximum
+        )
+    return first
+
+
+def compile_sort(
+    spec: ObjectSpec, object_type: str, sorts: Sequence[Sort], scope: Scope
+) -> list[SortKey]:
+    """The requested keys (or the type's default), always ending with the id as tie-breaker."""
+    if len(sorts) > MAX_SORT_KEYS:
+        raise BadInputError(f"at most {MAX_SORT_KEYS} sort keys", field="sort")
+    wanted = list(sorts) or [Sort(f, d) for f, d in spec.default_sort]
+    keys: list[SortKey] = []
+    for sort in wanted:
+        name = normalize(sort.field)
+        head, dot, rest = name.partition(".")
+        if dot and head == "custom":
+            custom = scope.custom_for(object_type)
+            if rest not in custom:
+                raise unknown_choice(f"{spec.key} custom field", rest, custom)
+            target = custom_target(spec, rest, custom[rest])
+        else:
+            target = resolve_field(spec, object_type, name, scope)
+        standard = spec.fields.get(target.key)
+        if standard is not None and not standard.sortable:
+            sortable = [k for k, f in spec.fields.items() if f.sortable]
+            raise unknown_choice(f"sortable {spec.key} field", sort.field, sortable)
+        keys.append(SortKey(target.key, target.expr, sort.descending))
+    keys.append(SortKey("id", spec.id_column.expression, False))
+    return keys
+
+
+def order_by(keys: Sequence[SortKey]) -> list[Any]:
+    return [k.expr.desc().nulls_last() if k.descending else k.expr.asc().nulls_last() for k in keys]
+
+
+def signature(keys: Sequence[SortKey]) -> str:
+    spelled = "|".join(f"{k.key}:{int(k.descending)}" for k in keys)
+    return hashlib.sha256(spelled.encode()).hexdigest()[:10]
+
+
+def after_predicate(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in the order of ``keys`` (NULLs last)."""
+    alternatives = []
+    for i, key in enumerate(keys):
+        equal_before = [_equal(k.expr, v) for k, v in zip(keys[:i], values[:i], strict=True)]
+        alternatives.append(and_(*equal_before, _beyond(key, values[i])))
+    return or_(*alternatives)
+
+
+def _equal(expr: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
+    return expr.is_(None) if value is None else expr == value
+
+
+def _beyond(key: SortKey, value: Any) -> ColumnElement[bool]:
+    if value is None:
+        return false()  # nothing sorts after NULL on this key
+    strictly = key.expr < value if key.descending else key.expr > value
+    return or_(strictly, key.expr.is_(None))
+
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"n": str(value)}
+    if isinstance(value, uuid.UUID):
+        return {"u": value.hex}
+    return value
+
+
+def _untag(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    ((tag, raw),) = value.items()
+    if tag == "t":
+        return datetime.fromisoformat(raw)
+    if tag == "d":
+        return date.fromisoformat(raw)
+    if tag == "n":
+        return Decimal(raw)
+    if tag == "u":
+        return uuid.UUID(raw)
+    raise ValueError(tag)
+
+
+def encode_cursor(keys: Sequence[SortKey], values: Sequence[Any]) -> str:
+    payload = {"s": signature(keys), "v": [_tag(v) for v in values]}
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(keys: Sequence[SortKey], cursor: str) -> list[Any]:
+    """The sort values a cursor carries; ``BadInputError`` if it is foreign or malformed."""
+    try:
+        if len(cursor) > 4000:
+            raise ValueError
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw)
+        values = [_untag(v) for v in payload["v"]]
+        valid = payload["s"] == signature(keys) and len(values) == len(keys)
+    except (ValueError, KeyError, TypeError, binascii.Error, AttributeError, ArithmeticError):
+        valid = False
+    if not valid:
+        raise BadInputError(
+            "invalid cursor: pass endCursor from the previous page of the same query",
+            field="after",
+        )
+    return values

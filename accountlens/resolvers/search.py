@@ -1,0 +1,147 @@
+"""Keyword search across the names and key fields of every type, ranked and typo-tolerant.
+
+Each type contributes the visible rows whose searched columns are trigram-similar to the query
+(``%`` / ``<%``, served by the trigram indexes) or start with it; rows are scored by trigram
+similarity plus a bonus for a prefix match, and the union is ranked and paged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+
+from accountlens.resolvers.errors import BadInputError, unknown_choice
+from accountlens.resolvers.paging import check_page_size
+from accountlens.resolvers.reader import Reader
+from accountlens.resolvers.registry import SEARCHABLE, SPECS
+from accountlens.resolvers.values import like_pattern
+
+MAX_QUERY = 200
+PREFIX_BONUS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    type_key: str
+    id: uuid.UUID
+    score: float
+    matched: str
+
+
+@dataclass(slots=True)
+class HitPage:
+    hits: list[Hit]
+    cursors: list[str]
+    has_next: bool
+    count: Callable[[], Awaitable[int]]
+
+
+def _branch(reader: Reader, type_key: str, query: str) -> Select[str, uuid.UUID, float, str]:
+    spec = SPECS[type_key]
+    prefix = like_pattern(query) + "%"
+    word_prefix = "% " + like_pattern(query) + "%"
+    scores: list[ColumnElement[float]] = []
+    matches: list[ColumnElement[bool]] = []
+    for column in spec.search_columns:
+        text = func.coalesce(column, "")
+        scores.append(
+            func.greatest(func.similarity(text, query), func.word_similarity(query, text))
+            + case((text.ilike(prefix, escape="\\"), PREFIX_BONUS), else_=0.0)
+        )
+        matches += [
+            column.op("%")(query),
+            literal(query).op("<%")(column),
+            column.ilike(prefix, escape="\\"),
+            column.ilike(word_prefix, escape="\\"),
+        ]
+    score = func.greatest(*scores) if len(scores) > 1 else scores[0]
+    return select(
+        literal(type_key).label("type_key"),
+        spec.id_column.label("id"),
+        cast(score, Float).label("score"),
+        spec.name_column.label("matched"),
+    ).where(spec.visible(reader.principal), or_(*matches))
+
+
+def _signature(query: str, types: Sequence[str]) -> str:
+    return hashlib.sha256(f"{query}|{','.join(types)}".encode()).hexdigest()[:10]
+
+
+def _offset(after: str | None, signature: str) -> int:
+    if not after:
+        return 0
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
+        if payload["s"] == signature and isinstance(payload["o"], int) and payload["o"] >= 0:
+            return int(payload["o"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        pass
+    raise BadInputError("invalid cursor for this search", field="after")
+
+
+def _cursor(offset: int, signature: str) -> str:
+    raw = json.dumps({"s": signature, "o": offset}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+async def search(
+    reader: Reader,
+    query: str,
+    types: Sequence[str] | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> HitPage:
+    """Ranked visible records matching ``query`` among ``types`` (default: all searchable)."""
+    query = " ".join(query.split())
+    if not query:
+        raise BadInputError("query must not be empty", field="query")
+    if len(query) > MAX_QUERY:
+        raise BadInputError(f"query longer than {MAX_QUERY} characters", field="query")
+    chosen = list(dict.fromkeys(t.strip().lower() for t in types)) if types else list(SEARCHABLE)
+    for type_key in chosen:
+        if type_key not in SEARCHABLE:
+            raise unknown_choice("searchable type", type_key, SEARCHABLE)
+    limit = check_page_size(first)
+    signature = _signature(query, chosen)
+    offset = _offset(after, signature)
+    branches = [_branch(reader, t, query) for t in chosen]
+    # Each type's best ``offset + limit + 1`` rows are enough to rank the page globally.
+    best = [
+        select(b.order_by(b.selected_columns.score.desc(), b.selected_columns.id)
+               .limit(offset + limit + 1).subquery())
+        for b in branches
+    ]  # fmt: skip
+    page_union = union_all(*best).subquery()
+    union = union_all(*branches).subquery()
+    statement = (
+        select(page_union)
+        .order_by(page_union.c.score.desc(), page_union.c.type_key, page_union.c.id)
+        .offset(offset)
+        .limit(limit + 1)
+    )
+    rows = await reader.rows(statement) if limit else []
+    hits = [Hit(r["type_key"], r["id"], float(r["score"]), str(r["matched"])) for r in rows[:limit]]
+
+    async def count() -> int:
+        return int(await reader.scalar(select(func.count()).select_from(union)) or 0)
+
+    cursors = [_cursor(offset + i + 1, signature) for i in range(len(hits))]
+    return HitPage(hits, cursors, len(rows) > limit, count)

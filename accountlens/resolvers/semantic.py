@@ -1,0 +1,209 @@
+"""Semantic search over transcript and KB chunks: full-text and vector ranks fused by RRF.
+
+Both retrievals carry the caller's visibility and the search filters in their ``WHERE``
+clause, so a restricted member gets a full top-k of what they may see. When the visible,
+filtered set is small the vector part scans it exactly (the ``+ 0`` keeps the planner off the
+index); otherwise it walks the HNSW index with pgvector's iterative scan, which keeps
+fetching candidates until enough rows pass the filter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, Text, cast, func, select, text
+
+from accountlens.db.models import Document, DocumentChunk
+from accountlens.resolvers.errors import BadInputError, unknown_choice
+from accountlens.resolvers.reader import Reader, Row
+from accountlens.resolvers.visibility import visible_chunks, visible_documents
+from accountlens.resolvers.windows import window
+
+MAX_QUERY = 1000
+MAX_RESULTS = 50
+KINDS = ("transcript", "kb_article")
+MODES = ("hybrid", "vector", "keyword")
+
+
+class QueryEmbedder(Protocol):
+    """Turns texts into unit-length vectors (``accountlens.ingest.embeddings.Embedder``)."""
+
+    def embed(self, texts: Sequence[str]) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTuning:
+    """Knobs of the vector search.
+
+    Up to ``exact_scan_limit`` visible, filtered chunks the search scans them all (exact);
+    above it, it walks the HNSW index with iterative scans and ``ef_search`` candidates.
+    """
+
+    exact_scan_limit: int = 20_000
+    ef_search: int = 200
+    rrf_k: int = 60
+    candidates: int = 100
+
+
+@dataclass(slots=True)
+class Passage:
+    chunk: Row  # chunk columns plus document_title
+    score: float
+    vector_rank: int | None = None
+    keyword_rank: int | None = None
+
+
+@dataclass(slots=True)
+class SemanticResult:
+    passages: list[Passage]
+    strategy: str  # "exact", "hnsw" or "keyword"
+
+
+async def semantic_search(
+    reader: Reader,
+    query: str,
+    embedder: QueryEmbedder | None,
+    tuning: SearchTuning,
+    *,
+    account_id: uuid.UUID | None = None,
+    kinds: Sequence[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    first: int = 10,
+    mode: str = "hybrid",
+) -> SemanticResult:
+    """The ``first`` best visible passages for ``query``."""
+    query = " ".join(query.split())
+    if not query or len(query) > MAX_QUERY:
+        raise BadInputError(f"query must be 1 to {MAX_QUERY} characters", field="query")
+    if not 1 <= first <= MAX_RESULTS:
+        raise BadInputError(f"first must be between 1 and {MAX_RESULTS}", field="first")
+    if mode not in MODES:
+        raise unknown_choice("mode", mode, MODES)
+    for kind in kinds or ():
+        if kind not in KINDS:
+            raise unknown_choice("document kind", kind, KINDS)
+    where = [visible_chunks(reader.principal)]
+    if account_id is not None:
+        where.append(DocumentChunk.account_id == account_id)
+    if kinds:
+        where.append(DocumentChunk.kind.in_(list(kinds)))
+    if since or until:
+        span = await window(reader, since or "-100y", until, default_days=30)
+        where += [DocumentChunk.occurred_at >= span.start, DocumentChunk.occurred_at < span.end]
+    use_vector = mode != "keyword" and embedder is not None
+    use_keyword = mode != "vector"
+    pool = max(tuning.candidates, first)
+    vector_task = (
+        _vector_ranks(reader, query, embedder, tuning, where, pool) if use_vector else None
+    )
+    keyword_task = _keyword_ranks(reader, query, where, pool) if use_keyword else None
+    vector, strategy = await vector_task if vector_task else ([], "keyword")
+    keyword = await keyword_task if keyword_task else []
+    scores: dict[uuid.UUID, Passage] = {}
+    for rank, chunk_id in enumerate(vector, start=1):
+        scores[chunk_id] = Passage({}, 1 / (tuning.rrf_k + rank), vector_rank=rank)
+    for rank, chunk_id in enumerate(keyword, start=1):
+        passage = scores.setdefault(chunk_id, Passage({}, 0.0))
+        passage.score += 1 / (tuning.rrf_k + rank)
+        passage.keyword_rank = rank
+    best = sorted(scores.items(), key=lambda item: (-item[1].score, item[0]))[:first]
+    rows = {r["id"]: r for r in await _chunks(reader, [chunk_id for chunk_id, _ in best])}
+    passages = []
+    for chunk_id, passage in best:
+        if chunk_id in rows:
+            passage.chunk = rows[chunk_id]
+            passages.append(passage)
+    return SemanticResult(passages, strategy)
+
+
+async def _vector_ranks(
+    reader: Reader,
+    query: str,
+    embedder: QueryEmbedder | None,
+    tuning: SearchTuning,
+    where: list[ColumnElement[bool]],
+    pool: int,
+) -> tuple[list[uuid.UUID], str]:
+    assert embedder is not None
+    matrix = await asyncio.to_thread(embedder.embed, [query])
+    vector = [float(x) for x in matrix[0]]
+    distance = DocumentChunk.embedding.cosine_distance(vector)
+    filtered = [*where, DocumentChunk.embedding.is_not(None)]
+    sample = select(DocumentChunk.id).where(*filtered).limit(tuning.exact_scan_limit + 1)
+    visible = await reader.scalar(select(func.count()).select_from(sample.subquery()))
+    if int(visible or 0) <= tuning.exact_scan_limit:
+        rows = await reader.rows(
+            select(DocumentChunk.id)
+            .where(*filtered)
+            .order_by(distance + 0, DocumentChunk.id)
+            .limit(pool)
+        )
+        return [r["id"] for r in rows], "exact"
+    async with reader.sessions() as session, session.begin():
+        # SET LOCAL lasts for this transaction only; ef_search is an integer we control.
+        await session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+        await session.execute(text(f"SET LOCAL hnsw.ef_search = {int(tuning.ef_search)}"))
+        candidates = (
+            select(DocumentChunk.id, distance.label("distance"))
+            .where(*filtered)
+            .order_by(distance)
+            .limit(pool)
+            .cte("candidates")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        result = await session.execute(
+            select(candidates.c.id).order_by(candidates.c.distance, candidates.c.id)
+        )
+        return [r[0] for r in result], "hnsw"
+
+
+async def _keyword_ranks(
+    reader: Reader, query: str, where: list[ColumnElement[bool]], pool: int
+) -> list[uuid.UUID]:
+    """Chunks containing any of the query's stemmed words, ranked by cover density."""
+    words = func.plainto_tsquery("english", query)
+    any_word = func.to_tsquery("english", func.replace(cast(words, Text), "&", "|"))
+    rank = func.ts_rank_cd(DocumentChunk.tsv, any_word)
+    rows = await reader.rows(
+        select(DocumentChunk.id)
+        .where(*where, DocumentChunk.tsv.op("@@")(any_word))
+        .order_by(rank.desc(), DocumentChunk.id)
+        .limit(pool)
+    )
+    return [r["id"] for r in rows]
+
+
+async def _chunks(reader: Reader, ids: list[uuid.UUID]) -> list[Row]:
+    if not ids:
+        return []
+    c = DocumentChunk
+    return await reader.rows(
+        select(
+            c.id,
+            c.document_id,
+            c.ordinal,
+            c.kind,
+            c.account_id,
+            c.occurred_at,
+            c.speaker,
+            c.start_seconds,
+            c.text,
+            Document.title.label("document_title"),
+        )
+        .join(Document, (Document.org_id == c.org_id) & (Document.id == c.document_id))
+        .where(visible_chunks(reader.principal), visible_documents(reader.principal), c.id.in_(ids))
+    )
+
+
+def timestamp(seconds: int | None) -> str | None:
+    """``h:mm:ss`` / ``m:ss`` for a position in a recording."""
+    if seconds is None:
+        return None
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"

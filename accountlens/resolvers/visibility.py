@@ -1,0 +1,304 @@
+"""Who sees what (SPEC §4): one function per object type, each a SQL predicate.
+
+Every read of customer data puts the predicate of its type into its ``WHERE`` clause, so totals,
+pages and rankings are computed over visible rows only, and an invisible row is
+indistinguishable from a missing one. The org predicate comes from here and nowhere else.
+
+Each function's predicate refers to the type's own table (e.g. ``visible_people`` to
+``people``); the account-level rule is one uncorrelated subquery that PostgreSQL evaluates once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy.orm import QueryableAttribute
+
+from accountlens.auth.principal import Principal
+from accountlens.db.models import (
+    Account,
+    AccountTeamMember,
+    AccountUsageDaily,
+    Activity,
+    ActivityParticipant,
+    CustomObjectInstance,
+    CustomObjectType,
+    Document,
+    DocumentChunk,
+    DocumentParticipant,
+    FeatureUsageDaily,
+    Group,
+    GroupMember,
+    Opportunity,
+    OpportunityStageChange,
+    Org,
+    Person,
+    PersonUsageDaily,
+    Project,
+    ProjectMember,
+    PropertyDefinition,
+    Task,
+    TaskComment,
+    Team,
+    TeamMember,
+    Ticket,
+    User,
+)
+
+Predicate = ColumnElement[bool]
+
+
+def visible_orgs(principal: Principal) -> Predicate:
+    """The caller's own org, and no other."""
+    return Org.id == principal.org_id
+
+
+def visible_users(principal: Principal) -> Predicate:
+    """Colleagues: every user of the caller's org."""
+    return User.org_id == principal.org_id
+
+
+def visible_teams(principal: Principal) -> Predicate:
+    return Team.org_id == principal.org_id
+
+
+def visible_team_members(principal: Principal) -> Predicate:
+    return TeamMember.org_id == principal.org_id
+
+
+def visible_accounts(principal: Principal) -> Predicate:
+    """All of the org's accounts for admins and in ``open`` orgs; otherwise the member's book.
+
+    A member's book is the accounts they own, whose account team they are on, or that belong
+    to a team they are a member of.
+    """
+    in_org = Account.org_id == principal.org_id
+    if principal.is_admin:
+        return in_org
+    org_is_open = exists().where(Org.id == principal.org_id, Org.account_visibility == "open")
+    on_account_team = exists().where(
+        AccountTeamMember.org_id == principal.org_id,
+        AccountTeamMember.account_id == Account.id,
+        AccountTeamMember.user_id == principal.user_id,
+    )
+    my_teams = select(TeamMember.team_id).where(
+        TeamMember.org_id == principal.org_id, TeamMember.user_id == principal.user_id
+    )
+    return and_(
+        in_org,
+        or_(
+            org_is_open,
+            Account.owner_id == principal.user_id,
+            on_account_team,
+            Account.team_id.in_(my_teams.scalar_subquery()),
+        ),
+    )
+
+
+def visible_account_ids(principal: Principal) -> Select[uuid.UUID]:
+    """``SELECT id FROM accounts WHERE visible``: the building block of attached records."""
+    return select(Account.id).where(visible_accounts(principal))
+
+
+def _attached(
+    principal: Principal,
+    org_column: QueryableAttribute[Any],
+    account_column: QueryableAttribute[Any],
+) -> Predicate:
+    """Records hanging off an account are visible exactly when the account is."""
+    in_org = org_column == principal.org_id
+    if principal.is_admin:
+        return in_org
+    return and_(in_org, account_column.in_(visible_account_ids(principal).scalar_subquery()))
+
+
+def visible_people(principal: Principal) -> Predicate:
+    return _attached(principal, Person.org_id, Person.account_id)
+
+
+def visible_opportunities(principal: Principal) -> Predicate:
+    return _attached(principal, Opportunity.org_id, Opportunity.account_id)
+
+
+def visible_stage_changes(principal: Principal) -> Predicate:
+    return _attached(principal, OpportunityStageChange.org_id, OpportunityStageChange.account_id)
+
+
+def visible_activities(principal: Principal) -> Predicate:
+    return _attached(principal, Activity.org_id, Activity.account_id)
+
+
+def visible_activity_participants(principal: Principal) -> Predicate:
+    """A participant row is visible with its activity (the person is on the same account)."""
+    activity_ids = select(Activity.id).where(visible_activities(principal))
+    return and_(
+        ActivityParticipant.org_id == principal.org_id,
+        ActivityParticipant.activity_id.in_(activity_ids.scalar_subquery()),
+    )
+
+
+def visible_tickets(principal: Principal) -> Predicate:
+    return _attached(principal, Ticket.org_id, Ticket.account_id)
+
+
+def visible_account_usage(principal: Principal) -> Predicate:
+    return _attached(principal, AccountUsageDaily.org_id, AccountUsageDaily.account_id)
+
+
+def visible_feature_usage(principal: Principal) -> Predicate:
+    return _attached(principal, FeatureUsageDaily.org_id, FeatureUsageDaily.account_id)
+
+
+def visible_person_usage(principal: Principal) -> Predicate:
+    return _attached(principal, PersonUsageDaily.org_id, PersonUsageDaily.account_id)
+
+
+def visible_tasks(principal: Principal) -> Predicate:
+    """Account tasks with their account; account-less tasks for their assignee and creator."""
+    in_org = Task.org_id == principal.org_id
+    if principal.is_admin:
+        return in_org
+    mine = and_(
+        Task.account_id.is_(None),
+        or_(Task.assignee_id == principal.user_id, Task.creator_id == principal.user_id),
+    )
+    return and_(
+        in_org,
+        or_(Task.account_id.in_(visible_account_ids(principal).scalar_subquery()), mine),
+    )
+
+
+def visible_task_comments(principal: Principal) -> Predicate:
+    """Comments are visible with their task."""
+    in_org = TaskComment.org_id == principal.org_id
+    if principal.is_admin:
+        return in_org
+    task_ids = select(Task.id).where(visible_tasks(principal))
+    return and_(in_org, TaskComment.task_id.in_(task_ids.scalar_subquery()))
+
+
+def visible_projects(principal: Principal) -> Predicate:
+    """Account projects with their account; account-less ones for their owner and members."""
+    in_org = Project.org_id == principal.org_id
+    if principal.is_admin:
+        return in_org
+    is_member = exists().where(
+        ProjectMember.org_id == principal.org_id,
+        ProjectMember.project_id == Project.id,
+        ProjectMember.user_id == principal.user_id,
+    )
+    mine = and_(Project.account_id.is_(None), or_(Project.owner_id == principal.user_id, is_member))
+    return and_(
+        in_org,
+        or_(Project.account_id.in_(visible_account_ids(principal).scalar_subquery()), mine),
+    )
+
+
+def visible_project_members(principal: Principal) -> Predicate:
+    project_ids = select(Project.id).where(visible_projects(principal))
+    return and_(
+        ProjectMember.org_id == principal.org_id,
+        ProjectMember.project_id.in_(project_ids.scalar_subquery()),
+    )
+
+
+def visible_custom_object_types(principal: Principal) -> Predicate:
+    return CustomObjectType.org_id == principal.org_id
+
+
+def visible_custom_objects(principal: Principal) -> Predicate:
+    """Account-linked instances with their account; account-less instances always."""
+    in_org = CustomObjectInstance.org_id == principal.org_id
+    if principal.is_admin:
+        return in_org
+    return and_(
+        in_org,
+        or_(
+            CustomObjectInstance.account_id.is_(None),
+            CustomObjectInstance.account_id.in_(visible_account_ids(principal).scalar_subquery()),
+        ),
+    )
+
+
+def visible_property_definitions(principal: Principal) -> Predicate:
+    return PropertyDefinition.org_id == principal.org_id
+
+
+def visible_groups(principal: Principal) -> Predicate:
+    """Group definitions (names, kinds) are org-wide; their members are filtered separately."""
+    return Group.org_id == principal.org_id
+
+
+def visible_group_members(principal: Principal) -> Predicate:
+    """A membership is visible where its member (account or person) is."""
+    in_org = GroupMember.org_id == principal.org_id
+    if principal.is_admin:
+        return in_org
+    people = select(Person.id).where(visible_people(principal))
+    return and_(
+        in_org,
+        or_(
+            GroupMember.account_id.in_(visible_account_ids(principal).scalar_subquery()),
+            GroupMember.person_id.in_(people.scalar_subquery()),
+        ),
+    )
+
+
+def _participated(principal: Principal, document_id: QueryableAttribute[Any]) -> Predicate:
+    return exists().where(
+        DocumentParticipant.org_id == principal.org_id,
+        DocumentParticipant.document_id == document_id,
+        DocumentParticipant.user_id == principal.user_id,
+    )
+
+
+def visible_documents(principal: Principal) -> Predicate:
+    """KB articles always; transcripts with their account, or by taking part when account-less."""
+    in_org = Document.org_id == principal.org_id
+    if principal.is_admin:
+        return in_org
+    return and_(
+        in_org,
+        or_(
+            Document.kind == "kb_article",
+            Document.account_id.in_(visible_account_ids(principal).scalar_subquery()),
+            and_(Document.account_id.is_(None), _participated(principal, Document.id)),
+        ),
+    )
+
+
+def visible_document_participants(principal: Principal) -> Predicate:
+    document_ids = select(Document.id).where(visible_documents(principal))
+    return and_(
+        DocumentParticipant.org_id == principal.org_id,
+        DocumentParticipant.document_id.in_(document_ids.scalar_subquery()),
+    )
+
+
+def visible_chunks(principal: Principal) -> Predicate:
+    """The same rule as documents, on the chunk's denormalised kind and account."""
+    in_org = DocumentChunk.org_id == principal.org_id
+    if principal.is_admin:
+        return in_org
+    return and_(
+        in_org,
+        or_(
+            DocumentChunk.kind == "kb_article",
+            DocumentChunk.account_id.in_(visible_account_ids(principal).scalar_subquery()),
+            and_(
+                DocumentChunk.account_id.is_(None),
+                _participated(principal, DocumentChunk.document_id),
+            ),
+        ),
+    )
+
+
+def nothing() -> Predicate:
+    """A predicate no row satisfies (for IDs of the wrong type and similar dead ends)."""
+    return false()
+
+
+def everything() -> Predicate:
+    return true()

@@ -1,0 +1,54 @@
+"""``/graphql`` over HTTP: the same schema and context as in-process callers.
+
+Authentication happens before this router: the web session or bearer-token middleware puts a
+``Principal`` on ``request.state.principal``. Without one the request is refused with 401.
+GraphiQL is served only in development.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from strawberry.fastapi import GraphQLRouter
+
+from accountlens.config import Settings
+from accountlens.resolvers.semantic import QueryEmbedder
+from accountlens.schema.context import Context, build_context
+from accountlens.schema.root import schema
+
+
+def graphql_router(settings: Settings) -> APIRouter:
+    """The ``/graphql`` route, authenticated by whatever set ``request.state.principal``."""
+
+    @cache
+    def default_embedder() -> QueryEmbedder:
+        from accountlens.ingest.embeddings import embedder_from_settings
+
+        return embedder_from_settings(settings)
+
+    def embedder_for(request: Request) -> QueryEmbedder:
+        configured: Any = getattr(request.app.state, "embedder", None)
+        return configured if configured is not None else default_embedder()
+
+    async def context_getter(request: Request) -> Context:
+        principal = getattr(request.state, "principal", None)
+        if principal is None:
+            raise HTTPException(
+                status_code=401,
+                detail="authentication required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return build_context(
+            principal, request.app.state.db, request, embedder=embedder_for(request)
+        )
+
+    router: GraphQLRouter[Context, None] = GraphQLRouter(
+        schema,
+        path="/graphql",
+        context_getter=context_getter,
+        graphql_ide="graphiql" if settings.is_development else None,
+        allow_queries_via_get=False,
+    )
+    return router

@@ -1,0 +1,85 @@
+"""Filter and sort inputs shared by every list, and their translation for the resolvers."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from accountlens.resolvers.filters import Filter
+from accountlens.resolvers.lists import ListQuery
+from accountlens.resolvers.paging import Sort
+from accountlens.schema.errors import BadInputError
+from accountlens.schema.ids import decode_values
+
+MAX_INPUT_LIST = 20
+
+
+@strawberry.enum(description="Filter operators (SPEC §5).")
+class FilterOp(Enum):
+    eq = "eq"
+    ne = "ne"
+    lt = "lt"
+    lte = "lte"
+    gt = "gt"
+    gte = "gte"
+    in_ = strawberry.enum_value("in", name="in")
+    not_in = "not_in"
+    contains = "contains"
+    starts_with = "starts_with"
+    is_null = "is_null"
+    between = "between"
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.input(
+    description=(
+        "One condition. `field` is a standard field (`close_date`), a custom field (`tier` or "
+        "`custom.tier`), a parent account field (`account.name`, `account.segment`) or group "
+        "membership (`group`, `segment`, `list`). Dates accept ISO values and relative "
+        "expressions: `-30d`, `today`, `this_quarter`, `last_month`, `next_year` …"
+    )
+)
+class FilterInput:
+    field: str
+    op: FilterOp
+    value: JSON | None = None
+
+
+@strawberry.input(description="One sort key; later keys break ties of earlier ones.")
+class SortInput:
+    field: str
+    direction: SortDirection = SortDirection.ASC
+
+
+def to_list_query(
+    filters: list[FilterInput] | None,
+    sort: list[SortInput] | None,
+    first: int | None,
+    after: str | None,
+    *extra: Filter,
+) -> ListQuery:
+    """The resolvers' query, with global IDs inside filter values decoded to UUIDs."""
+    if filters and len(filters) > MAX_INPUT_LIST:
+        raise BadInputError(f"at most {MAX_INPUT_LIST} filters", field="filter")
+    return ListQuery(
+        filters=[*to_filters(filters), *extra],
+        sort=[Sort(s.field, s.direction is SortDirection.DESC) for s in sort or ()],
+        first=first,
+        after=after,
+    )
+
+
+def to_filters(filters: list[FilterInput] | None) -> list[Filter]:
+    return [Filter(f.field, f.op.value, _decoded(f.value)) for f in filters or ()]
+
+
+def _decoded(value: Any) -> Any:
+    return decode_values(value)

@@ -1,0 +1,145 @@
+"""Shared GraphQL building blocks: the ``Node`` and ``Record`` interfaces, connections, money."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Generic, TypeVar, cast
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from accountlens.resolvers.lists import Page
+from accountlens.resolvers.reader import Row
+from accountlens.schema.context import Context
+from accountlens.schema.ids import encode_id
+
+AppInfo = Info[Context, None]
+T = TypeVar("T")
+N = TypeVar("N", bound="Node")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def field(description: str) -> Callable[[F], F]:
+    """``@field(…)`` with its resolver's type kept for mypy."""
+
+    def wrap(resolver: F) -> F:
+        return cast(F, strawberry.field(description=description)(resolver))
+
+    return wrap
+
+
+@strawberry.interface(description="Anything with a global ID that `node(id:)` can fetch.")
+class Node:
+    TYPE_KEY: ClassVar[str] = ""
+    NAME_FIELD: ClassVar[str] = "name"
+
+    id: strawberry.ID = strawberry.field(description="Opaque typed ID, e.g. `acc_…`.")
+    row: strawberry.Private[Row]
+
+    @field("The object type: account, person, opportunity …")
+    def object_type(self) -> str:
+        return self.TYPE_KEY
+
+    @field("A human-readable name for the record.")
+    def display_name(self) -> str:
+        value = self.row.get(self.NAME_FIELD)
+        return "" if value is None else str(value)
+
+    @classmethod
+    def from_row(cls: type[N], row: Row) -> N:
+        """Build the GraphQL object from a resolver row (fields are copied by name)."""
+        values: dict[str, Any] = {"id": strawberry.ID(encode_id(cls.TYPE_KEY, row["id"]))}
+        for field in dataclasses.fields(cls):
+            if field.name == "row":
+                values["row"] = row
+            elif field.name != "id" and field.init and field.name in row:
+                values[field.name] = row[field.name]
+        return cls(**values)
+
+
+@strawberry.interface(description="A stored record: timestamps, import ID and custom fields.")
+class Record(Node):
+    created_at: datetime
+    updated_at: datetime
+    external_id: str | None = strawberry.field(description="ID in the source system.")
+    custom: JSON = strawberry.field(description="Custom field values, by property key.")
+
+
+@strawberry.type(description="An amount of money in a currency.")
+class Money:
+    amount: Decimal
+    currency: str
+
+
+def money(amount: Decimal | None, currency: str | None) -> Money | None:
+    return None if amount is None else Money(amount=amount, currency=currency or "USD")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of records with an exact total over what you may see.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    counter: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @field("The records of this page (the same as edges' nodes).")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+    @field("How many records match in total, across all pages.")
+    async def total_count(self) -> int:
+        return await self.counter()
+
+
+def connection(page: Page, build: Callable[[Row], T]) -> Connection[T]:
+    return Connection(
+        edges=[
+            Edge(cursor=cursor, node=build(row))
+            for row, cursor in zip(page.rows, page.cursors, strict=True)
+        ],
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.start_cursor,
+            end_cursor=page.end_cursor,
+        ),
+        counter=page.count,
+    )
+
+
+async def load_node(info: AppInfo, cls: type[N], value: uuid.UUID | None) -> N | None:
+    """A related record through its type's DataLoader (``None`` when absent or invisible)."""
+    if value is None:
+        return None
+    row = await info.context.loaders.record(cls.TYPE_KEY).load(value)
+    return None if row is None else cls.from_row(row)
+
+
+async def load_children(
+    info: AppInfo, cls: type[N], parent_column: str, parent: uuid.UUID, first: int
+) -> list[N]:
+    rows = await info.context.loaders.children(cls.TYPE_KEY, parent_column, first).load(parent)
+    return [cls.from_row(row) for row in rows]
+
+
+async def load_related(info: AppInfo, cls: type[N], relation: str, parent: uuid.UUID) -> list[N]:
+    rows = await info.context.loaders.related(relation).load(parent)
+    return [cls.from_row(row) for row in rows]

@@ -1,0 +1,102 @@
+"""The number of SQL statements a query runs does not grow with its page size."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, insert
+
+from accountlens.db.engine import Database
+from accountlens.db.models import Account, AccountTeamMember, Opportunity, Person, Task, TaskComment
+from tests.factories import create_group, create_org, create_team, create_user
+from tests.schema.helpers import data_of
+
+NESTED = """query($first: Int!) {
+  accounts(first: $first) {
+    totalCount
+    nodes {
+      name arr { amount }
+      owner { name teams { name } }
+      team { name members { name } }
+      accountTeam { role user { name } }
+      groups { name }
+      people(first: 3) { name account { name } groups { name } }
+      opportunities(first: 3) { name owner { name } account { name } }
+      tasks(first: 2) { title assignee { name } comments { body author { name } } }
+    }
+  }
+}"""
+# A second tree on its own: DataLoaders shared by two root fields may or may not merge their
+# batches depending on which root finishes first, which says nothing about page size.
+TASKS = """query($first: Int!) {
+  tasks(first: $first) {
+    totalCount nodes { title account { name owner { name } } comments { body } }
+  }
+}"""
+
+
+@contextmanager
+def counting(db: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def seed(db: Database, accounts: int) -> tuple[uuid.UUID, Any]:
+    org = await create_org(db)
+    admin = await create_user(db, org, role="admin")
+    owner = await create_user(db, org)
+    team = await create_team(db, org, owner.user_id)
+    rows: dict[str, list[dict[str, Any]]] = {"a": [], "p": [], "o": [], "t": [], "c": [], "m": []}
+    for i in range(accounts):
+        account = uuid.uuid4()
+        rows["a"].append(
+            {"id": account, "org_id": org, "name": f"Account {i:03}",
+             "owner_id": owner.user_id, "team_id": team, "arr_amount": 1000 + i}
+        )  # fmt: skip
+        rows["m"].append(dict(org_id=org, account_id=account, user_id=owner.user_id, role="csm"))
+        for j in range(2):
+            rows["p"].append(dict(org_id=org, account_id=account, name=f"P{i}-{j}"))
+            rows["o"].append(dict(org_id=org, account_id=account, name=f"O{i}-{j}", stage="Won",
+                                  stage_category="won", owner_id=owner.user_id))  # fmt: skip
+        task = uuid.uuid4()
+        rows["t"].append(dict(id=task, org_id=org, account_id=account, title=f"T{i}", status="open",
+                              priority="low", assignee_id=owner.user_id))  # fmt: skip
+        rows["c"].append(dict(org_id=org, task_id=task, body="ok", author_id=owner.user_id,
+                              posted_at=datetime(2025, 1, 1, tzinfo=UTC)))  # fmt: skip
+    async with db.sessions() as session, session.begin():
+        for model, key in ((Account, "a"), (AccountTeamMember, "m"), (Person, "p"),
+                           (Opportunity, "o"), (Task, "t")):  # fmt: skip
+            await session.execute(insert(model), rows[key])
+        await session.execute(insert(TaskComment), rows["c"])
+    await create_group(db, org, "At Risk", members=tuple(r["id"] for r in rows["a"][:50]))
+    return org, admin
+
+
+async def test_a_nested_list_of_100_runs_as_many_statements_as_a_list_of_5(
+    fresh_db: Database,
+) -> None:
+    # given
+    _, admin = await seed(fresh_db, 120)
+    for query, root in ((NESTED, "accounts"), (TASKS, "tasks")):
+        # when
+        with counting(fresh_db) as small:
+            few = await data_of(fresh_db, admin, query, first=5)
+        with counting(fresh_db) as large:
+            many = await data_of(fresh_db, admin, query, first=100)
+        # then
+        assert len(few[root]["nodes"]) == 5
+        assert len(many[root]["nodes"]) == 100
+        assert len(large) == len(small), (root, len(small), len(large))
+    assert many["tasks"]["nodes"][99]["account"]["owner"] is not None
