@@ -24,6 +24,7 @@ class Principal:
     name: str = ""
     connection_id: uuid.UUID | None = None
     client_id: str | None = None
+    org_name: str = ""
 
     @property
     def is_admin(self) -> bool:

@@ -1,5 +1,13 @@
 """All tables. Importing this package registers every model on ``Base.metadata``."""
 
+from accountlens.db.models.audit import ToolCall
+from accountlens.db.models.auth import (
+    GLOBAL_ORG_ID,
+    AuthorizationCode,
+    Connection,
+    OAuthClient,
+    RateLimitBucket,
+)
 from accountlens.db.models.base import Base
 from accountlens.db.models.core import Org, Team, TeamMember, User
 from accountlens.db.models.crm import (
@@ -31,13 +39,16 @@ from accountlens.db.models.work import Project, ProjectMember, Task, TaskComment
 
 __all__ = [
     "EMBEDDING_DIMENSIONS",
+    "GLOBAL_ORG_ID",
     "PROPERTY_DATA_TYPES",
     "Account",
     "AccountTeamMember",
     "AccountUsageDaily",
     "Activity",
     "ActivityParticipant",
+    "AuthorizationCode",
     "Base",
+    "Connection",
     "CustomObjectInstance",
     "CustomObjectType",
     "Document",
@@ -46,6 +57,7 @@ __all__ = [
     "FeatureUsageDaily",
     "Group",
     "GroupMember",
+    "OAuthClient",
     "Opportunity",
     "OpportunityStageChange",
     "Org",
@@ -54,10 +66,12 @@ __all__ = [
     "Project",
     "ProjectMember",
     "PropertyDefinition",
+    "RateLimitBucket",
     "Task",
     "TaskComment",
     "Team",
     "TeamMember",
     "Ticket",
+    "ToolCall",
     "User",
 ]

@@ -1,0 +1,124 @@
+"""What the web layer may know about auth: plain values and the service protocol.
+
+The web package must not reach the database, even indirectly (an import-linter contract), so it
+imports only this module (and other database-free ones: options, sessions, principal) and gets
+the implementation from ``app.state.auth_service``, which
+:func:`accountlens.auth.install.install_auth` puts there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, cast
+
+from starlette.requests import HTTPConnection
+
+from accountlens.auth.options import AuthOptions
+from accountlens.auth.principal import Principal
+from accountlens.auth.sessions import BrowserSession
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredClient:
+    """An OAuth client: registered dynamically, or described by a metadata document URL."""
+
+    client_id: str
+    client_name: str
+    redirect_uris: tuple[str, ...]
+    scope: str
+    client_uri: str | None = None
+    from_metadata_document: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRequest:
+    """A validated authorization request, ready for the consent page."""
+
+    client: RegisteredClient
+    redirect_uri: str
+    redirect_host: str
+    scope: str
+    resource: str
+    state: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationError:
+    """Why an authorization request failed.
+
+    ``redirect_to`` is set only when the client and redirect URI were verified, so the error may
+    go back to the client; otherwise the user sees an error page (never a redirect).
+    """
+
+    error: str
+    description: str
+    redirect_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionView:
+    """One row of the MCP Connections page."""
+
+    id: uuid.UUID
+    client_name: str
+    client_id: str
+    owner_name: str
+    owner_email: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+
+
+class SignInRefused(Exception):  # noqa: N818 - an outcome, not a programming error
+    """Wrong credentials, a disabled user, or too many attempts; ``reason`` is user-facing."""
+
+    def __init__(self, reason: str, *, retry_later: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_later = retry_later
+
+
+class AuthService(Protocol):
+    """The operations behind the sign-in, consent and connections pages."""
+
+    options: AuthOptions
+
+    async def sign_in(self, email: str, password: str, address: str) -> Principal:
+        """The principal for these credentials, or raise :class:`SignInRefused`."""
+        ...
+
+    async def principal_for_session(self, session: BrowserSession | None) -> Principal | None:
+        """The signed-in, still active user of a browser session."""
+        ...
+
+    async def validate_authorization(
+        self, params: Mapping[str, str], repeated: set[str]
+    ) -> ConsentRequest | AuthorizationError:
+        """Check an authorization request (client, redirect URI, PKCE, resource, scope)."""
+        ...
+
+    async def approve(
+        self, principal: Principal, params: Mapping[str, str]
+    ) -> str | AuthorizationError:
+        """Issue a code for a re-validated request; returns the client redirect URL."""
+        ...
+
+    def deny(self, consent: ConsentRequest) -> str:
+        """The redirect URL telling the client the user said no."""
+        ...
+
+    async def list_connections(self, principal: Principal) -> list[ConnectionView]:
+        """Connections the principal may see: an admin's whole org, a member's own."""
+        ...
+
+    async def revoke_connection(self, principal: Principal, connection_id: uuid.UUID) -> bool:
+        """Revoke a visible, live connection; False when there is none (hidden or unknown)."""
+        ...
+
+
+def get_auth_service(conn: HTTPConnection) -> AuthService:
+    """The service installed on the app."""
+    return cast(AuthService, conn.app.state.auth_service)

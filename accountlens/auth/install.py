@@ -1,0 +1,42 @@
+"""Wiring the authorization server into the app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from accountlens.auth.endpoints import router
+from accountlens.auth.options import AuthOptions
+from accountlens.auth.request_principal import RequestPrincipal
+from accountlens.auth.resource import BearerGuard, ConnectionTokenVerifier
+from accountlens.auth.service import DatabaseAuthService
+from accountlens.config import Settings
+from accountlens.db.engine import Database
+
+
+def configure_auth(app: FastAPI, options: AuthOptions) -> DatabaseAuthService:
+    """Put a service built with ``options`` on ``app.state.auth_service`` (tests re-run it)."""
+
+    def database() -> Database:
+        db: Database = app.state.db
+        return db
+
+    service = DatabaseAuthService(database, options)
+    app.state.auth_service = service
+    app.state.auth_options = options
+    return service
+
+
+def install_auth(app: FastAPI, settings: Settings) -> DatabaseAuthService:
+    """Add the OAuth endpoints and the auth service, configured from ``settings``."""
+    app.include_router(router)
+    app.add_middleware(RequestPrincipal, prefixes=("/graphql",))
+    return configure_auth(app, AuthOptions.from_settings(settings))
+
+
+def token_verifier(app: FastAPI) -> ConnectionTokenVerifier:
+    """The verifier for the MCP SDK (``MCPServer(token_verifier=…)``) and for ``BearerGuard``."""
+    service: DatabaseAuthService = app.state.auth_service
+    return service.verifier
+
+
+__all__ = ["BearerGuard", "configure_auth", "install_auth", "token_verifier"]

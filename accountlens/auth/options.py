@@ -1,0 +1,86 @@
+"""The authorization server's knobs, derived from :class:`~accountlens.config.Settings`.
+
+Kept apart from ``Settings`` so tests can change what operators should never need to (allowing
+loopback client-metadata URLs, trusting a test CA, tightening rate limits) without new
+environment variables. Nothing here touches the database, so the web layer may import it.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from accountlens.config import Settings
+
+READ_SCOPE = "read"
+"""The only scope: every connection is read-only."""
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most ``limit`` hits per fixed ``window``."""
+
+    limit: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
+class AuthOptions:
+    """Everything the auth package needs to know about this deployment."""
+
+    public_url: str
+    secret_key: bytes
+    access_token_ttl: timedelta = timedelta(days=90)
+    code_ttl: timedelta = timedelta(minutes=5)
+    session_ttl: timedelta = timedelta(days=14)
+    last_used_resolution: timedelta = timedelta(minutes=1)
+    # Client ID Metadata Documents: SSRF guards and cache.
+    allow_private_client_metadata_hosts: bool = False
+    client_metadata_tls: ssl.SSLContext | bool = True
+    client_metadata_max_bytes: int = 5 * 1024
+    client_metadata_timeout_seconds: float = 5.0
+    client_metadata_cache_ttl: timedelta = timedelta(minutes=10)
+    # Rate limits, state in PostgreSQL.
+    sign_in_per_address: RateLimit = field(
+        default_factory=lambda: RateLimit(30, timedelta(minutes=5))
+    )
+    sign_in_per_email: RateLimit = field(
+        default_factory=lambda: RateLimit(10, timedelta(minutes=15))
+    )
+    registrations_per_address: RateLimit = field(
+        default_factory=lambda: RateLimit(20, timedelta(hours=1))
+    )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AuthOptions:
+        return cls(
+            public_url=settings.public_url.rstrip("/"),
+            secret_key=settings.secret_key.get_secret_value().encode(),
+            access_token_ttl=timedelta(days=settings.access_token_ttl_days),
+        )
+
+    @property
+    def issuer(self) -> str:
+        """RFC 8414 issuer identifier: the public URL, no trailing slash."""
+        return self.public_url.rstrip("/")
+
+    @property
+    def resource(self) -> str:
+        """The RFC 8707 resource indicator every token is bound to: the MCP endpoint."""
+        return f"{self.issuer}/mcp"
+
+    @property
+    def resource_metadata_url(self) -> str:
+        """RFC 9728 metadata for the MCP resource, path-inserted."""
+        return f"{self.issuer}/.well-known/oauth-protected-resource/mcp"
+
+    @property
+    def over_https(self) -> bool:
+        return urlsplit(self.public_url).scheme == "https"
+
+    @property
+    def session_cookie_name(self) -> str:
+        # The __Host- prefix pins the cookie to this host, path / and Secure (browsers enforce it).
+        return "__Host-accountlens_session" if self.over_https else "accountlens_session"

@@ -1,0 +1,85 @@
+"""The database-backed :class:`~accountlens.auth.api.AuthService` the web pages call."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+
+from accountlens.auth import connections, repository, users
+from accountlens.auth.api import (
+    AuthorizationError,
+    ConnectionView,
+    ConsentRequest,
+    SignInRefused,
+)
+from accountlens.auth.client_documents import ClientDocumentFetcher
+from accountlens.auth.oauth_flows import OAuthFlows
+from accountlens.auth.options import AuthOptions
+from accountlens.auth.principal import Principal
+from accountlens.auth.resource import ConnectionTokenVerifier
+from accountlens.auth.sessions import BrowserSession
+from accountlens.db.engine import Database
+
+
+class DatabaseAuthService:
+    """Sign-in, sessions, consent and connections over PostgreSQL."""
+
+    def __init__(self, database: Callable[[], Database], options: AuthOptions) -> None:
+        self._database = database
+        self.options = options
+        self.flows = OAuthFlows(database, options, ClientDocumentFetcher(options))
+        self.verifier = ConnectionTokenVerifier(database, options)
+
+    async def sign_in(self, email: str, password: str, address: str) -> Principal:
+        db = self._database()
+        # Count the attempt in its own transaction, so failures count even when we refuse.
+        async with db.sessions() as session:
+            by_address = await repository.hit(
+                session,
+                repository.limiter_key("sign-in-ip", address),
+                self.options.sign_in_per_address,
+            )
+            by_email = await repository.hit(
+                session,
+                repository.limiter_key("sign-in-email", email),
+                self.options.sign_in_per_email,
+            )
+            await session.commit()
+        if not (by_address and by_email):
+            raise SignInRefused("Too many sign-in attempts. Wait a few minutes.", retry_later=True)
+        async with db.sessions() as session:
+            user = await users.authenticate(session, email, password)
+            await session.commit()  # a rehashed password, if any
+        if user is None:
+            raise SignInRefused("That e-mail and password do not match an active account.")
+        return repository.principal_of(user)
+
+    async def principal_for_session(self, session: BrowserSession | None) -> Principal | None:
+        if session is None or session.user_id is None or session.org_id is None:
+            return None
+        async with self._database().sessions() as db_session:
+            found = await repository.active_user_in_org(db_session, session.org_id, session.user_id)
+        return repository.principal_of(found[0], org=found[1]) if found else None
+
+    async def validate_authorization(
+        self, params: Mapping[str, str], repeated: set[str]
+    ) -> ConsentRequest | AuthorizationError:
+        return await self.flows.validate_authorization(params, repeated)
+
+    async def approve(
+        self, principal: Principal, params: Mapping[str, str]
+    ) -> str | AuthorizationError:
+        return await self.flows.approve(principal, params)
+
+    def deny(self, consent: ConsentRequest) -> str:
+        return self.flows.deny(consent)
+
+    async def list_connections(self, principal: Principal) -> list[ConnectionView]:
+        async with self._database().sessions() as session:
+            return await connections.list_connections(session, principal)
+
+    async def revoke_connection(self, principal: Principal, connection_id: uuid.UUID) -> bool:
+        async with self._database().sessions() as session:
+            revoked = await connections.revoke_connection(session, principal, connection_id)
+            await session.commit()
+            return revoked

@@ -1,0 +1,125 @@
+"""Local accounts: password sign-in and the operator commands' user and org management."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from accountlens.auth import repository
+from accountlens.auth.passwords import hash_password, needs_rehash, verify_password
+from accountlens.auth.principal import Role
+from accountlens.db.models import Org, User
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+class AccountError(ValueError):
+    """An operator command cannot be carried out; the message says why."""
+
+
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    return hash_password("a password no account has")
+
+
+async def authenticate(session: AsyncSession, email: str, password: str) -> User | None:
+    """The active user with these credentials.
+
+    E-mail is unique per org, so one address may sign in to several orgs; we take the oldest
+    account whose password matches. An unknown address still costs one argon2 verification, so
+    response time does not reveal which addresses exist.
+    """
+    candidates = await repository.users_by_email(session, email)
+    if not candidates:
+        verify_password(_decoy_hash(), password)
+        return None
+    for user in candidates:
+        if user.password_hash and verify_password(user.password_hash, password):
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            return user
+    return None
+
+
+async def org_by_slug(session: AsyncSession, slug: str) -> Org:
+    org = await session.scalar(select(Org).where(Org.slug == slug))
+    if org is None:
+        raise AccountError(f"no org with slug {slug!r}")
+    return org
+
+
+async def create_org(session: AsyncSession, name: str, slug: str, visibility: str) -> Org:
+    if not SLUG.match(slug):
+        raise AccountError("slug: lower-case letters, digits and '-', at most 63 characters")
+    if visibility not in ("open", "restricted"):
+        raise AccountError("visibility is 'open' or 'restricted'")
+    if await session.scalar(select(Org.id).where(Org.slug == slug)):
+        raise AccountError(f"an org with slug {slug!r} already exists")
+    org = Org(name=name.strip() or slug, slug=slug, account_visibility=visibility)
+    session.add(org)
+    await session.flush()
+    return org
+
+
+async def list_orgs(session: AsyncSession) -> list[Org]:
+    return list(await session.scalars(select(Org).order_by(Org.name)))
+
+
+async def create_user(
+    session: AsyncSession, org_slug: str, email: str, name: str, password: str, role: Role
+) -> User:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"passwords have at least {MIN_PASSWORD_LENGTH} characters")
+    if "@" not in email or len(email) > 320:
+        raise AccountError("not an e-mail address")
+    org = await org_by_slug(session, org_slug)
+    email = email.strip().lower()
+    if await _user(session, org, email, missing_ok=True):
+        raise AccountError(f"{email} already exists in {org_slug}")
+    user = User(
+        org_id=org.id,
+        email=email,
+        name=name.strip() or email,
+        role=role,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def _user(
+    session: AsyncSession, org: Org, email: str, missing_ok: bool = False
+) -> User | None:
+    user = await session.scalar(
+        select(User).where(User.org_id == org.id, User.email == email.strip().lower())
+    )
+    if user is None and not missing_ok:
+        raise AccountError(f"no user {email} in {org.slug}")
+    return user
+
+
+async def list_users(session: AsyncSession, org_slug: str | None) -> list[tuple[User, Org]]:
+    statement = select(User, Org).join(Org, Org.id == User.org_id).order_by(Org.slug, User.email)
+    if org_slug:
+        statement = statement.where(Org.slug == org_slug)
+    return [(user, org) for user, org in (await session.execute(statement)).all()]
+
+
+async def set_role(session: AsyncSession, org_slug: str, email: str, role: Role) -> User:
+    user = await _user(session, await org_by_slug(session, org_slug), email)
+    assert user is not None
+    user.role = role
+    return user
+
+
+async def set_active(session: AsyncSession, org_slug: str, email: str, active: bool) -> User:
+    """Disabling a user ends their sessions and connections at once (both re-check the user)."""
+    user = await _user(session, await org_by_slug(session, org_slug), email)
+    assert user is not None
+    user.is_active = active
+    return user

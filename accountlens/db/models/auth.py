@@ -1,0 +1,113 @@
+"""OAuth clients, authorization codes, connections (one per authorization) and rate-limit buckets.
+
+Two of these tables hold rows that belong to no org: OAuth clients (registered before anyone
+signs in) and rate-limit buckets (keyed by IP address or e-mail before we know the org). They
+still carry ``org_id`` and lead every key with it, with the value :data:`GLOBAL_ORG_ID` (the nil
+UUID) and no foreign key, so the "every key leads with org_id" rule holds without exception; on
+Citus they are meant to be reference tables (replicated to every node) rather than distributed.
+
+Secrets are never stored: authorization codes and access tokens keep only a salted HMAC of their
+secret part (see :mod:`accountlens.auth.tokens`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from accountlens.db.models.base import Base, OrgScoped, org_fk
+
+GLOBAL_ORG_ID = uuid.UUID(int=0)
+"""The ``org_id`` of rows that belong to no org (OAuth clients, rate-limit buckets)."""
+
+
+class OAuthClient(Base):
+    """A client registered through RFC 7591 dynamic registration. Global: see the module doc."""
+
+    __tablename__ = "oauth_clients"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=GLOBAL_ORG_ID)
+    client_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    client_name: Mapped[str] = mapped_column(Text, nullable=False)
+    redirect_uris: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    client_uri: Mapped[str | None] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class AuthorizationCode(OrgScoped):
+    """A 5-minute, single-use authorization code; ``connection_id`` is what it was exchanged for."""
+
+    __tablename__ = "oauth_authorization_codes"
+    __table_args__ = (org_fk("user_id", "users"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
+    secret_salt: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    secret_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    client_id: Mapped[str] = mapped_column(Text, nullable=False)
+    client_name: Mapped[str] = mapped_column(Text, nullable=False)
+    redirect_uri: Mapped[str] = mapped_column(Text, nullable=False)
+    scope: Mapped[str] = mapped_column(Text, nullable=False)
+    resource: Mapped[str] = mapped_column(Text, nullable=False)
+    code_challenge: Mapped[str] = mapped_column(Text, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    connection_id: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class Connection(OrgScoped):
+    """One authorization of one client by one user: it holds the access token's salted hash."""
+
+    __tablename__ = "connections"
+    __table_args__ = (
+        org_fk("user_id", "users"),
+        Index(None, "org_id", "user_id"),
+        CheckConstraint("expires_at > created_at", name="expiry"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
+    client_id: Mapped[str] = mapped_column(Text, nullable=False)
+    client_name: Mapped[str] = mapped_column(Text, nullable=False)
+    redirect_host: Mapped[str] = mapped_column(Text, nullable=False)
+    scope: Mapped[str] = mapped_column(Text, nullable=False)
+    resource: Mapped[str] = mapped_column(Text, nullable=False)
+    token_salt: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class RateLimitBucket(Base):
+    """Hits of one limiter key in one fixed window. Global: see the module doc."""
+
+    __tablename__ = "rate_limit_buckets"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=GLOBAL_ORG_ID)
+    bucket: Mapped[str] = mapped_column(Text, primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+__all__ = [
+    "GLOBAL_ORG_ID",
+    "AuthorizationCode",
+    "Connection",
+    "OAuthClient",
+    "RateLimitBucket",
+]

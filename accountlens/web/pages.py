@@ -1,0 +1,95 @@
+"""Sign-in, sign-out, the home page and Admin → Settings → MCP Connections."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.responses import Response
+
+from accountlens.auth.api import SignInRefused, get_auth_service
+from accountlens.auth.sessions import BrowserSession
+from accountlens.web import connections_source
+from accountlens.web.browser import (
+    csrf_ok,
+    current_principal,
+    error_page,
+    render,
+    safe_next,
+    sign_in_redirect,
+    store_session,
+)
+
+router = APIRouter(include_in_schema=False)
+
+CONNECTIONS_PATH = "/admin/settings/connections"
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> Response:
+    principal = await current_principal(request)
+    if principal is None:
+        return sign_in_redirect(request)
+    return render(request, "home.html", {}, principal=principal)
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_form(request: Request, next: str = "/") -> Response:
+    return render(request, "sign_in.html", {"next": safe_next(next), "error": None})
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in(request: Request) -> Response:
+    form = await request.form()
+    target = safe_next(str(form.get("next") or "/"))
+    if not csrf_ok(request, form.get("csrf_token")):
+        return error_page(request, "Expired form", "Reload the page and try again.", 403)
+    service = get_auth_service(request)
+    address = request.client.host if request.client else "unknown"
+    try:
+        principal = await service.sign_in(
+            str(form.get("email") or ""), str(form.get("password") or ""), address
+        )
+    except SignInRefused as refused:
+        status = 429 if refused.retry_later else 401
+        return render(
+            request, "sign_in.html", {"next": target, "error": refused.reason}, status_code=status
+        )
+    response = RedirectResponse(target, status_code=303)
+    # A new nonce at sign-in: a session id planted before sign-in is worthless after it.
+    store_session(response, request, BrowserSession.signed_in(principal.user_id, principal.org_id))
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request) -> Response:
+    form = await request.form()
+    if not csrf_ok(request, form.get("csrf_token")):
+        return error_page(request, "Expired form", "Reload the page and try again.", 403)
+    response = RedirectResponse("/sign-in", status_code=303)
+    store_session(response, request, BrowserSession.anonymous())
+    return response
+
+
+@router.get(CONNECTIONS_PATH, response_class=HTMLResponse)
+async def connections_page(request: Request) -> Response:
+    principal = await current_principal(request)
+    if principal is None:
+        return sign_in_redirect(request)
+    rows = await connections_source.list_connections(request, principal)
+    return render(request, "connections.html", {"connections": rows}, principal=principal)
+
+
+@router.post(CONNECTIONS_PATH + "/{connection_id}/revoke")
+async def revoke(request: Request, connection_id: str) -> Response:
+    """Revoke; htmx gets an empty 200 (the row is swapped out), plain forms a redirect."""
+    principal = await current_principal(request)
+    if principal is None:
+        return sign_in_redirect(request)
+    form = await request.form()
+    if not csrf_ok(request, form.get("csrf_token")):
+        return error_page(request, "Expired form", "Reload the page and try again.", 403)
+    if not await connections_source.revoke(request, principal, connection_id):
+        return error_page(request, "Not found", "There is no such connection.", 404)
+    if request.headers.get("HX-Request") == "true":
+        return HTMLResponse("")
+    return RedirectResponse(CONNECTIONS_PATH, status_code=303)

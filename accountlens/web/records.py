@@ -1,0 +1,134 @@
+"""Record pages (the tools' deep links) and a connection's audit log, read through GraphQL.
+
+``/records/{id}`` shows any record the signed-in person may see; an ID they may not see is the
+same "not found" page as one that does not exist. ``/admin/settings/connections/{id}`` shows a
+connection's latest tool calls (admins: every connection of the org; members: their own). Both
+run in-process GraphQL through ``app.state.graphql_execute``, like the connections page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.responses import Response
+
+from accountlens.web.browser import current_principal, error_page, render, sign_in_redirect
+from accountlens.web.connections_source import GraphQLExecutor
+
+router = APIRouter(include_in_schema=False)
+
+_REF = "{ id displayName }"
+RECORD = f"""
+query Record($id: ID!) {{
+  node(id: $id) {{
+    id objectType displayName
+    ... on Record {{ createdAt updatedAt custom }}
+    ... on Account {{ domain industry employees lifecycleStage healthScore healthTrend
+      renewalDate licensedSeats arr {{ amount currency }} owner {_REF} team {_REF}
+      groups {_REF} }}
+    ... on Person {{ personEmail: email jobTitle: title persona phone lastContactedAt
+      account {_REF} groups {_REF} }}
+    ... on Opportunity {{ type stage stageCategory closeDate probability
+      amount {{ amount currency }} owner {_REF} account {_REF} }}
+    ... on Task {{ status priority dueDate completedAt taskDescription: description
+      assignee {_REF} creator {_REF} account {_REF} }}
+    ... on Activity {{ kind occurredAt user {_REF} account {_REF} participants {_REF}
+      activityBody: body }}
+    ... on Project {{ kind status startDate dueDate owner {_REF} account {_REF} }}
+    ... on Ticket {{ status priority openedAt closedAt requester {_REF} account {_REF}
+      ticketDescription: description }}
+    ... on Document {{ kind occurredAt durationSeconds account {_REF} documentBody: body }}
+    ... on CustomObject {{ customType {_REF} account {_REF} }}
+    ... on Group {{ kind memberType groupDescription: description }}
+    ... on TaskComment {{ postedAt author {_REF} task {_REF} commentBody: body }}
+    ... on User {{ userEmail: email role }}
+  }}
+}}
+"""
+CALLS = """
+query ConnectionCalls($id: ID!) {
+  mcpConnections { id clientName clientId ownerName ownerEmail createdAt lastUsedAt expiresAt }
+  mcpToolCalls(connectionId: $id, first: 100) {
+    calledAt tool arguments outcome errorCode resultCount latencyMs
+  }
+}
+"""
+#: Long text shown below the fields, not in the table.
+_BODIES = ("activityBody", "documentBody", "commentBody", "taskDescription",
+           "ticketDescription", "groupDescription")  # fmt: skip
+_HIDDEN = {"id", "objectType", "displayName", "custom", *_BODIES}
+
+
+def _executor(request: Request) -> GraphQLExecutor:
+    return cast(GraphQLExecutor, request.app.state.graphql_execute)
+
+
+def _label(key: str) -> str:
+    words = "".join(" " + c.lower() if c.isupper() else c for c in key).strip()
+    for prefix in ("person ", "job ", "user "):
+        words = words.removeprefix(prefix)
+    return words[:1].upper() + words[1:]
+
+
+def _value(value: Any) -> dict[str, Any]:
+    """A cell: text, a link to another record, or a list of links."""
+    if isinstance(value, list):
+        return {"links": [_value(v) for v in value]}
+    if isinstance(value, Mapping):
+        if "displayName" in value:
+            return {"text": value["displayName"], "href": f"/records/{value['id']}"}
+        if set(value) == {"amount", "currency"}:
+            return {"text": f"{value['amount']} {value['currency']}"}
+    return {"text": "" if value is None else str(value)}
+
+
+def rows_of(node: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The record's fields as (label, cell), custom fields last, empty ones left out."""
+    rows = [
+        (_label(key), _value(value))
+        for key, value in node.items()
+        if key not in _HIDDEN and value not in (None, [], "")
+    ]
+    custom = node.get("custom") or {}
+    rows += [(key, _value(value)) for key, value in custom.items() if value is not None]
+    return rows
+
+
+@router.get("/records/{record_id}", response_class=HTMLResponse)
+async def record_page(request: Request, record_id: str) -> Response:
+    principal = await current_principal(request)
+    if principal is None:
+        return sign_in_redirect(request)
+    try:
+        data = await _executor(request)(request, principal, RECORD, {"id": record_id[:64]})
+    except Exception as failure:  # OperationFailed, which the web may not import
+        if getattr(failure, "codes", None) is None:
+            raise
+        data = {"node": None}
+    node = data.get("node")
+    if node is None:
+        return error_page(request, "Not found", "There is no such record.", 404)
+    body = next((node[key] for key in _BODIES if node.get(key)), None)
+    context = {"record": node, "rows": rows_of(node), "body": body}
+    return render(request, "records/record.html", context, principal=principal)
+
+
+@router.get("/admin/settings/connections/{connection_id}", response_class=HTMLResponse)
+async def connection_page(request: Request, connection_id: str) -> Response:
+    principal = await current_principal(request)
+    if principal is None:
+        return sign_in_redirect(request)
+    try:
+        data = await _executor(request)(request, principal, CALLS, {"id": connection_id[:64]})
+    except Exception as failure:  # OperationFailed
+        if getattr(failure, "codes", None) is None:
+            raise
+        data = {"mcpConnections": [], "mcpToolCalls": []}
+    connection = next((c for c in data["mcpConnections"] if c["id"] == connection_id), None)
+    if connection is None:
+        return error_page(request, "Not found", "There is no such connection.", 404)
+    context = {"connection": connection, "calls": data["mcpToolCalls"]}
+    return render(request, "records/connection.html", context, principal=principal)
