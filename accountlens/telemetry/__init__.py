@@ -1,0 +1,1 @@
+"""Operations: structured logs with request IDs, Prometheus metrics."""
