@@ -9,15 +9,30 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from accountlens import __version__
+from accountlens.auth.audit import DatabaseAuditLog
+from accountlens.auth.call_limits import McpGate
+from accountlens.auth.install import install_auth
+from accountlens.auth.principal import Principal
 from accountlens.config import Settings, get_settings
 from accountlens.db.engine import Database, open_database
 from accountlens.db.migrate import upgrade
+from accountlens.mcp_adapter.server import McpBackend, install_mcp, running_mcp
+from accountlens.resolvers.semantic import QueryEmbedder
+from accountlens.schema.context import Context, build_context
+from accountlens.schema.http import graphql_router
+from accountlens.schema.inprocess import execute_graphql
+from accountlens.schema.root import schema
+from accountlens.telemetry.install import install_telemetry
+from accountlens.telemetry.metrics import watch_pool
+from accountlens.web import records
+from accountlens.web.install import install_web
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +48,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if owned:
             await upgrade(db.engine)
         app.state.db = db
+        watch_pool(db.engine)
         try:
-            yield
+            async with running_mcp(app):
+                yield
         finally:
             if owned:
                 await db.close()
@@ -48,6 +65,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openapi_url="/openapi.json" if settings.is_development else None,
     )
     app.state.settings = settings
+    install_telemetry(app, settings)
+    install_auth(app, settings)
+    install_web(app, settings)
+    app.include_router(records.router)
+    app.state.graphql_execute = execute_graphql
+    app.include_router(graphql_router(settings))
+    install_mcp(app, settings, _mcp_backend(app, settings))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -66,3 +90,25 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return JSONResponse({"status": "ok", "database": "up"})
 
     return app
+
+
+def _mcp_backend(app: FastAPI, settings: Settings) -> McpBackend:
+    """What the MCP adapter may not import itself: the schema, the gate, the audit log."""
+
+    @cache
+    def default_embedder() -> QueryEmbedder:
+        from accountlens.ingest.embeddings import embedder_from_settings  # loads a model: lazily
+
+        return embedder_from_settings(settings)
+
+    def context_for(principal: Principal) -> Context:
+        configured: QueryEmbedder | None = getattr(app.state, "embedder", None)
+        embedder = configured if configured is not None else default_embedder()
+        return build_context(principal, app.state.db, embedder=embedder)
+
+    return McpBackend(
+        schema=schema,
+        context_for=context_for,
+        gate=lambda inner: McpGate(inner, settings.mcp_rate_limit_per_minute),
+        audit=DatabaseAuditLog(lambda: app.state.db),
+    )

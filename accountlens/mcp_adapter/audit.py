@@ -1,0 +1,127 @@
+"""Recording every tool call: who, which tool, what arguments, how many results, how it went.
+
+:class:`AuditMiddleware` wraps every inbound MCP message (the SDK's server middleware) and, for
+``tools/call``, hands one entry to the :class:`AuditLog` the app provides (the auth package
+stores it in PostgreSQL). It sees calls that fail validation or name no tool, too. Arguments are
+kept without secrets and shortened; a failing audit write is logged, never fails the call.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp_types import CallToolResult
+
+from accountlens.auth.principal import Principal
+
+log = logging.getLogger(__name__)
+
+_SECRET_KEY = re.compile(r"token|secret|password|authorization|api[_-]?key|cookie", re.I)
+_MAX_TEXT = 200
+_MAX_ITEMS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallEntry:
+    """One tool call as the audit log keeps it."""
+
+    principal: Principal
+    tool: str
+    arguments: dict[str, Any]
+    outcome: str  # ok | error | rejected
+    result_count: int | None
+    latency_ms: float
+    error_code: str | None = None
+
+
+class AuditLog(Protocol):
+    """Where entries go (implemented by ``accountlens.auth.audit``)."""
+
+    async def record(self, entry: ToolCallEntry) -> None: ...
+
+
+def redact(value: Any, depth: int = 0) -> Any:
+    """Arguments fit for the log: secret-looking keys masked, long values shortened."""
+    if depth > 4:
+        return "…"
+    if isinstance(value, Mapping):
+        return {
+            str(k)[:60]: "[redacted]" if _SECRET_KEY.search(str(k)) else redact(v, depth + 1)
+            for k, v in list(value.items())[:_MAX_ITEMS]
+        }
+    if isinstance(value, list | tuple):
+        return [redact(v, depth + 1) for v in value[:_MAX_ITEMS]]
+    if isinstance(value, str) and len(value) > _MAX_TEXT:
+        return value[:_MAX_TEXT] + "…"
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)[:_MAX_TEXT]
+
+
+def result_count(structured: Mapping[str, Any] | None) -> int | None:
+    """How many results an answer held (``count``), if it says."""
+    if not structured:
+        return None
+    count = structured.get("count")
+    return count if isinstance(count, int) else None
+
+
+def _outcome(result: HandlerResult) -> tuple[str, int | None, str | None]:
+    if isinstance(result, CallToolResult):
+        structured = result.structured_content
+        if result.is_error:
+            error = (structured or {}).get("error") or {}
+            code = error.get("code") if isinstance(error, Mapping) else None
+            return "error", None, str(code) if code else None
+        return "ok", result_count(structured), None
+    if isinstance(result, Mapping):
+        structured = result.get("structuredContent")
+        if result.get("isError"):
+            return "error", None, None
+        return "ok", result_count(structured if isinstance(structured, Mapping) else None), None
+    return "ok", None, None
+
+
+class AuditMiddleware:
+    """SDK server middleware: one audit entry per ``tools/call``."""
+
+    def __init__(self, audit: AuditLog) -> None:
+        self.audit = audit
+
+    async def __call__(
+        self, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        if ctx.method != "tools/call":
+            return await call_next(ctx)
+        principal = getattr(getattr(ctx.request, "state", None), "principal", None)
+        params = ctx.params or {}
+        started = time.perf_counter()
+        outcome, count, code = "rejected", None, None
+        try:
+            result = await call_next(ctx)
+            outcome, count, code = _outcome(result)
+            return result
+        except Exception as exc:
+            code = type(exc).__name__
+            raise
+        finally:
+            if isinstance(principal, Principal):
+                entry = ToolCallEntry(
+                    principal=principal,
+                    tool=str(params.get("name") or "")[:100],
+                    arguments=redact(params.get("arguments") or {}),
+                    outcome=outcome,
+                    result_count=count,
+                    latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                    error_code=code,
+                )
+                try:
+                    await self.audit.record(entry)
+                except Exception:  # the call's answer matters more than its audit row
+                    log.exception("could not record an MCP tool call in the audit log")

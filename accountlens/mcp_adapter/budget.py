@@ -1,0 +1,94 @@
+"""The token budget: no answer is larger than the configured number of tokens.
+
+Tokens are estimated at 4 bytes of compact UTF-8 JSON each (the same estimate the tests print).
+An answer over budget is shortened by dropping whole records from the end of the page, never by
+cutting JSON; the dropped records are still reachable, because ``next_cursor`` then points just
+after the last record kept and a ``note`` says so. A single record too large on its own has its
+longest text values shortened (marked with ``…``) until it fits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from accountlens.mcp_adapter.shape import Page
+
+BYTES_PER_TOKEN = 4
+#: Room kept for the note and the envelope around the records.
+_MARGIN_TOKENS = 120
+
+
+def dumps(payload: Any) -> str:
+    """The compact JSON every tool answers with (text content and size estimate alike)."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def estimate_tokens(text: str) -> int:
+    return -(-len(text.encode("utf-8")) // BYTES_PER_TOKEN)
+
+
+Envelope = Callable[[list[dict[str, Any]], str | None, str | None], dict[str, Any]]
+
+
+def fit(page: Page, budget: int, envelope: Envelope, *, continue_hint: str) -> dict[str, Any]:
+    """The payload for ``page`` within ``budget`` tokens.
+
+    ``envelope(records, next_cursor, note)`` builds the whole answer; ``continue_hint`` tells the
+    model how to use a cursor with this tool (e.g. "call list_objects again with cursor=…").
+    """
+    whole = envelope(page.records, page.next_cursor, None)
+    if estimate_tokens(dumps(whole)) <= budget:
+        return whole
+    limit = budget - _MARGIN_TOKENS
+    kept = _largest_prefix(page, limit, envelope)
+    records = page.records[:kept]
+    if kept == 0 and page.records:
+        records = [_shrink(page.records[0], limit, envelope)]
+        kept = 1
+    cursor = page.cursors[kept - 1] if kept and page.cursors[kept - 1] else None
+    if cursor:
+        note = (
+            f"Shortened to {kept} of the {len(page.records)} records on this page to stay within "
+            f"the {budget}-token answer budget; {continue_hint.format(cursor=cursor)} "
+            "to get the rest, or ask for fewer fields."
+        )
+    else:
+        note = (
+            f"Shortened to {kept} of {len(page.records)} results to stay within the "
+            f"{budget}-token answer budget; ask for fewer results or fewer fields."
+        )
+    return envelope(records, cursor or page.next_cursor, note)
+
+
+def _largest_prefix(page: Page, limit: int, envelope: Envelope) -> int:
+    """How many leading records fit (binary search over the serialized answer)."""
+    low, high = 0, len(page.records)
+    while low < high:
+        middle = (low + high + 1) // 2
+        text = dumps(envelope(page.records[:middle], "x" * 64, "x" * 200))
+        if estimate_tokens(text) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _shrink(record: dict[str, Any], limit: int, envelope: Envelope) -> dict[str, Any]:
+    """Shorten the longest string values of one record until the answer fits."""
+    shrunk = dict(record)
+    for _ in range(40):
+        if estimate_tokens(dumps(envelope([shrunk], "x" * 64, "x" * 200))) <= limit:
+            break
+        key = max(
+            (k for k, v in shrunk.items() if isinstance(v, str) and k not in ("id", "url")),
+            key=lambda k: len(shrunk[k]),
+            default=None,
+        )
+        if key is None or len(shrunk[key]) < 40:
+            # Nested values: keep the identity and drop the rest.
+            shrunk = {k: shrunk[k] for k in ("id", "type", "name", "url") if k in shrunk}
+            break
+        shrunk[key] = shrunk[key][: len(shrunk[key]) // 2] + "…"
+    return shrunk

@@ -1,0 +1,166 @@
+"""Compiling tool calls into GraphQL operations with gql's DSL.
+
+A tool names a type and the ``fields`` it wants; :class:`Compiler` turns that into a selection
+against the schema (``{id objectType displayName …}`` plus one sub-selection per field kind) and
+wraps it in a named query operation with typed variables, so caller values never become GraphQL
+source text. The printed document is what the executor runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gql.dsl import (
+    DSLInlineFragment,
+    DSLQuery,
+    DSLSchema,
+    DSLVariableDefinitions,
+    dsl_gql,
+)
+from graphql import GraphQLSchema, print_ast
+
+from accountlens.mcp_adapter.catalog import RELATED_PAGE, Catalog, FieldInfo
+from accountlens.mcp_adapter.errors import unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A printed GraphQL document with its operation name and variables."""
+
+    document: str
+    name: str
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChoice:
+    """The fields a caller asked for, split into schema fields and custom-field keys."""
+
+    standard: list[FieldInfo]
+    custom: list[str]
+
+
+class Compiler:
+    """Builds DSL selections and operations against one schema."""
+
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self.dsl = DSLSchema(schema)
+        self.catalog = Catalog(schema)
+
+    # Fields --------------------------------------------------------------------------------
+
+    def choose(
+        self,
+        graphql_type: str,
+        requested: Sequence[str] | None,
+        defaults: Sequence[str],
+        custom_keys: Iterable[str] | None = None,
+        *,
+        argument: str = "fields",
+    ) -> FieldChoice:
+        """Resolve requested names (snake_case, or ``custom.key``) to fields of the type.
+
+        ``custom_keys`` are the type's custom fields; when it is ``None`` an unknown name is kept
+        as a custom key to be checked after execution (see ``tools.records``).
+        """
+        known = self.catalog.fields(graphql_type)
+        names = list(requested) if requested else list(defaults)
+        standard: list[FieldInfo] = []
+        custom: list[str] = []
+        keys = set(custom_keys) if custom_keys is not None else None
+        for raw in dict.fromkeys(n.strip() for n in names):
+            name = raw.removeprefix("custom.")
+            info = known.get(raw) or known.get(_snake_guess(raw))
+            if info is not None and not raw.startswith("custom."):
+                standard.append(info)
+            elif keys is None or name in keys:
+                custom.append(name)
+            else:
+                raise unknown("field", raw, [*known, *sorted(keys)], argument=argument)
+        return FieldChoice(standard, custom)
+
+    def record(self, graphql_type: str, fields: Iterable[FieldInfo], custom: bool) -> list[Any]:
+        """``id objectType displayName`` plus the chosen fields, as selections on the type."""
+        type_ = getattr(self.dsl, graphql_type)
+        selected: list[Any] = [type_.id, type_.objectType, type_.displayName]
+        for info in fields:
+            selected.append(self.select(graphql_type, info))
+        if custom and "custom" in self.catalog.fields(graphql_type):
+            selected.append(type_.custom)
+        return selected
+
+    def select(self, graphql_type: str, info: FieldInfo, depth: int = 0) -> Any:
+        """One field's selection, by kind."""
+        dsl_field = getattr(getattr(self.dsl, graphql_type), info.graphql)
+        if info.paged:
+            dsl_field = dsl_field.args(first=RELATED_PAGE)
+        if info.kind == "scalar":
+            return dsl_field
+        assert info.target is not None
+        target = getattr(self.dsl, info.target)
+        if info.kind == "money":
+            return dsl_field.select(target.amount, target.currency)
+        if info.kind in ("ref", "refs"):
+            return dsl_field.select(target.id, target.objectType, target.displayName)
+        inner = [
+            self.select(info.target, sub, depth + 1)
+            for sub in self.catalog.fields(info.target).values()
+            if sub.kind in ("scalar", "money") or (depth == 0 and sub.kind in ("ref", "refs"))
+        ]
+        return dsl_field.select(*inner)
+
+    def node_fragments(
+        self, by_type: dict[str, tuple[list[FieldInfo], bool]]
+    ) -> list[DSLInlineFragment]:
+        """``... on Account { … }`` for each type present (for ``node``/``nodes``/``search``)."""
+        fragments = []
+        for graphql_type, (fields, custom) in by_type.items():
+            selections = self.record(graphql_type, fields, custom)
+            fragment = DSLInlineFragment().on(getattr(self.dsl, graphql_type))
+            fragments.append(fragment.select(*selections))
+        return fragments
+
+    # Operations ----------------------------------------------------------------------------
+
+    @staticmethod
+    def variables() -> DSLVariableDefinitions:
+        """Fresh ``$variables`` for one operation: values travel apart from the document."""
+        return DSLVariableDefinitions()  # type: ignore[no-untyped-call]  # gql's DSL is untyped
+
+    def operation(
+        self,
+        name: str,
+        *fields: Any,
+        variables: DSLVariableDefinitions | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Operation:
+        """A named query over the given root fields."""
+        query = DSLQuery(*fields)
+        if variables is not None:
+            query.variable_definitions = variables
+        request = dsl_gql(**{name: query})
+        return Operation(print_ast(request.document), name, dict(values or {}))
+
+    def connection(self, connection_type: str, node: Any) -> list[Any]:
+        """``totalCount pageInfo{…} edges{cursor node{…}}`` of a connection type."""
+        conn = getattr(self.dsl, connection_type)
+        edge = getattr(self.dsl, connection_type.removesuffix("Connection") + "Edge")
+        page = self.dsl.PageInfo
+        return [
+            conn.totalCount,
+            conn.pageInfo.select(page.hasNextPage, page.endCursor),
+            conn.edges.select(edge.cursor, edge.node.select(*node)),
+        ]
+
+
+def _snake_guess(name: str) -> str:
+    """Accept camelCase from a model that read the GraphQL schema: ``closeDate``."""
+    out = []
+    for char in name:
+        if char.isupper():
+            out.append("_" + char.lower())
+        else:
+            out.append(char)
+    return "".join(out).replace(" ", "_").replace("-", "_").lower()

@@ -1,0 +1,49 @@
+"""In-process execution of compiled operations as the connection's principal.
+
+Operations run through Strawberry's ``schema.execute`` (never gql's local transport), so the
+schema's extensions apply to tool calls exactly as to ``/graphql``: depth, alias, token and cost
+limits, and error masking. Only query operations are allowed: a tool can never reach the one
+mutation. The schema and the context factory are handed in by the app (the adapter may not import
+the schema package's resolvers, even indirectly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLSchema
+from strawberry import Schema
+from strawberry.types.graphql import OperationType
+
+from accountlens.auth.principal import Principal
+from accountlens.mcp_adapter.compile import Operation
+from accountlens.mcp_adapter.errors import from_graphql
+
+ContextFactory = Callable[[Principal], Any]
+
+
+class Executor:
+    """Runs operations against the Strawberry schema with a context built for a principal."""
+
+    def __init__(self, schema: Schema, context_for: ContextFactory) -> None:
+        self._schema = schema
+        self._context_for = context_for
+
+    @property
+    def graphql_schema(self) -> GraphQLSchema:
+        """The graphql-core schema that gql's DSL compiles against."""
+        return self._schema._schema
+
+    async def run(self, principal: Principal, operation: Operation) -> dict[str, Any]:
+        """The operation's ``data``; any GraphQL error becomes a :class:`ToolInputError`."""
+        result = await self._schema.execute(
+            operation.document,
+            variable_values=operation.variables,
+            context_value=self._context_for(principal),
+            operation_name=operation.name,
+            allowed_operation_types={OperationType.QUERY},
+        )
+        if result.errors:
+            raise from_graphql([dict(e.formatted) for e in result.errors])
+        return dict(result.data or {})

@@ -1,0 +1,87 @@
+"""What every tool needs at call time: who is calling, how to run GraphQL, how to answer.
+
+A tool body receives a :class:`Runtime` and the SDK's ``Context``; it returns a payload dict or
+raises :class:`ToolInputError`. :func:`answer` turns either into the ``CallToolResult`` the SDK
+sends: ``structured_content`` plus the same compact JSON as text, or an ``isError`` result whose
+JSON names what was wrong and what would be right.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp_types import CallToolResult, TextContent
+
+from accountlens.auth.principal import Principal
+from accountlens.mcp_adapter.budget import dumps
+from accountlens.mcp_adapter.compile import Compiler, Operation
+from accountlens.mcp_adapter.errors import ToolInputError
+from accountlens.mcp_adapter.execute import Executor
+
+log = logging.getLogger(__name__)
+
+#: Arguments' upper bounds (SPEC §5).
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 25
+
+
+@dataclass
+class Runtime:
+    """The tools' shared dependencies, built once per server."""
+
+    executor: Executor
+    compiler: Compiler
+    base_url: str
+    token_budget: int
+
+    async def run(self, ctx: Context[Any], operation: Operation) -> dict[str, Any]:
+        """Execute ``operation`` as the caller of this request."""
+        return await self.executor.run(principal_of(ctx), operation)
+
+
+def principal_of(ctx: Context[Any]) -> Principal:
+    """The principal the bearer guard put on this HTTP request."""
+    request = ctx.request_context.request
+    principal = getattr(getattr(request, "state", None), "principal", None)
+    if not isinstance(principal, Principal):
+        # Unreachable behind the guard; refuse rather than run unauthenticated.
+        raise ToolInputError("this request is not authenticated", code="UNAUTHENTICATED")
+    return principal
+
+
+def success(payload: dict[str, Any]) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=dumps(payload))], structured_content=payload
+    )
+
+
+def failure(error: ToolInputError) -> CallToolResult:
+    payload = {"error": error.as_json()}
+    return CallToolResult(
+        content=[TextContent(type="text", text=dumps(payload))],
+        structured_content=payload,
+        is_error=True,
+    )
+
+
+async def answer(body: Awaitable[dict[str, Any]]) -> CallToolResult:
+    """Await a tool body; its payload, or the error the model can act on."""
+    try:
+        return success(await body)
+    except ToolInputError as error:
+        return failure(error)
+
+
+def page_size(limit: int | None) -> int:
+    """A caller's ``limit``, checked against the 1…100 range."""
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ToolInputError(
+            f"limit must be between 1 and {MAX_LIMIT}, got {limit}", argument="limit"
+        )
+    return limit

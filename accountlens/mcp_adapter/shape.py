@@ -1,0 +1,101 @@
+"""Shaping GraphQL data into records built for a model's context.
+
+Every record is ``{id, type, name, url, …the fields asked for}`` with snake_case keys; references
+to other records shrink to ``{id, name}``; money is ``{amount, currency}`` with a number; empty
+values are dropped. A page keeps each record's cursor beside it (not in the output) so the token
+budget can cut the page after any record and still say exactly where to continue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from accountlens.mcp_adapter.catalog import FieldInfo, snake
+
+
+def record_url(base_url: str, record_id: str) -> str:
+    """The web page that shows a record to a person (``/records/<id>``)."""
+    return f"{base_url}/records/{record_id}"
+
+
+def number(text: object) -> int | float | None:
+    """A Decimal string as a JSON number (integral amounts without a fraction)."""
+    try:
+        value = Decimal(str(text))
+    except InvalidOperation:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def utc(value: str) -> str:
+    """``2026-11-24T14:00:00+00:00`` -> ``2026-11-24T14:00:00Z`` (five bytes, every timestamp)."""
+    return value[:-6] + "Z" if value.endswith("+00:00") and "T" in value else value
+
+
+def plain(value: Any) -> Any:
+    """Any GraphQL value in the compact form (recursively)."""
+    if isinstance(value, str):
+        return utc(value)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "displayName" in value and "id" in value:
+        return {"id": value["id"], "name": value["displayName"]}
+    if set(value) == {"amount", "currency"}:
+        return {"amount": number(value["amount"]), "currency": value["currency"]}
+    return {snake(k): plain(v) for k, v in value.items() if v not in (None, [], {})}
+
+
+def record(
+    node: dict[str, Any],
+    base_url: str,
+    fields: list[FieldInfo] | tuple[FieldInfo, ...] = (),
+    custom: list[str] | tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """One compact record from a GraphQL node selected by ``Compiler.record``."""
+    out: dict[str, Any] = {
+        "id": node["id"],
+        "type": node.get("objectType"),
+        "name": node.get("displayName"),
+        "url": record_url(base_url, node["id"]),
+    }
+    for info in fields:
+        value = node.get(info.graphql)
+        if value not in (None, [], {}):
+            out[info.name] = plain(value)
+    values = node.get("custom") or {}
+    for key in custom:
+        if values.get(key) is not None:
+            out[key] = values[key]
+    return out
+
+
+@dataclass
+class Page:
+    """Records with their cursors, the exact total and where the next page starts."""
+
+    records: list[dict[str, Any]]
+    cursors: list[str | None]
+    total: int
+    next_cursor: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def page_of(
+    connection: dict[str, Any],
+    base_url: str,
+    fields: list[FieldInfo],
+    custom: list[str],
+) -> Page:
+    """A ``Page`` from a connection selected by ``Compiler.connection``."""
+    edges = connection.get("edges") or []
+    info = connection.get("pageInfo") or {}
+    return Page(
+        records=[record(e["node"], base_url, fields, custom) for e in edges],
+        cursors=[e.get("cursor") for e in edges],
+        total=int(connection.get("totalCount") or 0),
+        next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
+    )

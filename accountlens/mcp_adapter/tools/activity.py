@@ -1,0 +1,205 @@
+"""``get_group_membership``, ``get_task_comments``, ``get_product_usage``, ``account_timeline``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from accountlens.mcp_adapter.budget import fit
+from accountlens.mcp_adapter.errors import ToolInputError
+from accountlens.mcp_adapter.runtime import Runtime, page_size
+from accountlens.mcp_adapter.shape import Page, plain, record, record_url, utc
+from accountlens.mcp_adapter.tools.models import page_payload
+
+TimelineKind = Literal["activity", "ticket", "task", "opportunity", "meeting"]
+
+
+def _required_id(value: str, argument: str) -> str:
+    text = value.strip()
+    if not text:
+        raise ToolInputError(f"{argument} must be a record ID", argument=argument)
+    return text
+
+
+class Memberships(BaseModel):
+    """The groups (segments, lists) a record belongs to."""
+
+    id: str
+    count: int
+    groups: list[dict[str, Any]] = Field(description="id, name, kind, url of each group.")
+
+
+async def get_group_membership(runtime: Runtime, ctx: Context[Any], id: str) -> dict[str, Any]:
+    compiler = runtime.compiler
+    ds = compiler.dsl
+    fields = [compiler.catalog.fields("Group")[n] for n in ("kind", "description")]
+    var = runtime.compiler.variables()
+    root = ds.Query.groupMemberships.args(memberId=var.id).select(
+        *compiler.record("Group", fields, False)
+    )
+    values = {"id": _required_id(id, "id")}
+    rows = await runtime.run(
+        ctx, compiler.operation("GroupMemberships", root, variables=var, values=values)
+    )
+    groups = [record(g, runtime.base_url, fields) for g in rows["groupMemberships"]]
+    return {"id": id, "count": len(groups), "groups": groups}
+
+
+async def get_task_comments(
+    runtime: Runtime, ctx: Context[Any], task_id: str, limit: int | None, cursor: str | None
+) -> dict[str, Any]:
+    compiler = runtime.compiler
+    ds = compiler.dsl
+    fields = [compiler.catalog.fields("TaskComment")[n] for n in ("posted_at", "author", "body")]
+    var = runtime.compiler.variables()
+    root = ds.Query.taskComments.args(taskId=var.taskId, first=var.first, after=var.after).select(
+        *compiler.connection("TaskCommentConnection", compiler.record("TaskComment", fields, False))
+    )
+    values = {
+        "taskId": _required_id(task_id, "task_id"),
+        "first": page_size(limit),
+        "after": cursor,
+    }
+    data = await runtime.run(
+        ctx, compiler.operation("TaskComments", root, variables=var, values=values)
+    )
+    connection = data["taskComments"]
+    edges = connection["edges"]
+    comments = []
+    for edge in edges:
+        shaped = record(edge["node"], runtime.base_url, fields)
+        shaped.pop("name", None)  # a comment's "name" is its body again
+        comments.append(shaped)
+    info = connection["pageInfo"]
+    page = Page(
+        comments,
+        [e["cursor"] for e in edges],
+        int(connection["totalCount"]),
+        info["endCursor"] if info["hasNextPage"] else None,
+    )
+
+    def envelope(kept: list[dict[str, Any]], next_cursor: str | None, note: str | None) -> Any:
+        return page_payload("task_comment", page.total, kept, next_cursor, note)
+
+    hint = "call get_task_comments again with cursor={cursor!r}"
+    return fit(page, runtime.token_budget, envelope, continue_hint=hint)
+
+
+class Usage(BaseModel):
+    """Product usage over a window, compared with the window just before."""
+
+    id: str
+    start: str
+    end: str
+    interval: str
+    current: dict[str, Any] = Field(description="events, minutes, active_users in the window.")
+    previous: dict[str, Any] = Field(description="The same for the previous window.")
+    events_change_percent: float | None = None
+    minutes_change_percent: float | None = None
+    licensed_seats: int | None = None
+    active_seats: int | None = None
+    buckets: list[dict[str, Any]] = Field(description="Per day/week/month totals.")
+    features: list[dict[str, Any]] = Field(description="Per feature, with change.")
+
+
+async def get_product_usage(
+    runtime: Runtime,
+    ctx: Context[Any],
+    id: str,
+    since: str | None,
+    until: str | None,
+    interval: Literal["day", "week", "month"],
+) -> dict[str, Any]:
+    ds = runtime.compiler.dsl
+    u = ds.ProductUsage
+    t = ds.UsageTotals
+    totals = (t.events, t.minutes, t.activeUsers)
+    var = runtime.compiler.variables()
+    root = ds.Query.productUsage.args(
+        id=var.id, since=var.since, until=var.until, interval=var.interval
+    ).select(
+        u.subjectId, u.start, u.end, u.interval,
+        u.current.select(*totals), u.previous.select(*totals),
+        u.eventsChangePercent, u.minutesChangePercent, u.licensedSeats, u.activeSeats,
+        u.buckets.select(ds.UsageBucket.start, ds.UsageBucket.totals.select(*totals)),
+        u.features.select(
+            ds.FeatureUsage.feature, ds.FeatureUsage.current.select(*totals),
+            ds.FeatureUsage.previous.select(*totals), ds.FeatureUsage.eventsChangePercent,
+        ),
+    )  # fmt: skip
+    values = {
+        "id": _required_id(id, "id"),
+        "since": since,
+        "until": until,
+        "interval": interval.upper(),
+    }
+    operation = runtime.compiler.operation("ProductUsage", root, variables=var, values=values)
+    usage = plain((await runtime.run(ctx, operation))["productUsage"])
+    usage["id"] = usage.pop("subject_id")
+    usage["interval"] = str(usage["interval"]).lower()
+    usage.setdefault("buckets", [])
+    usage.setdefault("features", [])
+    for key in ("current", "previous"):
+        usage.setdefault(key, {})
+    usage["url"] = record_url(runtime.base_url, usage["id"])
+    return dict(usage)
+
+
+async def account_timeline(
+    runtime: Runtime,
+    ctx: Context[Any],
+    account_id: str,
+    since: str | None,
+    until: str | None,
+    kinds: list[TimelineKind] | None,
+    limit: int | None,
+    cursor: str | None,
+) -> dict[str, Any]:
+    ds = runtime.compiler.dsl
+    e = ds.TimelineEvent
+    var = runtime.compiler.variables()
+    node = [e.kind, e.at, e.title, e.detail, e.recordId]
+    root = ds.Query.accountTimeline.args(
+        accountId=var.accountId, since=var.since, until=var.until, kinds=var.kinds,
+        first=var.first, after=var.after,
+    ).select(*runtime.compiler.connection("TimelineConnection", node))  # fmt: skip
+    values = {
+        "accountId": _required_id(account_id, "account_id"),
+        "since": since if since is not None else "-30d",
+        "until": until,
+        "kinds": kinds,
+        "first": page_size(limit),
+        "after": cursor,
+    }
+    operation = runtime.compiler.operation("AccountTimeline", root, variables=var, values=values)
+    connection = (await runtime.run(ctx, operation))["accountTimeline"]
+    events = []
+    for edge in connection["edges"]:
+        raw = edge["node"]
+        event = {
+            "kind": raw["kind"],
+            "at": utc(raw["at"]),
+            "title": raw["title"],
+            # A meeting's detail is always "transcript": say nothing rather than repeat it.
+            "detail": raw.get("detail") if raw["kind"] != "meeting" else None,
+            "id": raw["recordId"],
+            "url": record_url(runtime.base_url, raw["recordId"]),
+        }
+        events.append({k: v for k, v in event.items() if v is not None})
+    info = connection["pageInfo"]
+    page = Page(
+        events,
+        [edge["cursor"] for edge in connection["edges"]],
+        int(connection["totalCount"]),
+        info["endCursor"] if info["hasNextPage"] else None,
+    )
+
+    def envelope(kept: list[dict[str, Any]], next_cursor: str | None, note: str | None) -> Any:
+        payload = page_payload("timeline_event", page.total, kept, next_cursor, note)
+        payload = {"account_id": account_id, "since": values["since"], **payload}
+        return payload
+
+    hint = "call account_timeline again with the same window and cursor={cursor!r}"
+    return fit(page, runtime.token_budget, envelope, continue_hint=hint)

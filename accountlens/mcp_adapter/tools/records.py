@@ -1,0 +1,187 @@
+"""``list_objects`` and ``get_objects``: records of one type with filters, and records by ID."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from accountlens.mcp_adapter.budget import fit
+from accountlens.mcp_adapter.catalog import DEFAULT_FIELDS, LIST_TYPES, NODE_TYPES, FieldInfo
+from accountlens.mcp_adapter.compile import FieldChoice
+from accountlens.mcp_adapter.errors import ToolInputError, unknown
+from accountlens.mcp_adapter.runtime import Runtime, page_size
+from accountlens.mcp_adapter.shape import Page, page_of, record
+from accountlens.mcp_adapter.tools.models import (
+    FilterArg,
+    ObjectType,
+    SortArg,
+    page_payload,
+)
+from accountlens.schema.ids import decode_id
+
+MAX_IDS = 50
+
+
+def filter_values(filters: list[FilterArg] | None) -> list[dict[str, Any]] | None:
+    if not filters:
+        return None
+    return [{"field": f.field, "op": f.op, "value": f.value} for f in filters]
+
+
+def sort_values(sort: list[SortArg] | None) -> list[dict[str, Any]] | None:
+    if not sort:
+        return None
+    return [{"field": s.field, "direction": s.direction.upper()} for s in sort]
+
+
+def check_custom(
+    runtime: Runtime, graphql_type: str, choice: FieldChoice, properties: list[dict[str, Any]]
+) -> None:
+    """Names that were neither schema fields nor custom fields of the type are an error."""
+    custom_keys = {p["key"] for p in properties if p.get("isCustom")}
+    for name in choice.custom:
+        if name not in custom_keys:
+            known = list(runtime.compiler.catalog.fields(graphql_type))
+            raise unknown("field", name, [*known, *sorted(custom_keys)], argument="fields")
+
+
+async def list_objects(
+    runtime: Runtime,
+    ctx: Context[Any],
+    object_type: ObjectType,
+    filters: list[FilterArg] | None,
+    sort: list[SortArg] | None,
+    fields: list[str] | None,
+    limit: int | None,
+    cursor: str | None,
+) -> dict[str, Any]:
+    root_field, graphql_type = LIST_TYPES[object_type]
+    compiler = runtime.compiler
+    choice = compiler.choose(graphql_type, fields, DEFAULT_FIELDS[object_type])
+    ds = compiler.dsl
+    var = runtime.compiler.variables()
+    node = compiler.record(graphql_type, choice.standard, bool(choice.custom))
+    roots = [
+        getattr(ds.Query, root_field)
+        .args(filter=var.filter, sort=var.sort, first=var.first, after=var.after)
+        .select(*compiler.connection(graphql_type + "Connection", node))
+    ]
+    values: dict[str, Any] = {
+        "filter": filter_values(filters),
+        "sort": sort_values(sort),
+        "first": page_size(limit),
+        "after": cursor,
+    }
+    if choice.custom:
+        props = ds.Query.properties.args(objectType=var.objectType)
+        roots.append(props.select(ds.Property.key, ds.Property.isCustom))
+        values["objectType"] = object_type
+    operation = compiler.operation("ListObjects", *roots, variables=var, values=values)
+    data = await runtime.run(ctx, operation)
+    if choice.custom:
+        check_custom(runtime, graphql_type, choice, data["properties"])
+    page = page_of(data[root_field], runtime.base_url, choice.standard, choice.custom)
+
+    def envelope(records: list[dict[str, Any]], next_cursor: str | None, note: str | None) -> Any:
+        return page_payload(object_type, page.total, records, next_cursor, note)
+
+    hint = "call list_objects again with the same arguments and cursor={cursor!r}"
+    return fit(page, runtime.token_budget, envelope, continue_hint=hint)
+
+
+class RecordSet(BaseModel):
+    """Records fetched by ID, in the order asked, and the IDs that were not found."""
+
+    total: int = Field(description="How many of the IDs were found.")
+    count: int = Field(description="How many records this answer holds.")
+    records: list[dict[str, Any]]
+    not_found: list[str] = Field(
+        description="IDs that do not exist or that you may not see (the two look the same)."
+    )
+    note: str | None = None
+
+
+Ids = Annotated[list[str], Field(description="Up to 50 record IDs (acc_…, per_…, opp_…, …).")]
+Include = Annotated[
+    list[str] | None,
+    Field(
+        description=(
+            "Related lists to add (up to 5 each), e.g. people, opportunities, tickets, "
+            "activities, tasks, projects, comments, timeline."
+        ),
+        max_length=10,
+    ),
+]
+
+
+def _detail_fields(runtime: Runtime, graphql_type: str, include: set[str]) -> list[FieldInfo]:
+    """Every unpaged field of the type (full details) and the related lists asked for."""
+    fields = runtime.compiler.catalog.fields(graphql_type)
+    return [f for f in fields.values() if not f.paged or f.name in include]
+
+
+async def get_objects(
+    runtime: Runtime,
+    ctx: Context[Any],
+    ids: list[str],
+    fields: list[str] | None,
+    include: list[str] | None,
+) -> dict[str, Any]:
+    if not ids:
+        raise ToolInputError("give at least one ID", argument="ids")
+    if len(ids) > MAX_IDS:
+        raise ToolInputError(f"at most {MAX_IDS} IDs per call, got {len(ids)}", argument="ids")
+    compiler = runtime.compiler
+    wanted = set(include or ())
+    by_type: dict[str, tuple[list[FieldInfo], bool]] = {}
+    for value in ids:
+        decoded = decode_id(value)
+        graphql_type = NODE_TYPES.get(decoded[0]) if decoded else None
+        if graphql_type is None or graphql_type in by_type:
+            continue
+        if fields:
+            known = compiler.catalog.fields(graphql_type)
+            chosen = [known[f] for f in fields if f in known]
+            by_type[graphql_type] = (chosen, True)
+        else:
+            by_type[graphql_type] = (_detail_fields(runtime, graphql_type, wanted), False)
+    _check_names(runtime, by_type, wanted)
+    if not by_type:
+        return {"total": 0, "count": 0, "records": [], "not_found": list(ids)}
+    ds = compiler.dsl
+    var = runtime.compiler.variables()
+    root = ds.Query.nodes.args(ids=var.ids).select(ds.Node.id, *compiler.node_fragments(by_type))
+    operation = compiler.operation("GetObjects", root, variables=var, values={"ids": ids})
+    data = await runtime.run(ctx, operation)
+    records, missing = [], []
+    for asked, node in zip(ids, data["nodes"], strict=True):
+        if node is None:
+            missing.append(asked)
+            continue
+        graphql_type = NODE_TYPES[str(node["objectType"])]
+        chosen, _ = by_type[graphql_type]
+        custom = list(fields) if fields else []
+        records.append(record(node, runtime.base_url, chosen, custom))
+    page = Page(records, [None] * len(records), len(records), None)
+
+    def envelope(kept: list[dict[str, Any]], _: str | None, note: str | None) -> Any:
+        payload: dict[str, Any] = {"total": len(records), "count": len(kept), "records": kept}
+        payload["not_found"] = missing
+        if note:
+            payload["note"] = note + " Ask for fewer IDs per call."
+        return payload
+
+    return fit(page, runtime.token_budget, envelope, continue_hint="")
+
+
+def _check_names(
+    runtime: Runtime, by_type: dict[str, tuple[list[FieldInfo], bool]], include: set[str]
+) -> None:
+    """Related lists in ``include`` that none of the requested types has are errors."""
+    catalog = runtime.compiler.catalog
+    paged = {n for t in by_type for n, f in catalog.fields(t).items() if f.paged}
+    for name in sorted(include):
+        if name not in paged:
+            raise unknown("related list", name, sorted(paged), argument="include")

@@ -1,0 +1,183 @@
+"""``search_objects`` (keyword, all types) and ``semantic_search`` (transcripts and KB)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from accountlens.mcp_adapter.budget import fit
+from accountlens.mcp_adapter.catalog import NODE_TYPES, FieldInfo
+from accountlens.mcp_adapter.errors import ToolInputError
+from accountlens.mcp_adapter.runtime import Runtime, page_size
+from accountlens.mcp_adapter.shape import Page, plain, record, record_url, utc
+from accountlens.mcp_adapter.tools.models import page_payload
+
+MAX_QUERY = 200
+#: Types whose hits also show the account they belong to.
+_WITH_ACCOUNT = ("Person", "Opportunity", "Ticket", "Activity", "Task", "Project")
+
+
+def _query_text(query: str) -> str:
+    text = query.strip()
+    if not text:
+        raise ToolInputError("query must not be empty", argument="query")
+    if len(text) > MAX_QUERY:
+        raise ToolInputError(f"query longer than {MAX_QUERY} characters", argument="query")
+    return text
+
+
+async def search_objects(
+    runtime: Runtime,
+    ctx: Context[Any],
+    query: str,
+    types: list[str] | None,
+    limit: int | None,
+    cursor: str | None,
+) -> dict[str, Any]:
+    compiler = runtime.compiler
+    ds = compiler.dsl
+    account_field: dict[str, tuple[list[FieldInfo], bool]] = {
+        t: ([compiler.catalog.fields(t)["account"]], False) for t in _WITH_ACCOUNT
+    }
+    var = runtime.compiler.variables()
+    hit = ds.SearchHit
+    root = ds.Query.search.args(
+        query=var.query, types=var.types, first=var.first, after=var.after
+    ).select(
+        ds.SearchConnection.totalCount,
+        ds.SearchConnection.pageInfo.select(ds.PageInfo.hasNextPage, ds.PageInfo.endCursor),
+        ds.SearchConnection.hits.select(
+            hit.score,
+            hit.matched,
+            hit.node.select(
+                ds.Node.id,
+                ds.Node.objectType,
+                ds.Node.displayName,
+                *compiler.node_fragments(account_field),
+            ),
+        ),
+    )
+    values = {
+        "query": _query_text(query),
+        "types": types or None,
+        "first": page_size(limit),
+        "after": cursor,
+    }
+    data = (
+        await runtime.run(
+            ctx, compiler.operation("SearchObjects", root, variables=var, values=values)
+        )
+    )["search"]
+    records = []
+    for found in data["hits"]:
+        node = found["node"]
+        graphql_type = NODE_TYPES.get(str(node.get("objectType")), "")
+        fields = account_field.get(graphql_type, ([], False))[0]
+        shaped = record(node, runtime.base_url, fields)
+        shaped["matched"] = found["matched"]
+        shaped["score"] = round(float(found["score"]), 3)
+        records.append(shaped)
+    info = data["pageInfo"]
+    # Hits carry no cursor of their own: shortening keeps the page's cursor out of reach.
+    page = Page(
+        records,
+        [None] * len(records),
+        int(data["totalCount"]),
+        info["endCursor"] if info["hasNextPage"] else None,
+    )
+
+    def envelope(kept: list[dict[str, Any]], next_cursor: str | None, note: str | None) -> Any:
+        return page_payload(None, page.total, kept, next_cursor, note)
+
+    return fit(page, runtime.token_budget, envelope, continue_hint="")
+
+
+class Passages(BaseModel):
+    """Passages that best match the question, best first."""
+
+    count: int
+    strategy: str = Field(description="How the passages were ranked: exact, hnsw or keyword.")
+    passages: list[dict[str, Any]] = Field(
+        description="text, speaker, timestamp, document, date, account and a deep link."
+    )
+    note: str | None = None
+
+
+SearchModeName = Literal["hybrid", "vector", "keyword"]
+
+
+async def semantic_search(
+    runtime: Runtime,
+    ctx: Context[Any],
+    query: str,
+    account_id: str | None,
+    kinds: list[Literal["transcript", "kb_article"]] | None,
+    since: str | None,
+    until: str | None,
+    limit: int | None,
+    mode: SearchModeName,
+) -> dict[str, Any]:
+    size = limit if limit is not None else 10
+    if not 1 <= size <= 50:
+        raise ToolInputError(f"limit must be between 1 and 50, got {size}", argument="limit")
+    compiler = runtime.compiler
+    ds = compiler.dsl
+    p = ds.Passage
+    var = runtime.compiler.variables()
+    root = ds.Query.semanticSearch.args(
+        query=var.query,
+        accountId=var.accountId,
+        kinds=var.kinds,
+        since=var.since,
+        until=var.until,
+        first=var.first,
+        mode=var.mode,
+    ).select(
+        ds.SemanticResults.strategy,
+        ds.SemanticResults.passages.select(
+            p.id, p.text, p.speaker, p.startSeconds, p.timestamp, p.occurredAt, p.kind,
+            p.documentTitle, p.documentId, p.score,
+            p.account.select(ds.Account.id, ds.Account.objectType, ds.Account.displayName),
+        ),
+    )  # fmt: skip
+    values = {
+        "query": _query_text(query),
+        "accountId": account_id,
+        "kinds": kinds,
+        "since": since,
+        "until": until,
+        "first": size,
+        "mode": mode.upper(),
+    }
+    operation = compiler.operation("SemanticSearch", root, variables=var, values=values)
+    data = (await runtime.run(ctx, operation))["semanticSearch"]
+    passages = [_passage(runtime.base_url, raw) for raw in data["passages"]]
+    page = Page(passages, [None] * len(passages), len(passages), None)
+
+    def envelope(kept: list[dict[str, Any]], _: str | None, note: str | None) -> Any:
+        payload: dict[str, Any] = {"count": len(kept), "strategy": data["strategy"]}
+        payload["passages"] = kept
+        if note:
+            payload["note"] = note
+        return payload
+
+    return fit(page, runtime.token_budget, envelope, continue_hint="")
+
+
+def _passage(base_url: str, raw: dict[str, Any]) -> dict[str, Any]:
+    url = record_url(base_url, raw["documentId"])
+    if raw.get("startSeconds") is not None:
+        url += f"#t={raw['startSeconds']}"
+    out: dict[str, Any] = {
+        "document": {"id": raw["documentId"], "title": raw["documentTitle"], "kind": raw["kind"]},
+        "date": utc(raw["occurredAt"]),
+        "speaker": raw.get("speaker"),
+        "timestamp": raw.get("timestamp"),
+        "text": raw["text"],
+        "account": plain(raw.get("account")),
+        "score": round(float(raw["score"]), 4),
+        "url": url,
+    }
+    return {k: v for k, v in out.items() if v is not None}
