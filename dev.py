@@ -41,7 +41,7 @@ def run(*args: str | Path, check: bool = True, env: dict[str, str] | None = None
 
 def ensure_venv() -> None:
     """Create the virtualenv and (re)install the project when its requirements changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs on whatever python3 is
         sys.exit(f"AccountLens needs Python >= 3.11; this is {sys.version.split()[0]}")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == wanted:
