@@ -35,6 +35,11 @@ CHUNK_COLUMNS = (
     "org_id", "id", "document_id", "ordinal", "kind", "account_id", "occurred_at", "speaker",
     "start_seconds", "text", "embedding",
 )  # fmt: skip
+#: Topics an executive on the customer side usually joins for.
+_EXECUTIVE_TOPICS = frozenset(
+    ("executive_escalation", "budget_cuts", "pricing_pushback", "renewal_risk",
+     "expansion_interest")
+)  # fmt: skip
 
 
 @dataclass
@@ -161,17 +166,7 @@ def add_account_meetings(
         csm = rng.choice(account.staff)
         contact = rng.choice(champions)
         people = [contact]
-        needs_exec = any(
-            t
-            in (
-                "executive_escalation",
-                "budget_cuts",
-                "pricing_pushback",
-                "renewal_risk",
-                "expansion_interest",
-            )
-            for t in topics
-        )
+        needs_exec = not _EXECUTIVE_TOPICS.isdisjoint(topics)
         executive = rng.choice(executives) if executives and needs_exec else contact
         if executive not in people:
             people.append(executive)
