@@ -8,7 +8,8 @@ unless it was already running for a server).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar, cast
@@ -16,7 +17,6 @@ from typing import Annotated, Literal, TypeVar, cast
 import typer
 from pydantic import SecretStr, ValidationError
 from rich.console import Console
-from rich.table import Table
 
 from accountlens.auth.cli import orgs_app, users_app
 from accountlens.config import Settings, UnsafeConfigurationError
@@ -27,6 +27,7 @@ from accountlens.db.engine import (
     resolve_database_url,
 )
 from accountlens.db.migrate import upgrade
+from accountlens.ingest.demo.summary import DemoLogin
 from accountlens.telemetry.logs import configure_logging
 
 app = typer.Typer(
@@ -86,7 +87,8 @@ def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]])
 
 
 def _configure_logging(settings: Settings) -> None:
-    configure_logging(settings.log_level, json_output=settings.log_format == "json")
+    configure_logging(settings.log_level, json_output=settings.json_logs)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @app.command()
@@ -135,13 +137,30 @@ async def _build_demo(
     print_logins(summary.logins)
 
 
-def print_logins(logins: object) -> None:
-    table = Table(title="Demo sign-ins", show_lines=False)
-    for column in ("Org", "Visibility", "Email", "Password", "Role"):
-        table.add_column(column)
-    for login in logins:  # type: ignore[attr-defined]
-        table.add_row(login.org_name, login.visibility, login.email, login.password, login.role)
-    Console().print(table)
+def print_logins(logins: Sequence[DemoLogin], sign_in_url: str | None = None) -> None:
+    """The demo sign-ins, one per line (readable at any terminal width, and greppable)."""
+    out = Console(soft_wrap=True)
+    where = f" at {sign_in_url}" if sign_in_url else ""
+    out.print(f"[bold]Demo sign-ins[/bold]{where}:")
+    for login in logins:
+        out.print(
+            f"  {login.email:<30} password [bold]{login.password}[/bold]  "
+            f"({login.role}, {login.org_name}, {login.visibility} org; {login.book})",
+            highlight=False,
+        )
+
+
+async def _stored_demo_logins(db: Database) -> list[DemoLogin]:
+    """The named demo sign-ins whose users exist and are active in this database."""
+    from sqlalchemy import text
+
+    from accountlens.ingest.demo.cast import named_logins
+
+    wanted = named_logins()
+    query = text("SELECT email FROM users WHERE is_active AND email = ANY(:emails)")
+    async with db.engine.connect() as conn:
+        present = set(await conn.scalars(query, {"emails": [w.email for w in wanted]}))
+    return [login for login in wanted if login.email in present]
 
 
 @app.command("import")
@@ -204,11 +223,14 @@ def serve(
     embedded = settings.database_url is None
     with _database_settings(settings) as settings:
 
-        async def prepare(db: Database) -> None:
+        async def prepare(db: Database) -> list[DemoLogin]:
             if demo_scale and not await _has_orgs(db):
                 await _build_demo(db, settings, demo_scale, 42, True)
+            return await _stored_demo_logins(db)
 
-        _with_database(settings, prepare)
+        logins = _with_database(settings, prepare)
+        if logins:
+            print_logins(logins, sign_in_url=f"{settings.public_url}/")
         where = f"embedded PostgreSQL in {settings.pgdata_dir}" if embedded else "DATABASE_URL"
         console.print(
             f"[bold green]AccountLens[/bold green] is starting on {settings.public_url} "
@@ -226,6 +248,7 @@ def serve(
             proxy_headers=bool(settings.trusted_proxies),
             forwarded_allow_ips=settings.trusted_proxies or None,
             server_header=False,
+            log_config=None,  # keep our JSON/text handlers (configure_logging)
         )
 
 

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     tls_key: Path | None = None
     trusted_proxies: list[str] = Field(default_factory=list)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["json", "text"] = "json"
+    log_format: Literal["json", "text"] | None = None  # None: text in development, else json
     metrics_token: SecretStr | None = None
 
     # Tokens and responses.
@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     embedding_model: str = "text-embedding-3-small"
     embedding_api_key: SecretStr | None = None
     embedding_batch_size: int = Field(default=64, ge=1, le=2048)
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format is None:
+            return not self.is_development
+        return self.log_format == "json"
 
     @property
     def is_development(self) -> bool:

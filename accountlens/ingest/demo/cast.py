@@ -180,9 +180,8 @@ def build_cast(
         ctx.reps_by_team[team] = []
 
     for named in spec.named_users:
-        first = named.name.split()[0].lower()
         info = UserInfo(
-            new_id(rng), named.name, f"{first}@{spec.email_domain}", named.role, named.team
+            new_id(rng), named.name, named_user_email(spec, named), named.role, named.team
         )
         ctx.named[named.key] = info
         ctx.users.append(info)
@@ -220,6 +219,27 @@ def build_cast(
                 {"org_id": ctx.id, "team_id": ctx.team_ids[user.team], "user_id": user.id},
             )
     return ctx
+
+
+def named_user_email(spec: OrgSpec, named: NamedUser) -> str:
+    """The sign-in e-mail of a named user: first name at the org's demo domain."""
+    return f"{named.name.split()[0].lower()}@{spec.email_domain}"
+
+
+def named_logins() -> list[DemoLogin]:
+    """The printed sign-ins of every demo org, known without reading the database."""
+    return [
+        DemoLogin(
+            spec.name,
+            spec.visibility,
+            named_user_email(spec, named),
+            DEMO_PASSWORDS[named.role],
+            named.role,
+            named.book,
+        )
+        for spec in ORGS
+        for named in spec.named_users
+    ]
 
 
 def logins(ctx: OrgContext) -> list[DemoLogin]:
