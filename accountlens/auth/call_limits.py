@@ -5,15 +5,18 @@ app's current auth service (looked up per request, so reconfiguring the service 
 runtime takes effect). The rate limit counts requests per connection in fixed one-minute windows
 stored in PostgreSQL (the auth package's ``rate_limit_buckets``), so every replica enforces the
 same budget; over it, the answer is 429 with ``Retry-After`` (seconds to the next window).
+While the database is unreachable the gate answers 503 with ``Retry-After`` instead of failing.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import timedelta
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.exc import DBAPIError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accountlens.auth import repository
 from accountlens.auth.options import RateLimit
@@ -23,6 +26,8 @@ from accountlens.auth.service import DatabaseAuthService
 from accountlens.db.engine import Database
 
 WINDOW = timedelta(minutes=1)
+
+log = logging.getLogger(__name__)
 
 
 def connection_bucket(principal: Principal) -> str:
@@ -43,7 +48,20 @@ class McpGate:
             await self.app(scope, receive, send)
             return
         service: DatabaseAuthService = scope["app"].state.auth_service
-        await BearerGuard(self._limited, service.verifier)(scope, receive, send)
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await BearerGuard(self._limited, service.verifier)(scope, receive, tracked)
+        except (OSError, DBAPIError, TimeoutError):
+            # The database is away: fail fast with 503 (never a 500) and let the client retry.
+            log.warning("MCP request refused: the database is unavailable")
+            if not started:
+                await _respond(send, 503, "unavailable", "the database is unavailable", 5)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         principal: Principal = scope["state"]["principal"]
@@ -56,25 +74,25 @@ class McpGate:
             return
         window = int(WINDOW.total_seconds())
         retry_after = max(1, window - int(time.time()) % window)
-        body = json.dumps(
-            {
-                "error": "rate_limited",
-                "error_description": (
-                    f"at most {self.rule.limit} requests per minute per connection; "
-                    f"retry in {retry_after} s"
-                ),
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(retry_after).encode()),
-                    (b"cache-control", b"no-store"),
-                ],
-            }
+        description = (
+            f"at most {self.rule.limit} requests per minute per connection; "
+            f"retry in {retry_after} s"
         )
-        await send({"type": "http.response.body", "body": body})
+        await _respond(send, 429, "rate_limited", description, retry_after)
+
+
+async def _respond(send: Send, status: int, error: str, description: str, retry: int) -> None:
+    body = json.dumps({"error": error, "error_description": description}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(retry).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

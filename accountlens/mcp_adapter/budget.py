@@ -43,11 +43,23 @@ def fit(page: Page, budget: int, envelope: Envelope, *, continue_hint: str) -> d
         return whole
     limit = budget - _MARGIN_TOKENS
     kept = _largest_prefix(page, limit, envelope)
+    while True:
+        answer = _shortened(page, kept, budget, limit, envelope, continue_hint)
+        if kept <= 1 or estimate_tokens(dumps(answer)) <= budget:
+            return answer
+        kept -= 1  # the estimate's placeholders were too short: one record fewer
+
+
+def _shortened(
+    page: Page, kept: int, budget: int, limit: int, envelope: Envelope, continue_hint: str
+) -> dict[str, Any]:
+    """The first ``kept`` records (at least one, shrunk if need be) with the note."""
     records = page.records[:kept]
     if kept == 0 and page.records:
         records = [_shrink(page.records[0], limit, envelope)]
         kept = 1
     cursor = page.cursors[kept - 1] if kept and page.cursors[kept - 1] else None
+    # Without a cursor at the cut, the page's own cursor would skip the records left out.
     if cursor:
         note = (
             f"Shortened to {kept} of the {len(page.records)} records on this page to stay within "
@@ -59,15 +71,16 @@ def fit(page: Page, budget: int, envelope: Envelope, *, continue_hint: str) -> d
             f"Shortened to {kept} of {len(page.records)} results to stay within the "
             f"{budget}-token answer budget; ask for fewer results or fewer fields."
         )
-    return envelope(records, cursor or page.next_cursor, note)
+    return envelope(records, cursor, note)
 
 
 def _largest_prefix(page: Page, limit: int, envelope: Envelope) -> int:
     """How many leading records fit (binary search over the serialized answer)."""
+    placeholder = "x" * max((len(c) for c in page.cursors if c), default=0)
     low, high = 0, len(page.records)
     while low < high:
         middle = (low + high + 1) // 2
-        text = dumps(envelope(page.records[:middle], "x" * 64, "x" * 200))
+        text = dumps(envelope(page.records[:middle], placeholder, "x" * (360 + len(placeholder))))
         if estimate_tokens(text) <= limit:
             low = middle
         else:
@@ -79,7 +92,7 @@ def _shrink(record: dict[str, Any], limit: int, envelope: Envelope) -> dict[str,
     """Shorten the longest string values of one record until the answer fits."""
     shrunk = dict(record)
     for _ in range(40):
-        if estimate_tokens(dumps(envelope([shrunk], "x" * 64, "x" * 200))) <= limit:
+        if estimate_tokens(dumps(envelope([shrunk], "x" * 160, "x" * 300))) <= limit:
             break
         key = max(
             (k for k, v in shrunk.items() if isinstance(v, str) and k not in ("id", "url")),

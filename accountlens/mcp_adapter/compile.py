@@ -23,6 +23,7 @@ from graphql import GraphQLSchema, print_ast
 
 from accountlens.mcp_adapter.catalog import RELATED_PAGE, Catalog, FieldInfo
 from accountlens.mcp_adapter.errors import unknown
+from accountlens.mcp_adapter.shape import ENVELOPE_KEYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +67,14 @@ class Compiler:
         as a custom key to be checked after execution (see ``tools.records``).
         """
         known = self.catalog.fields(graphql_type)
-        names = list(requested) if requested else list(defaults)
+        # None: the compact default set; an empty list: identity only (id, type, name, url).
+        names = list(requested) if requested is not None else list(defaults)
         standard: list[FieldInfo] = []
         custom: list[str] = []
         keys = set(custom_keys) if custom_keys is not None else None
         for raw in dict.fromkeys(n.strip() for n in names):
             name = raw.removeprefix("custom.")
-            info = known.get(raw) or known.get(_snake_guess(raw))
+            info = known.get(raw) or known.get(_snake_guess(raw)) or known.get(_unqualified(raw))
             if info is not None and not raw.startswith("custom."):
                 standard.append(info)
             elif keys is None or name in keys:
@@ -153,6 +155,12 @@ class Compiler:
             conn.pageInfo.select(page.hasNextPage, page.endCursor),
             conn.edges.select(edge.cursor, edge.node.select(*node)),
         ]
+
+
+def _unqualified(name: str) -> str:
+    """``opportunity_type`` (how a record shows its ``type`` field) -> ``type``."""
+    head, _, tail = name.rpartition("_")
+    return tail if head and tail in ENVELOPE_KEYS else name
 
 
 def _snake_guess(name: str) -> str:

@@ -49,6 +49,15 @@ def plain(value: Any) -> Any:
     return {snake(k): plain(v) for k, v in value.items() if v not in (None, [], {})}
 
 
+#: Keys every record has; a field of the same name is shown under a qualified key.
+ENVELOPE_KEYS = ("id", "type", "name", "url")
+
+
+def output_key(field: str, out: dict[str, Any]) -> str:
+    """``type`` of an opportunity (new, renewal …) is shown as ``opportunity_type``."""
+    return f"{out['type']}_{field}" if field in ENVELOPE_KEYS else field
+
+
 def record(
     node: dict[str, Any],
     base_url: str,
@@ -64,8 +73,9 @@ def record(
     }
     for info in fields:
         value = node.get(info.graphql)
-        if value not in (None, [], {}):
-            out[info.name] = plain(value)
+        if value in (None, [], {}) or (info.name == "name" and value == out["name"]):
+            continue  # empty, or the display name again
+        out[output_key(info.name, out)] = plain(value)
     values = node.get("custom") or {}
     for key in custom:
         if values.get(key) is not None:

@@ -210,7 +210,9 @@ def register_tools(server: MCPServer[Any], runtime: Runtime) -> dict[str, frozen
     @tool("account_timeline", "Account timeline")
     async def account_timeline(
         ctx: Context[Any],
-        account_id: Annotated[str, Field(description="The account's ID (acc_…).")],
+        account: Annotated[
+            str, Field(description="The account's ID (acc_…) or its exact name (Acme Corp).")
+        ],
         since: Annotated[
             str | None, Field(description="Window start (default -30d): ISO or relative.")
         ] = None,
@@ -222,7 +224,7 @@ def register_tools(server: MCPServer[Any], runtime: Runtime) -> dict[str, frozen
         cursor: Cursor = None,
     ) -> Annotated[CallToolResult, Timeline]:
         return await answer(
-            activity.account_timeline(runtime, ctx, account_id, since, until, kinds, limit, cursor)
+            activity.account_timeline(runtime, ctx, account, since, until, kinds, limit, cursor)
         )
 
     return arguments

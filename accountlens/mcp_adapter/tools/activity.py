@@ -12,6 +12,7 @@ from accountlens.mcp_adapter.errors import ToolInputError
 from accountlens.mcp_adapter.runtime import Runtime, page_size
 from accountlens.mcp_adapter.shape import Page, plain, record, record_url, utc
 from accountlens.mcp_adapter.tools.models import page_payload
+from accountlens.schema.ids import decode_id
 
 TimelineKind = Literal["activity", "ticket", "task", "opportunity", "meeting"]
 
@@ -147,10 +148,42 @@ async def get_product_usage(
     return dict(usage)
 
 
+async def account_by_id_or_name(runtime: Runtime, ctx: Context[Any], account: str) -> str:
+    """An account ID as given, or the ID of the one visible account with exactly that name.
+
+    Saves the model a search when the user names the account ("what happened with Acme Corp").
+    """
+    if decode_id(account) is not None:
+        return account
+    ds = runtime.compiler.dsl
+    var = runtime.compiler.variables()
+    root = ds.Query.accounts.args(filter=var.filter, first=3).select(
+        ds.AccountConnection.nodes.select(ds.Account.id, ds.Account.displayName)
+    )
+    named = [{"field": "name", "op": "eq", "value": account[:200]}]
+    operation = runtime.compiler.operation(
+        "AccountByName", root, variables=var, values={"filter": named}
+    )
+    found = (await runtime.run(ctx, operation))["accounts"]["nodes"]
+    if len(found) == 1:
+        return str(found[0]["id"])
+    if not found:
+        raise ToolInputError(
+            f"no account named {account[:60]!r}; find it with search_objects and pass its ID",
+            argument="account",
+            code="NOT_FOUND",
+        )
+    raise ToolInputError(
+        f"several accounts are named {account[:60]!r}; pass one of their IDs",
+        argument="account",
+        choices=[f"{a['id']} ({a['displayName']})" for a in found],
+    )
+
+
 async def account_timeline(
     runtime: Runtime,
     ctx: Context[Any],
-    account_id: str,
+    account: str,
     since: str | None,
     until: str | None,
     kinds: list[TimelineKind] | None,
@@ -165,8 +198,9 @@ async def account_timeline(
         accountId=var.accountId, since=var.since, until=var.until, kinds=var.kinds,
         first=var.first, after=var.after,
     ).select(*runtime.compiler.connection("TimelineConnection", node))  # fmt: skip
+    account_id = await account_by_id_or_name(runtime, ctx, _required_id(account, "account"))
     values = {
-        "accountId": _required_id(account_id, "account_id"),
+        "accountId": account_id,
         "since": since if since is not None else "-30d",
         "until": until,
         "kinds": kinds,

@@ -106,8 +106,9 @@ DESCRIPTIONS: dict[str, str] = {
         "Everything that happened on one account in a window, newest first: activities "
         "(emails, calls, meetings, notes), tickets opened, tasks, opportunity stage changes and "
         "meeting transcripts. The window defaults to the last 30 days (since: -30d); use it to "
-        "summarize recent history. Find the account's ID with search_objects first. "
-        f'{_PAGING}\nExample: account_timeline {{"account_id": "acc_…", "since": "-30d"}}'
+        "summarize recent history. account is the account's ID or its exact name (one call, "
+        f'no search needed). {_PAGING}\nExample: account_timeline {{"account": "Acme Corp", '
+        '"since": "-30d"}'
     ),
 }
 

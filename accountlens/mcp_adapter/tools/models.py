@@ -55,7 +55,8 @@ Fields = Annotated[
     Field(
         description=(
             "Fields to include besides id, type, name and url (snake_case; custom fields by "
-            "key). Omit for a compact default set; search_properties lists them all."
+            "key). Omit for a compact default set, [] for identity only; search_properties "
+            "lists them all."
         ),
         max_length=40,
     ),

@@ -1,0 +1,117 @@
+"""Acceptance 5: a revoked connection is refused on its next call; calls land in the audit log,
+which admins read on the connection's page; the per-connection rate limit answers 429."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import httpx
+
+from accountlens.app import create_app
+from tests.auth.helpers import settings_for, sign_in
+from tests.auth.live import free_port
+from tests.mcp.conftest import Live
+from tests.mcp.live import PASSWORDS, Persona, call, post_mcp, serve_with_lifespan, tool_call
+from tests.schema.demo import DEMO_USERS, demo_principal
+from tests.schema.helpers import data_of
+
+CALLS = """query Calls($id: ID!) { mcpToolCalls(connectionId: $id) {
+             tool arguments outcome resultCount latencyMs errorCode } }"""
+
+
+async def fresh_persona(live: Live, label: str, base_url: str | None = None) -> Persona:
+    """A new connection of its own (tests that revoke or exhaust it must not share it)."""
+    role = "admin" if "admin" in label else "member"
+    return await Persona(base_url or live.base_url, DEMO_USERS[label], role).connect()
+
+
+async def test_a_revoked_connection_is_refused_on_its_next_tool_call(live: Live) -> None:
+    # given a working connection
+    persona = await fresh_persona(live, "open-org member")
+    async with persona.client() as client:
+        me = await call(client, "whoami", {})
+    connection = uuid.UUID(hex=me["connection"]["id"].removeprefix("con_"))
+    before = await post_mcp(live.base_url, persona.token, tool_call("whoami", {}))
+    # when its owner revokes it
+    owner = await demo_principal(live.db, DEMO_USERS["open-org member"])
+    assert await live.app.state.auth_service.revoke_connection(owner, connection)
+    # then the very next call is refused with the bearer challenge
+    after = await post_mcp(live.base_url, persona.token, tool_call("whoami", {}))
+    assert before.status_code == 200
+    assert after.status_code == 401
+    assert 'error="invalid_token"' in after.headers["www-authenticate"]
+    assert "revoked" in after.json()["error_description"]
+
+
+async def test_tool_calls_are_in_the_audit_log_that_admins_see_on_the_connection_page(
+    live: Live,
+) -> None:
+    # given a member's connection that made a successful and a refused call
+    persona = await fresh_persona(live, "team member")
+    async with persona.client() as client:
+        me = await call(client, "whoami", {})
+        await call(
+            client,
+            "list_objects",
+            {"object_type": "ticket", "limit": 3, "fields": ["status"]},
+        )
+        refused = await client.call_tool("list_objects", {"object_type": "acount"})
+    assert refused.is_error
+    connection_id = me["connection"]["id"]
+    admin = await demo_principal(live.db, DEMO_USERS["restricted admin"])
+    colleague = await demo_principal(live.db, DEMO_USERS["narrow member"])
+    # when the admin (and, for contrast, another member) read the connection's audit log
+    calls = (await data_of(live.db, admin, CALLS, id=connection_id))["mcpToolCalls"]
+    hidden = (await data_of(live.db, colleague, CALLS, id=connection_id))["mcpToolCalls"]
+    # then the calls are there, newest first, with arguments, result counts and outcomes
+    assert [c["tool"] for c in calls] == ["list_objects", "list_objects", "whoami"]
+    failed, listed, _ = calls
+    assert failed["outcome"] == "error"
+    assert listed["outcome"] == "ok"
+    assert listed["resultCount"] == 3
+    assert listed["arguments"] == {"object_type": "ticket", "limit": 3, "fields": ["status"]}
+    assert listed["latencyMs"] > 0
+    assert hidden == []
+    # and the admin's page shows them
+    async with httpx.AsyncClient(base_url=live.base_url) as browser:
+        await sign_in(browser, DEMO_USERS["restricted admin"], PASSWORDS["admin"])
+        page = await browser.get(f"/admin/settings/connections/{connection_id}")
+        listing = await browser.get("/admin/settings/connections")
+    assert page.status_code == 200
+    assert "list_objects" in page.text
+    assert "ticket" in page.text
+    assert f"/admin/settings/connections/{connection_id}" in listing.text
+
+
+async def test_a_connection_over_its_rate_limit_gets_429_on_every_replica(live: Live) -> None:
+    # given two replicas behind one public URL, on one database, each allowing 6 requests a
+    # minute per connection (connecting itself takes a few of them)
+    ports = free_port(), free_port()
+    public = f"http://127.0.0.1:{ports[0]}"
+    settings = settings_for(public).model_copy(update={"mcp_rate_limit_per_minute": 6})
+    apps = [create_app(settings, database=live.db) for _ in ports]
+    async with serve_with_lifespan(apps[0], ports[0]), serve_with_lifespan(apps[1], ports[1]):
+        if time.time() % 60 > 45:  # do not straddle the minute the buckets count in
+            await asyncio.sleep(61 - time.time() % 60)
+        persona = await fresh_persona(live, "narrow member", public)
+        # when the connection's calls are spread over both replicas (the balancer keeps Host)
+        answers = [
+            await post_mcp(
+                f"http://127.0.0.1:{ports[n % 2]}",
+                persona.token,
+                tool_call("whoami", {}),
+                headers={"host": f"127.0.0.1:{ports[0]}"},
+            )
+            for n in range(8)
+        ]
+    # then the budget is shared: once spent, both replicas refuse, with Retry-After
+    statuses = [a.status_code for a in answers]
+    allowed = statuses.count(200)
+    assert 1 <= allowed <= 5
+    assert statuses == [200] * allowed + [429] * (8 - allowed)
+    assert {n % 2 for n, status in enumerate(statuses) if status == 429} == {0, 1}
+    refused = answers[-1]
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.json()["error"] == "rate_limited"
