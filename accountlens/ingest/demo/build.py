@@ -32,12 +32,12 @@ from accountlens.ingest.demo.constraints import drop_foreign_keys, restore_forei
 from accountlens.ingest.demo.generator import OrgGenerator
 from accountlens.ingest.demo.meetings import CHUNK_COLUMNS, ChunkBacklog
 from accountlens.ingest.demo.presets import PRESETS, Scale
-from accountlens.ingest.demo.progress import BuildProgress
 from accountlens.ingest.demo.summary import DemoSummary
 from accountlens.ingest.demo.transcripts import PassagePool, TextIndex
 from accountlens.ingest.demo.vectors import binary_vectors, embed_texts
 from accountlens.ingest.demo.writer import COPY_TIMEOUT_SECONDS, TABLE_ORDER, Batch, CopyWriter
 from accountlens.ingest.embeddings import Embedder
+from accountlens.ingest.progress import ProgressBars
 
 CHUNK_BATCH = 20_000
 
@@ -79,7 +79,7 @@ async def build_demo(
     backlog = ChunkBacklog()
     counts_per_org = account_counts(preset.accounts)
 
-    with BuildProgress(console) as progress:
+    with ProgressBars(console) as progress:
         async with engine.connect() as conn:
             raw = await _driver_connection(conn)
             async with binary_vectors(raw), conn.begin():
@@ -113,10 +113,10 @@ async def build_demo(
                 finally:
                     embedding.cancel()
                 await _write_chunks(backlog, vectors, writer, progress)
-                task = progress.add("Checking foreign keys", len(foreign_keys))
+                task = progress.task("Checking foreign keys", len(foreign_keys))
                 for key in foreign_keys:
                     await restore_foreign_keys(raw, [key])
-                    progress.advance(task, 1)
+                    task.advance(1)
         await _analyze(engine, progress)
 
     counts = {name: writer.counts.get(name, 0) for name in TABLE_ORDER}
@@ -162,24 +162,24 @@ async def _clear_demo_orgs(
 
 
 def _start_embedding(
-    embedder: Embedder | None, texts: TextIndex, progress: BuildProgress
+    embedder: Embedder | None, texts: TextIndex, progress: ProgressBars
 ) -> asyncio.Task[list[bytes] | None]:
     async def run() -> list[bytes] | None:
         if embedder is None:
             return None
-        task = progress.add("Embedding distinct passages", len(texts))
+        task = progress.task("Embedding distinct passages", len(texts))
         return await asyncio.to_thread(
-            embed_texts, embedder, texts.texts, lambda n: progress.advance(task, n)
+            embed_texts, embedder, texts.texts, lambda n: task.advance(n)
         )
 
     return asyncio.create_task(run())
 
 
 async def _write_accounts(
-    generator: OrgGenerator, writer: CopyWriter, progress: BuildProgress
+    generator: OrgGenerator, writer: CopyWriter, progress: ProgressBars
 ) -> None:
     """Generate the next batch in a thread while the previous one is copied."""
-    task = progress.add(f"Accounts · {generator.ctx.spec.name}", generator.ctx.account_count)
+    task = progress.task(f"Accounts · {generator.ctx.spec.name}", generator.ctx.account_count)
     ranges = list(generator.batches())
     pending: asyncio.Task[Batch] | None = None
     try:
@@ -190,7 +190,7 @@ async def _write_accounts(
                 following = ranges[position + 1]
                 pending = asyncio.create_task(asyncio.to_thread(generator.accounts, *following))
             await writer.write(batch)
-            progress.advance(task, stop - start)
+            task.advance(stop - start)
     finally:
         if pending is not None:
             # A failed write: let the generation finish so no thread outlives the build.
@@ -198,9 +198,9 @@ async def _write_accounts(
 
 
 async def _write_chunks(
-    backlog: ChunkBacklog, vectors: list[bytes] | None, writer: CopyWriter, progress: BuildProgress
+    backlog: ChunkBacklog, vectors: list[bytes] | None, writer: CopyWriter, progress: ProgressBars
 ) -> None:
-    task = progress.add("Document chunks", len(backlog.rows))
+    task = progress.task("Document chunks", len(backlog.rows))
     for start in range(0, len(backlog.rows), CHUNK_BATCH):
         rows = backlog.rows[start : start + CHUNK_BATCH]
         batch = Batch()
@@ -210,14 +210,14 @@ async def _write_chunks(
             ((*row[:-1], vectors[cast(int, row[-1])] if vectors else None) for row in rows),
         )
         await writer.write(batch)
-        progress.advance(task, len(rows))
+        task.advance(len(rows))
 
 
-async def _analyze(engine: AsyncEngine, progress: BuildProgress) -> None:
+async def _analyze(engine: AsyncEngine, progress: ProgressBars) -> None:
     """Refresh planner statistics so the first queries on the new data plan well."""
-    task = progress.add("Updating statistics", len(TABLE_ORDER))
+    task = progress.task("Updating statistics", len(TABLE_ORDER))
     async with engine.begin() as conn:
         await conn.execute(text("SET LOCAL statement_timeout = 0"))
         for name in TABLE_ORDER:
             await conn.execute(text(f'ANALYZE "{name}"'))
-            progress.advance(task, 1)
+            task.advance(1)

@@ -28,11 +28,11 @@ from accountlens.ingest.importer.load import (
     touch,
     upsert,
 )
-from accountlens.ingest.importer.progress import ProgressTask
 from accountlens.ingest.importer.reading import ParsedFile, ParsedRow, count_lines, read_rows
 from accountlens.ingest.importer.records import ImportContext, Item, RecordSpec, RowError
 from accountlens.ingest.importer.report import FileCounts, RejectedRow
 from accountlens.ingest.importer.resolve import Resolved, resolve_references
+from accountlens.ingest.progress import ProgressTask
 
 M = TypeVar("M", bound=KeyedRow)
 P = TypeVar("P", bound=BaseModel)

@@ -22,7 +22,7 @@ from accountlens.ingest.importer.resolve import Ref, RejectedKeys, Resolved
 
 if TYPE_CHECKING:
     from accountlens.ingest.embeddings import Embedder
-    from accountlens.ingest.importer.progress import ImportProgress
+    from accountlens.ingest.progress import ProgressBars
 
 M = TypeVar("M", bound=KeyedRow)
 
@@ -38,7 +38,7 @@ class ImportContext:
     org_id: uuid.UUID
     report: ImportReport
     rejected: RejectedKeys
-    progress: ImportProgress
+    progress: ProgressBars
     embedder: Embedder | None
 
 

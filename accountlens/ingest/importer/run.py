@@ -19,7 +19,6 @@ from accountlens.db.models import EMBEDDING_DIMENSIONS, Org
 from accountlens.ingest.importer.documents import DocumentSpec
 from accountlens.ingest.importer.load import table_of
 from accountlens.ingest.importer.pipeline import import_record_file
-from accountlens.ingest.importer.progress import ImportProgress
 from accountlens.ingest.importer.records import ImportContext, RecordSpec
 from accountlens.ingest.importer.report import ImportReport, RejectedRow
 from accountlens.ingest.importer.resolve import RejectedKeys
@@ -46,6 +45,7 @@ from accountlens.ingest.importer.specs_work import (
 )
 from accountlens.ingest.importer.usage import FILE as USAGE_FILE
 from accountlens.ingest.importer.usage import import_usage
+from accountlens.ingest.progress import ProgressBars
 
 if TYPE_CHECKING:
     from accountlens.ingest.embeddings import Embedder
@@ -124,7 +124,7 @@ async def import_directory(
     org_id, created = await find_or_create_org(engine, org_slug, create_org_name)
     report = ImportReport(org_slug=org_slug, org_created=created)
     report.rejected.extend(unknown)
-    with ImportProgress(console) as progress:
+    with ProgressBars(console) as progress:
         ctx = ImportContext(org_id, report, RejectedKeys(), progress, embedder)
         for name, step in import_steps():
             if name in present:

@@ -1,4 +1,7 @@
-"""Progress bars for an import, or nothing at all when no console is given (tests, scripts)."""
+"""Progress bars for long ingest work (demo builds, imports, embeddings).
+
+With no console (tests, scripts) every call is a no-op, so callers never branch on it.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from rich.progress import (
 
 
 class ProgressTask:
-    """One bar. Every method is a no-op when the import runs without a console."""
+    """One bar. Every method is a no-op without a console. Safe to advance from worker threads
+    (rich's progress tasks are lock-protected)."""
 
     def __init__(self, progress: Progress | None, task: TaskID | None) -> None:
         self._progress = progress
@@ -37,8 +41,8 @@ class ProgressTask:
             self._progress.update(self._task, completed=total, description=description)
 
 
-class ImportProgress:
-    """Rich progress bars on ``console``: one per file, one per embedding run."""
+class ProgressBars:
+    """Rich progress bars on ``console``, one per :meth:`task`."""
 
     def __init__(self, console: Console | None) -> None:
         self._progress = (
@@ -54,7 +58,7 @@ class ImportProgress:
             else None
         )
 
-    def __enter__(self) -> ImportProgress:
+    def __enter__(self) -> ProgressBars:
         if self._progress is not None:
             self._progress.start()
         return self
