@@ -3,26 +3,42 @@
 A :class:`Reader` pairs the principal with a session *factory* (each read opens its own short
 session, so concurrently resolved GraphQL fields never share one) and caches what one request
 needs repeatedly: the caller's org settings and the org's property definitions.
+
+Property definitions change only when an admin imports or edits fields, yet every list reads
+them; they are shared across requests for :data:`PROPERTY_TTL_SECONDS`. The org row is read
+fresh in each request, because its account visibility mode decides what the caller sees.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Executable, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from accountlens.auth.principal import Principal
 from accountlens.db.models import Org, PropertyDefinition
 from accountlens.resolvers.dates import zone
 from accountlens.resolvers.errors import UnauthenticatedError
-from accountlens.resolvers.visibility import visible_orgs, visible_property_definitions
+from accountlens.resolvers.visibility import (
+    BOOK_INLINE_MAX,
+    Viewer,
+    book_sample,
+    visible_orgs,
+    visible_property_definitions,
+)
 
 Row = dict[str, Any]
+
+#: How long one process reuses an org's property definitions (custom fields appear this late).
+PROPERTY_TTL_SECONDS = 5.0
+_shared_properties: dict[uuid.UUID, tuple[float, list[Row]]] = {}
 
 
 class SessionSource(Protocol):
@@ -64,14 +80,23 @@ class Reader:
     async def rows(
         self, statement: Executable, params: Mapping[str, Any] | None = None
     ) -> list[Row]:
-        """Run one statement in its own session and return its rows as mappings."""
+        """Run one statement on its own pooled connection and return its rows as mappings.
+
+        Reads go through a Core connection rather than an ORM session: no identity map, no
+        ORM compile step, and the same short-lived, concurrency-safe checkout.
+        """
+        bind = self.sessions.kw.get("bind")
+        if isinstance(bind, AsyncEngine):
+            async with bind.connect() as connection:
+                result = await connection.execute(statement, params or {})
+                return [dict(row) for row in result.mappings()]
         async with self.sessions() as session:
-            result = await session.execute(statement, params or {})
-            return [dict(row) for row in result.mappings()]
+            found = await session.execute(statement, params or {})
+            return [dict(row) for row in found.mappings()]
 
     async def scalar(self, statement: Executable) -> Any:
-        async with self.sessions() as session:
-            return await session.scalar(statement)
+        found = await self.rows(statement)
+        return next(iter(found[0].values())) if found else None
 
     async def once(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
         """``compute()`` the first time ``key`` is asked for in this request, then the memo."""
@@ -81,38 +106,48 @@ class Reader:
             return self._memo[key]
 
     async def org(self) -> OrgInfo:
-        """The caller's org (loaded once per request)."""
+        """The caller's org (loaded once per request), with a member's book sampled alongside."""
         async with self._lock:
             if self._org is None:
-                found = await self.rows(
-                    select(Org.id, Org.name, Org.slug, Org.timezone, Org.account_visibility).where(
-                        visible_orgs(self.principal)
-                    )
-                )
+                columns: list[Any] = [Org.id, Org.name, Org.slug, Org.timezone]
+                columns.append(Org.account_visibility)
+                if not self.principal.is_admin:
+                    columns.append(book_sample(self.principal).label("book"))
+                found = await self.rows(select(*columns).where(visible_orgs(self.principal)))
                 if not found:
                     raise UnauthenticatedError("the signed-in user's organization does not exist")
+                sampled = found[0].pop("book", None)
                 self._org = OrgInfo(**found[0])
+                book = tuple(sampled or ()) if len(sampled or ()) <= BOOK_INLINE_MAX else None
+                # From here on, visibility predicates take the exact form for the org's mode.
+                self.principal = as_viewer(self.principal, self._org.account_visibility, book)
             return self._org
 
     async def property_definitions(self) -> Sequence[Row]:
-        """Every property definition of the org (loaded once per request)."""
+        """Every property definition of the org (shared by requests for a few seconds)."""
+        org_id = (await self.org()).id  # the key comes from the org row, not the principal
         async with self._lock:
             if self._properties is None:
-                columns = [
-                    c
-                    for c in PropertyDefinition.__table__.columns
-                    if c.key not in ("org_id", "custom")
-                ]
-                self._properties = await self.rows(
-                    select(*columns)
-                    .where(visible_property_definitions(self.principal))
-                    .order_by(
-                        PropertyDefinition.object_type,
-                        PropertyDefinition.position,
-                        PropertyDefinition.key,
-                    )
-                )
+                cached = _shared_properties.get(org_id)
+                if cached is not None and cached[0] > time.monotonic():
+                    self._properties = cached[1]
+                else:
+                    self._properties = await self._load_property_definitions()
+                    expires = time.monotonic() + PROPERTY_TTL_SECONDS
+                    _shared_properties[org_id] = (expires, self._properties)
             return self._properties
+
+    async def _load_property_definitions(self) -> list[Row]:
+        columns = [
+            c for c in PropertyDefinition.__table__.columns if c.key not in ("org_id", "custom")
+        ]
+        return await self.rows(
+            select(*columns)
+            .where(visible_property_definitions(self.principal))
+            .order_by(
+                PropertyDefinition.object_type, PropertyDefinition.position, PropertyDefinition.key
+            )
+        )
 
     async def custom_fields(self, object_type: str) -> dict[str, Row]:
         """The custom properties of one object type (``account``, ``custom:<key>`` …) by key."""
@@ -121,3 +156,11 @@ class Reader:
             for row in await self.property_definitions()
             if row["object_type"] == object_type and row["is_custom"]
         }
+
+
+def as_viewer(
+    principal: Principal, account_visibility: str, book: tuple[uuid.UUID, ...] | None = None
+) -> Viewer:
+    """``principal`` with its org's visibility mode (and small book) attached."""
+    fields = {name: getattr(principal, name) for name in Principal.__dataclass_fields__}
+    return Viewer(**fields, account_visibility=account_visibility, book=book)

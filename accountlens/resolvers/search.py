@@ -2,7 +2,8 @@
 
 Each type contributes the visible rows whose searched columns are trigram-similar to the query
 (``%`` / ``<%``, served by the trigram indexes) or start with it; rows are scored by trigram
-similarity plus a bonus for a prefix match, and the union is ranked and paged.
+similarity plus a bonus for a prefix match, and the union is ranked and paged. One statement
+returns the page and the exact total.
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ from accountlens.resolvers.values import like_pattern
 
 MAX_QUERY = 200
 PREFIX_BONUS = 0.5
+#: Free-text columns (subjects, titles) matched by word similarity only. Whole-string
+#: similarity of a short query against a sentence almost never passes the threshold, yet its
+#: index condition returns every row sharing a few trigrams for an expensive recheck (over a
+#: thousand candidates per query on activity subjects at the medium preset, none kept).
+SENTENCE_COLUMNS = frozenset(
+    {("activity", "subject"), ("ticket", "subject"), ("task", "title"), ("document", "title")}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +74,9 @@ def _branch(reader: Reader, type_key: str, query: str) -> Select[str, uuid.UUID,
             func.greatest(func.similarity(text, query), func.word_similarity(query, text))
             + case((text.ilike(prefix, escape="\\"), PREFIX_BONUS), else_=0.0)
         )
+        if (type_key, column.key) not in SENTENCE_COLUMNS:
+            matches.append(column.op("%")(query))
         matches += [
-            column.op("%")(query),
             literal(query).op("<%")(column),
             column.ilike(prefix, escape="\\"),
             column.ilike(word_prefix, escape="\\"),
@@ -123,25 +132,25 @@ async def search(
     signature = _signature(query, chosen)
     offset = _offset(after, signature)
     branches = [_branch(reader, t, query) for t in chosen]
-    # Each type's best ``offset + limit + 1`` rows are enough to rank the page globally.
-    best = [
-        select(b.order_by(b.selected_columns.score.desc(), b.selected_columns.id)
-               .limit(offset + limit + 1).subquery())
-        for b in branches
-    ]  # fmt: skip
-    page_union = union_all(*best).subquery()
-    union = union_all(*branches).subquery()
+    # The trigram matching is the whole cost, so it runs once: the matches are materialised and
+    # both the page and the exact total are read from them in the same statement.
+    matches = union_all(*branches).cte("matches").prefix_with("MATERIALIZED")
+    total = select(func.count()).select_from(matches).scalar_subquery().label("_total")
     statement = (
-        select(page_union)
-        .order_by(page_union.c.score.desc(), page_union.c.type_key, page_union.c.id)
+        select(matches, total)
+        .order_by(matches.c.score.desc(), matches.c.type_key, matches.c.id)
         .offset(offset)
         .limit(limit + 1)
     )
     rows = await reader.rows(statement) if limit else []
     hits = [Hit(r["type_key"], r["id"], float(r["score"]), str(r["matched"])) for r in rows[:limit]]
+    known_total = int(rows[0]["_total"]) if rows else None
 
     async def count() -> int:
-        return int(await reader.scalar(select(func.count()).select_from(union)) or 0)
+        if known_total is not None:
+            return known_total
+        counted = select(func.count()).select_from(union_all(*branches).subquery())
+        return int(await reader.scalar(counted) or 0)
 
     cursors = [_cursor(offset + i + 1, signature) for i in range(len(hits))]
     return HitPage(hits, cursors, len(rows) > limit, count)

@@ -5,15 +5,35 @@ pages and rankings are computed over visible rows only, and an invisible row is
 indistinguishable from a missing one. The org predicate comes from here and nowhere else.
 
 Each function's predicate refers to the type's own table (e.g. ``visible_people`` to
-``people``); the account-level rule is one uncorrelated subquery that PostgreSQL evaluates once.
+``people``). The account-level rule is one uncorrelated ``IN (book)`` subquery, a union of three
+index scans, that PostgreSQL evaluates once per statement; when the request already knows the
+org's visibility mode (a :class:`Viewer`), the open-org case carries no subquery at all.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    CompoundSelect,
+    ScalarSelect,
+    Select,
+    Uuid,
+    and_,
+    any_,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import QueryableAttribute
 
 from accountlens.auth.principal import Principal
@@ -68,6 +88,74 @@ def visible_team_members(principal: Principal) -> Predicate:
     return TeamMember.org_id == principal.org_id
 
 
+@dataclass(frozen=True, slots=True)
+class Viewer(Principal):
+    """A principal whose org's account visibility mode was read in this request.
+
+    Knowing the mode lets each predicate take its cheapest exact form: nothing beyond the org
+    for an ``open`` org, a plain ``IN (book)`` semi-join for a ``restricted`` one. A bare
+    :class:`Principal` gets the general form, which decides the mode inside the SQL.
+    """
+
+    account_visibility: str = "restricted"
+    #: The member's whole book when it is small (see :func:`book_sample`), else ``None``.
+    book: tuple[uuid.UUID, ...] | None = None
+
+
+#: Books up to this size are inlined as an array parameter, whose length the planner sees: a
+#: narrow book then reads its accounts' rows by index instead of walking the org's newest rows.
+BOOK_INLINE_MAX = 500
+
+
+def _mode(principal: Principal) -> str | None:
+    """``open``/``restricted`` when known for this request, ``None`` otherwise."""
+    return principal.account_visibility if isinstance(principal, Viewer) else None
+
+
+def _book(principal: Principal) -> CompoundSelect[uuid.UUID]:
+    """A member's book: accounts they own, are on the account team of, or their teams cover.
+
+    Three index scans (``accounts(org_id, owner_id)``, ``account_team_members(org_id,
+    user_id)``, ``accounts(org_id, team_id)``) instead of testing every account of the org.
+    """
+    org, user = principal.org_id, principal.user_id
+    my_teams = select(TeamMember.team_id).where(
+        TeamMember.org_id == org, TeamMember.user_id == user
+    )
+    return union_all(
+        select(Account.id).where(Account.org_id == org, Account.owner_id == user),
+        select(AccountTeamMember.account_id).where(
+            AccountTeamMember.org_id == org, AccountTeamMember.user_id == user
+        ),
+        select(Account.id).where(Account.org_id == org, Account.team_id.in_(my_teams)),
+    )
+
+
+def _sees_account(principal: Principal, account_column: QueryableAttribute[Any]) -> Predicate:
+    """``account_column`` names an account of the caller's org that the caller sees.
+
+    The caller's org is asserted by each type's own ``org_id`` test; this adds the account rule
+    (false for a NULL account, so account-less rows fall to their type's own rule).
+    """
+    mode = _mode(principal)
+    if principal.is_admin or mode == "open":
+        return account_column.is_not(None)
+    if mode == "restricted":
+        book = principal.book if isinstance(principal, Viewer) else None
+        if book is not None:
+            return account_column == any_(literal(list(book), ARRAY(Uuid())))
+        return account_column.in_(_book(principal))
+    org_is_open = exists().where(Org.id == principal.org_id, Org.account_visibility == "open")
+    return or_(and_(org_is_open, account_column.is_not(None)), account_column.in_(_book(principal)))
+
+
+def book_sample(principal: Principal) -> ScalarSelect[Any]:
+    """Up to ``BOOK_INLINE_MAX + 1`` ids of the member's book, as one array (NULL if empty)."""
+    ids = _book(principal).subquery()
+    sample = select(ids.c.id).distinct().limit(BOOK_INLINE_MAX + 1).subquery()
+    return select(func.array_agg(sample.c.id)).scalar_subquery()
+
+
 def visible_accounts(principal: Principal) -> Predicate:
     """All of the org's accounts for admins and in ``open`` orgs; otherwise the member's book.
 
@@ -75,26 +163,9 @@ def visible_accounts(principal: Principal) -> Predicate:
     to a team they are a member of.
     """
     in_org = Account.org_id == principal.org_id
-    if principal.is_admin:
+    if principal.is_admin or _mode(principal) == "open":
         return in_org
-    org_is_open = exists().where(Org.id == principal.org_id, Org.account_visibility == "open")
-    on_account_team = exists().where(
-        AccountTeamMember.org_id == principal.org_id,
-        AccountTeamMember.account_id == Account.id,
-        AccountTeamMember.user_id == principal.user_id,
-    )
-    my_teams = select(TeamMember.team_id).where(
-        TeamMember.org_id == principal.org_id, TeamMember.user_id == principal.user_id
-    )
-    return and_(
-        in_org,
-        or_(
-            org_is_open,
-            Account.owner_id == principal.user_id,
-            on_account_team,
-            Account.team_id.in_(my_teams.scalar_subquery()),
-        ),
-    )
+    return and_(in_org, _sees_account(principal, Account.id))
 
 
 def visible_account_ids(principal: Principal) -> Select[uuid.UUID]:
@@ -109,9 +180,9 @@ def _attached(
 ) -> Predicate:
     """Records hanging off an account are visible exactly when the account is."""
     in_org = org_column == principal.org_id
-    if principal.is_admin:
+    if principal.is_admin or _mode(principal) == "open":
         return in_org
-    return and_(in_org, account_column.in_(visible_account_ids(principal).scalar_subquery()))
+    return and_(in_org, _sees_account(principal, account_column))
 
 
 def visible_people(principal: Principal) -> Predicate:
@@ -166,7 +237,7 @@ def visible_tasks(principal: Principal) -> Predicate:
     )
     return and_(
         in_org,
-        or_(Task.account_id.in_(visible_account_ids(principal).scalar_subquery()), mine),
+        or_(_sees_account(principal, Task.account_id), mine),
     )
 
 
@@ -192,7 +263,7 @@ def visible_projects(principal: Principal) -> Predicate:
     mine = and_(Project.account_id.is_(None), or_(Project.owner_id == principal.user_id, is_member))
     return and_(
         in_org,
-        or_(Project.account_id.in_(visible_account_ids(principal).scalar_subquery()), mine),
+        or_(_sees_account(principal, Project.account_id), mine),
     )
 
 
@@ -217,7 +288,7 @@ def visible_custom_objects(principal: Principal) -> Predicate:
         in_org,
         or_(
             CustomObjectInstance.account_id.is_(None),
-            CustomObjectInstance.account_id.in_(visible_account_ids(principal).scalar_subquery()),
+            _sees_account(principal, CustomObjectInstance.account_id),
         ),
     )
 
@@ -240,7 +311,7 @@ def visible_group_members(principal: Principal) -> Predicate:
     return and_(
         in_org,
         or_(
-            GroupMember.account_id.in_(visible_account_ids(principal).scalar_subquery()),
+            _sees_account(principal, GroupMember.account_id),
             GroupMember.person_id.in_(people.scalar_subquery()),
         ),
     )
@@ -263,7 +334,7 @@ def visible_documents(principal: Principal) -> Predicate:
         in_org,
         or_(
             Document.kind == "kb_article",
-            Document.account_id.in_(visible_account_ids(principal).scalar_subquery()),
+            _sees_account(principal, Document.account_id),
             and_(Document.account_id.is_(None), _participated(principal, Document.id)),
         ),
     )
@@ -286,7 +357,7 @@ def visible_chunks(principal: Principal) -> Predicate:
         in_org,
         or_(
             DocumentChunk.kind == "kb_article",
-            DocumentChunk.account_id.in_(visible_account_ids(principal).scalar_subquery()),
+            _sees_account(principal, DocumentChunk.account_id),
             and_(
                 DocumentChunk.account_id.is_(None),
                 _participated(principal, DocumentChunk.document_id),

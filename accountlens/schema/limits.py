@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
@@ -27,8 +28,10 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 
 from accountlens.schema.errors import should_mask_error
@@ -87,12 +90,32 @@ class QueryCostRule(ValidationRule):
         return total
 
 
+#: Parsed documents and validation results kept per process. The MCP adapter sends a handful
+#: of distinct operation texts (values travel as variables), so parsing and validating each
+#: again on every call was pure overhead; the bound keeps arbitrary ``/graphql`` texts in check.
+DOCUMENT_CACHE_SIZE = 512
+
+
+def _limit_rules() -> list[type[ASTValidationRule]]:
+    """Depth, alias and cost rules, built once.
+
+    Strawberry's limiters create a new rule class per instance; built per request, those
+    classes would change the validation cache's key on every call and it would never hit.
+    """
+    depth = QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules
+    aliases = MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules
+    return [*depth, *aliases, QueryCostRule]
+
+
+_RULES = _limit_rules()
+
+
 def extensions() -> list[Callable[[], SchemaExtension]]:
     """The schema's extensions, outermost first; fresh instances for every operation."""
     return [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: AddValidationRules([QueryCostRule]),
+        lambda: AddValidationRules(_RULES),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=should_mask_error),
     ]

@@ -79,6 +79,7 @@ class Person(Record):
         org_fk("account_id", "accounts"),
         Index(None, "org_id", "account_id"),
         Index(None, "org_id", "email"),
+        Index("ix_people_org_id_name_id", "org_id", "name", "id"),
         trigram_index("people", "name"),
         trigram_index("people", "email"),
     )
@@ -103,6 +104,7 @@ class Opportunity(Record):
         CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
         Index(None, "org_id", "account_id"),
         Index(None, "org_id", "stage_category", "close_date"),
+        Index("ix_opportunities_org_id_close_date_id", "org_id", "close_date", "id"),
         Index(None, "org_id", "owner_id"),
         trigram_index("opportunities", "name"),
     )
@@ -149,6 +151,12 @@ class Activity(Record):
         CheckConstraint("kind IN ('email', 'call', 'meeting', 'note')", name="kind"),
         Index(None, "org_id", "account_id", "occurred_at"),
         Index(None, "org_id", "occurred_at"),
+        Index(
+            "ix_activities_org_id_occurred_at_desc",
+            "org_id",
+            text("occurred_at DESC NULLS LAST"),
+            "id",
+        ),
         Index(None, "org_id", "user_id"),
         trigram_index("activities", "subject"),
     )
@@ -190,6 +198,9 @@ class Ticket(Record):
         CheckConstraint("priority IN ('low', 'normal', 'high', 'urgent')", name="priority"),
         Index(None, "org_id", "account_id", "opened_at"),
         Index(None, "org_id", "status", "opened_at"),
+        Index(
+            "ix_tickets_org_id_opened_at_desc", "org_id", text("opened_at DESC NULLS LAST"), "id"
+        ),
         trigram_index("tickets", "subject"),
     )
 

@@ -6,7 +6,16 @@ import uuid
 from datetime import datetime
 
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import CheckConstraint, Computed, DateTime, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    DateTime,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,6 +34,12 @@ class Document(Record):
         CheckConstraint("kind IN ('transcript', 'kb_article')", name="kind"),
         Index(None, "org_id", "account_id", "occurred_at"),
         Index(None, "org_id", "kind", "occurred_at"),
+        Index(
+            "ix_documents_org_id_occurred_at_desc",
+            "org_id",
+            text("occurred_at DESC NULLS LAST"),
+            "id",
+        ),
         trigram_index("documents", "title"),
     )
 

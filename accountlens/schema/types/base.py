@@ -53,13 +53,29 @@ class Node:
     @classmethod
     def from_row(cls: type[N], row: Row) -> N:
         """Build the GraphQL object from a resolver row (fields are copied by name)."""
-        values: dict[str, Any] = {"id": strawberry.ID(encode_id(cls.TYPE_KEY, row["id"]))}
-        for field in dataclasses.fields(cls):
-            if field.name == "row":
-                values["row"] = row
-            elif field.name != "id" and field.init and field.name in row:
-                values[field.name] = row[field.name]
+        values: dict[str, Any] = {
+            "id": strawberry.ID(encode_id(cls.TYPE_KEY, row["id"])),
+            "row": row,
+        }
+        for name in _copied_fields(cls):
+            if name in row:
+                values[name] = row[name]
         return cls(**values)
+
+
+_COPIED: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _copied_fields(cls: type[Any]) -> tuple[str, ...]:
+    """The init fields ``from_row`` copies from a row (computed once per class: it runs for
+    every record of every page, and ``dataclasses.fields`` is not free)."""
+    names = _COPIED.get(cls)
+    if names is None:
+        fields = dataclasses.fields(cls)
+        names = _COPIED[cls] = tuple(
+            f.name for f in fields if f.init and f.name not in ("id", "row")
+        )
+    return names
 
 
 @strawberry.interface(description="A stored record: timestamps, import ID and custom fields.")
