@@ -75,8 +75,8 @@ def ensure_chromium() -> None:
 
 def check() -> None:
     say("ruff")
-    run(BIN / "ruff", "check", "accountlens", "tests", "dev.py")
-    run(BIN / "ruff", "format", "--check", "accountlens", "tests", "dev.py")
+    run(BIN / "ruff", "check", "accountlens", "tests", "bench", "dev.py")
+    run(BIN / "ruff", "format", "--check", "accountlens", "tests", "bench", "dev.py")
     say("mypy --strict")
     run(BIN / "mypy")
     say("import-linter (architecture contracts)")

@@ -1,0 +1,53 @@
+"""``python -m bench``: run the whole benchmark and print the table (see docs/performance.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+from bench.run import Options, run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("ACCOUNTLENS_BENCH_DATA", "bench/.data")),
+        help="where the demo preset's PostgreSQL lives (built once, reused)",
+    )
+    parser.add_argument("--scale", default="large", choices=("small", "medium", "large"))
+    parser.add_argument("--levels", default="1,4,16", help="concurrent clients per level")
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured seconds per level")
+    parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds per level")
+    parser.add_argument("--floor-repeats", type=int, default=20)
+    parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--tag", default="", help="suffix for the result files, e.g. -before")
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--profile-label", help="profile this call instead of the slowest")
+    args = parser.parse_args()  # fmt: skip
+    options = Options(
+        data_dir=args.data_dir.resolve(),
+        scale=args.scale,
+        levels=tuple(int(n) for n in args.levels.split(",")),
+        seconds=args.seconds,
+        warmup=args.warmup,
+        floor_repeats=args.floor_repeats,
+        port=args.port,
+        out_dir=args.out,
+        profile=not args.no_profile,
+        tag=args.tag,
+        profile_label=args.profile_label,
+    )
+    logging.basicConfig(level=logging.WARNING, force=True)
+    result = asyncio.run(run(options, log=lambda m: print(m, flush=True)))
+    print()
+    print(result["markdown"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""In-process GraphQL probe: p50 and SQL statements per operation, no HTTP in between.
+
+Used while tuning the resolvers (``python -m bench.probe DATA_DIR``): it isolates the GraphQL
+and SQL cost from the MCP adapter and the HTTP stack, so a change shows up undiluted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, make_url, text
+
+from accountlens.auth.principal import Principal
+from accountlens.db.embedded import start_embedded
+from accountlens.db.engine import EMBEDDED_DATABASE, Database, create_engine
+from accountlens.ingest.embeddings import get_local_embedder
+from accountlens.schema.context import build_context
+from accountlens.schema.root import schema
+
+QUERIES = {
+    "list tickets+account+owner": (
+        '{ tickets(first: 25, sort: [{field: "opened_at", direction: DESC}]) { totalCount '
+        "nodes { subject status openedAt account { name owner { name } } } } }"
+    ),
+    "list opps filtered": (
+        '{ opportunities(first: 25, filter: [{field: "stage_category", op: eq, value: "open"},'
+        ' {field: "amount", op: gt, value: 50000}], sort: [{field: "amount", direction: DESC}])'
+        " { totalCount nodes { name amount { amount } closeDate account { name } } } }"
+    ),
+    "keyword search": (
+        '{ search(query: "acme crop", first: 25) { totalCount hits { score node { id } } } }'
+    ),
+    "segment tickets": (
+        '{ tickets(first: 25, filter: [{field: "account.segment", op: eq, value: "At Risk"}])'
+        " { totalCount nodes { subject status account { name } } } }"
+    ),
+    "list activities": (
+        "{ activities(first: 25) { totalCount nodes { subject occurredAt account { name } } } }"
+    ),
+    "semantic search": (
+        '{ semanticSearch(query: "customer worried about price increase at renewal", first: 10)'
+        " { strategy passages { text speaker timestamp documentTitle } } }"
+    ),
+}
+EXPLAIN_SLOW_MS = 3.0
+USERS = ("ada@northwind.example", "katherine@northwind.example", "grace@northwind.example",
+         "niels@contoso.example")  # fmt: skip
+
+
+async def explain_all(engine: Any, captured: list[tuple[str, Any]]) -> None:
+    """EXPLAIN ANALYZE each captured statement with its parameters; print the slow ones."""
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        for statement, params in captured:
+            plan = await driver.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *params)
+            lines = [r[0] for r in plan]
+            took = float(lines[-1].split(":")[1].split()[0])
+            print(f"   {took:8.2f} ms  {' '.join(statement.split())[:160]}")
+            if took > EXPLAIN_SLOW_MS:
+                print("\n".join("        " + line for line in lines))
+
+
+async def main(data_dir: Path, rounds: int, only: str | None, explain: bool = False) -> None:
+    server = start_embedded(data_dir / "pgdata")
+    engine = create_engine(make_url(server.url(EMBEDDED_DATABASE)))
+    db = Database(engine=engine, read_engine=engine)
+    embedder = get_local_embedder()
+    statements: list[str] = []
+    captured: list[tuple[str, Any]] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+        captured.append((args[2], args[3]))
+
+    for email in USERS:
+        async with engine.connect() as conn:
+            found = (
+                await conn.execute(
+                    text("SELECT id, org_id, role FROM users WHERE email = :e"), {"e": email}
+                )
+            ).one()
+        principal = Principal(user_id=found.id, org_id=found.org_id, role=found.role)
+        for name, query in QUERIES.items():
+            if only and only not in name:
+                continue
+            times = []
+            cpu_started = 0.0
+            for i in range(rounds + 1):
+                if i == 1:
+                    cpu_started = time.process_time()
+                if i == rounds:
+                    statements.clear()
+                    event.listen(engine.sync_engine, "before_cursor_execute", record)
+                started = time.perf_counter()
+                result = await schema.execute(
+                    query, context_value=build_context(principal, db, embedder=embedder)
+                )
+                times.append((time.perf_counter() - started) * 1000)
+                assert not result.errors, result.errors
+            cpu = (time.process_time() - cpu_started) * 1000 / rounds
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
+            if explain:
+                await explain_all(engine, captured)
+            captured.clear()
+            print(
+                f"{email:30s} {name:28s} p50 {statistics.median(times[1:]):7.1f} ms "
+                f"min {min(times[1:]):7.1f}  cpu {cpu:6.1f} ms  statements {len(statements)}"
+            )
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(
+        main(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 15,
+             sys.argv[3] if len(sys.argv) > 3 else None, "--explain" in sys.argv)
+    )  # fmt: skip
