@@ -11,26 +11,22 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from accountlens.db.models import (
     AccountTeamMember,
     ActivityParticipant,
-    Group,
     GroupMember,
-    Person,
     ProjectMember,
-    Team,
     TeamMember,
     User,
 )
 from accountlens.resolvers.reader import Reader, Row
-from accountlens.resolvers.registry import GROUP, PERSON, TEAM, USER
+from accountlens.resolvers.registry import GROUP, PERSON, TEAM, USER, Attr, ObjectSpec
 from accountlens.resolvers.visibility import (
     visible_account_ids,
     visible_activity_participants,
     visible_group_members,
-    visible_people,
     visible_project_members,
     visible_team_members,
     visible_users,
@@ -48,23 +44,42 @@ async def _grouped(
     return [grouped.get(i, []) for i in parent_ids]
 
 
+async def _load_linked(
+    reader: Reader,
+    target: ObjectSpec,
+    link_model: type[Any],
+    link_target: Attr,
+    link_parent: Attr,
+    link_visible: ColumnElement[bool],
+    parent_ids: Sequence[uuid.UUID],
+) -> list[list[Row]]:
+    """For each parent, the visible ``target`` rows joined to it through ``link_model``.
+
+    Both the target's and the link's visibility predicates apply, ordered by display name.
+    """
+    statement = (
+        select(*target.columns, link_parent.label("_parent"))
+        .join(link_model, link_target == target.model.id)
+        .where(
+            target.visible(reader.principal),
+            link_visible,
+            link_model.org_id == target.model.org_id,
+            link_parent.in_(set(parent_ids)),
+        )
+        .order_by(target.name_column)
+    )
+    return await _grouped(reader, statement, "_parent", parent_ids)
+
+
 async def load_groups_of(
     reader: Reader, member_column: str, member_ids: Sequence[uuid.UUID]
 ) -> list[list[Row]]:
     """The groups each account (``account_id``) or person (``person_id``) belongs to."""
     member = getattr(GroupMember, member_column)
-    statement = (
-        select(*GROUP.columns, member.label("_parent"))
-        .join(GroupMember, GroupMember.group_id == Group.id)
-        .where(
-            GROUP.visible(reader.principal),
-            visible_group_members(reader.principal),
-            GroupMember.org_id == Group.org_id,
-            member.in_(set(member_ids)),
-        )
-        .order_by(Group.name)
+    visible_links = visible_group_members(reader.principal)
+    return await _load_linked(
+        reader, GROUP, GroupMember, GroupMember.group_id, member, visible_links, member_ids
     )
-    return await _grouped(reader, statement, "_parent", member_ids)
 
 
 async def load_account_teams(reader: Reader, account_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
@@ -93,60 +108,35 @@ async def load_account_teams(reader: Reader, account_ids: Sequence[uuid.UUID]) -
 async def load_activity_people(
     reader: Reader, activity_ids: Sequence[uuid.UUID]
 ) -> list[list[Row]]:
-    statement = (
-        select(*PERSON.columns, ActivityParticipant.activity_id.label("_parent"))
-        .join(ActivityParticipant, ActivityParticipant.person_id == Person.id)
-        .where(
-            visible_people(reader.principal),
-            visible_activity_participants(reader.principal),
-            ActivityParticipant.org_id == Person.org_id,
-            ActivityParticipant.activity_id.in_(set(activity_ids)),
-        )
-        .order_by(Person.name)
+    links = visible_activity_participants(reader.principal)
+    return await _load_linked(
+        reader,
+        PERSON,
+        ActivityParticipant,
+        ActivityParticipant.person_id,
+        ActivityParticipant.activity_id,
+        links,
+        activity_ids,
     )
-    return await _grouped(reader, statement, "_parent", activity_ids)
 
 
 async def load_project_members(reader: Reader, project_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
-    statement = (
-        select(*USER.columns, ProjectMember.project_id.label("_parent"))
-        .join(ProjectMember, ProjectMember.user_id == User.id)
-        .where(
-            visible_users(reader.principal),
-            visible_project_members(reader.principal),
-            ProjectMember.org_id == User.org_id,
-            ProjectMember.project_id.in_(set(project_ids)),
-        )
-        .order_by(User.name)
-    )
-    return await _grouped(reader, statement, "_parent", project_ids)
+    links = visible_project_members(reader.principal)
+    return await _load_linked(
+        reader, USER, ProjectMember, ProjectMember.user_id, ProjectMember.project_id, links,
+        project_ids,
+    )  # fmt: skip
 
 
 async def load_team_members(reader: Reader, team_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
-    statement = (
-        select(*USER.columns, TeamMember.team_id.label("_parent"))
-        .join(TeamMember, TeamMember.user_id == User.id)
-        .where(
-            visible_users(reader.principal),
-            visible_team_members(reader.principal),
-            TeamMember.org_id == User.org_id,
-            TeamMember.team_id.in_(set(team_ids)),
-        )
-        .order_by(User.name)
+    links = visible_team_members(reader.principal)
+    return await _load_linked(
+        reader, USER, TeamMember, TeamMember.user_id, TeamMember.team_id, links, team_ids
     )
-    return await _grouped(reader, statement, "_parent", team_ids)
 
 
 async def load_user_teams(reader: Reader, user_ids: Sequence[uuid.UUID]) -> list[list[Row]]:
-    statement = (
-        select(*TEAM.columns, TeamMember.user_id.label("_parent"))
-        .join(TeamMember, TeamMember.team_id == Team.id)
-        .where(
-            TEAM.visible(reader.principal),
-            visible_team_members(reader.principal),
-            TeamMember.org_id == Team.org_id,
-            TeamMember.user_id.in_(set(user_ids)),
-        )
-        .order_by(Team.name)
+    links = visible_team_members(reader.principal)
+    return await _load_linked(
+        reader, TEAM, TeamMember, TeamMember.team_id, TeamMember.user_id, links, user_ids
     )
-    return await _grouped(reader, statement, "_parent", user_ids)
