@@ -40,6 +40,7 @@ from accountlens.mcp_adapter.execute import ContextFactory, Executor
 from accountlens.mcp_adapter.runtime import Runtime
 from accountlens.mcp_adapter.tools import register_tools
 from accountlens.mcp_adapter.tools.descriptions import INSTRUCTIONS
+from accountlens.telemetry.tool_calls import ToolCallMetrics
 
 MCP_PATH = "/mcp"
 READ_SCOPE = "read"
@@ -125,6 +126,7 @@ def build_server(settings: Settings, backend: McpBackend) -> MCPServer[Any]:
         token_budget=settings.token_budget,
     )
     known = register_tools(server, runtime)
+    server.middleware.append(ToolCallMetrics(known))  # telemetry: counts every tools/call
     # Outermost first: the audit log also sees calls refused for their argument names.
     if backend.audit is not None:
         server.middleware.append(AuditMiddleware(backend.audit))
