@@ -18,7 +18,7 @@ import typer
 from pydantic import SecretStr, ValidationError
 from rich.console import Console
 
-from accountlens.auth.cli import orgs_app, users_app
+from accountlens.auth.cli import connections_app, orgs_app, users_app
 from accountlens.config import Settings, UnsafeConfigurationError
 from accountlens.db.engine import (
     Database,
@@ -38,6 +38,7 @@ app = typer.Typer(
 )
 app.add_typer(users_app, name="users")
 app.add_typer(orgs_app, name="orgs")
+app.add_typer(connections_app, name="connections")
 console = Console(stderr=True)
 T = TypeVar("T")
 

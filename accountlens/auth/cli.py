@@ -1,9 +1,11 @@
-"""Operator commands: ``accountlens users add|list|set-role|disable`` and ``orgs add|list``."""
+"""Operator commands: ``accountlens users add|list|set-role|disable``, ``orgs add|list`` and
+``connections list|revoke``."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Literal, TypeVar
 
 import typer
@@ -12,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accountlens.auth import connections
 from accountlens.auth import users as accounts
 from accountlens.config import Settings, UnsafeConfigurationError
 from accountlens.db.engine import open_database, resolve_database_url
@@ -21,6 +24,9 @@ T = TypeVar("T")
 
 users_app = typer.Typer(help="Manage people who sign in.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Manage orgs (workspaces).", no_args_is_help=True)
+connections_app = typer.Typer(
+    help="List and revoke MCP connections (the access tokens clients hold).", no_args_is_help=True
+)
 console = Console()
 errors = Console(stderr=True)
 
@@ -157,3 +163,69 @@ def orgs_list() -> None:
     for row in _run(work):
         table.add_row(*row)
     console.print(table)
+
+
+async def _match(
+    session: AsyncSession, org: str | None, user: str | None, client: str | None
+) -> connections.Match:
+    """The connections the command's options name (an unknown org or user is an error)."""
+    if user is not None:
+        if org is None:
+            raise accounts.AccountError("--user needs --org (an e-mail is unique per org)")
+        found = await accounts.find_user(session, org, user)
+        return connections.Match(found.org_id, found.id, client)
+    org_id = (await accounts.org_by_slug(session, org)).id if org is not None else None
+    return connections.Match(org_id, None, client)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else "never"
+
+
+@connections_app.command("list")
+def connections_list(
+    org: Annotated[str | None, typer.Option(help="Only this org (slug)")] = None,
+    user: Annotated[str | None, typer.Option(help="Only this owner (e-mail; needs --org)")] = None,
+    client: Annotated[str | None, typer.Option(help="Only this OAuth client_id")] = None,
+) -> None:
+    """List live connections: org, owner, client, created, last used, expires."""
+
+    async def work(session: AsyncSession) -> list[tuple[str, ...]]:
+        match = await _match(session, org, user, client)
+        found = await connections.operator_connections(session, match)
+        return [
+            (o.slug, u.email, f"{c.client_name} ({c.client_id})", _when(c.created_at),
+             _when(c.last_used_at), _when(c.expires_at))
+            for c, u, o in found
+        ]  # fmt: skip
+
+    table = Table("Org", "Owner", "Client", "Created", "Last used", "Expires")
+    for row in _run(work):
+        table.add_row(*row)
+    console.print(table)
+
+
+@connections_app.command("revoke")
+def connections_revoke(
+    org: Annotated[str | None, typer.Option(help="Org slug (required with --user)")] = None,
+    user: Annotated[str | None, typer.Option(help="Revoke every connection of this e-mail")] = None,
+    client: Annotated[
+        str | None, typer.Option(help="Revoke every connection of this OAuth client_id")
+    ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Revoke every connection (of --org, if given)")
+    ] = False,
+) -> None:
+    """Revoke every live connection of a user (--org, --user), of a client (--client) or all.
+
+    Their tokens are refused from the next request on. Web sessions stay: see users disable.
+    """
+    if user is None and client is None and not everything:
+        errors.print("[red]say whose connections: --user (with --org), --client, or --all[/red]")
+        raise typer.Exit(2)
+
+    async def work(session: AsyncSession) -> int:
+        return await connections.revoke_all(session, await _match(session, org, user, client))
+
+    count = _run(work)
+    console.print(f"[green]Revoked {count} connection{'' if count == 1 else 's'}.[/green]")

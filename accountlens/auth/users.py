@@ -103,6 +103,13 @@ async def _user(
     return user
 
 
+async def find_user(session: AsyncSession, org_slug: str, email: str) -> User:
+    """The user ``email`` of the org ``org_slug``; :class:`AccountError` when either is missing."""
+    user = await _user(session, await org_by_slug(session, org_slug), email)
+    assert user is not None
+    return user
+
+
 async def list_users(session: AsyncSession, org_slug: str | None) -> list[tuple[User, Org]]:
     statement = select(User, Org).join(Org, Org.id == User.org_id).order_by(Org.slug, User.email)
     if org_slug:

@@ -6,7 +6,10 @@ import os
 import subprocess
 import sys
 
+import httpx
+
 from accountlens.db.engine import Database
+from tests.auth.helpers import People, connect
 
 
 def accountlens(db: Database, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -79,3 +82,40 @@ async def test_a_short_password_or_unknown_org_is_refused_with_a_message(
     )
     assert unknown.returncode == 1
     assert "no org" in unknown.stderr
+
+
+async def test_operators_revoke_every_connection_of_a_user_of_a_client_or_of_an_org(
+    fresh_db: Database, people: People, client: httpx.AsyncClient
+) -> None:
+    # given Bob connected twice, Carol and Alice once each
+    tokens: dict[str, str] = {}
+    clients: dict[str, str] = {}
+    for label, person in (("bob", people.bob), ("bob again", people.bob),
+                          ("carol", people.carol), ("alice", people.alice)):  # fmt: skip
+        client.cookies.clear()
+        clients[label], tokens[label] = await connect(client, person.email)
+
+    # when an operator revokes Bob's connections, then those of Carol's client
+    by_user = accountlens(
+        fresh_db, "connections", "revoke", "--org", "acme", "--user", people.bob.email
+    )
+    by_client = accountlens(fresh_db, "connections", "revoke", "--client", clients["carol"])
+    listed = accountlens(fresh_db, "connections", "list", "--org", "acme")
+
+    # then those tokens are refused on their next request, and only Alice's still works
+    assert "Revoked 2 connections" in by_user.stdout, by_user.stderr
+    assert "Revoked 1 connection." in by_client.stdout, by_client.stderr
+    statuses = {
+        label: (await client.get("/mcp/", headers={"Authorization": f"Bearer {token}"})).status_code
+        for label, token in tokens.items()
+    }
+    assert statuses == {"bob": 401, "bob again": 401, "carol": 401, "alice": 200}
+    assert people.alice.email in listed.stdout
+    assert people.bob.email not in listed.stdout
+    assert people.carol.email not in listed.stdout
+
+    # and revoking everything of the org leaves nothing working
+    everything = accountlens(fresh_db, "connections", "revoke", "--all", "--org", "acme")
+    assert "Revoked 1 connection." in everything.stdout, everything.stderr
+    alice = {"Authorization": f"Bearer {tokens['alice']}"}
+    assert (await client.get("/mcp/", headers=alice)).status_code == 401
