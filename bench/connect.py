@@ -30,12 +30,12 @@ def _query(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
-async def register_client(base_url: str) -> str:
+async def register_client(base_url: str, client_name: str = "AccountLens bench") -> str:
     """One dynamic client registration (the server rate-limits them per address)."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         registered = await http.post(
             "/oauth/register",
-            json={"client_name": "AccountLens bench", "redirect_uris": [REDIRECT_URI]},
+            json={"client_name": client_name, "redirect_uris": [REDIRECT_URI]},
         )
         registered.raise_for_status()
         return str(registered.json()["client_id"])
@@ -43,9 +43,14 @@ async def register_client(base_url: str) -> str:
 
 async def mint_token(base_url: str, client_id: str, email: str, role: str) -> str:
     """A fresh connection's access token for the demo user ``email``, via sign-in and consent."""
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    resource = f"{base_url}/mcp"
+    (token,) = await mint_tokens(base_url, client_id, email, role, 1)
+    return token
+
+
+async def mint_tokens(
+    base_url: str, client_id: str, email: str, role: str, count: int
+) -> list[str]:
+    """``count`` connections for ``email`` from one sign-in (sign-ins are rate-limited)."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         page = await http.get("/sign-in")
         signed_in = await http.post(
@@ -54,33 +59,41 @@ async def mint_token(base_url: str, client_id: str, email: str, role: str) -> st
         )
         if signed_in.status_code not in (200, 303):
             raise RuntimeError(f"sign-in failed for {email}: {signed_in.status_code}")
-        params = {
-            "response_type": "code",
-            "client_id": client_id,
+        return [await _authorize(http, base_url, client_id) for _ in range(count)]
+
+
+async def _authorize(http: httpx.AsyncClient, base_url: str, client_id: str) -> str:
+    """Consent (Allow) and the PKCE token exchange, as the signed-in user of ``http``."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    resource = f"{base_url}/mcp"
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": REDIRECT_URI,
+        "state": secrets.token_urlsafe(8),
+        "scope": "read",
+        "resource": resource,
+        "code_challenge": challenge.decode().rstrip("="),
+        "code_challenge_method": "S256",
+    }
+    consent = await http.get("/oauth/authorize?" + urlencode(params))
+    consent.raise_for_status()
+    decision = await http.post(
+        "/oauth/authorize",
+        data=params | {"csrf_token": _csrf(consent.text), "decision": "approve"},
+    )
+    code = _query(decision.headers["location"])["code"]
+    token = await http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
             "redirect_uri": REDIRECT_URI,
-            "state": secrets.token_urlsafe(8),
-            "scope": "read",
+            "client_id": client_id,
+            "code_verifier": verifier,
             "resource": resource,
-            "code_challenge": challenge.decode().rstrip("="),
-            "code_challenge_method": "S256",
-        }
-        consent = await http.get("/oauth/authorize?" + urlencode(params))
-        consent.raise_for_status()
-        decision = await http.post(
-            "/oauth/authorize",
-            data=params | {"csrf_token": _csrf(consent.text), "decision": "approve"},
-        )
-        code = _query(decision.headers["location"])["code"]
-        token = await http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": REDIRECT_URI,
-                "client_id": client_id,
-                "code_verifier": verifier,
-                "resource": resource,
-            },
-        )
-        token.raise_for_status()
-        return str(token.json()["access_token"])
+        },
+    )
+    token.raise_for_status()
+    return str(token.json()["access_token"])

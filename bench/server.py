@@ -75,26 +75,48 @@ class Server:
                 self.process.kill()
 
 
-def server_environment(data_dir: Path, port: int, secret_key: str) -> dict[str, str]:
-    """Production settings on loopback, with limits that do not throttle the benchmark."""
+def server_environment(
+    data_dir: Path,
+    port: int,
+    secret_key: str,
+    *,
+    database_url: str | None = None,
+    public_url: str | None = None,
+) -> dict[str, str]:
+    """Production settings on loopback, with limits that do not throttle the benchmark.
+
+    With ``database_url`` the server uses that database instead of starting the embedded one in
+    ``data_dir``; replicas behind one address share a ``public_url`` (tokens are bound to it).
+    """
     env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
+    for name in ("DATABASE_URL", "DATABASE_READ_URL", "DATABASE_OWNER_URL"):
+        env.pop(name, None)
+        env.pop(f"ACCOUNTLENS_{name}", None)
+    if database_url is not None:
+        env["ACCOUNTLENS_DATABASE_URL"] = database_url
     env.update(
         ACCOUNTLENS_DATA_DIR=str(data_dir),
         ACCOUNTLENS_ENVIRONMENT="production",
         ACCOUNTLENS_SECRET_KEY=secret_key,
         ACCOUNTLENS_HOST="127.0.0.1",
         ACCOUNTLENS_PORT=str(port),
-        ACCOUNTLENS_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        ACCOUNTLENS_PUBLIC_URL=public_url or f"http://127.0.0.1:{port}",
         ACCOUNTLENS_LOG_LEVEL="WARNING",
         ACCOUNTLENS_MCP_RATE_LIMIT_PER_MINUTE="100000",
         ACCOUNTLENS_DB_POOL_SIZE="20",
+        ACCOUNTLENS_WORKERS="1",  # one uvicorn worker per process: what the harness reports
     )
     return env
 
 
 async def start_server(
-    data_dir: Path, port: int, log_path: Path, secret_key: str
+    data_dir: Path,
+    port: int,
+    log_path: Path,
+    secret_key: str,
+    *,
+    database_url: str | None = None,
+    public_url: str | None = None,
 ) -> tuple[Server, float]:
     """Start the server and wait until ``/readyz`` answers; returns it and the seconds taken."""
     started = time.monotonic()
@@ -103,7 +125,9 @@ async def start_server(
     # Blocking Popen is fine here: it runs once, before anything is timed.
     process = subprocess.Popen(  # noqa: S603, ASYNC220 - our own CLI, started before timing
         command,
-        env=server_environment(data_dir, port, secret_key),
+        env=server_environment(
+            data_dir, port, secret_key, database_url=database_url, public_url=public_url
+        ),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
