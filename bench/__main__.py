@@ -29,6 +29,12 @@ def main() -> None:
     parser.add_argument("--tag", default="", help="suffix for the result files, e.g. -before")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--profile-label", help="profile this call instead of the slowest")
+    parser.add_argument(
+        "--only",
+        choices=("recall",),
+        help="run one step: recall starts the server, mints the connections, measures "
+        "semantic-search recall@10 per user class and stops",
+    )
     args = parser.parse_args()  # fmt: skip
     options = Options(
         data_dir=args.data_dir.resolve(),
@@ -42,6 +48,7 @@ def main() -> None:
         profile=not args.no_profile,
         tag=args.tag,
         profile_label=args.profile_label,
+        only=args.only,
     )
     logging.basicConfig(level=logging.WARNING, force=True)
     result = asyncio.run(run(options, log=lambda m: print(m, flush=True)))

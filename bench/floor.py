@@ -179,20 +179,30 @@ WHERE org_id = $1 AND account_id = $4 AND day >= $6 AND $4 IN ("""
 GROUP BY feature ORDER BY 2 DESC NULLS LAST"""
 )
 
+#: The org's distinct vectors nearest first, each followed by its visible chunks (the HNSW
+#: index walks the vectors; chunks sharing a vector come in id order), stopping at ten.
 SEMANTIC_SQL = (
     """
 SELECT c.id, c.document_id, c.text, c.speaker, c.start_seconds, d.title
-FROM (SELECT id, document_id, text, speaker, start_seconds, embedding FROM document_chunks
-      WHERE org_id = $1 AND embedding IS NOT NULL
-        AND (kind = 'kb_article' OR account_id IN ("""
+FROM (SELECT c.id, c.document_id, c.text, c.speaker, c.start_seconds
+      FROM chunk_embeddings e
+      CROSS JOIN LATERAL (
+        SELECT id, document_id, text, speaker, start_seconds FROM document_chunks
+        WHERE org_id = $1 AND text_hash = e.text_hash
+          AND (kind = 'kb_article' OR ($3 AND account_id IS NOT NULL) OR account_id IN ("""
     + VISIBLE
     + """)
-             OR (account_id IS NULL AND EXISTS (SELECT 1 FROM document_participants dp
-                 WHERE dp.org_id = $1 AND dp.document_id = document_chunks.document_id
-                   AND dp.user_id = $2)))
-      ORDER BY embedding <=> $4::text::vector LIMIT 10) c
+               OR (account_id IS NULL AND EXISTS (SELECT 1 FROM document_participants dp
+                   WHERE dp.org_id = $1 AND dp.document_id = document_chunks.document_id
+                     AND dp.user_id = $2)))
+        ORDER BY id LIMIT 10) c
+      WHERE e.org_id = $1
+      ORDER BY e.embedding <=> $4::text::vector LIMIT 10) c
 JOIN documents d ON d.org_id = $1 AND d.id = c.document_id"""
 )
+
+#: The index settings the app's HNSW path uses, so the walk continues past invisible vectors.
+HNSW_SETTINGS = ("SET LOCAL hnsw.iterative_scan = relaxed_order", "SET LOCAL hnsw.ef_search = 200")
 
 Runner = Callable[[asyncpg.Connection], Awaitable[Any]]
 
@@ -245,7 +255,14 @@ def runner_for(mix: UserMix, call: Call, vectors: dict[str, str]) -> Runner | No
         return usage
     if label == "semantic_search":
         vector = vectors[call.arguments["query"]]
-        return lambda c: c.fetch(SEMANTIC_SQL, *who, vector)
+
+        async def semantic(c: asyncpg.Connection) -> Any:
+            async with c.transaction():
+                for setting in HNSW_SETTINGS:
+                    await c.execute(setting)
+                return await c.fetch(SEMANTIC_SQL, *who, vector)
+
+        return semantic
     return None
 
 

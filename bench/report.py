@@ -17,6 +17,13 @@ def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def recall_table(recall: dict[str, dict[str, Any]]) -> str:
+    """Semantic-search recall@10 per user class, as a markdown table."""
+    lines = ["| user class | semantic recall@10 (vector mode, vs exact) |", "|---|---:|"]
+    lines += [f"| {user_class} | {row['recall_at_10']} |" for user_class, row in recall.items()]
+    return "\n".join(lines) + "\n"
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The tables of docs/performance.md for one run."""
     lines = [
@@ -46,12 +53,9 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {level['clients']} | {level['throughput']:.0f} | {_ms(level['p50'])} | "
             f"{_ms(level['p95'])} | {_ms(level['p99'])} | {level['errors']} |"
         )
-    lines += ["", "| user class | semantic recall@10 (vector mode, vs exact) |", "|---|---:|"]
-    for user_class, recall in result["recall"].items():
-        lines.append(f"| {user_class} | {recall['recall_at_10']} |")
+    lines += ["", recall_table(result["recall"])]
     memory = result["memory"]
     lines += [
-        "",
         f"Peak memory: app {memory['app_peak_mb']} MB RSS, PostgreSQL "
         f"{memory.get('postgres_pss_mb', '–')} MB PSS"
         f" · server start {result['server']['startup_s']:.0f} s · demo build "

@@ -21,7 +21,7 @@ from accountlens.ingest.embeddings import get_local_embedder
 from bench import floor, inprocess, load, recall
 from bench.connect import mint_token, register_client
 from bench.dataset import ensure_dataset
-from bench.report import markdown
+from bench.report import markdown, recall_table
 from bench.server import start_server
 from bench.workload import SEMANTIC_QUERIES, USERS, UserMix, build_mix
 
@@ -41,6 +41,8 @@ class Options:
     profile: bool
     tag: str
     profile_label: str | None = None
+    #: Run only this step ("recall"), with the server and connections it needs.
+    only: str | None = None
 
 
 async def _connect_pg(data_dir: Path) -> asyncpg.Connection:
@@ -78,6 +80,20 @@ def _summary(values: list[float]) -> dict[str, float]:
     }
 
 
+def _recall_only(options: Options, stamp: str, recalls: dict[str, Any], log: Any) -> dict[str, Any]:
+    """The result of a ``--only recall`` run: the recall table, also written as JSON."""
+    result: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scale": options.scale,
+        "recall": recalls,
+    }
+    out = options.out_dir / f"{stamp}{options.tag}-recall.json"
+    out.write_text(json.dumps(result, indent=2, default=str))
+    log(f"results: {out}")
+    result["markdown"] = recall_table(recalls)
+    return result
+
+
 async def run(options: Options, log: Any = print) -> dict[str, Any]:
     """Everything in issue 6, in the order that keeps the measurements independent."""
     options.out_dir.mkdir(parents=True, exist_ok=True)
@@ -105,6 +121,8 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
             vectors = _vectors()
             recalls = await recall.recall_by_class(http, pg, mixes, vectors)
             log(f"recall@10: {json.dumps({k: v['recall_at_10'] for k, v in recalls.items()})}")
+            if options.only == "recall":
+                return _recall_only(options, stamp, recalls, log)
         levels = []
         for clients in options.levels:
             level = await load.run_level(

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from accountlens.auth.principal import Principal
 from accountlens.db.engine import Database
@@ -20,6 +21,7 @@ from accountlens.db.models import (
     AccountTeamMember,
     AccountUsageDaily,
     Activity,
+    ChunkEmbedding,
     CustomObjectInstance,
     CustomObjectType,
     Document,
@@ -41,6 +43,7 @@ from accountlens.db.models import (
     TeamMember,
     Ticket,
     User,
+    passage_hash,
 )
 
 
@@ -323,7 +326,10 @@ async def create_document(
     participants: tuple[uuid.UUID, ...] = (),
     chunks: tuple[tuple[str | None, str, list[float] | None], ...] = (),
 ) -> uuid.UUID:
-    """A document with ``(speaker, text, embedding)`` chunks and user participants."""
+    """A document with ``(speaker, text, embedding)`` chunks and user participants.
+
+    A chunk's embedding is stored once per distinct text of the org, as the app stores it.
+    """
     at = at or datetime(2025, 1, 15, tzinfo=UTC)
     document_id = await _insert(
         db,
@@ -340,6 +346,14 @@ async def create_document(
             db, DocumentParticipant, org_id=org_id, document_id=document_id, user_id=user_id
         )
     for ordinal, (speaker, text, embedding) in enumerate(chunks):
+        key = None if embedding is None else passage_hash(text)
+        if embedding is not None:
+            async with db.sessions() as session, session.begin():
+                await session.execute(
+                    pg_insert(ChunkEmbedding)
+                    .values(org_id=org_id, text_hash=key, embedding=embedding)
+                    .on_conflict_do_nothing()
+                )
         await _insert(
             db,
             DocumentChunk,
@@ -352,7 +366,7 @@ async def create_document(
             speaker=speaker,
             start_seconds=ordinal * 30,
             text=text,
-            embedding=embedding,
+            text_hash=key,
         )
     return document_id
 

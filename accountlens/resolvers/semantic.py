@@ -1,10 +1,12 @@
 """Semantic search over transcript and KB chunks: full-text and vector ranks fused by RRF.
 
 Both retrievals carry the caller's visibility and the search filters in their ``WHERE``
-clause, so a restricted member gets a full top-k of what they may see. When the visible,
-filtered set is small the vector part scans it exactly (the ``+ 0`` keeps the planner off the
-index); otherwise it walks the HNSW index with pgvector's iterative scan, which keeps
-fetching candidates until enough rows pass the filter.
+clause, so a restricted member gets a full top-k of what they may see. Vectors are stored once
+per distinct passage text of an org (``chunk_embeddings``) and chunks point at theirs. When the
+visible, filtered set is small the vector part scans it exactly (the ``+ 0`` keeps the planner
+off the index); otherwise it walks the HNSW index over the org's distinct vectors, nearest
+first, and reads each vector's visible chunks until it has enough. pgvector's iterative scan
+keeps the walk going past vectors whose chunks the caller cannot see.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Text, cast, func, select, text
+from sqlalchemy import ColumnElement, Text, cast, func, select, text, true
 
-from accountlens.db.models import Document, DocumentChunk
+from accountlens.db.models import ChunkEmbedding, Document, DocumentChunk
 from accountlens.resolvers.errors import BadInputError, unknown_choice
 from accountlens.resolvers.reader import Reader, Row
-from accountlens.resolvers.visibility import visible_chunks, visible_documents
+from accountlens.resolvers.visibility import (
+    visible_chunk_embeddings,
+    visible_chunks,
+    visible_documents,
+)
 from accountlens.resolvers.windows import window
 
 MAX_QUERY = 1000
@@ -87,6 +93,7 @@ async def semantic_search(
     for kind in kinds or ():
         if kind not in KINDS:
             raise unknown_choice("document kind", kind, KINDS)
+    await reader.org()  # from here on the visibility predicates fit the org's mode
     where = [visible_chunks(reader.principal)]
     if account_id is not None:
         where.append(DocumentChunk.account_id == account_id)
@@ -129,33 +136,63 @@ async def _vector_ranks(
     where: list[ColumnElement[bool]],
     pool: int,
 ) -> tuple[list[uuid.UUID], str]:
+    """The ``pool`` visible chunks nearest to ``query``; equally near chunks (those sharing a
+    vector) in id order."""
     assert embedder is not None
     matrix = await asyncio.to_thread(embedder.embed, [query])
     vector = [float(x) for x in matrix[0]]
-    distance = DocumentChunk.embedding.cosine_distance(vector)
-    filtered = [*where, DocumentChunk.embedding.is_not(None)]
-    sample = select(DocumentChunk.id).where(*filtered).limit(tuning.exact_scan_limit + 1)
-    visible = await reader.scalar(select(func.count()).select_from(sample.subquery()))
-    if int(visible or 0) <= tuning.exact_scan_limit:
-        rows = await reader.rows(
-            select(DocumentChunk.id)
-            .where(*filtered)
-            .order_by(distance + 0, DocumentChunk.id)
-            .limit(pool)
+    chunk, stored = DocumentChunk, ChunkEmbedding
+    distance = stored.embedding.cosine_distance(vector)
+    in_org = visible_chunk_embeddings(reader.principal)
+    # One statement decides and, when the visible set is small, ranks it exactly: the visible
+    # chunks (at most one past the limit) are read once, then joined to their vectors.
+    cap = tuning.exact_scan_limit
+    visible = (
+        select(chunk.org_id, chunk.id, chunk.text_hash)
+        .where(*where, chunk.text_hash.is_not(None))
+        .limit(cap + 1)
+        .cte("visible")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    total = select(func.count()).select_from(visible).scalar_subquery()
+    nearest = (
+        select(visible.c.id)
+        .join(
+            stored, (stored.org_id == visible.c.org_id) & (stored.text_hash == visible.c.text_hash)
         )
-        return [r["id"] for r in rows], "exact"
+        .where(in_org, total <= cap)
+        .order_by(distance + 0, visible.c.id)
+        .limit(pool)
+    )
+    found = await reader.rows(
+        select(total.label("visible"), func.array(nearest.scalar_subquery()).label("nearest"))
+    )
+    if found[0]["visible"] <= cap:
+        return list(found[0]["nearest"]), "exact"
+    # Per vector (nearest first), its visible chunks in id order; the outer LIMIT stops the
+    # index walk as soon as ``pool`` chunks are found.
+    chunks_of_vector = (
+        select(chunk.id)
+        .where(*where, stored.org_id == chunk.org_id, stored.text_hash == chunk.text_hash)
+        .order_by(chunk.id)
+        .limit(pool)
+        .lateral("chunk")
+    )
     async with reader.sessions() as session, session.begin():
         # SET LOCAL lasts for this transaction only; ef_search is an integer we control.
         await session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
         await session.execute(text(f"SET LOCAL hnsw.ef_search = {int(tuning.ef_search)}"))
         candidates = (
-            select(DocumentChunk.id, distance.label("distance"))
-            .where(*filtered)
+            select(chunks_of_vector.c.id, distance.label("distance"))
+            .select_from(stored)
+            .join(chunks_of_vector, true())
+            .where(in_org)
             .order_by(distance)
             .limit(pool)
             .cte("candidates")
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
+        # relaxed_order may return vectors slightly out of order: sort what was found.
         result = await session.execute(
             select(candidates.c.id).order_by(candidates.c.distance, candidates.c.id)
         )

@@ -43,6 +43,7 @@ from accountlens.db.models import (
     AccountUsageDaily,
     Activity,
     ActivityParticipant,
+    ChunkEmbedding,
     CustomObjectInstance,
     CustomObjectType,
     Document,
@@ -364,6 +365,12 @@ def visible_chunks(principal: Principal) -> Predicate:
             ),
         ),
     )
+
+
+def visible_chunk_embeddings(principal: Principal) -> Predicate:
+    """The vectors of the caller's org. A vector is reached only through its chunks, and a
+    search joins it to ``visible_chunks``: what the caller may read is decided there."""
+    return ChunkEmbedding.org_id == principal.org_id
 
 
 def nothing() -> Predicate:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import text
 
@@ -68,3 +70,66 @@ async def test_every_primary_unique_and_btree_index_leads_with_org_id(fresh_db: 
 @pytest.mark.parametrize("table", sorted(t for t in Base.metadata.tables if t != "orgs"))
 def test_every_table_carries_org_id(table: str) -> None:
     assert "org_id" in Base.metadata.tables[table].c
+
+
+def _vector(position: int) -> str:
+    """A 384-d unit vector along one axis, as pgvector text."""
+    return "[" + ",".join("1" if i == position else "0" for i in range(384)) + "]"
+
+
+async def test_upgrading_stores_one_vector_per_distinct_text_and_keeps_each_chunks_vector(
+    fresh_db: Database,
+) -> None:
+    # given a database from before 0005 whose chunks carry their own vectors: two chunks say
+    # the same thing, a third something else, and a fourth has no vector yet
+    engine = fresh_db.engine
+    await downgrade(engine, "0004")
+    org, document = uuid.uuid4(), uuid.uuid4()
+    chunks = [("Budget is tight.", 0), ("Budget is tight.", 0), ("Send the export.", 1)]
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO orgs (id, name, slug) VALUES (:id, 'Acme', 'acme')"), {"id": org}
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO documents (org_id, id, kind, title, occurred_at, body) "
+                "VALUES (:org, :id, 'transcript', 'Call', now(), '')"
+            ),
+            {"org": org, "id": document},
+        )
+        for ordinal, (said, axis) in enumerate([*chunks, ("Not embedded yet.", None)]):
+            await conn.execute(
+                text(
+                    "INSERT INTO document_chunks (org_id, id, document_id, ordinal, kind, "
+                    "occurred_at, text, embedding) VALUES (:org, :id, :doc, :ordinal, "
+                    "'transcript', now(), :text, CAST(:vector AS vector))"
+                ),
+                {"org": org, "id": uuid.uuid4(), "doc": document, "ordinal": ordinal,
+                 "text": said, "vector": None if axis is None else _vector(axis)},
+            )  # fmt: skip
+
+    # when
+    await upgrade(engine)
+
+    # then each distinct text has one stored vector, and every chunk still finds its own
+    read = text(
+        "SELECT c.text, e.embedding::text AS vector FROM document_chunks c "
+        "LEFT JOIN chunk_embeddings e ON e.org_id = c.org_id AND e.text_hash = c.text_hash "
+        "ORDER BY c.ordinal"
+    )
+    async with engine.connect() as conn:
+        stored = await conn.scalar(text("SELECT count(*) FROM chunk_embeddings"))
+        after = [tuple(row) for row in await conn.execute(read)]
+    assert stored == 2
+    assert after == [
+        *((said, _vector(axis)) for said, axis in chunks),
+        ("Not embedded yet.", None),
+    ]
+
+    # and going back down gives each chunk its vector again
+    await downgrade(engine, "0004")
+    async with engine.connect() as conn:
+        before = await conn.execute(
+            text("SELECT embedding::text FROM document_chunks ORDER BY ordinal")
+        )
+        assert [row[0] for row in before] == [*(_vector(axis) for _, axis in chunks), None]

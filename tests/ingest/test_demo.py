@@ -254,10 +254,12 @@ async def test_every_chunk_has_a_unit_length_384_dimension_embedding(demo_db: Da
         row = (
             await conn.execute(
                 text(
-                    "SELECT count(*), count(embedding), min(vector_dims(embedding)), "
-                    "max(vector_dims(embedding)), min(vector_norm(embedding)), "
-                    "max(vector_norm(embedding)), count(*) FILTER (WHERE kind = 'transcript' "
-                    "AND (speaker IS NULL OR start_seconds IS NULL)) FROM document_chunks"
+                    "SELECT count(*), count(e.embedding), min(vector_dims(e.embedding)), "
+                    "max(vector_dims(e.embedding)), min(vector_norm(e.embedding)), "
+                    "max(vector_norm(e.embedding)), count(*) FILTER (WHERE c.kind = 'transcript' "
+                    "AND (c.speaker IS NULL OR c.start_seconds IS NULL)) FROM document_chunks c "
+                    "LEFT JOIN chunk_embeddings e "
+                    "ON e.org_id = c.org_id AND e.text_hash = c.text_hash"
                 )
             )
         ).one()
@@ -268,6 +270,28 @@ async def test_every_chunk_has_a_unit_length_384_dimension_embedding(demo_db: Da
     assert min_norm == pytest.approx(1.0, abs=1e-3)
     assert max_norm == pytest.approx(1.0, abs=1e-3)
     assert unattributed == 0
+
+
+async def test_each_org_stores_one_vector_per_distinct_passage_text(demo_db: Database) -> None:
+    # given the demo, whose transcripts reuse wordings across meetings
+    async with demo_db.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT c.org_id, count(*) AS chunks, count(DISTINCT c.text) AS texts, "
+                    "(SELECT count(*) FROM chunk_embeddings e WHERE e.org_id = c.org_id) "
+                    "AS vectors, count(*) FILTER "
+                    "(WHERE c.text_hash <> sha256(convert_to(c.text, 'UTF8'))) AS misfiled "
+                    "FROM document_chunks c GROUP BY c.org_id"
+                )
+            )
+        ).all()
+    # then every org has exactly one vector per distinct text, keyed by the text's hash
+    assert len(rows) == 2
+    for row in rows:
+        assert row.chunks > row.texts
+        assert row.vectors == row.texts
+        assert row.misfiled == 0
 
 
 async def test_the_restricted_org_has_a_member_who_sees_only_a_few_accounts(

@@ -26,6 +26,7 @@ from accountlens.db.models import (
     AccountUsageDaily,
     Activity,
     ActivityParticipant,
+    ChunkEmbedding,
     CustomObjectInstance,
     Document,
     DocumentChunk,
@@ -47,6 +48,7 @@ from accountlens.db.models import (
     TeamMember,
     Ticket,
     User,
+    passage_hash,
 )
 from accountlens.ingest.embeddings import get_local_embedder
 from accountlens.ingest.importer import (
@@ -215,7 +217,7 @@ ALL_TABLES = [
     OpportunityStageChange, Task, TaskComment, Activity, ActivityParticipant, Project,
     ProjectMember, Ticket, CustomObjectInstance, Group, GroupMember, PropertyDefinition,
     AccountUsageDaily, PersonUsageDaily, FeatureUsageDaily, Document, DocumentParticipant,
-    DocumentChunk,
+    ChunkEmbedding, DocumentChunk,
 ]  # fmt: skip
 
 
@@ -316,12 +318,44 @@ async def test_transcript_passages_are_embedded_with_the_local_model(
     report = await run_import(engine, write_directory(tmp_path / "data", dataset()), embed=True)
 
     chunks = await _all(
-        engine, select(DocumentChunk.speaker, DocumentChunk.start_seconds, DocumentChunk.embedding)
+        engine,
+        select(DocumentChunk.speaker, DocumentChunk.start_seconds, ChunkEmbedding.embedding).join(
+            ChunkEmbedding,
+            (ChunkEmbedding.org_id == DocumentChunk.org_id)
+            & (ChunkEmbedding.text_hash == DocumentChunk.text_hash),
+            isouter=True,
+        ),
     )
     assert chunks
     assert report.passages_embedded == len(set(await _texts(engine)))
     assert all(row.embedding is not None and len(row.embedding) == 384 for row in chunks)
     assert ("Ben", 0) in {(row.speaker, row.start_seconds) for row in chunks}
+
+
+async def test_a_passage_repeated_across_documents_is_embedded_and_stored_once(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    # given the KB article published a second time under another title
+    engine = fresh_db.engine
+    rows = dataset()
+    article = rows["documents.jsonl"][1]
+    rows["documents.jsonl"].append(
+        {**article, "external_id": "d-kb2", "title": "Exporting reports (copy)"}
+    )
+    shared = [passage.text for passage in article_passages(article["body"])]
+
+    # when
+    report = await run_import(engine, write_directory(tmp_path / "data", rows), embed=True)
+
+    # then each distinct text was embedded and stored once, and both copies point at it
+    texts = await _texts(engine)
+    assert all(texts.count(passage) == 2 for passage in shared)
+    assert report.passages_embedded == len(set(texts)) == len(texts) - len(shared)
+    assert await count(engine, ChunkEmbedding) == len(set(texts))
+    keys = await _all(
+        engine, select(DocumentChunk.text_hash).where(DocumentChunk.text == shared[0])
+    )
+    assert [key for (key,) in keys] == [passage_hash(shared[0])] * 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,6 +451,8 @@ async def test_editing_one_turn_re_embeds_only_the_passage_it_is_in(
     texts = await _texts(engine)
     assert any("tooling budget in half" in value for value in texts)
     assert not any("cut spending" in value for value in texts)
+    # and the replaced passage's vector is gone: one stored vector per text still in use
+    assert await count(engine, ChunkEmbedding) == len(set(texts))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from accountlens.db.engine import Database
 from accountlens.ingest.embeddings import get_local_embedder
 from accountlens.resolvers.semantic import SearchTuning
 from accountlens.schema.ids import decode_id, encode_id
+from tests.factories import create_document, create_org, create_user
 from tests.schema.demo import demo_principal, demo_principals
 from tests.schema.expected import snapshot, visible_ids
 from tests.schema.helpers import data_of
@@ -34,7 +35,12 @@ async def similarities(db: Database, allowed: set[uuid.UUID], query: str) -> dic
     """Exact cosine similarity of every ``allowed`` chunk to the query (brute force)."""
     async with db.engine.connect() as conn:
         rows = (
-            await conn.execute(text("SELECT id, embedding::text AS e FROM document_chunks"))
+            await conn.execute(
+                text(
+                    "SELECT c.id, e.embedding::text AS e FROM document_chunks c "
+                    "JOIN chunk_embeddings e ON e.org_id = c.org_id AND e.text_hash = c.text_hash"
+                )
+            )
         ).all()
     kept = [r for r in rows if r.id in allowed]
     matrix = np.array([[float(x) for x in r.e.strip("[]").split(",")] for r in kept])
@@ -70,6 +76,48 @@ async def test_recall_at_10_against_exact_search_is_at_least_95_percent_for_ever
                 found += correct_hits(got, exact)
                 total += min(10, len(exact))
             assert found / total >= 0.95, (label, strategy, found, total)
+
+
+async def test_a_sentence_said_in_two_meetings_is_stored_once_and_found_in_both(
+    fresh_db: Database,
+) -> None:
+    # given two meetings where the same sentence was said, each with another passage too
+    embedder = get_local_embedder()
+    org = await create_org(fresh_db)
+    admin = await create_user(fresh_db, org, role="admin")
+    said = "We need single sign-on before we roll this out to every team."
+    other = "The dashboards take a long time to load on Monday mornings."
+    vectors = dict(zip((said, other), embedder.embed([said, other]).tolist(), strict=True))
+    for title in ("Kickoff", "Rollout review"):
+        await create_document(
+            fresh_db,
+            org,
+            title,
+            chunks=((None, said, vectors[said]), (None, other, vectors[other])),
+        )
+    async with fresh_db.engine.connect() as conn:
+        stored = await conn.scalar(text("SELECT count(*) FROM chunk_embeddings"))
+    assert stored == 2  # four passages, two distinct texts
+
+    for tuning, strategy in ((SearchTuning(), "exact"), (SearchTuning(exact_scan_limit=0), "hnsw")):
+        # when searching for that sentence, exactly and through the index
+        data = await data_of(
+            fresh_db,
+            admin,
+            SEARCH,
+            context={"embedder": embedder, "tuning": tuning},
+            q="single sign-on before the rollout",
+        )
+        result = data["semanticSearch"]
+
+        # then both copies come first, one from each meeting, equally near and in id order
+        assert result["strategy"] == strategy
+        top = result["passages"][:2]
+        assert [p["text"] for p in top] == [said, said]
+        assert {p["documentTitle"] for p in top} == {"Kickoff", "Rollout review"}
+        ids = [decode_id(p["id"])[1] for p in top]  # type: ignore[index]
+        assert ids == sorted(ids)
+        assert [p["text"] for p in result["passages"][2:]] == [other, other]
 
 
 def words(sentence: str) -> set[str]:

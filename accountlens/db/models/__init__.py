@@ -30,9 +30,11 @@ from accountlens.db.models.custom import (
 )
 from accountlens.db.models.documents import (
     EMBEDDING_DIMENSIONS,
+    ChunkEmbedding,
     Document,
     DocumentChunk,
     DocumentParticipant,
+    passage_hash,
 )
 from accountlens.db.models.usage import AccountUsageDaily, FeatureUsageDaily, PersonUsageDaily
 from accountlens.db.models.work import Project, ProjectMember, Task, TaskComment
@@ -48,6 +50,7 @@ __all__ = [
     "ActivityParticipant",
     "AuthorizationCode",
     "Base",
+    "ChunkEmbedding",
     "Connection",
     "CustomObjectInstance",
     "CustomObjectType",
@@ -74,4 +77,5 @@ __all__ = [
     "Ticket",
     "ToolCall",
     "User",
+    "passage_hash",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 
@@ -10,8 +11,11 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     Text,
     UniqueConstraint,
     text,
@@ -71,29 +75,66 @@ class DocumentParticipant(Record):
     person_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
-class DocumentChunk(Base):
-    """A passage of a document with its full-text vector and 384-d embedding.
+class ChunkEmbedding(Base):
+    """One stored vector per distinct passage text of an org, keyed by the text's SHA-256.
 
-    ``account_id``, ``kind`` and ``occurred_at`` are copied from the document so that the
-    visibility and search filters apply in the same scan as the ranking.
+    Transcripts and KB articles repeat wordings (greetings, boilerplate, shared articles), so
+    many chunks share a text; each text is embedded and stored once. The HNSW index then holds
+    distinct vectors only: graphs built over many identical vectors lose recall.
     The HNSW index cannot lead with ``org_id`` (pgvector indexes one column); it is the one
     index that does not, and queries always add the ``org_id`` predicate.
+    """
+
+    __tablename__ = "chunk_embeddings"
+    __table_args__ = (
+        Index(
+            "ix_chunk_embeddings_embedding_hnsw",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_with={"m": 16, "ef_construction": 64},
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True
+    )
+    text_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    embedding: Mapped[list[float]] = mapped_column(Vector(EMBEDDING_DIMENSIONS), nullable=False)
+
+
+def passage_hash(passage: str) -> bytes:
+    """The key of a passage's vector: SHA-256 of its exact UTF-8 text.
+
+    Equal to PostgreSQL's ``sha256(convert_to(text, 'UTF8'))``, which the migration uses.
+    """
+    return hashlib.sha256(passage.encode("utf-8")).digest()
+
+
+class DocumentChunk(Base):
+    """A passage of a document with its full-text vector and the key of its embedding.
+
+    ``account_id``, ``kind`` and ``occurred_at`` are copied from the document so that the
+    visibility and search filters apply in the same scan as the ranking. ``text_hash`` points
+    at the passage's vector in ``chunk_embeddings`` once it is embedded (``NULL`` before).
     """
 
     __tablename__ = "document_chunks"
     __table_args__ = (
         org_fk("document_id", "documents"),
         org_fk("account_id", "accounts", nullable=True),
+        ForeignKeyConstraint(
+            ["org_id", "text_hash"],
+            ["chunk_embeddings.org_id", "chunk_embeddings.text_hash"],
+        ),
         UniqueConstraint("org_id", "document_id", "ordinal"),
         Index(None, "org_id", "account_id", "occurred_at"),
+        # With the account index, makes a member's visibility test (a KB article, a chunk of an
+        # account in their book, or an account-less meeting) a union of index scans.
+        Index(None, "org_id", "kind", "occurred_at"),
+        # Chunks sharing a vector, in id order: the search reads them per vector.
+        Index(None, "org_id", "text_hash", "id"),
         Index("ix_document_chunks_tsv", "org_id", "tsv", postgresql_using="gin"),
-        Index(
-            "ix_document_chunks_embedding_hnsw",
-            "embedding",
-            postgresql_using="hnsw",
-            postgresql_with={"m": 16, "ef_construction": 64},
-            postgresql_ops={"embedding": "vector_cosine_ops"},
-        ),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -110,4 +151,4 @@ class DocumentChunk(Base):
         TSVECTOR,
         Computed("to_tsvector('english', coalesce(speaker, '') || ' ' || text)", persisted=True),
     )
-    embedding: Mapped[list[float] | None] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
+    text_hash: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -4,6 +4,7 @@ The work overlaps three ways on purpose: the distinct passage texts are embedded
 thread from the start, the next batch of rows is generated in another thread while PostgreSQL
 ingests the previous one, and chunk rows (which need the vectors) are written last. Everything
 happens in a single transaction, so a failure anywhere leaves the database as it was.
+Each org stores one vector per distinct text it uses; chunks point at theirs by text hash.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from accountlens.auth.passwords import hash_password
-from accountlens.db.models import Org
+from accountlens.db.models import Org, passage_hash
 from accountlens.ingest.demo.cast import (
     DEMO_ORG_SLUGS,
     DEMO_PASSWORDS,
@@ -30,7 +31,7 @@ from accountlens.ingest.demo.cast import (
 )
 from accountlens.ingest.demo.constraints import drop_foreign_keys, restore_foreign_keys
 from accountlens.ingest.demo.generator import OrgGenerator
-from accountlens.ingest.demo.meetings import CHUNK_COLUMNS, ChunkBacklog
+from accountlens.ingest.demo.meetings import CHUNK_COLUMNS, EMBEDDING_COLUMNS, ChunkBacklog
 from accountlens.ingest.demo.presets import PRESETS, Scale
 from accountlens.ingest.demo.summary import DemoSummary
 from accountlens.ingest.demo.transcripts import PassagePool, TextIndex
@@ -60,7 +61,8 @@ async def build_demo(
 
     The same ``seed`` and ``anchor`` (the day the data treats as "today"; the current UTC date
     by default) give identical rows, primary keys included, except the argon2 salts of the
-    password hashes. Without an ``embedder`` chunks are stored without vectors.
+    password hashes. Without an ``embedder`` chunks are stored without vectors (``text_hash``
+    NULL).
     ``replace`` first deletes orgs that have the demo slugs; otherwise their presence is an
     error. Progress bars go to ``console`` when one is given.
     """
@@ -112,7 +114,7 @@ async def build_demo(
                     vectors = await embedding
                 finally:
                     embedding.cancel()
-                await _write_chunks(backlog, vectors, writer, progress)
+                await _write_chunks(backlog, texts, vectors, writer, progress)
                 task = progress.task("Checking foreign keys", len(foreign_keys))
                 for key in foreign_keys:
                     await restore_foreign_keys(raw, [key])
@@ -198,8 +200,26 @@ async def _write_accounts(
 
 
 async def _write_chunks(
-    backlog: ChunkBacklog, vectors: list[bytes] | None, writer: CopyWriter, progress: ProgressBars
+    backlog: ChunkBacklog,
+    texts: TextIndex,
+    vectors: list[bytes] | None,
+    writer: CopyWriter,
+    progress: ProgressBars,
 ) -> None:
+    """Each org's distinct vectors, then the chunk rows that point at them."""
+    hashes: dict[int, bytes] = {}
+    if vectors:
+        used = backlog.texts_per_org()
+        for _, index in used:
+            if index not in hashes:
+                hashes[index] = passage_hash(texts.text(index))
+        stored = Batch()
+        stored.add_tuples(
+            "chunk_embeddings",
+            EMBEDDING_COLUMNS,
+            ((org_id, hashes[index], vectors[index]) for org_id, index in used),
+        )
+        await writer.write(stored)
     task = progress.task("Document chunks", len(backlog.rows))
     for start in range(0, len(backlog.rows), CHUNK_BATCH):
         rows = backlog.rows[start : start + CHUNK_BATCH]
@@ -207,7 +227,7 @@ async def _write_chunks(
         batch.add_tuples(
             "document_chunks",
             CHUNK_COLUMNS,
-            ((*row[:-1], vectors[cast(int, row[-1])] if vectors else None) for row in rows),
+            ((*row[:-1], hashes.get(cast(int, row[-1]))) for row in rows),
         )
         await writer.write(batch)
         task.advance(len(rows))

@@ -1,8 +1,9 @@
 """Documents: meeting transcripts with their participants, KB articles, and their chunks.
 
 Chunks are not written with the documents: their vectors are computed concurrently with the
-rest of the build, so chunk rows wait in a :class:`ChunkBacklog` holding the index of their text
-and are completed with the vector once embedding is done.
+rest of the build, so chunk rows wait in a :class:`ChunkBacklog` holding the index of their text.
+Once embedding is done, each org's distinct vectors are written to ``chunk_embeddings`` and the
+chunk rows are completed with the key (``text_hash``) of theirs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from accountlens.ingest.demo.accounts import AccountProfile, PersonInfo
 from accountlens.ingest.demo.cast import OrgContext, UserInfo
@@ -33,8 +35,9 @@ from accountlens.ingest.demo.writer import Batch
 
 CHUNK_COLUMNS = (
     "org_id", "id", "document_id", "ordinal", "kind", "account_id", "occurred_at", "speaker",
-    "start_seconds", "text", "embedding",
+    "start_seconds", "text", "text_hash",
 )  # fmt: skip
+EMBEDDING_COLUMNS = ("org_id", "text_hash", "embedding")
 #: Topics an executive on the customer side usually joins for.
 _EXECUTIVE_TOPICS = frozenset(
     ("executive_escalation", "budget_cuts", "pricing_pushback", "renewal_risk",
@@ -44,9 +47,15 @@ _EXECUTIVE_TOPICS = frozenset(
 
 @dataclass
 class ChunkBacklog:
-    """Chunk rows waiting for vectors: every column but ``embedding``, which holds a text index."""
+    """Chunk rows waiting for vectors: every column but ``text_hash``, which holds a text index."""
 
     rows: list[tuple[object, ...]] = field(default_factory=list)
+
+    def texts_per_org(self) -> list[tuple[uuid.UUID, int]]:
+        """Each ``(org id, text index)`` the chunks use, once, in the order first used."""
+        return list(
+            dict.fromkeys((cast(uuid.UUID, row[0]), cast(int, row[-1])) for row in self.rows)
+        )
 
     def add(
         self,

@@ -49,6 +49,7 @@ TABLE_ORDER: tuple[str, ...] = (
     "usage_feature_daily",
     "documents",
     "document_participants",
+    "chunk_embeddings",
     "document_chunks",
 )
 

@@ -1,9 +1,11 @@
 """Transcripts and KB articles: the document rows, their participants, passages and embeddings.
 
 Passages are rebuilt only for documents whose passages differ from the stored ones (compared by
-position, speaker, time and a hash of the text), and embeddings are computed only for passage
-texts not already embedded, so a re-run embeds nothing. Embedding happens before the write
-transaction opens; the file's rows, participants and passages are then written together.
+position, speaker, time and a hash of the text). Vectors are stored once per distinct text of the
+org (``chunk_embeddings``, keyed by the text's SHA-256) and only texts without a stored vector are
+embedded, so a re-run embeds nothing and repeated boilerplate is embedded once. Embedding happens
+before the write transaction opens; the file's rows, participants, new vectors and passages are
+then written together, and vectors no passage uses any more are removed.
 """
 
 from __future__ import annotations
@@ -13,14 +15,35 @@ import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, any_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    LargeBinary,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TypeEngine
 
-from accountlens.db.models import Document, DocumentChunk, DocumentParticipant
+from accountlens.db.models import (
+    ChunkEmbedding,
+    Document,
+    DocumentChunk,
+    DocumentParticipant,
+    passage_hash,
+)
 from accountlens.ingest.importer.chunking import (
     Passage,
     article_passages,
@@ -34,7 +57,6 @@ from accountlens.ingest.importer.load import (
     ChildTable,
     batched,
     table_of,
-    text_array,
     uuid_array,
 )
 from accountlens.ingest.importer.records import ImportContext, Item, RecordSpec
@@ -43,6 +65,7 @@ from accountlens.ingest.importer.specs_crm import optional_ref
 
 EMBED_BATCH = 64
 _CHUNKS = table_of(DocumentChunk)
+_VECTORS = table_of(ChunkEmbedding)
 _DOCUMENTS = table_of(Document)
 _BATCH = 5_000
 
@@ -82,6 +105,8 @@ class DocumentSpec(RecordSpec[DocumentRow]):
     def __init__(self) -> None:
         #: New passages (as chunk rows) of the documents whose passages changed.
         self._rebuild: dict[uuid.UUID, list[dict[str, Any]]] = {}
+        #: Vectors computed in this run, by text hash (texts the org had no vector for).
+        self._vectors: dict[bytes, Vector] = {}
 
     def refs(self, row: DocumentRow) -> list[Ref]:
         refs = optional_ref("account", "account", row.account)
@@ -126,10 +151,13 @@ class DocumentSpec(RecordSpec[DocumentRow]):
             or (embedding and item.id in unembedded)
         ]
         texts = sorted({p.text for item in rebuild for p in passages[item.id]})
-        vectors: dict[str, Vector] = {}
+        # The hash of each text that will have a stored vector (every text, with an embedder).
+        keys: dict[str, bytes] = {}
         if embedding and texts:
-            vectors = await _stored_vectors(conn, ctx.org_id, [item.id for item in rebuild], texts)
-            vectors.update(await _embed(ctx, [text for text in texts if text not in vectors]))
+            keys = {text: passage_hash(text) for text in texts}
+            known = await _stored_hashes(conn, ctx.org_id, list(keys.values()))
+            vectors = await _embed(ctx, [text for text in texts if keys[text] not in known])
+            self._vectors = {keys[text]: vector for text, vector in vectors.items()}
         for item in rebuild:
             self._rebuild[item.id] = [
                 {
@@ -143,7 +171,7 @@ class DocumentSpec(RecordSpec[DocumentRow]):
                     "speaker": passage.speaker,
                     "start_seconds": passage.start_seconds,
                     "text": passage.text,
-                    "embedding": vectors.get(passage.text),
+                    "text_hash": keys.get(passage.text),
                 }
                 for ordinal, passage in enumerate(passages[item.id])
             ]
@@ -152,15 +180,26 @@ class DocumentSpec(RecordSpec[DocumentRow]):
         self, conn: AsyncConnection, ctx: ImportContext, items: Sequence[Item[DocumentRow]]
     ) -> set[uuid.UUID]:
         rebuilt = list(self._rebuild)
+        replaced: set[bytes] = set()  # vectors of the passages being replaced
         for batch in batched(rebuilt, _BATCH):
-            await conn.execute(
-                delete(_CHUNKS).where(
+            result = await conn.execute(
+                delete(_CHUNKS)
+                .where(
                     _CHUNKS.c.org_id == ctx.org_id, _CHUNKS.c.document_id == any_(uuid_array(batch))
                 )
+                .returning(_CHUNKS.c.text_hash)
             )
+            replaced.update(key for (key,) in result if key is not None)
+        vectors = [
+            {"org_id": ctx.org_id, "text_hash": key, "embedding": vector}
+            for key, vector in self._vectors.items()
+        ]
+        for chunk in batched(vectors, 1_000):
+            await conn.execute(pg_insert(_VECTORS).values(list(chunk)).on_conflict_do_nothing())
         rows = [row for chunk_rows in self._rebuild.values() for row in chunk_rows]
         for chunk in batched(rows, MAX_PARAMETERS // 12):
             await conn.execute(insert(_CHUNKS).values(list(chunk)))
+        await _delete_unused_vectors(conn, ctx.org_id, sorted(replaced))
         kept = [item.id for item in items if item.id not in self._rebuild]
         for batch in batched(kept, _BATCH):
             await _copy_document_columns(conn, ctx.org_id, batch)
@@ -171,7 +210,7 @@ class DocumentSpec(RecordSpec[DocumentRow]):
 async def _stored_signatures(
     conn: AsyncConnection, org_id: uuid.UUID, ids: Sequence[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, Signature], set[uuid.UUID]]:
-    """Stored passages per document, and the documents with a passage lacking an embedding."""
+    """Stored passages per document, and the documents with a passage lacking a vector."""
     signatures: dict[uuid.UUID, Signature] = defaultdict(list)
     unembedded: set[uuid.UUID] = set()
     for batch in batched(ids, _BATCH):
@@ -182,7 +221,7 @@ async def _stored_signatures(
                 _CHUNKS.c.speaker,
                 _CHUNKS.c.start_seconds,
                 func.md5(_CHUNKS.c.text),
-                _CHUNKS.c.embedding.is_(None),
+                _CHUNKS.c.text_hash.is_(None),
             )
             .where(_CHUNKS.c.org_id == org_id, _CHUNKS.c.document_id == any_(uuid_array(batch)))
             .order_by(_CHUNKS.c.document_id, _CHUNKS.c.ordinal)
@@ -194,24 +233,43 @@ async def _stored_signatures(
     return dict(signatures), unembedded
 
 
-async def _stored_vectors(
-    conn: AsyncConnection, org_id: uuid.UUID, ids: Sequence[uuid.UUID], texts: Sequence[str]
-) -> dict[str, Vector]:
-    """Embeddings already stored for these texts in these documents (a small edit re-embeds
-    only the passages it touched)."""
-    vectors: dict[str, Vector] = {}
-    for batch in batched(texts, 1_000):
+def _hash_array(values: Sequence[bytes]) -> ColumnElement[list[bytes]]:
+    """One ``bytea[]`` parameter, for ``text_hash = ANY(…)``."""
+    return bindparam(
+        None, list(values), type_=cast("TypeEngine[list[bytes]]", ARRAY(LargeBinary()))
+    )
+
+
+async def _stored_hashes(
+    conn: AsyncConnection, org_id: uuid.UUID, keys: Sequence[bytes]
+) -> set[bytes]:
+    """Those of ``keys`` the org already has a vector for (any document's passage)."""
+    stored: set[bytes] = set()
+    for batch in batched(keys, _BATCH):
         result = await conn.execute(
-            select(_CHUNKS.c.text, _CHUNKS.c.embedding).where(
-                _CHUNKS.c.org_id == org_id,
-                _CHUNKS.c.document_id == any_(uuid_array(ids)),
-                _CHUNKS.c.embedding.is_not(None),
-                _CHUNKS.c.text == any_(text_array(batch)),
+            select(_VECTORS.c.text_hash).where(
+                _VECTORS.c.org_id == org_id, _VECTORS.c.text_hash == any_(_hash_array(batch))
             )
         )
-        for text, embedding in result:
-            vectors[text] = np.asarray(embedding, dtype=np.float32)
-    return vectors
+        stored.update(key for (key,) in result)
+    return stored
+
+
+async def _delete_unused_vectors(
+    conn: AsyncConnection, org_id: uuid.UUID, keys: Sequence[bytes]
+) -> None:
+    """Remove those of ``keys`` that no passage of the org points at any more."""
+    for batch in batched(keys, _BATCH):
+        in_use = exists().where(
+            _CHUNKS.c.org_id == _VECTORS.c.org_id, _CHUNKS.c.text_hash == _VECTORS.c.text_hash
+        )
+        await conn.execute(
+            delete(_VECTORS).where(
+                _VECTORS.c.org_id == org_id,
+                _VECTORS.c.text_hash == any_(_hash_array(batch)),
+                ~in_use,
+            )
+        )
 
 
 async def _embed(ctx: ImportContext, texts: Sequence[str]) -> dict[str, Vector]:
