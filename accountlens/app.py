@@ -22,7 +22,7 @@ from accountlens.auth.install import install_auth
 from accountlens.auth.principal import Principal
 from accountlens.config import Settings, get_settings
 from accountlens.db.engine import Database, open_database
-from accountlens.db.migrate import upgrade
+from accountlens.db.migrate import prepare_database
 from accountlens.mcp_adapter.server import McpBackend, install_mcp, running_mcp
 from accountlens.resolvers.semantic import QueryEmbedder
 from accountlens.schema.context import Context, build_context
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         owned = database is None
         db = database or await open_database(settings)
         if owned:
-            await upgrade(db.engine)
+            await prepare_database(db)
         app.state.db = db
         watch_pool(db.engine)
         try:

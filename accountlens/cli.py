@@ -15,18 +15,13 @@ from pathlib import Path
 from typing import Annotated, Literal, TypeVar, cast
 
 import typer
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 from rich.console import Console
 
 from accountlens.auth.cli import connections_app, orgs_app, users_app
 from accountlens.config import Settings, UnsafeConfigurationError
-from accountlens.db.engine import (
-    Database,
-    create_database_if_missing,
-    open_database,
-    resolve_database_url,
-)
-from accountlens.db.migrate import upgrade
+from accountlens.db.engine import Database, open_database, pin_database
+from accountlens.db.migrate import prepare_database
 from accountlens.ingest.demo.summary import DemoLogin
 from accountlens.telemetry.logs import configure_logging
 
@@ -60,13 +55,8 @@ def _database_settings(settings: Settings) -> Iterator[Settings]:
 
     An embedded server started here is stopped when the block exits.
     """
-    url, embedded = resolve_database_url(settings)
+    settings, embedded = pin_database(settings)
     try:
-        if embedded is not None:
-            asyncio.run(create_database_if_missing(url))
-            settings = settings.model_copy(
-                update={"database_url": SecretStr(url.render_as_string(hide_password=False))}
-            )
         yield settings
     finally:
         if embedded is not None:
@@ -74,12 +64,12 @@ def _database_settings(settings: Settings) -> Iterator[Settings]:
 
 
 def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    """Open the database named by ``settings``, migrate, run ``work``, close."""
+    """Open the database named by ``settings``, migrate and grant, run ``work``, close."""
 
     async def run() -> T:
         db = await open_database(settings)
         try:
-            await upgrade(db.engine)
+            await prepare_database(db)
             return await work(db)
         finally:
             await db.close(stop_embedded=False)
@@ -128,7 +118,7 @@ async def _build_demo(
     from accountlens.ingest.embeddings import embedder_from_settings
 
     summary = await build_demo(
-        db.engine,
+        db.owner,  # the demo writes customer tables, which only the owner may
         scale=cast(Scale, scale),
         seed=seed,
         embedder=embedder_from_settings(settings),
@@ -185,7 +175,7 @@ def import_(
     async def work(db: Database) -> int:
         try:
             report = await import_directory(
-                db.engine,
+                db.owner,  # imports write customer tables, which only the owner may
                 directory,
                 org_slug=org,
                 create_org_name=create_org,

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("ACCOUNTLENS_DATABASE_READ_URL", "DATABASE_READ_URL"),
     )
+    # The role that owns the schema: migrations, demo builds and imports run as it, and it grants
+    # the app role (the DATABASE_URL user) what the app needs. Without it, DATABASE_URL does both
+    # and row-level security is not enforced if that role owns the tables (a startup warning).
+    database_owner_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ACCOUNTLENS_DATABASE_OWNER_URL", "DATABASE_OWNER_URL"),
+    )
     data_dir: Path = Path(".accountlens")
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)

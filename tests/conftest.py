@@ -3,6 +3,10 @@
 The server starts once (about 2 s). Migrations run once into a template database; each test that
 writes gets its own copy (``CREATE DATABASE … TEMPLATE``, a fraction of a second) and it is
 dropped afterwards. Read-only tests share ``demo_db``, the small demo workspace built once.
+
+A test :class:`Database` reads customer data as the app role, so row-level security applies to
+every resolver under test exactly as in production, while ``create_*`` helpers and the demo
+build write through ``engine``, the owner (the app role may not write customer tables).
 """
 
 from __future__ import annotations
@@ -21,6 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from accountlens.db.embedded import EmbeddedServer, start_embedded
 from accountlens.db.engine import Database, create_engine
 from accountlens.db.migrate import upgrade
+from accountlens.db.row_security import (
+    APP_ROLE,
+    ensure_login_role,
+    grant_app_role,
+    trust_search_functions,
+)
 
 TEMPLATE = "al_template"
 DEMO = "al_demo"
@@ -56,16 +66,21 @@ async def drop_database(admin: AsyncEngine, name: str) -> None:
 
 
 def database_for(server: EmbeddedServer, name: str) -> Database:
+    """Writes (fixtures, auth) as the owner; customer-data reads as the RLS-bound app role."""
     engine = create_engine(make_url(server.url(name)), pool_size=5)
-    return Database(engine=engine, read_engine=engine)
+    reader = create_engine(make_url(server.url(name, user=APP_ROLE)), pool_size=5)
+    return Database(engine=engine, read_engine=reader)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def template_db(pg_server: EmbeddedServer, admin_engine: AsyncEngine) -> str:
     """A migrated, empty database that other databases are copied from."""
     await create_database(admin_engine, TEMPLATE)
+    await ensure_login_role(admin_engine, APP_ROLE)
     engine = create_engine(make_url(pg_server.url(TEMPLATE)))
     await upgrade(engine)
+    await grant_app_role(engine, APP_ROLE)  # copies carry the grants
+    await trust_search_functions(engine)
     await engine.dispose()
     return TEMPLATE
 

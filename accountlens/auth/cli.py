@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Literal, TypeVar
 
 import typer
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accountlens.auth import connections
 from accountlens.auth import users as accounts
 from accountlens.config import Settings, UnsafeConfigurationError
-from accountlens.db.engine import open_database, resolve_database_url
-from accountlens.db.migrate import upgrade
+from accountlens.db.engine import open_database, pin_database
+from accountlens.db.migrate import prepare_database
 
 T = TypeVar("T")
 
@@ -38,14 +38,12 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     except (ValidationError, UnsafeConfigurationError) as exc:
         errors.print(f"[red]Configuration error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    url, embedded = resolve_database_url(settings)
-    if embedded is not None:
-        settings = settings.model_copy(update={"database_url": SecretStr(str(url))})
+    settings, embedded = pin_database(settings)
 
     async def run() -> T:
         db = await open_database(settings)
         try:
-            await upgrade(db.engine)
+            await prepare_database(db)
             async with db.sessions() as session:
                 result = await work(session)
                 await session.commit()

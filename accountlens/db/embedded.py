@@ -19,6 +19,10 @@ from urllib.parse import quote
 
 log = logging.getLogger(__name__)
 
+#: The cluster's superuser: it owns the schema. The app itself connects as
+#: :data:`accountlens.db.roles.APP_ROLE`, which row-level security applies to.
+SUPERUSER = "postgres"
+
 SERVER_SETTINGS = {
     # Sized for a 2-core, few-GB development machine; production uses its own server.
     "shared_buffers": "512MB",
@@ -41,9 +45,10 @@ class EmbeddedServer:
     port: int
     started_here: bool
 
-    def url(self, database: str, *, driver: str = "asyncpg") -> str:
+    def url(self, database: str, *, driver: str = "asyncpg", user: str = SUPERUSER) -> str:
+        """A socket URL as ``user`` (the superuser by default; ``trust`` auth on the socket)."""
         host = quote(str(self.socket_dir), safe="")
-        return f"postgresql+{driver}://postgres@/{database}?host={host}&port={self.port}"
+        return f"postgresql+{driver}://{user}@/{database}?host={host}&port={self.port}"
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: running queries are cancelled, data is safe)."""

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 
 from accountlens.config import Settings
 from accountlens.db.embedded import EmbeddedServer, start_embedded
+from accountlens.db.row_security import APP_ROLE, ensure_login_role
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,10 @@ def async_url(raw: str) -> URL:
 def create_engine(
     url: URL | str, *, pool_size: int = 10, statement_timeout_ms: int = 15_000
 ) -> AsyncEngine:
-    """An asyncpg engine with bounded pool waits and a server-side statement timeout."""
+    """An asyncpg engine with bounded pool waits and a server-side statement timeout.
+
+    ``statement_timeout_ms=0`` means no limit (the owner's engine: migrations run long).
+    """
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -47,7 +51,7 @@ def create_engine(
         pool_pre_ping=True,
         connect_args={
             "timeout": 5,
-            "command_timeout": statement_timeout_ms / 1000 + 5,
+            "command_timeout": statement_timeout_ms / 1000 + 5 if statement_timeout_ms else None,
             "server_settings": {
                 "statement_timeout": str(statement_timeout_ms),
                 "application_name": "accountlens",
@@ -58,11 +62,17 @@ def create_engine(
 
 @dataclass
 class Database:
-    """The app's engines and session factory, plus the embedded server when we started one."""
+    """The app's engines and session factories, plus the embedded server when we started one.
+
+    ``engine`` and ``read_engine`` connect as the app role, which row-level security binds;
+    ``owner_engine`` (when configured) connects as the role that owns the schema, for
+    migrations, grants, demo builds and imports. Without one, ``engine`` does that work too.
+    """
 
     engine: AsyncEngine
     read_engine: AsyncEngine
     embedded: EmbeddedServer | None = None
+    owner_engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] = field(init=False)
     read_sessions: async_sessionmaker[AsyncSession] = field(init=False)
 
@@ -74,6 +84,11 @@ class Database:
     def url(self) -> URL:
         return self.engine.url
 
+    @property
+    def owner(self) -> AsyncEngine:
+        """The engine that owns the schema (the app engine when no owner is configured)."""
+        return self.owner_engine or self.engine
+
     async def ping(self) -> None:
         """Raise if the database does not answer a trivial query."""
         async with self.engine.connect() as conn:
@@ -83,16 +98,26 @@ class Database:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
+        if self.owner_engine is not None:
+            await self.owner_engine.dispose()
         if self.embedded is not None and stop_embedded:
             self.embedded.stop()
 
 
 def resolve_database_url(settings: Settings) -> tuple[URL, EmbeddedServer | None]:
-    """The URL to use, starting the embedded server when none is configured."""
+    """The owner's URL on the embedded server, started when no ``DATABASE_URL`` is configured.
+
+    With ``DATABASE_URL`` set, that URL (the app role's) and no server.
+    """
     if settings.database_url is not None:
         return async_url(settings.database_url.get_secret_value()), None
     server = start_embedded(settings.pgdata_dir)
     return make_url(server.url(EMBEDDED_DATABASE)), server
+
+
+def embedded_app_url(owner_url: URL) -> URL:
+    """The same embedded database as the app role (socket ``trust`` auth: no password)."""
+    return owner_url.set(username=APP_ROLE, password=None)
 
 
 async def create_database_if_missing(url: URL) -> None:
@@ -106,18 +131,55 @@ async def create_database_if_missing(url: URL) -> None:
             if not exists:
                 log.info("creating database %s", url.database)
                 await conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+            await ensure_login_role(admin, APP_ROLE)
     finally:
         await admin.dispose()
 
 
+def pin_database(settings: Settings) -> tuple[Settings, EmbeddedServer | None]:
+    """Settings whose database URLs name a running server, and the embedded one if started here.
+
+    With ``DATABASE_URL`` configured, ``settings`` unchanged. Otherwise the embedded server is
+    started (its database and app role created when missing) and the settings name it: the app
+    role in ``database_url``, the superuser in ``database_owner_url``. Child processes (uvicorn
+    workers, the benchmark's server) inherit those and never start a second server.
+    """
+    import asyncio
+
+    from pydantic import SecretStr
+
+    owner_url, embedded = resolve_database_url(settings)
+    if embedded is None:
+        return settings, None
+    asyncio.run(create_database_if_missing(owner_url))
+    pinned = {
+        "database_url": SecretStr(embedded_app_url(owner_url).render_as_string(False)),
+        "database_owner_url": SecretStr(owner_url.render_as_string(False)),
+    }
+    return settings.model_copy(update=pinned), embedded
+
+
 async def open_database(settings: Settings) -> Database:
-    """Connect (starting the embedded server if needed) without touching the schema."""
+    """Connect (starting the embedded server if needed) without touching the schema.
+
+    On the embedded server the app connects as :data:`~accountlens.db.row_security.APP_ROLE`
+    and the superuser is the owner. Elsewhere ``DATABASE_URL`` is the app role and
+    ``DATABASE_OWNER_URL``, when set, the owner.
+    """
     url, embedded = resolve_database_url(settings)
+    owner_url: URL | None = None
     if embedded is not None:
         await create_database_if_missing(url)
+        owner_url, url = url, embedded_app_url(url)
+    elif settings.database_owner_url is not None:
+        owner_url = async_url(settings.database_owner_url.get_secret_value())
     engine = create_engine(
         url, pool_size=settings.db_pool_size, statement_timeout_ms=settings.db_statement_timeout_ms
     )
+    owner_engine = None
+    if owner_url is not None:
+        # Migrations and imports may run long: no statement timeout, a small pool.
+        owner_engine = create_engine(owner_url, pool_size=2, statement_timeout_ms=0)
     read_engine = engine
     if settings.database_read_url is not None:
         read_engine = create_engine(
@@ -125,4 +187,6 @@ async def open_database(settings: Settings) -> Database:
             pool_size=settings.db_pool_size,
             statement_timeout_ms=settings.db_statement_timeout_ms,
         )
-    return Database(engine=engine, read_engine=read_engine, embedded=embedded)
+    return Database(
+        engine=engine, read_engine=read_engine, embedded=embedded, owner_engine=owner_engine
+    )

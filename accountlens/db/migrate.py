@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from accountlens.db.engine import Database
+from accountlens.db.row_security import (
+    grant_app_role,
+    row_security_enforced,
+    trust_search_functions,
+)
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -45,3 +55,28 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as conn:
         return await conn.run_sync(_run)
+
+
+async def prepare_database(db: Database) -> None:
+    """Migrate as the owner, grant the app role its privileges, and say if RLS is bypassed.
+
+    Run once per start (``serve``, ``migrate``, the app's lifespan when it opens the database).
+    """
+    await upgrade(db.owner)
+    if db.owner_engine is not None:
+        role = db.engine.url.username
+        if role and role != db.owner_engine.url.username:
+            await grant_app_role(db.owner_engine, role)
+    if not await trust_search_functions(db.owner):
+        log.warning(
+            "the schema owner is not a superuser, so search functions cannot be marked "
+            "LEAKPROOF: under row-level security keyword search scans instead of using its "
+            "trigram indexes (docs/operations.md, 'Row-level security')"
+        )
+    if not await row_security_enforced(db.engine):
+        log.warning(
+            "row-level security does not bind the database role %r (it owns the tables or "
+            "bypasses RLS); set ACCOUNTLENS_DATABASE_OWNER_URL and connect the app as a "
+            "non-owner role (docs/operations.md)",
+            db.engine.url.username,
+        )

@@ -24,12 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from accountlens.auth.principal import Principal
 from accountlens.db.models import Org, PropertyDefinition
+from accountlens.db.row_security import bind_org
 from accountlens.resolvers.dates import zone
 from accountlens.resolvers.errors import UnauthenticatedError
 from accountlens.resolvers.visibility import (
     BOOK_INLINE_MAX,
     Viewer,
     book_sample,
+    row_security_org,
     visible_orgs,
     visible_property_definitions,
 )
@@ -78,19 +80,28 @@ class Reader:
         return cls(principal, source.read_sessions)
 
     async def rows(
-        self, statement: Executable, params: Mapping[str, Any] | None = None
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | None = None,
+        *,
+        settings: Mapping[str, str] | None = None,
     ) -> list[Row]:
         """Run one statement on its own pooled connection and return its rows as mappings.
 
         Reads go through a Core connection rather than an ORM session: no identity map, no
-        ORM compile step, and the same short-lived, concurrency-safe checkout.
+        ORM compile step, and the same short-lived, concurrency-safe checkout. The transaction
+        is first scoped to the principal's org, so row-level security admits that org's rows
+        only, whatever the statement says (``accountlens/db/row_security.py``). ``settings``
+        are further settings for this statement's transaction only (``hnsw.ef_search`` …).
         """
         bind = self.sessions.kw.get("bind")
         if isinstance(bind, AsyncEngine):
             async with bind.connect() as connection:
+                await bind_org(connection, row_security_org(self.principal), settings)
                 result = await connection.execute(statement, params or {})
                 return [dict(row) for row in result.mappings()]
         async with self.sessions() as session:
+            await bind_org(await session.connection(), row_security_org(self.principal), settings)
             found = await session.execute(statement, params or {})
             return [dict(row) for row in found.mappings()]
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Text, cast, func, select, text, true
+from sqlalchemy import ColumnElement, Text, cast, func, select, true
 
 from accountlens.db.models import ChunkEmbedding, Document, DocumentChunk
 from accountlens.resolvers.errors import BadInputError, unknown_choice
@@ -178,25 +178,25 @@ async def _vector_ranks(
         .limit(pool)
         .lateral("chunk")
     )
-    async with reader.sessions() as session, session.begin():
-        # SET LOCAL lasts for this transaction only; ef_search is an integer we control.
-        await session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-        await session.execute(text(f"SET LOCAL hnsw.ef_search = {int(tuning.ef_search)}"))
-        candidates = (
-            select(chunks_of_vector.c.id, distance.label("distance"))
-            .select_from(stored)
-            .join(chunks_of_vector, true())
-            .where(in_org)
-            .order_by(distance)
-            .limit(pool)
-            .cte("candidates")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
-        # relaxed_order may return vectors slightly out of order: sort what was found.
-        result = await session.execute(
-            select(candidates.c.id).order_by(candidates.c.distance, candidates.c.id)
-        )
-        return [r[0] for r in result], "hnsw"
+    candidates = (
+        select(chunks_of_vector.c.id, distance.label("distance"))
+        .select_from(stored)
+        .join(chunks_of_vector, true())
+        .where(in_org)
+        .order_by(distance)
+        .limit(pool)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    # relaxed_order may return vectors slightly out of order: sort what was found.
+    rows = await reader.rows(
+        select(candidates.c.id).order_by(candidates.c.distance, candidates.c.id),
+        settings={  # for this statement's transaction only
+            "hnsw.iterative_scan": "relaxed_order",
+            "hnsw.ef_search": str(int(tuning.ef_search)),
+        },
+    )
+    return [r["id"] for r in rows], "hnsw"
 
 
 async def _keyword_ranks(

@@ -71,6 +71,11 @@ from accountlens.db.models import (
 Predicate = ColumnElement[bool]
 
 
+def row_security_org(principal: Principal) -> uuid.UUID:
+    """The org row-level security scopes each of the caller's reads to: their own, always."""
+    return principal.org_id
+
+
 def visible_orgs(principal: Principal) -> Predicate:
     """The caller's own org, and no other."""
     return Org.id == principal.org_id

@@ -48,6 +48,7 @@ async def mcp_demo_db(
 ) -> AsyncIterator[Database]:
     """A writable copy of the demo workspace (the template may have no open connections)."""
     await demo_db.engine.dispose()
+    await demo_db.read_engine.dispose()  # the app role's connections count as users too
     await create_database(admin_engine, COPY, template=DEMO)
     db = database_for(pg_server, COPY)
     yield db
