@@ -82,7 +82,9 @@ class OAuthFlows:
         client_id = params.get("client_id")
         if not client_id:
             return AuthorizationError("invalid_request", "client_id is missing")
-        async with self._database().read_sessions() as session:
+        # The primary, not a read replica: a client registered a moment ago (dynamic client
+        # registration writes to the primary) must be found on its very next request.
+        async with self._database().sessions() as session:
             client = await self.client(session, client_id)
         if client is None:
             return AuthorizationError("invalid_client", "this client is not registered")
