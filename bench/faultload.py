@@ -36,7 +36,7 @@ class Event:
     done: float
     latency_ms: float
     status: int  # HTTP status; 0 when no answer arrived
-    kind: str  # ok | http_<status> | jsonrpc_error | tool_error | transport
+    kind: str  # ok | http_<status> | unavailable | jsonrpc_error | tool_error | transport
     detail: str | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -49,7 +49,12 @@ def kind_of(result: CallResult) -> str:
         return "ok"
     if result.status != 200:
         return f"http_{result.status}"
-    return "jsonrpc_error" if result.structured is None else "tool_error"
+    if result.structured is None:
+        return "jsonrpc_error"
+    # A call already past the gate when the database went away: a tool error that says so.
+    error = result.structured.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    return "unavailable" if code == "UNAVAILABLE" else "tool_error"
 
 
 @dataclass(frozen=True)

@@ -86,9 +86,10 @@ def from_graphql(errors: Sequence[Mapping[str, Any]]) -> ToolInputError:
     """Translate the data layer's client errors (``extensions.code`` …) into one tool error."""
     first = errors[0] if errors else {}
     extensions: Mapping[str, Any] = first.get("extensions") or {}
-    code = str(extensions.get("code") or "BAD_INPUT")
+    # A masked fault carries no code: it is ours, never the caller's bad input.
+    code = str(extensions.get("code") or "INTERNAL")
     message = str(first.get("message") or "the request could not be answered")
-    if code not in {"BAD_INPUT", "NOT_FOUND", "BAD_REQUEST"}:
+    if code not in {"BAD_INPUT", "NOT_FOUND", "BAD_REQUEST", "UNAVAILABLE"}:
         # Anything else (limits, masked faults) is described without internals.
         message = (
             "the request was refused by the data layer; try a smaller limit or fewer fields"

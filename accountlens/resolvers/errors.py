@@ -39,6 +39,16 @@ class ForbiddenError(ClientError):
     code = "FORBIDDEN"
 
 
+class UnavailableError(ClientError):
+    """The database cannot answer right now (down, restarting, overloaded).
+
+    Not the caller's doing, but safe and useful to show: the same request will work when the
+    database is back, so the caller should retry rather than change it.
+    """
+
+    code = "UNAVAILABLE"
+
+
 class UnauthenticatedError(ClientError):
     """No principal: the request carried no valid session or token."""
 

@@ -12,6 +12,7 @@ fresh in each request, because its account visibility mode decides what the call
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -20,13 +21,15 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Executable, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from accountlens.auth.principal import Principal
 from accountlens.db.models import Org, PropertyDefinition
 from accountlens.db.row_security import bind_org
 from accountlens.resolvers.dates import zone
-from accountlens.resolvers.errors import UnauthenticatedError
+from accountlens.resolvers.errors import UnauthenticatedError, UnavailableError
 from accountlens.resolvers.visibility import (
     BOOK_INLINE_MAX,
     Viewer,
@@ -37,6 +40,10 @@ from accountlens.resolvers.visibility import (
 )
 
 Row = dict[str, Any]
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE_MESSAGE = "the database is unavailable right now; retry in a few seconds"
 
 #: How long one process reuses an org's property definitions (custom fields appear this late).
 PROPERTY_TTL_SECONDS = 5.0
@@ -94,6 +101,24 @@ class Reader:
         only, whatever the statement says (``accountlens/db/row_security.py``). ``settings``
         are further settings for this statement's transaction only (``hnsw.ef_search`` …).
         """
+        try:
+            return await self._rows(statement, params, settings)
+        except (OSError, TimeoutError, PoolTimeout, OperationalError, InterfaceError) as exc:
+            # Down, restarting or saturated: say so (and to retry) instead of a masked fault.
+            log.warning("read failed, database unavailable: %s", type(exc).__name__)
+            raise UnavailableError(UNAVAILABLE_MESSAGE) from exc
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("read failed, connection lost: %s", type(exc).__name__)
+            raise UnavailableError(UNAVAILABLE_MESSAGE) from exc
+
+    async def _rows(
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | None,
+        settings: Mapping[str, str] | None,
+    ) -> list[Row]:
         bind = self.sessions.kw.get("bind")
         if isinstance(bind, AsyncEngine):
             async with bind.connect() as connection:

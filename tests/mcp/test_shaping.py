@@ -86,6 +86,26 @@ def test_an_internal_error_is_described_without_internals() -> None:
     assert error.code == "INTERNAL"
 
 
+def test_a_masked_fault_is_ours_not_the_callers_bad_input() -> None:
+    # GraphQL masks our own faults to a bare message with no code
+    error = from_graphql([{"message": "Unexpected error."}])
+    assert error.code == "INTERNAL"
+    assert "Unexpected" not in error.message
+
+
+def test_an_unavailable_database_tells_the_model_to_retry() -> None:
+    error = from_graphql(
+        [
+            {
+                "message": "the database is unavailable right now; retry in a few seconds",
+                "extensions": {"code": "UNAVAILABLE"},
+            }
+        ]
+    )
+    assert error.code == "UNAVAILABLE"
+    assert "retry" in error.message
+
+
 def test_an_unknown_name_suggests_close_matches_ignoring_case() -> None:
     error = unknown("field", "Close_Date", ["close_date", "amount"], argument="fields")
     assert error.suggestions == ["close_date"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from accountlens.auth.principal import Principal
 from accountlens.config import Settings
 from accountlens.db.embedded import EmbeddedServer
 from accountlens.db.engine import Database, create_engine
+from accountlens.resolvers.reader import Reader
 from accountlens.schema.http import graphql_router
 from tests.factories import create_account, create_org, create_user
 from tests.schema.helpers import execute
@@ -68,18 +70,41 @@ async def test_unknown_fields_suggest_the_close_match(fresh_db: Database) -> Non
 
 
 async def test_internal_failures_are_masked_without_details(
-    fresh_db: Database, pg_server: EmbeddedServer
+    fresh_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # given a fault of ours deep in a read, with internals in its message
     admin = await world(fresh_db)
-    missing = create_engine(make_url(pg_server.url("no_such_database")), pool_size=1)
-    broken = Database(engine=missing, read_engine=missing)
-    try:
-        data, errors = await execute(broken, admin, "{ accounts { totalCount } }")
-    finally:
-        await broken.close(stop_embedded=False)
+
+    async def broken_read(*args: object, **kwargs: object) -> list[dict[str, object]]:
+        raise RuntimeError("relation secret_table at /srv/app.py line 7")
+
+    monkeypatch.setattr(Reader, "rows", broken_read)
+    # when a query reaches it
+    data, errors = await execute(fresh_db, admin, "{ accounts { totalCount } }")
+    # then the caller learns only that it failed
     assert data is None
     assert errors[0]["message"] == "Unexpected error."
     assert "extensions" not in errors[0]
+
+
+async def test_an_unreachable_database_is_reported_as_unavailable_not_masked(
+    fresh_db: Database, pg_server: EmbeddedServer
+) -> None:
+    # given a database nobody answers on (stopped, restarting: no socket to connect to)
+    admin = await world(fresh_db)
+    gone = dataclasses.replace(pg_server, port=pg_server.port + 1)
+    engine = create_engine(make_url(gone.url("accountlens")), pool_size=1)
+    down = Database(engine=engine, read_engine=engine)
+    try:
+        # when a query needs it
+        data, errors = await execute(down, admin, "{ accounts { totalCount } }")
+    finally:
+        await down.close(stop_embedded=False)
+    # then the answer says to retry, with a code a client can act on, and nothing internal
+    assert data is None
+    assert errors[0]["extensions"]["code"] == "UNAVAILABLE"
+    assert "retry" in errors[0]["message"]
+    assert "/" not in errors[0]["message"]
 
 
 def http_app(db: Database, principal: Principal | None) -> FastAPI:
