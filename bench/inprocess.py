@@ -2,7 +2,8 @@
 
 Built with ``create_app`` on the benchmark database and driven through an ASGI transport (no
 network), with a SQLAlchemy listener counting every statement a tool call runs (token check,
-rate limit and audit included). The slowest tool is then profiled here with pyinstrument.
+rate limit and audit included; the audit row is written in the background, so the census waits
+for it). The slowest tool is then profiled here with pyinstrument.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import event, make_url
 
 from accountlens.app import create_app
@@ -31,9 +33,14 @@ PROFILE_BUDGET_S = 20.0
 
 @dataclass
 class InProcess:
+    app: FastAPI
     http: httpx.AsyncClient
     db: Database
     statements: list[str]
+
+    async def audit_written(self) -> None:
+        """Wait for the audit rows of the calls so far (written in the background)."""
+        await self.app.state.mcp.audit.flush()
 
 
 @asynccontextmanager
@@ -64,7 +71,7 @@ async def in_process_app(
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url=public_url) as http:
-                yield InProcess(http, db, statements)
+                yield InProcess(app, http, db, statements)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
         await engine.dispose()
@@ -73,10 +80,12 @@ async def in_process_app(
 async def census(app: InProcess, mix: UserMix, call: Call) -> tuple[int, float]:
     """Statements one call runs (after a warm-up call) and its in-process latency (ms)."""
     await call_tool(app.http, mix.token, call.tool, call.arguments)
+    await app.audit_written()
     app.statements.clear()
     started = time.perf_counter()
     result = await call_tool(app.http, mix.token, call.tool, call.arguments)
     took = (time.perf_counter() - started) * 1000
+    await app.audit_written()  # its audit row counts, though the answer did not wait for it
     if not result.ok:  # counted as an error by the HTTP run already; the census goes on
         return -1, took
     return len(app.statements), took

@@ -1,17 +1,21 @@
 """The audit log of MCP tool calls: writing entries, and reading them for a connection's page.
 
-Written on the primary database, one short transaction per call. Read with the same rule as
-connections themselves (``accountlens.auth.connections``): admins see every connection's calls in
-their org, members only their own; another org's connection, or a colleague's for a member,
-shows nothing at all.
+Written on the primary database in the background, in batches (see :class:`DatabaseAuditLog`).
+Read with the same rule as connections themselves (``accountlens.auth.connections``): admins see
+every connection's calls in their org, members only their own; another org's connection, or a
+colleague's for a member, shows nothing at all.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import insert, select
@@ -20,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accountlens.auth.principal import Principal
 from accountlens.db.engine import Database
 from accountlens.db.models import ToolCall
+
+log = logging.getLogger(__name__)
 
 
 class CallRecord(Protocol):
@@ -56,30 +62,94 @@ class ToolCallView:
 
 
 class DatabaseAuditLog:
-    """Stores tool calls in ``mcp_tool_calls`` (``mcp_adapter.audit.AuditLog``)."""
+    """Stores tool calls in ``mcp_tool_calls`` (``mcp_adapter.audit.AuditLog``).
 
-    def __init__(self, database: Callable[[], Database]) -> None:
+    While :meth:`running`, :meth:`record` only queues the entry (stamped with the time of the
+    call) and a background task writes whatever is queued in one multi-row ``INSERT``, so the
+    answer to a tool call never waits for its audit row. Under light load a row lands
+    milliseconds after the call; under heavy load the batches grow instead of the statements.
+    When the queue is full, or outside :meth:`running`, the entry is written at once, never
+    dropped. Leaving :meth:`running` (the app's shutdown) writes everything still queued.
+    """
+
+    def __init__(
+        self,
+        database: Callable[[], Database],
+        *,
+        max_queued: int = 10_000,
+        batch_size: int = 500,
+    ) -> None:
         self._database = database
+        self.max_queued = max_queued
+        self.batch_size = batch_size
+        self._queued: deque[dict[str, Any]] = deque()
+        self._wake = asyncio.Event()
+        self._writing = asyncio.Lock()
+        self._writer: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def record(self, entry: CallRecord) -> None:
-        principal = entry.principal
-        async with self._database().sessions() as session:
-            await session.execute(
-                insert(ToolCall).values(
-                    org_id=principal.org_id,
-                    id=uuid.uuid4(),
-                    connection_id=principal.connection_id,
-                    user_id=principal.user_id,
-                    client_id=principal.client_id,
-                    tool=entry.tool,
-                    arguments=dict(entry.arguments),
-                    outcome=entry.outcome,
-                    error_code=entry.error_code,
-                    result_count=entry.result_count,
-                    latency_ms=entry.latency_ms,
-                )
-            )
-            await session.commit()
+        row = _row(entry, datetime.now(UTC))
+        if self._writer is None or self._writer.done() or len(self._queued) >= self.max_queued:
+            await self._write([row])
+            return
+        self._queued.append(row)
+        self._wake.set()
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Write queued entries in the background for as long as the block runs."""
+        self._stopping = False
+        self._writer = asyncio.create_task(self._write_queued_forever(), name="audit-writer")
+        try:
+            yield
+        finally:
+            self._stopping = True
+            self._wake.set()
+            await self._writer
+            self._writer = None
+            await self.flush()  # anything queued while the writer was finishing
+
+    async def flush(self) -> None:
+        """Write everything queued so far, including a batch the writer is writing now."""
+        async with self._writing:
+            while self._queued:
+                batch = [
+                    self._queued.popleft() for _ in range(min(self.batch_size, len(self._queued)))
+                ]
+                try:
+                    await self._write(batch)
+                except Exception:  # the database is away: the calls' answers are already sent
+                    log.exception("could not write %d MCP tool calls to the audit log", len(batch))
+
+    async def _write_queued_forever(self) -> None:
+        while not self._stopping:
+            await self._wake.wait()
+            self._wake.clear()
+            await self.flush()
+
+    async def _write(self, rows: list[dict[str, Any]]) -> None:
+        async with self._database().engine.connect() as pooled:
+            conn = await pooled.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(insert(ToolCall), rows)
+
+
+def _row(entry: CallRecord, called_at: datetime) -> dict[str, Any]:
+    principal = entry.principal
+    return {
+        "org_id": principal.org_id,
+        "id": uuid.uuid4(),
+        "called_at": called_at,
+        "connection_id": principal.connection_id,
+        "user_id": principal.user_id,
+        "client_id": principal.client_id,
+        "tool": entry.tool,
+        "arguments": dict(entry.arguments),
+        "outcome": entry.outcome,
+        "error_code": entry.error_code,
+        "result_count": entry.result_count,
+        "latency_ms": entry.latency_ms,
+    }
 
 
 async def recent_calls(

@@ -4,8 +4,10 @@ The token is checked by :class:`~accountlens.auth.resource.BearerGuard` with the
 app's current auth service (looked up per request, so reconfiguring the service in tests or at
 runtime takes effect). The rate limit counts requests per connection in fixed one-minute windows
 stored in PostgreSQL (the auth package's ``rate_limit_buckets``), so every replica enforces the
-same budget; over it, the answer is 429 with ``Retry-After`` (seconds to the next window).
-While the database is unreachable the gate answers 503 with ``Retry-After`` instead of failing.
+same budget; the count is taken by the token check's own statement
+(:mod:`accountlens.auth.bearer_query`), so it costs no round trip of its own. Over the budget,
+the answer is 429 with ``Retry-After`` (seconds to the next window). While the database is
+unreachable the gate answers 503 with ``Retry-After`` instead of failing.
 """
 
 from __future__ import annotations
@@ -18,22 +20,13 @@ from datetime import timedelta
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accountlens.auth import repository
 from accountlens.auth.options import RateLimit
-from accountlens.auth.principal import Principal
 from accountlens.auth.resource import BearerGuard
 from accountlens.auth.service import DatabaseAuthService
-from accountlens.db.engine import Database
 
 WINDOW = timedelta(minutes=1)
 
 log = logging.getLogger(__name__)
-
-
-def connection_bucket(principal: Principal) -> str:
-    """One bucket per connection (per user for a token without a connection)."""
-    subject = principal.connection_id or principal.user_id
-    return f"mcp:{subject.hex}"
 
 
 class McpGate:
@@ -56,7 +49,8 @@ class McpGate:
             await send(message)
 
         try:
-            await BearerGuard(self._limited, service.verifier)(scope, receive, tracked)
+            guard = BearerGuard(self._limited, service.verifier, limit=self.rule)
+            await guard(scope, receive, tracked)
         except (OSError, DBAPIError, TimeoutError):
             # The database is away: fail fast with 503 (never a 500) and let the client retry.
             log.warning("MCP request refused: the database is unavailable")
@@ -64,12 +58,7 @@ class McpGate:
                 await _respond(send, 503, "unavailable", "the database is unavailable", 5)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
-        principal: Principal = scope["state"]["principal"]
-        database: Database = scope["app"].state.db
-        async with database.sessions() as session:
-            allowed = await repository.hit(session, connection_bucket(principal), self.rule)
-            await session.commit()
-        if allowed:
+        if scope["state"]["within_limit"]:
             await self.app(scope, receive, send)
             return
         window = int(WINDOW.total_seconds())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -176,23 +176,6 @@ async def revoke(
         .returning(Connection.id)
     )
     return result.first() is not None
-
-
-async def touch(session: AsyncSession, row: Connection, resolution: timedelta) -> None:
-    """Record use, at most once per ``resolution`` (a conditional update, so replicas agree)."""
-    moment = now()
-    if row.last_used_at is not None and moment - row.last_used_at < resolution:
-        return
-    await session.execute(
-        update(Connection)
-        .where(
-            Connection.org_id == row.org_id,
-            Connection.id == row.id,
-            (Connection.last_used_at.is_(None)) | (Connection.last_used_at < moment - resolution),
-        )
-        .values(last_used_at=moment)
-        .execution_options(synchronize_session=False)
-    )
 
 
 # Rate limits -------------------------------------------------------------------------------

@@ -8,23 +8,28 @@ the MCP SDK's ``TokenVerifier`` protocol and also says *why* a token failed.
 :class:`BearerGuard` is ASGI middleware for any protected mount: it answers 401 with
 ``WWW-Authenticate: Bearer resource_metadata=…, scope=…, error=…, error_description=…`` (RFC 6750
 §3, RFC 9728 §5.1), 403 ``insufficient_scope``, refuses tokens in the query string (OAuth 2.1
-§5.1.1), and puts the :class:`Principal` on ``request.state.principal``.
+§5.1.1), and puts the :class:`Principal` on ``request.state.principal``. Given a rate limit,
+it has the same check count the request and leaves the verdict on ``request.state.within_limit``
+for the app behind it (``accountlens.auth.call_limits`` answers 429).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from starlette.authentication import AuthCredentials
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from accountlens.auth import repository, tokens
-from accountlens.auth.options import READ_SCOPE, AuthOptions
+from accountlens.auth import bearer_query, repository, tokens
+from accountlens.auth.options import READ_SCOPE, AuthOptions, RateLimit
 from accountlens.auth.principal import Principal
 from accountlens.db.engine import Database
 
@@ -39,6 +44,8 @@ class TokenCheck:
     access: AccessToken | None = None
     error: str = "invalid_token"
     description: str = ""
+    within_limit: bool = True
+    """False when the check counted the request and it went over the rate limit."""
 
 
 def _refused(description: str) -> TokenCheck:
@@ -46,48 +53,96 @@ def _refused(description: str) -> TokenCheck:
 
 
 class ConnectionTokenVerifier:
-    """Verifies AccountLens access tokens; an MCP SDK ``TokenVerifier``."""
+    """Verifies AccountLens access tokens; an MCP SDK ``TokenVerifier``.
+
+    One statement per request (:func:`accountlens.auth.bearer_query.check_access`), in autocommit;
+    the first request this process sees for a connection reads its salt first. Salts are the
+    only thing kept between requests: they never change for a connection, and everything that
+    can (revocation, expiry, the user's state) is read again by every check.
+    """
+
+    SALTS_KEPT = 10_000
 
     def __init__(self, database: Callable[[], Database], options: AuthOptions) -> None:
         self._database = database
         self.options = options
+        self._salts: dict[tuple[uuid.UUID, uuid.UUID], bytes] = {}
 
-    async def check(self, token: str) -> TokenCheck:
+    async def check(self, token: str, limit: RateLimit | None = None) -> TokenCheck:
+        """Check ``token``; with a ``limit``, also count the request in its connection's bucket.
+
+        A refused token counts nothing and touches nothing.
+        """
         parsed = tokens.parse(tokens.ACCESS_TOKEN_PREFIX, token.strip())
         if parsed is None:
             return _refused("the access token is malformed")
-        async with self._database().sessions() as session:
-            row = await repository.connection_row(session, parsed.org_id, parsed.row_id)
-            if row is None or not tokens.matches(
-                self.options.secret_key, parsed, row.token_salt, row.token_hash
-            ):
-                return _refused("the access token is unknown")
-            if row.revoked_at is not None:
-                return _refused("the access token has been revoked")
-            if row.expires_at <= repository.now():
-                return _refused("the access token has expired")
-            if row.resource.rstrip("/") != self.options.resource.rstrip("/"):
-                return _refused("the access token was issued for another resource")
-            user = await repository.active_user(session, row.org_id, row.user_id)
-            if user is None:
-                return _refused("the user of this access token is disabled")
-            await repository.touch(session, row, self.options.last_used_resolution)
-            await session.commit()
-            principal = repository.principal_of(user, row)
-            access = AccessToken(
-                token=token,
-                client_id=row.client_id,
-                scopes=row.scope.split(),
-                expires_at=int(row.expires_at.timestamp()),
-                resource=row.resource,
-                subject=str(user.id),
-                claims={"iss": self.options.issuer, "org_id": str(row.org_id)},
+        key = (parsed.org_id, parsed.row_id)
+        moment = repository.now()
+        async with self._database().engine.connect() as pooled:
+            conn = await pooled.execution_options(isolation_level="AUTOCOMMIT")
+            salt = self._salts.get(key)
+            if salt is None:
+                salt = await bearer_query.token_salt(conn, parsed.org_id, parsed.row_id)
+                if salt is None:
+                    return _refused("the access token is unknown")
+                self._keep_salt(key, salt)
+            digest = tokens.secret_digest(self.options.secret_key, salt, parsed.secret)
+            row = await bearer_query.check_access(
+                conn,
+                org_id=parsed.org_id,
+                connection_id=parsed.row_id,
+                digest=digest,
+                resource=self.options.resource,
+                moment=moment,
+                last_used_resolution=self.options.last_used_resolution,
+                limit=limit,
             )
-            return TokenCheck(principal=principal, access=access)
+        if row is None or not hmac.compare_digest(row.token_hash, digest):
+            return _refused("the access token is unknown")
+        if not row.accepted:
+            return _refused(_why_refused(row, moment, self.options))
+        principal = Principal(
+            user_id=row.user_id,
+            org_id=row.org_id,
+            role="admin" if row.role == "admin" else "member",
+            email=row.email or "",
+            name=row.name or "",
+            connection_id=row.id,
+            client_id=row.client_id,
+        )
+        access_token = AccessToken(
+            token=token,
+            client_id=row.client_id,
+            scopes=row.scope.split(),
+            expires_at=int(row.expires_at.timestamp()),
+            resource=row.resource,
+            subject=str(row.user_id),
+            claims={"iss": self.options.issuer, "org_id": str(row.org_id)},
+        )
+        within = limit is None or (row.hits is not None and row.hits <= limit.limit)
+        return TokenCheck(principal=principal, access=access_token, within_limit=within)
+
+    def _keep_salt(self, key: tuple[uuid.UUID, uuid.UUID], salt: bytes) -> None:
+        if len(self._salts) >= self.SALTS_KEPT:
+            self._salts.pop(next(iter(self._salts)))  # the oldest: dicts keep insertion order
+        self._salts[key] = salt
 
     async def verify_token(self, token: str) -> AccessToken | None:
         """MCP SDK ``TokenVerifier``: the token's details, or None when it must be refused."""
         return (await self.check(token)).access
+
+
+def _why_refused(row: bearer_query.AccessRow, moment: datetime, options: AuthOptions) -> str:
+    """Why the statement did not accept a token whose secret matched, first reason first."""
+    if row.revoked_at is not None:
+        return "the access token has been revoked"
+    if row.expires_at <= moment:
+        return "the access token has expired"
+    if row.resource.rstrip("/") != options.resource.rstrip("/"):
+        return "the access token was issued for another resource"
+    if not row.user_active:
+        return "the user of this access token is disabled"
+    return "the access token is unknown"
 
 
 def challenge_header(
@@ -127,10 +182,12 @@ class BearerGuard:
         app: ASGIApp,
         verifier: ConnectionTokenVerifier,
         required_scopes: tuple[str, ...] = (READ_SCOPE,),
+        limit: RateLimit | None = None,
     ) -> None:
         self.app = app
         self.verifier = verifier
         self.required_scopes = required_scopes
+        self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -150,7 +207,10 @@ class BearerGuard:
         if token is None:
             await deny(send, 401, options, None, None)
             return
-        check = await self.verifier.check(token) if token else _refused("empty bearer token")
+        if token:
+            check = await self.verifier.check(token, self.limit)
+        else:
+            check = _refused("empty bearer token")
         if check.principal is None or check.access is None:
             await deny(send, 401, options, check.error, check.description)
             return
@@ -158,7 +218,9 @@ class BearerGuard:
         if missing:
             await deny(send, 403, options, "insufficient_scope", f"requires {' '.join(missing)}")
             return
-        scope.setdefault("state", {})["principal"] = check.principal
+        state = scope.setdefault("state", {})
+        state["principal"] = check.principal
+        state["within_limit"] = check.within_limit
         scope["user"] = AuthenticatedUser(check.access)
         scope["auth"] = AuthCredentials(check.access.scopes)
         await self.app(scope, receive, send)

@@ -2,8 +2,9 @@
 
 :class:`AuditMiddleware` wraps every inbound MCP message (the SDK's server middleware) and, for
 ``tools/call``, hands one entry to the :class:`AuditLog` the app provides (the auth package
-stores it in PostgreSQL). It sees calls that fail validation or name no tool, too. Arguments are
-kept without secrets and shortened; a failing audit write is logged, never fails the call.
+stores it in PostgreSQL, in the background, so the answer does not wait for it). It sees calls
+that fail validation or name no tool, too. Arguments are kept without secrets and shortened; a
+failing audit write is logged, never fails the call.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -41,9 +43,18 @@ class ToolCallEntry:
 
 
 class AuditLog(Protocol):
-    """Where entries go (implemented by ``accountlens.auth.audit``)."""
+    """Where entries go (implemented by ``accountlens.auth.audit``).
+
+    ``record`` may only queue the entry; ``running`` is entered for as long as the server runs
+    (writing in the background) and writes what is still queued on the way out; ``flush``
+    writes what is queued now.
+    """
 
     async def record(self, entry: ToolCallEntry) -> None: ...
+
+    def running(self) -> AbstractAsyncContextManager[None]: ...
+
+    async def flush(self) -> None: ...
 
 
 def redact(value: Any, depth: int = 0) -> Any:

@@ -14,7 +14,7 @@ SDK's transport security (Host/Origin allow-lists from the public URL), and the 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -136,10 +136,11 @@ def build_server(settings: Settings, backend: McpBackend) -> MCPServer[Any]:
 
 @dataclass
 class InstalledMcp:
-    """The server and the guarded ASGI app that ``/mcp`` routes to."""
+    """The server, the guarded ASGI app that ``/mcp`` routes to, and the audit log."""
 
     server: MCPServer[Any]
     endpoint: ASGIApp
+    audit: AuditLog | None = None
 
 
 def install_mcp(app: Starlette, settings: Settings, backend: McpBackend) -> InstalledMcp:
@@ -152,17 +153,18 @@ def install_mcp(app: Starlette, settings: Settings, backend: McpBackend) -> Inst
         transport_security=transport_security(settings.public_url),
         host=settings.host,
     )
-    installed = InstalledMcp(server, backend.gate(TokenRelay(inner)))
+    installed = InstalledMcp(server, backend.gate(TokenRelay(inner)), backend.audit)
     app.state.mcp = installed
     return installed
 
 
 @asynccontextmanager
 async def running_mcp(app: Starlette) -> AsyncIterator[None]:
-    """Route ``/mcp`` and run the session manager while the app serves.
+    """Route ``/mcp``, run the session manager and the audit log's writer while the app serves.
 
     The route is added here, after every other route, because it is only usable while the
-    session manager runs.
+    session manager runs. The audit log is left last, so calls that finish while the session
+    manager shuts down are written too.
     """
     installed: InstalledMcp | None = getattr(app.state, "mcp", None)
     if installed is None:
@@ -170,8 +172,9 @@ async def running_mcp(app: Starlette) -> AsyncIterator[None]:
         return
     route = Route(MCP_PATH, endpoint=installed.endpoint)
     app.router.routes.append(route)
+    audit = installed.audit.running() if installed.audit is not None else nullcontext()
     try:
-        async with installed.server.session_manager.run():
+        async with audit, installed.server.session_manager.run():
             yield
     finally:
         app.router.routes.remove(route)

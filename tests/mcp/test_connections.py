@@ -60,6 +60,7 @@ async def test_tool_calls_are_in_the_audit_log_that_admins_see_on_the_connection
         refused = await client.call_tool("list_objects", {"object_type": "acount"})
     assert refused.is_error
     connection_id = me["connection"]["id"]
+    await live.app.state.mcp.audit.flush()  # rows are written in the background, within ms
     admin = await demo_principal(live.db, DEMO_USERS["restricted admin"])
     colleague = await demo_principal(live.db, DEMO_USERS["narrow member"])
     # when the admin (and, for contrast, another member) read the connection's audit log
@@ -83,6 +84,53 @@ async def test_tool_calls_are_in_the_audit_log_that_admins_see_on_the_connection
     assert "list_objects" in page.text
     assert "ticket" in page.text
     assert f"/admin/settings/connections/{connection_id}" in listing.text
+
+
+async def test_a_revoked_connection_is_refused_by_every_replica_that_served_it(
+    live: Live,
+) -> None:
+    # given two replicas on one database, each of which has served the connection
+    ports = free_port(), free_port()
+    public = f"http://127.0.0.1:{ports[0]}"
+    apps = [create_app(settings_for(public), database=live.db) for _ in ports]
+    replicas = [f"http://127.0.0.1:{port}" for port in ports]
+    host = {"host": f"127.0.0.1:{ports[0]}"}
+    async with serve_with_lifespan(apps[0], ports[0]), serve_with_lifespan(apps[1], ports[1]):
+        persona = await fresh_persona(live, "team member", public)
+        served = [
+            await post_mcp(url, persona.token, tool_call("whoami", {}), headers=host)
+            for url in replicas
+        ]
+        # when one replica revokes it
+        me = served[0].json()["result"]["structuredContent"]
+        connection = uuid.UUID(hex=me["connection"]["id"].removeprefix("con_"))
+        owner = await demo_principal(live.db, DEMO_USERS["team member"])
+        assert await apps[0].state.auth_service.revoke_connection(owner, connection)
+        # then the other refuses the very next call
+        after = await post_mcp(replicas[1], persona.token, tool_call("whoami", {}), headers=host)
+    assert [s.status_code for s in served] == [200, 200]
+    assert after.status_code == 401
+    assert "revoked" in after.json()["error_description"]
+
+
+async def test_calls_answered_just_before_a_graceful_stop_are_all_in_the_audit_log(
+    live: Live,
+) -> None:
+    # given a replica answering a burst of concurrent tool calls through one connection
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    replica = create_app(settings_for(base_url), database=live.db)
+    async with serve_with_lifespan(replica, port):
+        persona = await fresh_persona(live, "narrow member", base_url)
+        calls = [tool_call("whoami", {}, n) for n in range(12)]
+        answers = await asyncio.gather(*(post_mcp(base_url, persona.token, c) for c in calls))
+        me = answers[0].json()["result"]["structuredContent"]
+    # when it has stopped (right after answering: its audit rows may still have been queued)
+    admin = await demo_principal(live.db, DEMO_USERS["restricted admin"])
+    logged = (await data_of(live.db, admin, CALLS, id=me["connection"]["id"]))["mcpToolCalls"]
+    # then every answered call is in the audit log
+    assert [a.status_code for a in answers] == [200] * 12
+    assert [c["tool"] for c in logged].count("whoami") == 12
 
 
 async def test_a_connection_over_its_rate_limit_gets_429_on_every_replica(live: Live) -> None:

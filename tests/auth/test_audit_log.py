@@ -1,0 +1,78 @@
+"""The audit log writes tool calls in the background, and never loses one on the way out."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+from sqlalchemy import text
+
+from accountlens.auth.audit import DatabaseAuditLog
+from accountlens.auth.principal import Principal
+from accountlens.db.engine import Database
+from accountlens.mcp_adapter.audit import ToolCallEntry
+from tests.factories import create_org, create_user
+
+
+async def connected_user(db: Database) -> Principal:
+    user = await create_user(db, await create_org(db))
+    return dataclasses.replace(user, connection_id=uuid.uuid4(), client_id="client-1")
+
+
+def call(principal: Principal, tool: str) -> ToolCallEntry:
+    return ToolCallEntry(
+        principal=principal,
+        tool=tool,
+        arguments={"object_type": "ticket", "limit": 3},
+        outcome="ok",
+        result_count=3,
+        latency_ms=12.5,
+    )
+
+
+async def audit_rows(db: Database, principal: Principal) -> list[dict[str, object]]:
+    async with db.engine.connect() as conn:
+        found = await conn.execute(
+            text(
+                "SELECT tool, arguments, outcome, result_count, latency_ms, user_id, client_id "
+                "FROM mcp_tool_calls WHERE connection_id = :id ORDER BY called_at, tool"
+            ),
+            {"id": principal.connection_id},
+        )
+        return [dict(row) for row in found.mappings()]
+
+
+async def test_calls_still_queued_when_the_server_stops_are_written(fresh_db: Database) -> None:
+    # given a running audit log, and 30 calls recorded back to back (recording only queues:
+    # it never yields to the writer, so all 30 are still queued when the block ends)
+    principal = await connected_user(fresh_db)
+    log = DatabaseAuditLog(lambda: fresh_db, batch_size=8)
+    async with log.running():
+        for n in range(30):
+            await log.record(call(principal, f"tool_{n:02}"))
+    # when the log has stopped (the app's shutdown)
+    rows = await audit_rows(fresh_db, principal)
+    # then every call is there, in order, with what it was asked and how it went
+    assert [r["tool"] for r in rows] == [f"tool_{n:02}" for n in range(30)]
+    assert rows[0] == {
+        "tool": "tool_00",
+        "arguments": {"object_type": "ticket", "limit": 3},
+        "outcome": "ok",
+        "result_count": 3,
+        "latency_ms": 12.5,
+        "user_id": principal.user_id,
+        "client_id": "client-1",
+    }
+
+
+async def test_a_call_finding_the_queue_full_is_written_at_once_not_dropped(
+    fresh_db: Database,
+) -> None:
+    # given a running audit log whose queue holds nothing more
+    principal = await connected_user(fresh_db)
+    log = DatabaseAuditLog(lambda: fresh_db, max_queued=0)
+    async with log.running():
+        # when a call is recorded
+        await log.record(call(principal, "whoami"))
+        # then its row is there before the log is even stopped
+        assert [r["tool"] for r in await audit_rows(fresh_db, principal)] == ["whoami"]
