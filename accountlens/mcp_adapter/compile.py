@@ -4,11 +4,17 @@ A tool names a type and the ``fields`` it wants; :class:`Compiler` turns that in
 against the schema (``{id objectType displayName …}`` plus one sub-selection per field kind) and
 wraps it in a named query operation with typed variables, so caller values never become GraphQL
 source text. The printed document is what the executor runs.
+
+Building a selection with the DSL and printing it costs about a millisecond of CPU, and tool
+calls of the same *shape* (tool, type, chosen fields) differ only in their variables, so the
+printed document is kept per shape: a repeated call skips the DSL and the printer, and hands
+Strawberry the very same text, so its parse and validation caches hit as well.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +30,13 @@ from graphql import GraphQLSchema, print_ast
 from accountlens.mcp_adapter.catalog import RELATED_PAGE, Catalog, FieldInfo
 from accountlens.mcp_adapter.errors import unknown
 from accountlens.mcp_adapter.shape import ENVELOPE_KEYS
+
+#: Printed documents kept per compiler, least recently used dropped first. Shapes are bounded
+#: by tools × types × field choices; a caller inventing field lists cannot grow memory past this.
+DOCUMENTS_KEPT = 1024
+
+#: Builds an operation's root fields, declaring the ``$variables`` it uses on the given set.
+RootBuilder = Callable[[DSLVariableDefinitions], Sequence[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +62,7 @@ class Compiler:
     def __init__(self, schema: GraphQLSchema) -> None:
         self.dsl = DSLSchema(schema)
         self.catalog = Catalog(schema)
+        self._documents: OrderedDict[tuple[str, Hashable], str] = OrderedDict()
 
     # Fields --------------------------------------------------------------------------------
 
@@ -126,24 +140,32 @@ class Compiler:
 
     # Operations ----------------------------------------------------------------------------
 
-    @staticmethod
-    def variables() -> DSLVariableDefinitions:
-        """Fresh ``$variables`` for one operation: values travel apart from the document."""
-        return DSLVariableDefinitions()  # type: ignore[no-untyped-call]  # gql's DSL is untyped
-
     def operation(
         self,
         name: str,
-        *fields: Any,
-        variables: DSLVariableDefinitions | None = None,
+        roots: RootBuilder,
+        *,
+        shape: Hashable = (),
         values: dict[str, Any] | None = None,
     ) -> Operation:
-        """A named query over the given root fields."""
-        query = DSLQuery(*fields)
-        if variables is not None:
+        """A named query over the root fields ``roots`` builds, printed once per shape.
+
+        ``shape`` must capture everything ``roots`` depends on besides ``name`` (the type, the
+        chosen fields …); ``values`` are the variables, which never change the document.
+        """
+        key = (name, shape)
+        document = self._documents.get(key)
+        if document is None:
+            variables = DSLVariableDefinitions()  # type: ignore[no-untyped-call]  # untyped DSL
+            query = DSLQuery(*roots(variables))
             query.variable_definitions = variables
-        request = dsl_gql(**{name: query})
-        return Operation(print_ast(request.document), name, dict(values or {}))
+            document = print_ast(dsl_gql(**{name: query}).document)
+            self._documents[key] = document
+            if len(self._documents) > DOCUMENTS_KEPT:
+                self._documents.popitem(last=False)
+        else:
+            self._documents.move_to_end(key)
+        return Operation(document, name, dict(values or {}))
 
     def connection(self, connection_type: str, node: Any) -> list[Any]:
         """``totalCount pageInfo{…} edges{cursor node{…}}`` of a connection type."""

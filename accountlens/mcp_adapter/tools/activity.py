@@ -36,14 +36,13 @@ async def get_group_membership(runtime: Runtime, ctx: Context[Any], id: str) -> 
     compiler = runtime.compiler
     ds = compiler.dsl
     fields = [compiler.catalog.fields("Group")[n] for n in ("kind", "description")]
-    var = runtime.compiler.variables()
-    root = ds.Query.groupMemberships.args(memberId=var.id).select(
-        *compiler.record("Group", fields, False)
-    )
+
+    def roots(var: Any) -> list[Any]:
+        group = compiler.record("Group", fields, False)
+        return [ds.Query.groupMemberships.args(memberId=var.id).select(*group)]
+
     values = {"id": _required_id(id, "id")}
-    rows = await runtime.run(
-        ctx, compiler.operation("GroupMemberships", root, variables=var, values=values)
-    )
+    rows = await runtime.run(ctx, compiler.operation("GroupMemberships", roots, values=values))
     groups = [record(g, runtime.base_url, fields) for g in rows["groupMemberships"]]
     return {"id": id, "count": len(groups), "groups": groups}
 
@@ -54,18 +53,21 @@ async def get_task_comments(
     compiler = runtime.compiler
     ds = compiler.dsl
     fields = [compiler.catalog.fields("TaskComment")[n] for n in ("posted_at", "author", "body")]
-    var = runtime.compiler.variables()
-    root = ds.Query.taskComments.args(taskId=var.taskId, first=var.first, after=var.after).select(
-        *compiler.connection("TaskCommentConnection", compiler.record("TaskComment", fields, False))
-    )
+
+    def roots(var: Any) -> list[Any]:
+        node = compiler.record("TaskComment", fields, False)
+        return [
+            ds.Query.taskComments.args(taskId=var.taskId, first=var.first, after=var.after).select(
+                *compiler.connection("TaskCommentConnection", node)
+            )
+        ]
+
     values = {
         "taskId": _required_id(task_id, "task_id"),
         "first": page_size(limit),
         "after": cursor,
     }
-    data = await runtime.run(
-        ctx, compiler.operation("TaskComments", root, variables=var, values=values)
-    )
+    data = await runtime.run(ctx, compiler.operation("TaskComments", roots, values=values))
     connection = data["taskComments"]
     edges = connection["edges"]
     comments = []
@@ -117,26 +119,28 @@ async def get_product_usage(
     u = ds.ProductUsage
     t = ds.UsageTotals
     totals = (t.events, t.minutes, t.activeUsers)
-    var = runtime.compiler.variables()
-    root = ds.Query.productUsage.args(
-        id=var.id, since=var.since, until=var.until, interval=var.interval
-    ).select(
-        u.subjectId, u.start, u.end, u.interval,
-        u.current.select(*totals), u.previous.select(*totals),
-        u.eventsChangePercent, u.minutesChangePercent, u.licensedSeats, u.activeSeats,
-        u.buckets.select(ds.UsageBucket.start, ds.UsageBucket.totals.select(*totals)),
-        u.features.select(
-            ds.FeatureUsage.feature, ds.FeatureUsage.current.select(*totals),
-            ds.FeatureUsage.previous.select(*totals), ds.FeatureUsage.eventsChangePercent,
-        ),
-    )  # fmt: skip
+
+    def roots(var: Any) -> list[Any]:
+        return [ds.Query.productUsage.args(
+            id=var.id, since=var.since, until=var.until, interval=var.interval
+        ).select(
+            u.subjectId, u.start, u.end, u.interval,
+            u.current.select(*totals), u.previous.select(*totals),
+            u.eventsChangePercent, u.minutesChangePercent, u.licensedSeats, u.activeSeats,
+            u.buckets.select(ds.UsageBucket.start, ds.UsageBucket.totals.select(*totals)),
+            u.features.select(
+                ds.FeatureUsage.feature, ds.FeatureUsage.current.select(*totals),
+                ds.FeatureUsage.previous.select(*totals), ds.FeatureUsage.eventsChangePercent,
+            ),
+        )]  # fmt: skip
+
     values = {
         "id": _required_id(id, "id"),
         "since": since,
         "until": until,
         "interval": interval.upper(),
     }
-    operation = runtime.compiler.operation("ProductUsage", root, variables=var, values=values)
+    operation = runtime.compiler.operation("ProductUsage", roots, values=values)
     usage = plain((await runtime.run(ctx, operation))["productUsage"])
     usage["id"] = usage.pop("subject_id")
     usage["interval"] = str(usage["interval"]).lower()
@@ -156,14 +160,16 @@ async def account_by_id_or_name(runtime: Runtime, ctx: Context[Any], account: st
     if decode_id(account) is not None:
         return account
     ds = runtime.compiler.dsl
-    var = runtime.compiler.variables()
-    root = ds.Query.accounts.args(filter=var.filter, first=3).select(
-        ds.AccountConnection.nodes.select(ds.Account.id, ds.Account.displayName)
-    )
+
+    def roots(var: Any) -> list[Any]:
+        return [
+            ds.Query.accounts.args(filter=var.filter, first=3).select(
+                ds.AccountConnection.nodes.select(ds.Account.id, ds.Account.displayName)
+            )
+        ]
+
     named = [{"field": "name", "op": "eq", "value": account[:200]}]
-    operation = runtime.compiler.operation(
-        "AccountByName", root, variables=var, values={"filter": named}
-    )
+    operation = runtime.compiler.operation("AccountByName", roots, values={"filter": named})
     found = (await runtime.run(ctx, operation))["accounts"]["nodes"]
     if len(found) == 1:
         return str(found[0]["id"])
@@ -192,12 +198,14 @@ async def account_timeline(
 ) -> dict[str, Any]:
     ds = runtime.compiler.dsl
     e = ds.TimelineEvent
-    var = runtime.compiler.variables()
-    node = [e.kind, e.at, e.title, e.detail, e.recordId]
-    root = ds.Query.accountTimeline.args(
-        accountId=var.accountId, since=var.since, until=var.until, kinds=var.kinds,
-        first=var.first, after=var.after,
-    ).select(*runtime.compiler.connection("TimelineConnection", node))  # fmt: skip
+
+    def roots(var: Any) -> list[Any]:
+        node = [e.kind, e.at, e.title, e.detail, e.recordId]
+        return [ds.Query.accountTimeline.args(
+            accountId=var.accountId, since=var.since, until=var.until, kinds=var.kinds,
+            first=var.first, after=var.after,
+        ).select(*runtime.compiler.connection("TimelineConnection", node))]  # fmt: skip
+
     account_id = await account_by_id_or_name(runtime, ctx, _required_id(account, "account"))
     values = {
         "accountId": account_id,
@@ -207,7 +215,7 @@ async def account_timeline(
         "first": page_size(limit),
         "after": cursor,
     }
-    operation = runtime.compiler.operation("AccountTimeline", root, variables=var, values=values)
+    operation = runtime.compiler.operation("AccountTimeline", roots, values=values)
     connection = (await runtime.run(ctx, operation))["accountTimeline"]
     events = []
     for edge in connection["edges"]:

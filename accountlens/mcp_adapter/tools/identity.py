@@ -26,19 +26,22 @@ async def whoami(runtime: Runtime, ctx: Context[Any]) -> dict[str, Any]:
     me = ds.Me
     org = ds.Org
     con = ds.McpConnection
-    operation = runtime.compiler.operation(
-        "WhoAmI",
-        ds.Query.me.select(
-            me.role,
-            me.connectionId,
-            me.clientId,
-            me.user.select(ds.User.id, ds.User.name, ds.User.email),
-            me.org.select(org.id, org.name, org.slug, org.timezone, org.accountVisibility),
-        ),
-        ds.Query.mcpConnections.select(
-            con.id, con.clientName, con.clientId, con.createdAt, con.lastUsedAt, con.expiresAt
-        ),
-    )
+
+    def roots(_: Any) -> list[Any]:
+        return [
+            ds.Query.me.select(
+                me.role,
+                me.connectionId,
+                me.clientId,
+                me.user.select(ds.User.id, ds.User.name, ds.User.email),
+                me.org.select(org.id, org.name, org.slug, org.timezone, org.accountVisibility),
+            ),
+            ds.Query.mcpConnections.select(
+                con.id, con.clientName, con.clientId, con.createdAt, con.lastUsedAt, con.expiresAt
+            ),
+        ]
+
+    operation = runtime.compiler.operation("WhoAmI", roots)
     data = await runtime.run(ctx, operation)
     me_data = data["me"]
     user = dict(me_data.get("user") or {})

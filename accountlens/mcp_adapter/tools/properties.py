@@ -59,12 +59,16 @@ async def search_properties(
     runtime: Runtime, ctx: Context[Any], object_type: str, query: str | None
 ) -> dict[str, Any]:
     ds = runtime.compiler.dsl
-    var = runtime.compiler.variables()
-    root = ds.Query.properties.args(objectType=var.objectType, query=var.query).select(
-        *_property_fields(runtime)
-    )
+
+    def roots(var: Any) -> list[Any]:
+        return [
+            ds.Query.properties.args(objectType=var.objectType, query=var.query).select(
+                *_property_fields(runtime)
+            )
+        ]
+
     values = {"objectType": object_type, "query": (query or "").strip() or None}
-    operation = runtime.compiler.operation("SearchProperties", root, variables=var, values=values)
+    operation = runtime.compiler.operation("SearchProperties", roots, values=values)
     rows = (await runtime.run(ctx, operation))["properties"]
     properties = [_compact_property(r) for r in rows]
     page = Page(properties, [None] * len(properties), len(properties), None)
@@ -93,11 +97,14 @@ async def list_custom_object_types(runtime: Runtime, ctx: Context[Any]) -> dict[
     ds = runtime.compiler.dsl
     t = ds.CustomObjectType
     p = ds.Property
-    root = ds.Query.customObjectTypes.select(
-        t.id, t.key, t.label, t.labelPlural, t.description, t.count,
-        t.fields.select(p.key, p.label, p.dataType, p.allowedValues, p.description),
-    )  # fmt: skip
-    rows = await runtime.run(ctx, runtime.compiler.operation("CustomObjectTypes", root))
+
+    def roots(_: Any) -> list[Any]:
+        return [ds.Query.customObjectTypes.select(
+            t.id, t.key, t.label, t.labelPlural, t.description, t.count,
+            t.fields.select(p.key, p.label, p.dataType, p.allowedValues, p.description),
+        )]  # fmt: skip
+
+    rows = await runtime.run(ctx, runtime.compiler.operation("CustomObjectTypes", roots))
     types = [plain(r) for r in rows["customObjectTypes"]]
     page = Page(types, [None] * len(types), len(types), None)
 
@@ -124,14 +131,18 @@ async def get_custom_object_instances(
         raise ToolInputError("type must name a custom object type", argument="type")
     compiler = runtime.compiler
     ds = compiler.dsl
-    var = runtime.compiler.variables()
     standard = [
         compiler.catalog.fields("CustomObject")[name] for name in DEFAULT_FIELDS["custom_object"]
     ]
-    node = compiler.record("CustomObject", standard, False)
-    root = ds.Query.customObjects.args(
-        type=var.type, filter=var.filter, sort=var.sort, first=var.first, after=var.after
-    ).select(*compiler.connection("CustomObjectConnection", node))
+
+    def roots(var: Any) -> list[Any]:
+        node = compiler.record("CustomObject", standard, False)
+        return [
+            ds.Query.customObjects.args(
+                type=var.type, filter=var.filter, sort=var.sort, first=var.first, after=var.after
+            ).select(*compiler.connection("CustomObjectConnection", node))
+        ]
+
     values = {
         "type": type_key,
         "filter": filter_values(filters),
@@ -139,7 +150,7 @@ async def get_custom_object_instances(
         "first": page_size(limit),
         "after": cursor,
     }
-    operation = compiler.operation("CustomObjects", root, variables=var, values=values)
+    operation = compiler.operation("CustomObjects", roots, values=values)
     page = page_of(
         (await runtime.run(ctx, operation))["customObjects"], runtime.base_url, standard, []
     )

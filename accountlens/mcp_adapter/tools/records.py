@@ -61,13 +61,19 @@ async def list_objects(
     compiler = runtime.compiler
     choice = compiler.choose(graphql_type, fields, DEFAULT_FIELDS[object_type])
     ds = compiler.dsl
-    var = runtime.compiler.variables()
-    node = compiler.record(graphql_type, choice.standard, bool(choice.custom))
-    roots = [
-        getattr(ds.Query, root_field)
-        .args(filter=var.filter, sort=var.sort, first=var.first, after=var.after)
-        .select(*compiler.connection(graphql_type + "Connection", node))
-    ]
+
+    def roots(var: Any) -> list[Any]:
+        node = compiler.record(graphql_type, choice.standard, bool(choice.custom))
+        found = [
+            getattr(ds.Query, root_field)
+            .args(filter=var.filter, sort=var.sort, first=var.first, after=var.after)
+            .select(*compiler.connection(graphql_type + "Connection", node))
+        ]
+        if choice.custom:
+            props = ds.Query.properties.args(objectType=var.objectType)
+            found.append(props.select(ds.Property.key, ds.Property.isCustom))
+        return found
+
     values: dict[str, Any] = {
         "filter": filter_values(filters),
         "sort": sort_values(sort),
@@ -75,10 +81,9 @@ async def list_objects(
         "after": cursor,
     }
     if choice.custom:
-        props = ds.Query.properties.args(objectType=var.objectType)
-        roots.append(props.select(ds.Property.key, ds.Property.isCustom))
         values["objectType"] = object_type
-    operation = compiler.operation("ListObjects", *roots, variables=var, values=values)
+    shape = (object_type, tuple(choice.standard), bool(choice.custom))
+    operation = compiler.operation("ListObjects", roots, shape=shape, values=values)
     data = await runtime.run(ctx, operation)
     if choice.custom:
         check_custom(runtime, graphql_type, choice, data["properties"])
@@ -151,9 +156,13 @@ async def get_objects(
     if not by_type:
         return {"total": 0, "count": 0, "records": [], "not_found": list(ids)}
     ds = compiler.dsl
-    var = runtime.compiler.variables()
-    root = ds.Query.nodes.args(ids=var.ids).select(ds.Node.id, *compiler.node_fragments(by_type))
-    operation = compiler.operation("GetObjects", root, variables=var, values={"ids": ids})
+
+    def roots(var: Any) -> list[Any]:
+        fragments = compiler.node_fragments(by_type)
+        return [ds.Query.nodes.args(ids=var.ids).select(ds.Node.id, *fragments)]
+
+    shape = tuple((t, tuple(chosen), custom) for t, (chosen, custom) in by_type.items())
+    operation = compiler.operation("GetObjects", roots, shape=shape, values={"ids": ids})
     data = await runtime.run(ctx, operation)
     records, missing = [], []
     for asked, node in zip(ids, data["nodes"], strict=True):

@@ -41,35 +41,36 @@ async def search_objects(
     account_field: dict[str, tuple[list[FieldInfo], bool]] = {
         t: ([compiler.catalog.fields(t)["account"]], False) for t in _WITH_ACCOUNT
     }
-    var = runtime.compiler.variables()
     hit = ds.SearchHit
-    root = ds.Query.search.args(
-        query=var.query, types=var.types, first=var.first, after=var.after
-    ).select(
-        ds.SearchConnection.totalCount,
-        ds.SearchConnection.pageInfo.select(ds.PageInfo.hasNextPage, ds.PageInfo.endCursor),
-        ds.SearchConnection.hits.select(
-            hit.score,
-            hit.matched,
-            hit.node.select(
-                ds.Node.id,
-                ds.Node.objectType,
-                ds.Node.displayName,
-                *compiler.node_fragments(account_field),
-            ),
-        ),
-    )
+
+    def roots(var: Any) -> list[Any]:
+        return [
+            ds.Query.search.args(
+                query=var.query, types=var.types, first=var.first, after=var.after
+            ).select(
+                ds.SearchConnection.totalCount,
+                ds.SearchConnection.pageInfo.select(ds.PageInfo.hasNextPage, ds.PageInfo.endCursor),
+                ds.SearchConnection.hits.select(
+                    hit.score,
+                    hit.matched,
+                    hit.node.select(
+                        ds.Node.id,
+                        ds.Node.objectType,
+                        ds.Node.displayName,
+                        *compiler.node_fragments(account_field),
+                    ),
+                ),
+            )
+        ]
+
     values = {
         "query": _query_text(query),
         "types": types or None,
         "first": page_size(limit),
         "after": cursor,
     }
-    data = (
-        await runtime.run(
-            ctx, compiler.operation("SearchObjects", root, variables=var, values=values)
-        )
-    )["search"]
+    operation = compiler.operation("SearchObjects", roots, values=values)
+    data = (await runtime.run(ctx, operation))["search"]
     records = []
     for found in data["hits"]:
         node = found["node"]
@@ -125,23 +126,20 @@ async def semantic_search(
     compiler = runtime.compiler
     ds = compiler.dsl
     p = ds.Passage
-    var = runtime.compiler.variables()
-    root = ds.Query.semanticSearch.args(
-        query=var.query,
-        accountId=var.accountId,
-        kinds=var.kinds,
-        since=var.since,
-        until=var.until,
-        first=var.first,
-        mode=var.mode,
-    ).select(
-        ds.SemanticResults.strategy,
-        ds.SemanticResults.passages.select(
-            p.id, p.text, p.speaker, p.startSeconds, p.timestamp, p.occurredAt, p.kind,
-            p.documentTitle, p.documentId, p.score,
-            p.account.select(ds.Account.id, ds.Account.objectType, ds.Account.displayName),
-        ),
-    )  # fmt: skip
+
+    def roots(var: Any) -> list[Any]:
+        return [ds.Query.semanticSearch.args(
+            query=var.query, accountId=var.accountId, kinds=var.kinds, since=var.since,
+            until=var.until, first=var.first, mode=var.mode,
+        ).select(
+            ds.SemanticResults.strategy,
+            ds.SemanticResults.passages.select(
+                p.id, p.text, p.speaker, p.startSeconds, p.timestamp, p.occurredAt, p.kind,
+                p.documentTitle, p.documentId, p.score,
+                p.account.select(ds.Account.id, ds.Account.objectType, ds.Account.displayName),
+            ),
+        )]  # fmt: skip
+
     values = {
         "query": _query_text(query),
         "accountId": account_id,
@@ -151,7 +149,7 @@ async def semantic_search(
         "first": size,
         "mode": mode.upper(),
     }
-    operation = compiler.operation("SemanticSearch", root, variables=var, values=values)
+    operation = compiler.operation("SemanticSearch", roots, values=values)
     data = (await runtime.run(ctx, operation))["semanticSearch"]
     passages = [_passage(runtime.base_url, raw) for raw in data["passages"]]
     page = Page(passages, [None] * len(passages), len(passages), None)
