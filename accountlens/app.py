@@ -37,15 +37,21 @@ from accountlens.web.install import install_web
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the app. With no ``database``, the lifespan opens (and later closes) one."""
+def create_app(
+    settings: Settings | None = None, database: Database | None = None, *, prepared: bool = False
+) -> FastAPI:
+    """Build the app. With no ``database``, the lifespan opens (and later closes) one.
+
+    It also prepares that database (migrations, grants) unless ``prepared`` says the caller has:
+    ``serve`` does it once before starting its workers, which must not all do it at once.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         db = database or await open_database(settings)
-        if owned:
+        if owned and not prepared:
             await prepare_database(db)
         app.state.db = db
         watch_pool(db.engine)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar, cast
 
 import typer
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from rich.console import Console
 
 from accountlens.auth.cli import connections_app, orgs_app, users_app
@@ -24,6 +26,9 @@ from accountlens.db.engine import Database, open_database, pin_database
 from accountlens.db.migrate import prepare_database
 from accountlens.ingest.demo.summary import DemoLogin
 from accountlens.telemetry.logs import configure_logging
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(
     name="accountlens",
@@ -203,11 +208,17 @@ def serve(
     ] = None,
     tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM)")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM)")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            envvar="ACCOUNTLENS_WORKERS",
+            help="Worker processes [default: one per CPU in production, else 1]",
+        ),
+    ] = None,
 ) -> None:
     """Run the server (starting the embedded PostgreSQL when no DATABASE_URL is set)."""
     import uvicorn
-
-    from accountlens.app import create_app
 
     settings = _settings(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
     _configure_logging(settings)
@@ -223,24 +234,89 @@ def serve(
         if logins:
             print_logins(logins, sign_in_url=f"{settings.public_url}/")
         where = f"embedded PostgreSQL in {settings.pgdata_dir}" if embedded else "DATABASE_URL"
+        count = workers or default_workers(settings)
         console.print(
             f"[bold green]AccountLens[/bold green] is starting on {settings.public_url} "
-            f"(database: {where}).\n"
+            f"(database: {where}; {count} worker{'s' if count > 1 else ''}).\n"
             f"  Health: {settings.public_url}/readyz\n"
             "  Stop with Ctrl+C."
         )
-        uvicorn.run(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
-            ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
-            proxy_headers=bool(settings.trusted_proxies),
-            forwarded_allow_ips=settings.trusted_proxies or None,
-            server_header=False,
-            log_config=None,  # keep our JSON/text handlers (configure_logging)
-        )
+        export_for_workers(settings)
+        with _stop_signals_end_serving():
+            uvicorn.run(
+                "accountlens.cli:worker_app",
+                factory=True,
+                workers=count,
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level.lower(),
+                ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
+                ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
+                proxy_headers=bool(settings.trusted_proxies),
+                forwarded_allow_ips=settings.trusted_proxies or None,
+                server_header=False,
+                log_config=None,  # keep our JSON/text handlers (configure_logging)
+            )
+
+
+@contextmanager
+def _stop_signals_end_serving() -> Iterator[None]:
+    """Let SIGINT/SIGTERM end ``serve`` cleanly once uvicorn has shut down gracefully.
+
+    uvicorn re-raises the signal that stopped it for the handler that was there before; with
+    Python's defaults SIGTERM would kill the process (exit -15) before the embedded PostgreSQL
+    is stopped. Here the re-raised signal just returns, and ``serve`` finishes normally.
+    """
+    previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """A signal handler that does nothing (see :func:`_stop_signals_end_serving`)."""
+
+
+def default_workers(settings: Settings) -> int:
+    """One worker per CPU this process may use in production; one elsewhere (easy to debug)."""
+    if settings.environment != "production":
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # honours CPU pinning (containers, taskset)
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+#: Settings ``serve`` may decide itself (options, the embedded server's URL), handed to the
+#: workers through the environment: they read their settings from it like any process, and a
+#: database password never appears on a command line.
+_WORKER_SETTINGS = ("database_url", "database_owner_url", "host", "port", "tls_cert", "tls_key")
+
+
+def export_for_workers(settings: Settings) -> None:
+    """Put what ``serve`` resolved into ``os.environ``, which uvicorn's workers inherit."""
+    for name in _WORKER_SETTINGS:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        os.environ[f"ACCOUNTLENS_{name.upper()}"] = text
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``serve`` worker (uvicorn's factory), configured from the environment.
+
+    Migrations, grants and the demo build already ran in ``serve`` before any worker started
+    (workers must not all run them at once), and the embedded PostgreSQL, if any, belongs to
+    ``serve``: a worker only connects to it.
+    """
+    from accountlens.app import create_app
+
+    settings = Settings()
+    _configure_logging(settings)
+    return create_app(settings, prepared=True)
 
 
 async def _has_orgs(db: Database) -> bool:

@@ -25,6 +25,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds per level")
     parser.add_argument("--floor-repeats", type=int, default=20)
     parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server worker processes (default: one per core)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--tag", default="", help="suffix for the result files, e.g. -before")
     parser.add_argument("--no-profile", action="store_true")
@@ -48,6 +54,7 @@ def main() -> None:
         profile=not args.no_profile,
         tag=args.tag,
         profile_label=args.profile_label,
+        workers=args.workers,
         only=args.only,
     )
     logging.basicConfig(level=logging.WARNING, force=True)

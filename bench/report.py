@@ -28,7 +28,7 @@ def markdown(result: dict[str, Any]) -> str:
     """The tables of docs/performance.md for one run."""
     lines = [
         f"Run {result['date']} · preset `{result['dataset']['scale']}` · "
-        f"{result['machine']['cpus']} CPUs · {result['server']['workers']} uvicorn worker · "
+        f"{result['machine']['cpus']} CPUs · {result['server']['workers']} uvicorn worker(s) · "
         f"{result['seconds_per_level']:.0f} s per level",
         "",
         "| call | tool | p50 ms | p95 ms | p99 ms | floor p50 ms | × floor | SQL stmts | "

@@ -41,6 +41,7 @@ class Options:
     profile: bool
     tag: str
     profile_label: str | None = None
+    workers: int = 1
     #: Run only this step ("recall"), with the server and connections it needs.
     only: str | None = None
 
@@ -103,9 +104,13 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
     log(f"data: {'reused' if dataset.reused else 'built'} (build {dataset.build_seconds} s)")
     secret_key = secrets.token_urlsafe(48)
     server, startup = await start_server(
-        options.data_dir, options.port, options.out_dir / "server.log", secret_key
+        options.data_dir,
+        options.port,
+        options.out_dir / "server.log",
+        secret_key,
+        workers=options.workers,
     )
-    log(f"server: ready in {startup:.1f} s at {server.base_url} (1 uvicorn worker)")
+    log(f"server: ready in {startup:.1f} s at {server.base_url} ({options.workers} workers)")
     server.start_sampling()
     pg = await _connect_pg(options.data_dir)
     try:
@@ -193,7 +198,7 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
                     "platform": platform.platform(), "load_avg_at_end": os.getloadavg()},
         "dataset": {"scale": dataset.scale, "build_seconds": dataset.build_seconds,
                     "reused": dataset.reused, "built_at": dataset.built_at},
-        "server": {"workers": 1, "startup_s": round(startup, 1)},
+        "server": {"workers": options.workers, "startup_s": round(startup, 1)},
         "seconds_per_level": options.seconds,
         "calls": calls,
         "levels": [{"clients": lv.clients, "throughput": round(lv.throughput, 1),
