@@ -7,6 +7,7 @@ and SQL cost from the MCP adapter and the HTTP stack, so a change shows up undil
 from __future__ import annotations
 
 import asyncio
+import re
 import statistics
 import sys
 import time
@@ -48,22 +49,32 @@ QUERIES = {
     ),
 }
 EXPLAIN_SLOW_MS = 3.0
+#: A query vector spelled out in a plan (384 numbers), shortened when printed.
+_VECTOR = re.compile(r"'\[[-0-9.e,]{200,}\]'")
 USERS = ("ada@northwind.example", "katherine@northwind.example", "grace@northwind.example",
          "niels@contoso.example")  # fmt: skip
 
 
 async def explain_all(engine: Any, captured: list[tuple[str, Any]]) -> None:
-    """EXPLAIN ANALYZE each captured statement with its parameters; print the slow ones."""
+    """EXPLAIN ANALYZE each captured statement with its parameters; print the slow ones.
+
+    All run in one transaction, so transaction-local settings made by a captured statement
+    (the reader's ``set_config`` of the org and of semantic search's HNSW knobs) hold for the
+    statements after it, as they did when the app ran them.
+    """
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
+        transaction = driver.transaction()
+        await transaction.start()
         for statement, params in captured:
             plan = await driver.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *params)
             lines = [r[0] for r in plan]
             took = float(lines[-1].split(":")[1].split()[0])
             print(f"   {took:8.2f} ms  {' '.join(statement.split())[:160]}")
             if took > EXPLAIN_SLOW_MS:
-                print("\n".join("        " + line for line in lines))
+                print("\n".join("        " + _VECTOR.sub("'[…]'", line) for line in lines))
+        await transaction.rollback()
 
 
 async def main(data_dir: Path, rounds: int, only: str | None, explain: bool = False) -> None:

@@ -15,7 +15,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Text, cast, func, select, true
 
@@ -33,6 +33,7 @@ MAX_QUERY = 1000
 MAX_RESULTS = 50
 KINDS = ("transcript", "kb_article")
 MODES = ("hybrid", "vector", "keyword")
+T = TypeVar("T")
 
 
 class QueryEmbedder(Protocol):
@@ -105,12 +106,14 @@ async def semantic_search(
     use_vector = mode != "keyword" and embedder is not None
     use_keyword = mode != "vector"
     pool = max(tuning.candidates, first)
-    vector_task = (
-        _vector_ranks(reader, query, embedder, tuning, where, pool) if use_vector else None
+    # The two legs run at once, each on its own connection (the query embedding overlaps the
+    # full-text search); gather re-raises the first failure as it is.
+    (vector, strategy), keyword = await asyncio.gather(
+        _vector_ranks(reader, query, embedder, tuning, where, pool)
+        if use_vector
+        else _skipped(([], "keyword")),
+        _keyword_ranks(reader, query, where, pool) if use_keyword else _skipped([]),
     )
-    keyword_task = _keyword_ranks(reader, query, where, pool) if use_keyword else None
-    vector, strategy = await vector_task if vector_task else ([], "keyword")
-    keyword = await keyword_task if keyword_task else []
     scores: dict[uuid.UUID, Passage] = {}
     for rank, chunk_id in enumerate(vector, start=1):
         scores[chunk_id] = Passage({}, 1 / (tuning.rrf_k + rank), vector_rank=rank)
@@ -126,6 +129,11 @@ async def semantic_search(
             passage.chunk = rows[chunk_id]
             passages.append(passage)
     return SemanticResult(passages, strategy)
+
+
+async def _skipped(value: T) -> T:
+    """A leg that is not searched: its empty ranking."""
+    return value
 
 
 async def _vector_ranks(
