@@ -136,7 +136,7 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
         for number, port in enumerate(options.ports):
             server, took = await start_server(
                 data_dir, port, options.out_dir / f"fault-server-{number + 1}.log", secret_key,
-                database_url=pg.url(), public_url=public_url,
+                database_url=pg.app_url(), owner_url=pg.url(), public_url=public_url,
             )  # fmt: skip
             servers.append(server)
             log(f"process {number + 1}: ready in {took:.1f} s at {server.base_url} "

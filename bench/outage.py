@@ -9,6 +9,7 @@ every process, and records the four moments the checks are measured from.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ import httpx
 
 from accountlens.db.embedded import EmbeddedServer, start_embedded
 from accountlens.db.engine import EMBEDDED_DATABASE
+from accountlens.db.row_security import APP_ROLE
 from bench.faultload import Connection, Event, Target, drive
 
 
@@ -30,12 +32,17 @@ class Postgres:
         self.server: EmbeddedServer = start_embedded(pgdata)
 
     def url(self) -> str:
-        """The socket URL the apps get as ``DATABASE_URL``."""
+        """The owner's socket URL: the apps' ``DATABASE_OWNER_URL`` (migrations, grants)."""
         return self.server.url(EMBEDDED_DATABASE)
+
+    def app_url(self) -> str:
+        """The apps' ``DATABASE_URL``: the role row-level security binds, as in production."""
+        return self.server.url(EMBEDDED_DATABASE, user=APP_ROLE)
 
     def stop(self) -> None:
         """``pg_ctl stop -m fast``: sessions are cut, new connections refused, data kept."""
-        self.server.stop()
+        # Stop it even if this process found it already running: the outage is the point.
+        dataclasses.replace(self.server, started_here=True).stop()
 
     def start(self) -> None:
         """Start again in the same folder; the socket (and so the URL) must not move."""

@@ -81,12 +81,14 @@ def server_environment(
     secret_key: str,
     *,
     database_url: str | None = None,
+    owner_url: str | None = None,
     public_url: str | None = None,
 ) -> dict[str, str]:
     """Production settings on loopback, with limits that do not throttle the benchmark.
 
-    With ``database_url`` the server uses that database instead of starting the embedded one in
-    ``data_dir``; replicas behind one address share a ``public_url`` (tokens are bound to it).
+    With ``database_url`` (the app role) and ``owner_url`` (the schema owner) the server uses
+    that database instead of starting the embedded one in ``data_dir``; replicas behind one
+    address share a ``public_url`` (tokens are bound to it).
     """
     env = dict(os.environ)
     for name in ("DATABASE_URL", "DATABASE_READ_URL", "DATABASE_OWNER_URL"):
@@ -94,6 +96,8 @@ def server_environment(
         env.pop(f"ACCOUNTLENS_{name}", None)
     if database_url is not None:
         env["ACCOUNTLENS_DATABASE_URL"] = database_url
+    if owner_url is not None:
+        env["ACCOUNTLENS_DATABASE_OWNER_URL"] = owner_url
     env.update(
         ACCOUNTLENS_DATA_DIR=str(data_dir),
         ACCOUNTLENS_ENVIRONMENT="production",
@@ -116,6 +120,7 @@ async def start_server(
     secret_key: str,
     *,
     database_url: str | None = None,
+    owner_url: str | None = None,
     public_url: str | None = None,
     workers: int = 1,
 ) -> tuple[Server, float]:
@@ -127,7 +132,12 @@ async def start_server(
     process = subprocess.Popen(  # noqa: S603, ASYNC220 - our own CLI, started before timing
         command,
         env=server_environment(
-            data_dir, port, secret_key, database_url=database_url, public_url=public_url
+            data_dir,
+            port,
+            secret_key,
+            database_url=database_url,
+            owner_url=owner_url,
+            public_url=public_url,
         ),
         stdout=log,
         stderr=subprocess.STDOUT,
