@@ -103,15 +103,12 @@ class Reader:
         """
         try:
             return await self._rows(statement, params, settings)
-        except (OSError, TimeoutError, PoolTimeout, OperationalError, InterfaceError) as exc:
-            # Down, restarting or saturated: say so (and to retry) instead of a masked fault.
-            log.warning("read failed, database unavailable: %s", type(exc).__name__)
-            raise UnavailableError(UNAVAILABLE_MESSAGE) from exc
+        except (OSError, TimeoutError, PoolTimeout) as exc:
+            raise _unavailable(exc) from exc
         except DBAPIError as exc:
-            if not exc.connection_invalidated:
+            if not database_unavailable(exc):
                 raise
-            log.warning("read failed, connection lost: %s", type(exc).__name__)
-            raise UnavailableError(UNAVAILABLE_MESSAGE) from exc
+            raise _unavailable(exc) from exc
 
     async def _rows(
         self,
@@ -192,6 +189,29 @@ class Reader:
             for row in await self.property_definitions()
             if row["object_type"] == object_type and row["is_custom"]
         }
+
+
+#: SQLSTATEs of a server going away: connection exceptions, admin/crash shutdown, starting up.
+_GONE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: DBAPIError) -> bool:
+    """True when ``exc`` says the database is away rather than that the statement is wrong.
+
+    A lost or refused connection, a server shutting down or starting up, or a driver-level
+    failure with no SQLSTATE (a connection closed mid-operation). A statement the server
+    rejected (bad data, a bug of ours) has a SQLSTATE of its own and stays a fault.
+    """
+    if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return state is None or str(state).startswith(_GONE_STATES)
+
+
+def _unavailable(exc: BaseException) -> UnavailableError:
+    # Down, restarting or saturated: say so (and to retry) instead of a masked fault.
+    log.warning("read failed, database unavailable: %s", type(exc).__name__)
+    return UnavailableError(UNAVAILABLE_MESSAGE)
 
 
 def as_viewer(
