@@ -9,6 +9,7 @@ colleague's for a member, shows nothing at all.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections import deque
@@ -61,6 +62,10 @@ class ToolCallView:
     client_id: str | None
 
 
+#: How often queued rows are retried while the database refuses them.
+RETRY_SECONDS = 1.0
+
+
 class DatabaseAuditLog:
     """Stores tool calls in ``mcp_tool_calls`` (``mcp_adapter.audit.AuditLog``).
 
@@ -108,10 +113,15 @@ class DatabaseAuditLog:
             self._wake.set()
             await self._writer
             self._writer = None
-            await self.flush()  # anything queued while the writer was finishing
+            if not await self.flush():  # anything queued while the writer was finishing
+                log.error("audit log: %d tool calls lost at shutdown", len(self._queued))
 
-    async def flush(self) -> None:
-        """Write everything queued so far, including a batch the writer is writing now."""
+    async def flush(self) -> bool:
+        """Write everything queued so far, including a batch the writer is writing now.
+
+        False when the database is away: the rows stay queued (each stamped with its call's
+        time) and the writer retries every :data:`RETRY_SECONDS` until it is back.
+        """
         async with self._writing:
             while self._queued:
                 batch = [
@@ -119,14 +129,26 @@ class DatabaseAuditLog:
                 ]
                 try:
                     await self._write(batch)
-                except Exception:  # the database is away: the calls' answers are already sent
-                    log.exception("could not write %d MCP tool calls to the audit log", len(batch))
+                except Exception as exc:  # the database is away; the answers are already sent
+                    self._queued.extendleft(reversed(batch))
+                    log.warning(
+                        "audit log: database unavailable (%s); %d tool calls kept for a retry",
+                        type(exc).__name__,
+                        len(self._queued),
+                    )
+                    return False
+        return True
 
     async def _write_queued_forever(self) -> None:
+        waiting = False  # rows are queued that the database refused: retry on a timer
         while not self._stopping:
-            await self._wake.wait()
+            if waiting:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), RETRY_SECONDS)
+            else:
+                await self._wake.wait()
             self._wake.clear()
-            await self.flush()
+            waiting = not await self.flush()
 
     async def _write(self, rows: list[dict[str, Any]]) -> None:
         async with self._database().engine.connect() as pooled:

@@ -47,14 +47,14 @@ class AuditLog(Protocol):
 
     ``record`` may only queue the entry; ``running`` is entered for as long as the server runs
     (writing in the background) and writes what is still queued on the way out; ``flush``
-    writes what is queued now.
+    writes what is queued now (False, rows kept for a retry, when the database is away).
     """
 
     async def record(self, entry: ToolCallEntry) -> None: ...
 
     def running(self) -> AbstractAsyncContextManager[None]: ...
 
-    async def flush(self) -> None: ...
+    async def flush(self) -> bool: ...
 
 
 def redact(value: Any, depth: int = 0) -> Any:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from accountlens.auth.audit import DatabaseAuditLog
 from accountlens.auth.principal import Principal
-from accountlens.db.engine import Database
+from accountlens.db.embedded import EmbeddedServer
+from accountlens.db.engine import Database, create_engine
 from accountlens.mcp_adapter.audit import ToolCallEntry
 from tests.factories import create_org, create_user
 
@@ -76,3 +78,34 @@ async def test_a_call_finding_the_queue_full_is_written_at_once_not_dropped(
         await log.record(call(principal, "whoami"))
         # then its row is there before the log is even stopped
         assert [r["tool"] for r in await audit_rows(fresh_db, principal)] == ["whoami"]
+
+
+async def test_calls_recorded_while_the_database_is_away_are_written_when_it_is_back(
+    fresh_db: Database, pg_server: EmbeddedServer
+) -> None:
+    # given a running audit log whose database goes away (nothing listens on its socket)
+    principal = await connected_user(fresh_db)
+    gone = create_engine(make_url(dataclasses.replace(pg_server, port=pg_server.port + 1).url("x")))
+    away = Database(engine=gone, read_engine=gone)
+    current = [away]
+    log = DatabaseAuditLog(lambda: current[0])
+    try:
+        async with log.running():
+            # when calls are recorded during the outage
+            for tool in ("whoami", "list_objects"):
+                await log.record(call(principal, tool))
+            assert not await log.flush()  # refused, and kept
+            assert await audit_rows(fresh_db, principal) == []
+            # and the database comes back
+            current[0] = fresh_db
+            for _ in range(50):
+                if len(await audit_rows(fresh_db, principal)) == 2:
+                    break
+                await asyncio.sleep(0.1)
+            # then the writer retried on its own and nothing was lost
+            assert [r["tool"] for r in await audit_rows(fresh_db, principal)] == [
+                "whoami",
+                "list_objects",
+            ]
+    finally:
+        await gone.dispose()
