@@ -36,6 +36,11 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--profile-label", help="profile this call instead of the slowest")
     parser.add_argument(
+        "--calls",
+        help="time only these calls of the mix (comma-separated labels, e.g. 'get 25 "
+        "tickets,product_usage 90d weekly'): the fixed per-call cost without the heavy calls",
+    )
+    parser.add_argument(
         "--only",
         choices=("recall",),
         help="run one step: recall starts the server, mints the connections, measures "
@@ -56,6 +61,7 @@ def main() -> None:
         profile_label=args.profile_label,
         workers=args.workers,
         only=args.only,
+        calls=tuple(c.strip() for c in args.calls.split(",")) if args.calls else (),
     )
     logging.basicConfig(level=logging.WARNING, force=True)
     result = asyncio.run(run(options, log=lambda m: print(m, flush=True)))

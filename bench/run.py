@@ -44,6 +44,8 @@ class Options:
     workers: int = 1
     #: Run only this step ("recall"), with the server and connections it needs.
     only: str | None = None
+    #: Labels of the calls to time (load, floor, census); empty: the whole mix.
+    calls: tuple[str, ...] = ()
 
 
 async def _connect_pg(data_dir: Path) -> asyncpg.Connection:
@@ -121,6 +123,8 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
                 token = await mint_token(server.base_url, client_id, email, role)
                 mix = await build_mix(http, UserMix(user_class, email, role, token))
                 await _facts(pg, mix)
+                if options.calls:
+                    mix.calls = [c for c in mix.calls if c.label in options.calls]
                 mixes.append(mix)
             log(f"connections: {len(mixes)} minted through OAuth; {len(mixes[0].calls)} calls each")
             vectors = _vectors()

@@ -1,0 +1,182 @@
+"""Fixed per-call cost: CPU, statements and database round trips of cheap MCP tool calls.
+
+``python -m bench.fixedcost DATA_DIR [CALLS] [--profile LABEL]`` builds the app in this process
+(``create_app`` over an ASGI transport: no network, no other process), gives the demo admin a
+connection straight in the database, and times a few cheap calls ``CALLS`` times each (default
+150). Per call it reports p50/p90 latency, the CPU time of this process (app and client), the
+SQL statements, and the round trips asyncpg makes, by kind: statements, pool pre-pings,
+``BEGIN`` and ``COMMIT``/``ROLLBACK``. Background audit writes are counted with the call they
+belong to. With ``--profile`` it writes a cProfile (CPU time) of that call to
+``bench/results/fixedcost-<label>.prof``.
+
+Statements say what the code asks for; round trips say what it costs on the wire (a pre-ping
+alone is three of them: SQLAlchemy wraps its ``;`` in ``BEGIN``/``ROLLBACK``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import logging
+import secrets
+import statistics
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy import delete, event, insert, make_url, select
+
+from accountlens.app import create_app
+from accountlens.auth import tokens
+from accountlens.config import Settings
+from accountlens.db.embedded import start_embedded
+from accountlens.db.engine import EMBEDDED_DATABASE, Database, create_engine
+from accountlens.db.models import Connection, User
+from accountlens.ingest.embeddings import get_local_embedder
+from bench.mcp_client import call_tool
+
+PUBLIC_URL = "http://127.0.0.1:8799"
+ADMIN = "ada@northwind.example"
+
+#: What each asyncpg call costs on the wire: one round trip, counted under this kind.
+_WIRE: dict[tuple[type[Any], str], str] = {
+    (asyncpg.connection.Connection, "fetchrow"): "ping",  # SQLAlchemy's pre-ping ";"
+    (asyncpg.connection.Connection, "prepare"): "prepare",
+    (asyncpg.connection.Connection, "executemany"): "statement",
+    (asyncpg.prepared_stmt.PreparedStatement, "fetch"): "statement",
+    (asyncpg.transaction.Transaction, "start"): "begin",
+    (asyncpg.transaction.Transaction, "commit"): "end",
+    (asyncpg.transaction.Transaction, "rollback"): "end",
+}
+
+
+def count_round_trips(counts: Counter[str]) -> None:
+    """Count every asyncpg call that goes to the server in ``counts`` (for this process)."""
+    for (cls, name), kind in _WIRE.items():
+        setattr(cls, name, _counting(getattr(cls, name), kind, counts))
+
+
+def _counting(
+    original: Callable[..., Awaitable[Any]], kind: str, counts: Counter[str]
+) -> Callable[..., Awaitable[Any]]:
+    def counted(*args: Any, **kwargs: Any) -> Awaitable[Any]:
+        counts[kind] += 1
+        return original(*args, **kwargs)
+
+    return counted
+
+
+async def admin_token(db: Database, secret_key: str) -> str:
+    """A connection for the demo admin, inserted directly (the OAuth flow is not measured)."""
+    async with db.engine.begin() as conn:
+        user = (await conn.execute(select(User.org_id, User.id).where(User.email == ADMIN))).one()
+        issued = tokens.issue(tokens.ACCESS_TOKEN_PREFIX, secret_key.encode(), user.org_id)
+        now = datetime.now(UTC)
+        await conn.execute(
+            insert(Connection).values(
+                org_id=user.org_id, id=issued.row_id, user_id=user.id, client_id="bench",
+                client_name="bench.fixedcost", redirect_host="127.0.0.1", scope="read",
+                resource=f"{PUBLIC_URL}/mcp", token_salt=issued.salt, token_hash=issued.digest,
+                created_at=now, expires_at=now + timedelta(hours=1),
+            )
+        )  # fmt: skip
+    return issued.value
+
+
+async def run(data_dir: Path, repeats: int, profile: str | None) -> None:
+    server = start_embedded(data_dir / "pgdata")
+    engine = create_engine(make_url(server.url(EMBEDDED_DATABASE)), pool_size=5)
+    db = Database(engine=engine, read_engine=engine)
+    secret_key = secrets.token_urlsafe(48)
+    settings = Settings(
+        _env_file=None, environment="production", public_url=PUBLIC_URL, secret_key=secret_key,
+        mcp_rate_limit_per_minute=100_000, log_level="WARNING",
+    )  # fmt: skip
+    app = create_app(settings, database=db)
+    app.state.embedder = get_local_embedder()
+    counts: Counter[str] = Counter()
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *_: counts.update(["sql"]))
+    count_round_trips(counts)
+    token = await admin_token(db, secret_key)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+                await measure(app, http, token, counts, repeats, profile)
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(delete(Connection).where(Connection.client_id == "bench"))
+        await engine.dispose()
+
+
+async def audit_written(app: Any) -> None:
+    """Wait for queued audit rows (older code wrote them during the call and has no queue)."""
+    audit = getattr(app.state.mcp, "audit", None)
+    if audit is not None:
+        await audit.flush()
+
+
+async def measure(
+    app: Any,
+    http: httpx.AsyncClient,
+    token: str,
+    counts: Counter[str],
+    repeats: int,
+    profile: str | None,
+) -> None:
+    first = await call_tool(http, token, "list_objects", {"object_type": "account", "limit": 1})
+    account = (first.structured or {})["records"][0]["id"]
+    calls: dict[str, tuple[str, dict[str, Any]]] = {
+        "whoami": ("whoami", {}),
+        "list accounts": ("list_objects", {"object_type": "account"}),
+        "list 5 tickets": ("list_objects", {"object_type": "ticket", "limit": 5}),
+        "product usage": ("get_product_usage", {"id": account}),
+    }
+    print(f"{'call':16} {'p50 ms':>7} {'p90 ms':>7} {'cpu ms':>7}  per call")
+    for label, (tool, arguments) in calls.items():
+        for _ in range(5):  # warm: salts, compiled operations, prepared statements
+            await call_tool(http, token, tool, arguments)
+        await audit_written(app)
+        before, cpu, took = Counter(counts), time.process_time(), []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            result = await call_tool(http, token, tool, arguments)
+            took.append((time.perf_counter() - started) * 1000)
+            assert result.ok, result.error
+        cpu_ms = (time.process_time() - cpu) * 1000 / repeats
+        await audit_written(app)
+        used = {k: round((counts[k] - before[k]) / repeats, 1) for k in sorted(counts)}
+        trips = round(sum(v for k, v in used.items() if k != "sql"), 1)
+        took.sort()
+        print(f"{label:16} {statistics.median(took):7.1f} {took[len(took) * 9 // 10]:7.1f} "
+              f"{cpu_ms:7.1f}  {used['sql']} statements, {trips} round trips {used}")  # fmt: skip
+    if profile:
+        tool, arguments = calls[profile]
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for _ in range(repeats):
+            await call_tool(http, token, tool, arguments)
+        profiler.disable()
+        out = Path("bench/results") / f"fixedcost-{profile.replace(' ', '-')}.prof"
+        profiler.dump_stats(out)
+        print(f"profile: {out} (python -m pstats {out})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.fixedcost", description=__doc__)
+    parser.add_argument("data_dir", type=Path, help="a benchmark data folder (bench/.data …)")
+    parser.add_argument("calls", type=int, nargs="?", default=150, help="timed calls per tool")
+    parser.add_argument("--profile", help="cProfile this call (e.g. 'list accounts')")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, force=True)
+    asyncio.run(run(args.data_dir.resolve(), args.calls, args.profile))
+
+
+if __name__ == "__main__":
+    main()
