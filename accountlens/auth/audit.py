@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountlens.auth.principal import Principal
@@ -64,6 +65,10 @@ class ToolCallView:
 
 #: How often queued rows are retried while the database refuses them.
 RETRY_SECONDS = 1.0
+
+#: Errors that blame the rows rather than the database's availability (a value it cannot
+#: store, an org deleted meanwhile): retrying the same batch would never succeed.
+_REFUSED_ROWS = (DataError, IntegrityError, ProgrammingError)
 
 
 class DatabaseAuditLog:
@@ -129,6 +134,8 @@ class DatabaseAuditLog:
                 ]
                 try:
                     await self._write(batch)
+                except _REFUSED_ROWS:  # the rows are at fault, not the database: one by one
+                    await self._write_each(batch)
                 except Exception as exc:  # the database is away; the answers are already sent
                     self._queued.extendleft(reversed(batch))
                     log.warning(
@@ -150,6 +157,19 @@ class DatabaseAuditLog:
             self._wake.clear()
             waiting = not await self.flush()
 
+    async def _write_each(self, rows: list[dict[str, Any]]) -> None:
+        """Write rows singly, so one the database will never take cannot block the rest."""
+        for row in rows:
+            try:
+                await self._write([row])
+            except _REFUSED_ROWS as exc:
+                log.error(
+                    "audit log: the database refused the row of a %r call on connection %s (%s)",
+                    row["tool"],
+                    row["connection_id"],
+                    type(exc).__name__,
+                )
+
     async def _write(self, rows: list[dict[str, Any]]) -> None:
         async with self._database().engine.connect() as pooled:
             conn = await pooled.execution_options(isolation_level="AUTOCOMMIT")
@@ -164,14 +184,25 @@ def _row(entry: CallRecord, called_at: datetime) -> dict[str, Any]:
         "called_at": called_at,
         "connection_id": principal.connection_id,
         "user_id": principal.user_id,
-        "client_id": principal.client_id,
-        "tool": entry.tool,
-        "arguments": dict(entry.arguments),
+        "client_id": _storable(principal.client_id),
+        "tool": _storable(entry.tool),
+        "arguments": _storable(dict(entry.arguments)),
         "outcome": entry.outcome,
-        "error_code": entry.error_code,
+        "error_code": _storable(entry.error_code),
         "result_count": entry.result_count,
         "latency_ms": entry.latency_ms,
     }
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with NUL characters replaced: PostgreSQL text and JSONB cannot hold them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 async def recent_calls(

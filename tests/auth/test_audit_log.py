@@ -109,3 +109,36 @@ async def test_calls_recorded_while_the_database_is_away_are_written_when_it_is_
             ]
     finally:
         await gone.dispose()
+
+
+async def test_a_call_whose_arguments_hold_a_nul_character_is_audited_and_blocks_nothing(
+    fresh_db: Database,
+) -> None:
+    # given a call whose arguments carry a NUL character (PostgreSQL cannot store one) queued
+    # ahead of an ordinary call
+    principal = await connected_user(fresh_db)
+    odd = dataclasses.replace(call(principal, "search_objects"), arguments={"query": "a\x00b"})
+    log = DatabaseAuditLog(lambda: fresh_db)
+    async with log.running():
+        await log.record(odd)
+        await log.record(call(principal, "whoami"))
+    # when the log has stopped, then both are there, the NUL shown as a replacement character
+    rows = await audit_rows(fresh_db, principal)
+    assert [r["tool"] for r in rows] == ["search_objects", "whoami"]
+    assert rows[0]["arguments"] == {"query": "a\ufffdb"}
+
+
+async def test_a_row_the_database_refuses_does_not_hold_back_the_others(
+    fresh_db: Database,
+) -> None:
+    # given a call of an org that no longer exists (its row breaks a foreign key) queued ahead
+    # of an ordinary call in the same batch
+    principal = await connected_user(fresh_db)
+    orphan = dataclasses.replace(principal, org_id=uuid.uuid4(), connection_id=uuid.uuid4())
+    log = DatabaseAuditLog(lambda: fresh_db)
+    async with log.running():
+        await log.record(call(orphan, "whoami"))
+        await log.record(call(principal, "list_objects"))
+    # when the log has stopped, then the ordinary call is written and nothing is left queued
+    assert [r["tool"] for r in await audit_rows(fresh_db, principal)] == ["list_objects"]
+    assert await log.flush()
