@@ -97,6 +97,22 @@ def _offset_day(today: date, sign: str, amount: int, unit: str) -> date:
 
 def parse_date_expression(raw: object, tz: ZoneInfo, now: datetime | None = None) -> Interval:
     """Resolve a filter value to an interval, or raise ``BadInputError`` saying what is accepted."""
+    try:
+        interval = _parse(raw, tz, now)
+        # Both ends must exist as dates and as UTC instants (what the database is sent):
+        # ``+99999y``, ``9999-12-31`` (its end is in year 10000) or year 1 east of UTC do not.
+        _ = interval.start_date, interval.end_date
+        _ = interval.start.astimezone(UTC), interval.end.astimezone(UTC)
+    except (OverflowError, ValueError):
+        shown = repr(raw) if len(repr(raw)) <= 60 else repr(raw)[:57] + "..."
+        raise BadInputError(
+            f"date out of range: {shown}; dates run from year 1 to year 9999",
+            choices=list(_NAMED),
+        ) from None
+    return interval
+
+
+def _parse(raw: object, tz: ZoneInfo, now: datetime | None) -> Interval:
     if isinstance(raw, date | datetime):
         raw = raw.isoformat()
     if not isinstance(raw, str) or len(raw) > 40:

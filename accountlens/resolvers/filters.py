@@ -11,9 +11,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from decimal import Decimal
+from typing import Any
+from typing import cast as typing_cast
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select
+from sqlalchemy import ColumnElement, Integer, Numeric, and_, cast, func, literal, not_, or_, select
 
 from accountlens.db.models import Account, Group, GroupMember
 from accountlens.resolvers import values as val
@@ -32,6 +34,7 @@ _OP_ALIASES = {"=": "eq", "==": "eq", "!=": "ne", "<": "lt", "<=": "lte", ">": "
                ">=": "gte", "nin": "not_in", "notin": "not_in", "like": "contains",
                "startswith": "starts_with", "isnull": "is_null", "neq": "ne"}  # fmt: skip
 MAX_FILTERS = 20
+_INT4_MIN, _INT4_MAX = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +146,8 @@ def compare(t: Target, op: str, value: Any, scope: Scope) -> Predicate:
             texts = [_enum_value(t, val.as_string(t.key, i)).lower() for i in items]
             inside = or_(func.lower(t.expr).in_(texts), *_json_contains(t, items))
         else:
-            inside = t.expr.in_([_coerce(t, i) for i in items])
+            expr, operands = _operands(t, [_coerce(t, i) for i in items])
+            inside = expr.in_(operands)
         return or_(not_(inside), t.expr.is_(None)) if op == "not_in" else inside
     return _compare_one(t, op, value)
 
@@ -166,12 +170,30 @@ def _compare_one(t: Target, op: str, value: Any) -> Predicate:
         raise BadInputError(f"{t.key} is a reference: use eq, ne, in, not_in or is_null")
     if t.data_type == "boolean" and op not in ("eq", "ne"):
         raise BadInputError(f"{t.key} is true/false: use eq, ne or is_null")
-    coerced = _coerce(t, value)
+    expr, (coerced,) = _operands(t, [_coerce(t, value)])
     if op == "eq":
-        return _bool(t.expr == coerced)
+        return _bool(expr == coerced)
     if op == "ne":
-        return or_(t.expr != coerced, t.expr.is_(None))
-    return _ordered(t.expr, op, coerced)
+        return or_(expr != coerced, t.expr.is_(None))
+    return _ordered(expr, op, coerced)
+
+
+def _operands(t: Target, values: list[Any]) -> tuple[ColumnElement[Any], list[Any]]:
+    """The expression and values to compare, numbers sent as plain ``numeric``.
+
+    Typed after the column, a number is sent as ``numeric(16, 2)`` or ``int4``, and one
+    beyond that type's range (``amount > 1e20``, ``employees > 1e10``) or a fraction
+    (``employees < 2.5``) fails or is truncated in the driver. Money and number columns
+    compare with plain ``numeric`` directly; an integer column is cast to ``numeric`` only
+    when a value does not fit an ``int4``, so the usual comparison keeps its index.
+    """
+    if t.data_type not in ("integer", "number", "money"):
+        return t.expr, values
+    if isinstance(t.expr.type, Integer):
+        if all(isinstance(v, int) and _INT4_MIN <= v <= _INT4_MAX for v in values):
+            return t.expr, values
+        return cast(t.expr, Numeric), [literal(Decimal(v), Numeric()) for v in values]
+    return t.expr, [literal(Decimal(v), Numeric()) for v in values]
 
 
 def _ordered(expr: ColumnElement[Any], op: str, value: Any) -> Predicate:
@@ -244,4 +266,4 @@ def _compare_time(t: Target, op: str, value: Any, scope: Scope) -> Predicate:
 
 def _bool(expression: object) -> Predicate:
     """SQLAlchemy types comparisons on ``ColumnElement[Any]`` as ``Any``; they are predicates."""
-    return cast(Predicate, expression)
+    return typing_cast(Predicate, expression)

@@ -14,16 +14,17 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import BigInteger, ColumnElement, and_, false, literal, or_
 
 from accountlens.resolvers.errors import BadInputError, unknown_choice
 from accountlens.resolvers.fields import Scope, custom_target, normalize
 from accountlens.resolvers.fields import resolve as resolve_field
 from accountlens.resolvers.registry import ObjectSpec
+from accountlens.resolvers.values import is_storable_text
 
 MAX_SORT_KEYS = 5
 MAX_PAGE = 100
@@ -106,7 +107,10 @@ def _equal(expr: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
 def _beyond(key: SortKey, value: Any) -> ColumnElement[bool]:
     if value is None:
         return false()  # nothing sorts after NULL on this key
-    strictly = key.expr < value if key.descending else key.expr > value
+    # A bound parameter, not the bare value: SQLAlchemy refuses ``<``/``>`` against a Python
+    # ``True``/``False`` (so page 2 of a list sorted by a boolean field failed).
+    bound = literal(value, key.expr.type)
+    strictly = key.expr < bound if key.descending else key.expr > bound
     return or_(strictly, key.expr.is_(None))
 
 
@@ -137,6 +141,43 @@ def _untag(value: Any) -> Any:
     raise ValueError(tag)
 
 
+def _fits(expr: ColumnElement[Any], value: Any) -> bool:
+    """Whether a cursor value can be compared with its sort key's column.
+
+    The signature only says which sort a cursor belongs to; a hand-made cursor with the right
+    signature can carry any JSON, which the database would refuse (``text > integer``, a NUL
+    character, an ``int4`` out of range) instead of the caller hearing the cursor is invalid.
+    """
+    if value is None:
+        return True
+    try:
+        expected = expr.type.python_type
+    except NotImplementedError:
+        return False
+    if expected is datetime:
+        return isinstance(value, datetime) and value.tzinfo is not None and _has_utc(value)
+    if expected is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    if expected is int:
+        limit = 2**63 if isinstance(expr.type, BigInteger) else 2**31
+        return type(value) is int and -limit <= value < limit
+    if expected is Decimal:
+        return isinstance(value, Decimal) and value.is_finite()
+    if expected is str:
+        return isinstance(value, str) and is_storable_text(value)
+    if expected is bool:
+        return isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def _has_utc(value: datetime) -> bool:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
+
+
 def encode_cursor(keys: Sequence[SortKey], values: Sequence[Any]) -> str:
     payload = {"s": signature(keys), "v": [_tag(v) for v in values]}
     raw = json.dumps(payload, separators=(",", ":")).encode()
@@ -151,7 +192,11 @@ def decode_cursor(keys: Sequence[SortKey], cursor: str) -> list[Any]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw)
         values = [_untag(v) for v in payload["v"]]
-        valid = payload["s"] == signature(keys) and len(values) == len(keys)
+        valid = (
+            payload["s"] == signature(keys)
+            and len(values) == len(keys)
+            and all(_fits(k.expr, v) for k, v in zip(keys, values, strict=True))
+        )
     except (ValueError, KeyError, TypeError, binascii.Error, AttributeError, ArithmeticError):
         valid = False
     if not valid:

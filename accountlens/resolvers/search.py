@@ -36,6 +36,7 @@ from accountlens.resolvers.registry import SEARCHABLE, SPECS
 from accountlens.resolvers.values import like_pattern
 
 MAX_QUERY = 200
+MAX_OFFSET = 2**31
 PREFIX_BONUS = 0.5
 #: Free-text columns (subjects, titles) matched by word similarity only. Whole-string
 #: similarity of a short query against a sentence almost never passes the threshold, yet its
@@ -99,8 +100,10 @@ def _offset(after: str | None, signature: str) -> int:
         return 0
     try:
         payload = json.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
-        if payload["s"] == signature and isinstance(payload["o"], int) and payload["o"] >= 0:
-            return int(payload["o"])
+        offset = payload["o"]
+        # Bounded: a forged offset past what PostgreSQL's OFFSET takes would fail the query.
+        if payload["s"] == signature and isinstance(offset, int) and 0 <= offset <= MAX_OFFSET:
+            return offset
     except (ValueError, KeyError, TypeError, binascii.Error):
         pass
     raise BadInputError("invalid cursor for this search", field="after")

@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal, select, tuple_, union_all
@@ -95,8 +95,12 @@ def _cursor(row: Row) -> str:
 def _decode(after: str) -> tuple[datetime, uuid.UUID]:
     try:
         payload = json.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
-        return datetime.fromisoformat(payload["t"]), uuid.UUID(payload["i"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
+        at = datetime.fromisoformat(payload["t"])
+        if at.tzinfo is None:
+            raise ValueError("cursors carry aware times")
+        # In UTC, as the database gets it (a forged year-1 time east of UTC has no UTC form).
+        return at.astimezone(UTC), uuid.UUID(payload["i"])
+    except (ValueError, KeyError, TypeError, binascii.Error, OverflowError):
         raise BadInputError("invalid cursor for this timeline", field="after") from None
 
 

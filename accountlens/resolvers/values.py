@@ -11,6 +11,7 @@ from accountlens.resolvers.errors import BadInputError
 
 MAX_STRING = 1000
 MAX_LIST = 500
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*([kmb])?$", re.IGNORECASE)
 _MULTIPLIERS = {"k": Decimal(1000), "m": Decimal(1_000_000), "b": Decimal(1_000_000_000)}
 _TRUE = ("true", "yes", "1", "y", "t")
@@ -18,14 +19,29 @@ _FALSE = ("false", "no", "0", "n", "f")
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return "a number too large to show"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def is_storable_text(text: str) -> bool:
+    """Whether PostgreSQL can hold ``text``: no NUL character, no unpaired UTF-16 surrogate.
+
+    Text that fails this cannot equal, contain or resemble anything stored, and the driver
+    refuses to send it, so it is refused as input before it reaches a query.
+    """
+    return "\x00" not in text and not _SURROGATE.search(text)
 
 
 def as_string(field: str, value: object) -> str:
     if isinstance(value, bool) or value is None or isinstance(value, list | dict):
         raise BadInputError(f"{field} expects text, got {_shown(value)}", field=field)
-    text = str(value)
+    try:
+        text = str(value)
+    except ValueError:  # an int too long to print is no text anyone meant
+        raise BadInputError(f"{field} expects text, got {_shown(value)}", field=field) from None
     if len(text) > MAX_STRING:
         raise BadInputError(f"{field}: value longer than {MAX_STRING} characters", field=field)
     return text
@@ -37,9 +53,13 @@ def as_number(field: str, value: object) -> Decimal:
         raise BadInputError(f"{field} expects a number, got {_shown(value)}", field=field)
     if isinstance(value, int | float | Decimal):
         try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            raise BadInputError(f"{field} expects a finite number", field=field) from None
+            # Integers directly: ``str()`` refuses ints of more than 4,300 digits.
+            number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            number = Decimal("NaN")
+        if not number.is_finite():  # JSON from Python may carry NaN and Infinity
+            raise BadInputError(f"{field} expects a finite number", field=field)
+        return number
     if isinstance(value, str) and len(value) <= 40:
         cleaned = value.strip().replace(",", "").replace("_", "").lstrip("$€£")
         match = _NUMBER.match(cleaned)
@@ -73,8 +93,10 @@ def as_reference(field: str, value: object, target: str | None) -> uuid.UUID:
             return uuid.UUID(value)
         except ValueError:
             pass
+    kind = target or "record"
+    article = "an" if kind[0] in "aeiou" else "a"
     raise BadInputError(
-        f"{field} expects the ID of a {target or 'record'}, got {_shown(value)}", field=field
+        f"{field} expects the ID of {article} {kind}, got {_shown(value)}", field=field
     )
 
 

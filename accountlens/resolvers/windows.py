@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from accountlens.resolvers.dates import parse_date_expression
 from accountlens.resolvers.errors import BadInputError
@@ -33,7 +33,15 @@ class Window:
 
     def previous(self) -> Window:
         """The window of the same length just before this one."""
-        return Window(self.start - (self.end - self.start), self.start)
+        try:
+            start = self.start - (self.end - self.start)
+            start.astimezone(UTC)  # what the database is sent must exist too
+        except OverflowError:
+            raise BadInputError(
+                "the window starts too close to year 1 to compare it with the one before",
+                field="since",
+            ) from None
+        return Window(start, self.start)
 
 
 async def window(reader: Reader, since: str | None, until: str | None, default_days: int) -> Window:

@@ -7,6 +7,7 @@ GraphiQL is served only in development.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -17,6 +18,18 @@ from accountlens.config import Settings
 from accountlens.resolvers.semantic import QueryEmbedder
 from accountlens.schema.context import Context, build_context
 from accountlens.schema.root import schema
+
+
+class _Router(GraphQLRouter[Context, None]):
+    """Strawberry's router, answering a body it cannot read as JSON with 400, never a 500."""
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return json.loads(data)
+        except (RecursionError, UnicodeDecodeError) as error:
+            # Nested deeper than the parser recurses, or not UTF-8: Strawberry turns only
+            # ``JSONDecodeError`` into "Unable to parse request body as JSON" (400).
+            raise json.JSONDecodeError(type(error).__name__, "", 0) from None
 
 
 def graphql_router(settings: Settings) -> APIRouter:
@@ -44,7 +57,7 @@ def graphql_router(settings: Settings) -> APIRouter:
             principal, request.app.state.db, request, embedder=embedder_for(request)
         )
 
-    router: GraphQLRouter[Context, None] = GraphQLRouter(
+    router: GraphQLRouter[Context, None] = _Router(
         schema,
         path="/graphql",
         context_getter=context_getter,

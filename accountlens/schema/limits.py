@@ -2,7 +2,8 @@
 
 Depth, aliases and tokens are checked before execution (Strawberry's limiters); a cost rule
 multiplies each list field's selection by its ``first`` (variables count as the maximum page) and
-refuses queries over a ceiling. Page sizes are bounded again where the lists are read.
+refuses queries over a ceiling. Page sizes are bounded again where the lists are read. Text
+arguments no record can hold are refused up front (``accountlens.schema.text_input``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from strawberry.extensions import (
 )
 
 from accountlens.schema.errors import should_mask_error
+from accountlens.schema.text_input import StorableTextRule, StorableTextVariables
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -104,7 +106,7 @@ def _limit_rules() -> list[type[ASTValidationRule]]:
     """
     depth = QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules
     aliases = MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules
-    return [*depth, *aliases, QueryCostRule]
+    return [*depth, *aliases, QueryCostRule, StorableTextRule]
 
 
 _RULES = _limit_rules()
@@ -117,5 +119,6 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
         lambda: AddValidationRules(_RULES),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        StorableTextVariables,
         lambda: MaskErrors(should_mask_error=should_mask_error),
     ]
