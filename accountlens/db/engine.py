@@ -48,7 +48,10 @@ def create_engine(
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=5,
-        pool_pre_ping=True,
+        # No pre-ping: with asyncpg it costs three round trips per checkout, and we check out
+        # once per statement. A connection that died with the server fails its statement
+        # instead; SQLAlchemy then invalidates the whole pool, and the reader retries once.
+        pool_pre_ping=False,
         connect_args={
             "timeout": 5,
             "command_timeout": statement_timeout_ms / 1000 + 5 if statement_timeout_ms else None,

@@ -102,7 +102,14 @@ class Reader:
         are further settings for this statement's transaction only (``hnsw.ef_search`` …).
         """
         try:
-            return await self._rows(statement, params, settings)
+            try:
+                return await self._rows(statement, params, settings)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                # A pooled connection from before a database restart: the pool has now been
+                # invalidated, and a read is safe to run again on a fresh connection.
+                return await self._rows(statement, params, settings)
         except (OSError, TimeoutError, PoolTimeout) as exc:
             raise _unavailable(exc) from exc
         except DBAPIError as exc:
