@@ -143,6 +143,35 @@ class InstalledMcp:
     audit: AuditLog | None = None
 
 
+class PostOnly:
+    """``/mcp`` takes POSTs only: in stateless mode there is no stream to GET nor session to DELETE.
+
+    The SDK would answer a GET with an event stream that never sends and never closes, holding a
+    connection and a task per request; the transport specification lets a server say 405.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] != "POST":
+            body = b'{"error": "method_not_allowed", "error_description": "use POST"}'
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 405,
+                    "headers": [
+                        (b"allow", b"POST"),
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
 def install_mcp(app: Starlette, settings: Settings, backend: McpBackend) -> InstalledMcp:
     """Build the server for ``app``; :func:`running_mcp` serves it from the app's lifespan."""
     server = build_server(settings, backend)
@@ -153,7 +182,7 @@ def install_mcp(app: Starlette, settings: Settings, backend: McpBackend) -> Inst
         transport_security=transport_security(settings.public_url),
         host=settings.host,
     )
-    installed = InstalledMcp(server, backend.gate(TokenRelay(inner)), backend.audit)
+    installed = InstalledMcp(server, PostOnly(backend.gate(TokenRelay(inner))), backend.audit)
     app.state.mcp = installed
     return installed
 

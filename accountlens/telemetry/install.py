@@ -9,18 +9,20 @@ from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from accountlens.config import Settings, is_loopback_host
+from accountlens.telemetry.body_limit import BodySizeLimit
 from accountlens.telemetry.metrics import render
 from accountlens.telemetry.middleware import RequestTelemetry
 
 
 def install_telemetry(app: FastAPI, settings: Settings) -> None:
-    """Add request IDs + metrics to every request and serve ``/metrics``.
+    """Add request IDs, metrics and a body-size ceiling to every request; serve ``/metrics``.
 
     ``/metrics`` answers loopback clients, or anyone presenting
     ``Authorization: Bearer $ACCOUNTLENS_METRICS_TOKEN`` when that is set; everyone else gets
     404, so the endpoint's existence is not advertised on the public address.
     """
-    app.add_middleware(RequestTelemetry)
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestTelemetry)  # outermost: 413s are counted and carry a request ID
     expected = settings.metrics_token.get_secret_value() if settings.metrics_token else None
 
     @app.get("/metrics", include_in_schema=False)

@@ -204,11 +204,12 @@ async def test_other_http_methods_on_mcp_are_refused_cleanly(
     fuzz_server: FuzzServer, token: str, method: str
 ) -> None:
     headers = {"authorization": f"Bearer {token}", "accept": "application/json, text/event-stream"}
-    # (only the status line is read: GET opens the SDK's event stream, which stays open)
-    async with fuzz_server.http.stream(method, "/mcp", headers=headers) as response:
-        status = response.status_code
-    assert status < 500, (method, status)
-    assert status != 200 or method == "GET", (method, status)
+    # when anything but POST reaches /mcp (stateless: no stream to GET, no session to DELETE)
+    response = await fuzz_server.http.request(method, "/mcp", headers=headers)
+    # then it is 405 at once, naming the one method that works (a GET used to open an event
+    # stream that never sent nor closed, holding a connection per request)
+    assert response.status_code == 405, (method, response.status_code)
+    assert response.headers["allow"] == "POST"
     await still_answers(fuzz_server, token)
 
 
@@ -235,6 +236,27 @@ async def test_a_body_over_the_limit_is_refused_with_413(
         },
     )
     # then both are refused as too large, and the server carries on
+    assert declared.status_code == 413
+    assert streamed.status_code == 413
+    await still_answers(fuzz_server, token)
+
+
+async def test_a_graphql_body_over_the_limit_is_refused_with_413(
+    fuzz_server: FuzzServer, token: str
+) -> None:
+    # given a 20 MiB GraphQL request (every route has the same 4 MiB ceiling as /mcp)
+    body = json.dumps({"query": "{ me { email } }", "variables": {"x": "y" * 20_000_000}})
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+
+    async def chunks() -> AsyncIterator[bytes]:
+        data = body.encode()
+        for start in range(0, len(data), 1024 * 1024):
+            yield data[start : start + 1024 * 1024]
+
+    # when it is sent with its length declared, and streamed without one
+    declared = await fuzz_server.http.post("/graphql", content=body, headers=headers)
+    streamed = await fuzz_server.http.post("/graphql", content=chunks(), headers=headers)
+    # then neither is read to the end: both are refused as too large
     assert declared.status_code == 413
     assert streamed.status_code == 413
     await still_answers(fuzz_server, token)
