@@ -13,7 +13,7 @@ SDK's transport security (Host/Origin allow-lists from the public URL), and the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -33,7 +33,7 @@ from strawberry import Schema
 
 from accountlens import __version__
 from accountlens.config import Settings
-from accountlens.mcp_adapter.arguments import UnknownArguments
+from accountlens.mcp_adapter.arguments import UnknownArguments, Validator
 from accountlens.mcp_adapter.audit import AuditLog, AuditMiddleware
 from accountlens.mcp_adapter.compile import Compiler
 from accountlens.mcp_adapter.execute import ContextFactory, Executor
@@ -130,8 +130,22 @@ def build_server(settings: Settings, backend: McpBackend) -> MCPServer[Any]:
     # Outermost first: the audit log also sees calls refused for their argument names.
     if backend.audit is not None:
         server.middleware.append(AuditMiddleware(backend.audit))
-    server.middleware.append(UnknownArguments(known))
+    server.middleware.append(UnknownArguments(known, _validators(server, known)))
     return server
+
+
+def _validators(server: MCPServer[Any], known: Mapping[str, object]) -> dict[str, Validator]:
+    """Each tool's own argument validator, so wrong types are refused in our error format.
+
+    ``_tool_manager`` is the SDK's registry; the SDK offers no public accessor for a tool's
+    metadata (mcp is pinned below 3).
+    """
+    validators: dict[str, Validator] = {}
+    for name in known:
+        tool = server._tool_manager.get_tool(name)
+        if tool is not None:
+            validators[name] = tool.fn_metadata.validate_arguments
+    return validators
 
 
 @dataclass

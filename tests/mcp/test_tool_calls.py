@@ -114,6 +114,28 @@ async def test_a_misspelled_filter_field_gets_a_did_you_mean(live: Live) -> None
     assert error["argument"] == "filters"
 
 
+@pytest.mark.parametrize(
+    ("tool", "arguments", "argument"),
+    [
+        ("list_objects", {"object_type": "account", "limit": "x"}, "limit"),
+        ("list_objects", {"object_type": 5}, "object_type"),
+        ("account_timeline", {"account": "Acme Corp", "kinds": "meeting"}, "kinds"),
+    ],
+)
+async def test_a_wrongly_typed_argument_is_named_in_our_error_format(
+    live: Live, tool: str, arguments: dict[str, Any], argument: str
+) -> None:
+    persona = await live.persona("restricted admin")
+    async with persona.client() as client:
+        text = await call_error(client, tool, arguments)
+    # the same structured error as every other refusal, not the validation library's own text
+    error = json.loads(text)["error"]
+    assert error["code"] == "BAD_INPUT"
+    assert error["argument"] == argument
+    assert error["message"].startswith(argument)
+    assert "pydantic" not in text
+
+
 async def test_an_unknown_field_lists_the_types_fields_including_custom_ones(live: Live) -> None:
     persona = await live.persona("restricted admin")
     async with persona.client() as client:
