@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,26 @@ async def fresh_db(
     yield db
     await db.close(stop_embedded=False)
     await drop_database(admin_engine, name)
+
+
+@asynccontextmanager
+async def demo_copy(
+    server: EmbeddedServer, admin: AsyncEngine, demo: Database, name: str
+) -> AsyncIterator[Database]:
+    """A writable copy of the demo workspace named ``name``, dropped afterwards.
+
+    A template may have no open connections, so ``demo``'s pools (owner and app role) are
+    emptied first; they reconnect on their next use.
+    """
+    await demo.engine.dispose()
+    await demo.read_engine.dispose()
+    await create_database(admin, name, template=DEMO)
+    db = database_for(server, name)
+    try:
+        yield db
+    finally:
+        await db.close(stop_embedded=False)
+        await drop_database(admin, name)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

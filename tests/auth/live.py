@@ -11,6 +11,7 @@ import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Literal
 
 import uvicorn
 from cryptography import x509
@@ -28,14 +29,20 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def serve(
-    app: ASGIApp, port: int, *, certfile: Path | None = None, keyfile: Path | None = None
+    app: ASGIApp,
+    port: int,
+    *,
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
+    lifespan: Literal["on", "off"] = "off",
 ) -> AsyncIterator[None]:
+    """uvicorn on 127.0.0.1 in this event loop until the block ends (optionally over TLS)."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        lifespan="off",
+        lifespan=lifespan,
         ssl_certfile=str(certfile) if certfile else None,
         ssl_keyfile=str(keyfile) if keyfile else None,
     )

@@ -8,16 +8,14 @@ token exchange) and then opens SDK clients in either protocol mode with the toke
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import httpx2
-import uvicorn
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.client import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -31,27 +29,16 @@ from mcp_types import CallToolResult, TextContent
 from starlette.types import ASGIApp
 
 from tests.auth.helpers import csrf_of, query_of
+from tests.auth.live import serve
 
 REDIRECT_URI = "http://127.0.0.1:33419/callback"
 PASSWORDS = {"admin": "demo-admin-pass", "member": "demo-member-pass"}
 MODES = ("legacy", "auto")
 
 
-@asynccontextmanager
-async def serve_with_lifespan(app: ASGIApp, port: int) -> AsyncIterator[None]:
+def serve_with_lifespan(app: ASGIApp, port: int) -> AbstractAsyncContextManager[None]:
     """uvicorn on 127.0.0.1 in this event loop, lifespan on (it runs the MCP session manager)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await task
+    return serve(app, port, lifespan="on")
 
 
 class MemoryStorage:

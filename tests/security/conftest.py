@@ -33,7 +33,7 @@ from accountlens.db.engine import Database
 from accountlens.ingest.embeddings import get_local_embedder
 from tests.auth.helpers import settings_for
 from tests.auth.live import free_port
-from tests.conftest import DEMO, create_database, database_for, drop_database
+from tests.conftest import demo_copy
 from tests.mcp.live import Persona, serve_with_lifespan
 from tests.schema.helpers import execute
 from tests.security.oracle import Oracle, build_oracle
@@ -143,14 +143,9 @@ class FuzzServer:
 async def fuzz_db(
     pg_server: EmbeddedServer, admin_engine: AsyncEngine, demo_db: Database
 ) -> AsyncIterator[Database]:
-    """A writable copy of the demo workspace (the template may have no open connections)."""
-    await demo_db.engine.dispose()
-    await demo_db.read_engine.dispose()  # the app role's connections count as users too
-    await create_database(admin_engine, COPY, template=DEMO)
-    db = database_for(pg_server, COPY)
-    yield db
-    await db.close(stop_embedded=False)
-    await drop_database(admin_engine, COPY)
+    """A writable copy of the demo workspace (tool calls write audit rows and connections)."""
+    async with demo_copy(pg_server, admin_engine, demo_db, COPY) as db:
+        yield db
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
