@@ -20,9 +20,11 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from accountlens.auth import passwords
 from accountlens.db.embedded import EmbeddedServer, start_embedded
 from accountlens.db.engine import Database, create_engine
 from accountlens.db.migrate import upgrade
@@ -32,6 +34,12 @@ from accountlens.db.row_security import (
     grant_app_role,
     trust_search_functions,
 )
+
+# Tests only: argon2id at its cheapest cost. Production keeps argon2-cffi's RFC 9106 defaults
+# (tests/auth/test_passwords.py checks them); at those, the people fixtures of every auth and web
+# test hashed four passwords at about 60 ms each, a large share of the suite for nothing. Servers
+# that tests start as separate processes still hash at full cost.
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 TEMPLATE = "al_template"
 DEMO = "al_demo"
