@@ -9,7 +9,7 @@ from accountlens.config import Settings
 
 
 def test_development_defaults_work_on_loopback() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]  # pydantic-settings kwarg
+    settings = Settings(_env_file=None)
     assert settings.public_url.startswith("http://127.0.0.1")
     assert settings.access_token_ttl_days == 90
 
@@ -17,12 +17,12 @@ def test_development_defaults_work_on_loopback() -> None:
 @pytest.mark.parametrize("url", ["http://accountlens.example.com", "http://10.0.0.5:8000"])
 def test_plain_http_public_url_off_loopback_is_refused(url: str) -> None:
     with pytest.raises(ValidationError, match="plain http"):
-        Settings(public_url=url, _env_file=None)  # type: ignore[call-arg]
+        Settings(public_url=url, _env_file=None)
 
 
 @pytest.mark.parametrize("url", ["http://localhost:9000", "http://[::1]:8000", "http://127.0.0.2"])
 def test_plain_http_on_loopback_is_allowed(url: str) -> None:
-    assert Settings(public_url=url, _env_file=None).public_url == url  # type: ignore[call-arg]
+    assert Settings(public_url=url, _env_file=None).public_url == url
 
 
 def test_production_refuses_the_default_secret_key() -> None:
@@ -30,7 +30,7 @@ def test_production_refuses_the_default_secret_key() -> None:
         Settings(
             environment="production",
             public_url="https://lens.example.com",
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
         )
 
 
@@ -39,7 +39,7 @@ def test_production_accepts_https_and_a_real_secret() -> None:
         environment="production",
         public_url="https://lens.example.com",
         secret_key="x" * 48,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
     assert settings.public_host == "lens.example.com"
 
@@ -47,7 +47,7 @@ def test_production_accepts_https_and_a_real_secret() -> None:
 def test_environment_variables_configure_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACCOUNTLENS_ACCESS_TOKEN_TTL_DAYS", "30")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.internal/lens")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.access_token_ttl_days == 30
     assert settings.database_url is not None
     assert "db.internal" in settings.database_url.get_secret_value()
@@ -56,4 +56,4 @@ def test_environment_variables_configure_settings(monkeypatch: pytest.MonkeyPatc
 
 def test_tls_certificate_without_key_is_refused() -> None:
     with pytest.raises(ValidationError, match="TLS_KEY"):
-        Settings(tls_cert="/tmp/cert.pem", _env_file=None)  # type: ignore[call-arg]
+        Settings(tls_cert="/tmp/cert.pem", _env_file=None)

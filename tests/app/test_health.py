@@ -19,7 +19,7 @@ from accountlens.db.engine import Database, create_engine
 
 
 async def test_readyz_answers_200_when_the_database_answers(fresh_db: Database) -> None:
-    app = create_app(Settings(_env_file=None), database=fresh_db)  # type: ignore[call-arg]
+    app = create_app(Settings(_env_file=None), database=fresh_db)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"
     ) as client:
@@ -34,7 +34,7 @@ async def test_readyz_answers_503_when_the_database_is_unreachable() -> None:
     # a database URL whose socket directory does not exist: connecting fails at once
     engine = create_engine("postgresql+asyncpg://postgres@/nowhere?host=/nonexistent-socket-dir")
     db = Database(engine=engine, read_engine=engine)
-    app = create_app(Settings(_env_file=None), database=db)  # type: ignore[call-arg]
+    app = create_app(Settings(_env_file=None), database=db)
     app.state.db = db
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"

@@ -12,17 +12,17 @@ def test_production_hashes_use_argon2id_at_the_rfc_9106_cost() -> None:
 
     import accountlens.auth.passwords as module
 
-    fresh = importlib.reload(module)
+    importlib.reload(module)
     try:
         # when a password is hashed
-        hasher: PasswordHasher = fresh._hasher
-        stored = fresh.hash_password("correct horse battery staple")
+        hasher: PasswordHasher = module._hasher
+        stored = module.hash_password("correct horse battery staple")
         # then it is argon2id with RFC 9106's low-memory parameters, and it verifies
         assert hasher.type is Type.ID
         assert hasher.memory_cost >= RFC_9106_LOW_MEMORY.memory_cost
         assert hasher.time_cost >= RFC_9106_LOW_MEMORY.time_cost
         assert stored.startswith("$argon2id$")
-        assert fresh.verify_password(stored, "correct horse battery staple")
-        assert not fresh.verify_password(stored, "wrong")
+        assert module.verify_password(stored, "correct horse battery staple")
+        assert not module.verify_password(stored, "wrong")
     finally:
-        fresh._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        module._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

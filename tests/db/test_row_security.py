@@ -93,8 +93,10 @@ async def test_without_an_org_the_app_role_sees_no_customer_rows(demo_db: Databa
 async def test_a_transaction_sees_only_its_own_org(demo_db: Database) -> None:
     # given both demo orgs
     async with demo_db.engine.connect() as conn:
-        orgs = dict((await conn.execute(text("SELECT slug, id FROM orgs"))).all())
-        owner_counts = dict(
+        orgs: dict[str, uuid.UUID] = dict(
+            (await conn.execute(text("SELECT slug, id FROM orgs"))).all()
+        )
+        owner_counts: dict[uuid.UUID, int] = dict(
             (await conn.execute(text("SELECT org_id, count(*) FROM accounts GROUP BY 1"))).all()
         )
     assert len(orgs) == 2
@@ -102,7 +104,7 @@ async def test_a_transaction_sees_only_its_own_org(demo_db: Database) -> None:
         # when the app role scopes a transaction to one org and asks for every account
         async with demo_db.read_engine.connect() as conn:
             await bind_org(conn, org_id)
-            seen = dict(
+            seen: dict[uuid.UUID, int] = dict(
                 (await conn.execute(text("SELECT org_id, count(*) FROM accounts GROUP BY 1"))).all()
             )
         # then it gets exactly that org's accounts
@@ -135,7 +137,7 @@ def _without_visibility(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def _org_of_ids(db: Database, type_key: str, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    table = registry.SPECS[type_key].model.__table__.name  # type: ignore[attr-defined]  # ORM models have a table
+    table = registry.SPECS[type_key].model.__table__.name
     async with db.engine.connect() as conn:
         rows = await conn.execute(
             text(f"SELECT DISTINCT org_id FROM {table} WHERE id = ANY(:ids)"), {"ids": ids}
@@ -163,7 +165,7 @@ async def test_a_resolver_without_its_org_filter_still_returns_only_the_callers_
         assert ids, f"{type_key}: the org has rows of this type"
         assert await _org_of_ids(demo_db, type_key, ids) == {principal.org_id}, type_key
         async with demo_db.engine.connect() as conn:
-            table = registry.SPECS[type_key].model.__table__.name  # type: ignore[attr-defined]  # ORM models have a table
+            table = registry.SPECS[type_key].model.__table__.name
             in_org = await conn.scalar(
                 text(f"SELECT count(*) FROM {table} WHERE org_id = :o"), {"o": principal.org_id}
             )

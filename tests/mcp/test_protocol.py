@@ -7,6 +7,7 @@ Nothing here may answer 500.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from tests.auth.live import free_port
 from tests.mcp.conftest import Live
 from tests.mcp.live import post_mcp, serve_with_lifespan, tool_call
 
-INITIALIZE = {
+INITIALIZE: dict[str, Any] = {
     "jsonrpc": "2.0",
     "id": 1,
     "method": "initialize",

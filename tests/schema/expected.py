@@ -68,7 +68,10 @@ def visible_ids(snap: Snapshot, who: Principal) -> dict[str, set[uuid.UUID]]:
     """Type key -> ids ``who`` may see, per SPEC §4."""
     org = who.org_id
     me = who.user_id
-    rows = lambda table: snap.rows(table, org)  # noqa: E731 - a local shorthand
+
+    def rows(table: str) -> list[dict[str, Any]]:
+        return snap.rows(table, org)
+
     (org_row,) = rows("orgs")
     admin = who.role == "admin"
     every = admin or org_row["account_visibility"] == "open"
@@ -79,7 +82,10 @@ def visible_ids(snap: Snapshot, who: Principal) -> dict[str, set[uuid.UUID]]:
         for a in rows("accounts")
         if every or a["owner_id"] == me or a["id"] in on_team or a["team_id"] in my_teams
     }
-    attached = lambda table: {r["id"] for r in rows(table) if r["account_id"] in accounts}  # noqa: E731
+
+    def attached(table: str) -> set[uuid.UUID]:
+        return {r["id"] for r in rows(table) if r["account_id"] in accounts}
+
     people = attached("people")
     tasks = {
         t["id"]
@@ -88,7 +94,7 @@ def visible_ids(snap: Snapshot, who: Principal) -> dict[str, set[uuid.UUID]]:
         or t["account_id"] in accounts
         or (t["account_id"] is None and me in (t["assignee_id"], t["creator_id"]))
     }
-    members = defaultdict(set)
+    members: defaultdict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     for r in rows("project_members"):
         members[r["project_id"]].add(r["user_id"])
     projects = {

@@ -17,7 +17,7 @@ from accountlens.telemetry.logs import JsonFormatter, configure_logging, redact,
 
 
 def _app(**overrides: object) -> FastAPI:
-    settings = Settings(_env_file=None).model_copy(update=overrides)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None).model_copy(update=overrides)
     app = FastAPI()
     install_telemetry(app, settings)
 
