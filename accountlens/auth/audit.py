@@ -1,7 +1,7 @@
 """The audit log of MCP tool calls: writing entries, and reading them for a connection's page.
 
 Written on the primary database in the background, in batches (see :class:`DatabaseAuditLog`).
-Read with the same rule as connections themselves (``accountlens.auth.connections``): admins see
+Read with the same rule as connections themselves (``accountlens.auth.visibility``): admins see
 every connection's calls in their org, members only their own; another org's connection, or a
 colleague's for a member, shows nothing at all.
 """
@@ -24,6 +24,7 @@ from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountlens.auth.principal import Principal
+from accountlens.auth.visibility import visible_tool_calls
 from accountlens.db.engine import Database
 from accountlens.db.models import ToolCall
 
@@ -211,12 +212,10 @@ async def recent_calls(
     """The newest calls through one connection, if ``principal`` may see that connection."""
     statement = (
         select(ToolCall)
-        .where(ToolCall.org_id == principal.org_id, ToolCall.connection_id == connection_id)
+        .where(visible_tool_calls(principal, connection_id))
         .order_by(ToolCall.called_at.desc(), ToolCall.id)
         .limit(max(1, min(limit, 200)))
     )
-    if not principal.is_admin:
-        statement = statement.where(ToolCall.user_id == principal.user_id)
     rows = (await session.scalars(statement)).all()
     return [
         ToolCallView(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountlens.auth import connections
 from accountlens.auth import users as accounts
+from accountlens.auth.visibility import ConnectionMatch
 from accountlens.config import Settings, UnsafeConfigurationError
 from accountlens.db.engine import open_database, pin_database
 from accountlens.db.migrate import prepare_database
@@ -165,15 +166,15 @@ def orgs_list() -> None:
 
 async def _match(
     session: AsyncSession, org: str | None, user: str | None, client: str | None
-) -> connections.Match:
+) -> ConnectionMatch:
     """The connections the command's options name (an unknown org or user is an error)."""
     if user is not None:
         if org is None:
             raise accounts.AccountError("--user needs --org (an e-mail is unique per org)")
         found = await accounts.find_user(session, org, user)
-        return connections.Match(found.org_id, found.id, client)
+        return ConnectionMatch(found.org_id, found.id, client)
     org_id = (await accounts.org_by_slug(session, org)).id if org is not None else None
-    return connections.Match(org_id, None, client)
+    return ConnectionMatch(org_id, None, client)
 
 
 def _when(moment: datetime | None) -> str:

@@ -1,0 +1,56 @@
+"""Who may see which connections and tool-call records: the auth side's visibility rules.
+
+The customer-data rules live in ``accountlens.resolvers.visibility``; these are their twins for
+the records the authorization server owns, kept below the resolvers' layer because the auth
+package may not import it. Admins see every connection of their org and its calls; members only
+their own; anything else behaves as if it did not exist. Operators (the ``accountlens
+connections`` commands) stand outside the rule and name what they mean with a
+:class:`ConnectionMatch`. ``tests/test_scoping_guard.py`` fails the build when a module outside
+the visibility modules compares a model's org or owner column with anything but another column.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_
+
+from accountlens.auth.principal import Principal
+from accountlens.db.models import Connection, ToolCall
+
+
+def visible_connections(principal: Principal, now: datetime) -> ColumnElement[bool]:
+    """The live connections ``principal`` may see (admins: the org's; members: their own)."""
+    live = and_(
+        Connection.org_id == principal.org_id,
+        Connection.revoked_at.is_(None),
+        Connection.expires_at > now,
+    )
+    return live if principal.is_admin else and_(live, Connection.user_id == principal.user_id)
+
+
+def visible_tool_calls(principal: Principal, connection_id: uuid.UUID) -> ColumnElement[bool]:
+    """The calls through ``connection_id`` that ``principal`` may see, by the connections' rule."""
+    calls = and_(ToolCall.org_id == principal.org_id, ToolCall.connection_id == connection_id)
+    return calls if principal.is_admin else and_(calls, ToolCall.user_id == principal.user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionMatch:
+    """Which live connections an operator command means; an unset field matches any."""
+
+    org_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+    client_id: str | None = None
+
+    def conditions(self, now: datetime) -> list[ColumnElement[bool]]:
+        where = [Connection.revoked_at.is_(None), Connection.expires_at > now]
+        if self.org_id is not None:
+            where.append(Connection.org_id == self.org_id)
+        if self.user_id is not None:
+            where.append(Connection.user_id == self.user_id)
+        if self.client_id is not None:
+            where.append(Connection.client_id == self.client_id)
+        return where
