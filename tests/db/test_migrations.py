@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import make_url, text
+from sqlalchemy import Column, Connection, MetaData, String, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accountlens.db.embedded import EmbeddedServer
@@ -157,3 +160,31 @@ async def test_replicas_starting_together_migrate_once_without_racing(
         for engine in engines:
             await engine.dispose()
         await drop_database(admin_engine, name)
+
+
+def _schema_diff(connection: Connection, metadata: MetaData) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, metadata))
+
+
+async def test_the_migrations_build_exactly_the_models_schema(fresh_db: Database) -> None:
+    # given a database migrated to head, when Alembic compares it with the models
+    async with fresh_db.engine.connect() as conn:
+        diff = await conn.run_sync(_schema_diff, Base.metadata)
+    # then nothing differs: no column, index, key or type that a migration forgot
+    assert diff == []
+
+
+async def test_the_schema_comparison_notices_a_model_column_no_migration_adds(
+    fresh_db: Database,
+) -> None:
+    # given the models plus one column that no migration creates
+    metadata = MetaData()
+    for table in Base.metadata.tables.values():
+        table.to_metadata(metadata)
+    metadata.tables["accounts"].append_column(Column("nickname", String(80)))
+    # when Alembic compares
+    async with fresh_db.engine.connect() as conn:
+        diff = await conn.run_sync(_schema_diff, metadata)
+    # then it names exactly that column
+    assert [(op[0], op[2], op[3].name) for op in diff] == [("add_column", "accounts", "nickname")]
