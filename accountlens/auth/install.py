@@ -22,7 +22,6 @@ def configure_auth(app: FastAPI, options: AuthOptions) -> DatabaseAuthService:
 
     service = DatabaseAuthService(database, options)
     app.state.auth_service = service
-    app.state.auth_options = options
     return service
 
 

@@ -14,7 +14,6 @@ from urllib.parse import SplitResult, urlsplit
 from accountlens.config import is_loopback_host
 
 MAX_REDIRECT_URI_LENGTH = 2000
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "[::1]", "::1", "localhost"})
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*$")
 _REFUSED_SCHEMES = frozenset(

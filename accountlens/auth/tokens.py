@@ -130,10 +130,3 @@ def parse(prefix: str, value: str) -> ParsedSecret | None:
 def matches(key: bytes, parsed: ParsedSecret, salt: bytes, digest: bytes) -> bool:
     """Constant-time comparison of a presented secret with the stored digest."""
     return hmac.compare_digest(secret_digest(key, salt, parsed.secret), digest)
-
-
-def looks_like_secret(value: str) -> bool:
-    """True when ``value`` has the shape of one of our tokens or codes (for log redaction)."""
-    return parse(ACCESS_TOKEN_PREFIX, value) is not None or (
-        parse(AUTHORIZATION_CODE_PREFIX, value) is not None
-    )

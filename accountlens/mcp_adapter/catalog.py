@@ -148,6 +148,3 @@ class Catalog:
                 )
             self._fields[graphql_type] = found
         return found
-
-    def scalar_fields(self, graphql_type: str) -> list[FieldInfo]:
-        return [f for f in self.fields(graphql_type).values() if f.kind in ("scalar", "money")]

@@ -30,9 +30,6 @@ Predicate = ColumnElement[bool]
 
 OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "starts_with",
        "is_null", "between")  # fmt: skip
-_OP_ALIASES = {"=": "eq", "==": "eq", "!=": "ne", "<": "lt", "<=": "lte", ">": "gt",
-               ">=": "gte", "nin": "not_in", "notin": "not_in", "like": "contains",
-               "startswith": "starts_with", "isnull": "is_null", "neq": "ne"}  # fmt: skip
 MAX_FILTERS = 20
 _INT4_MIN, _INT4_MAX = -(2**31), 2**31 - 1
 
@@ -53,7 +50,7 @@ def compile_filters(
 
 
 def compile_filter(spec: ObjectSpec, object_type: str, f: Filter, scope: Scope) -> Predicate:
-    op = _OP_ALIASES.get(f.op.strip().lower(), f.op.strip().lower())
+    op = f.op.strip().lower()
     if op not in OPS:
         raise unknown_choice("operator", f.op, OPS)
     name = normalize(f.field)

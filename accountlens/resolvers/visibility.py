@@ -26,12 +26,10 @@ from sqlalchemy import (
     and_,
     any_,
     exists,
-    false,
     func,
     literal,
     or_,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.orm import QueryableAttribute
@@ -346,14 +344,6 @@ def visible_documents(principal: Principal) -> Predicate:
     )
 
 
-def visible_document_participants(principal: Principal) -> Predicate:
-    document_ids = select(Document.id).where(visible_documents(principal))
-    return and_(
-        DocumentParticipant.org_id == principal.org_id,
-        DocumentParticipant.document_id.in_(document_ids.scalar_subquery()),
-    )
-
-
 def visible_chunks(principal: Principal) -> Predicate:
     """The same rule as documents, on the chunk's denormalised kind and account."""
     in_org = DocumentChunk.org_id == principal.org_id
@@ -376,12 +366,3 @@ def visible_chunk_embeddings(principal: Principal) -> Predicate:
     """The vectors of the caller's org. A vector is reached only through its chunks, and a
     search joins it to ``visible_chunks``: what the caller may read is decided there."""
     return ChunkEmbedding.org_id == principal.org_id
-
-
-def nothing() -> Predicate:
-    """A predicate no row satisfies (for IDs of the wrong type and similar dead ends)."""
-    return false()
-
-
-def everything() -> Predicate:
-    return true()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -78,8 +77,4 @@ def to_list_query(
 
 
 def to_filters(filters: list[FilterInput] | None) -> list[Filter]:
-    return [Filter(f.field, f.op.value, _decoded(f.value)) for f in filters or ()]
-
-
-def _decoded(value: Any) -> Any:
-    return decode_values(value)
+    return [Filter(f.field, f.op.value, decode_values(f.value)) for f in filters or ()]

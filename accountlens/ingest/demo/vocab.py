@@ -82,8 +82,6 @@ TITLES_BY_PERSONA = {
 
 FEATURES = ("dashboards", "reports", "alerts", "api", "integrations", "workflows", "exports")
 
-COMPETITORS = ("Brightline", "Cortexa", "Databloom", "Kestrel Insights", "Polaris Metrics")
-
 INTEGRATIONS = ("Salesforce", "HubSpot", "Snowflake", "Slack", "Zendesk", "Okta", "Jira")
 
 REGIONS = ("North America", "EMEA", "APAC", "LATAM")
