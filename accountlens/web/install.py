@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from accountlens.config import Settings
-from accountlens.web import consent, pages
+from accountlens.web import account, consent, pages
 from accountlens.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -23,6 +23,7 @@ def htmx_path() -> Path:
 
 def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(pages.router)
+    app.include_router(account.router)
     app.include_router(consent.router)
     script = htmx_path()
 
