@@ -120,6 +120,11 @@ class AuthService(Protocol):
         :class:`PasswordChangeRefused`."""
         ...
 
+    async def sign_out_user(self, principal: Principal, user_id: uuid.UUID) -> int | None:
+        """An admin ends every web session of a user of their org; returns how many, or None
+        when there is no such user in the principal's org (or the principal is no admin)."""
+        ...
+
     async def validate_authorization(
         self, params: Mapping[str, str], repeated: set[str]
     ) -> ConsentRequest | AuthorizationError:

@@ -111,6 +111,17 @@ class DatabaseAuthService:
                 raise PasswordChangeRefused(str(refused)) from None
             await db_session.commit()
 
+    async def sign_out_user(self, principal: Principal, user_id: uuid.UUID) -> int | None:
+        if not principal.is_admin:
+            return None
+        async with self._database().sessions() as session:
+            # Scoped to the admin's own org: another org's user id is "no such user".
+            if await repository.user_in_org(session, principal.org_id, user_id) is None:
+                return None
+            count = await web_sessions.end_all(session, principal.org_id, user_id)
+            await session.commit()
+        return count
+
     async def validate_authorization(
         self, params: Mapping[str, str], repeated: set[str]
     ) -> ConsentRequest | AuthorizationError:
