@@ -83,6 +83,13 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
+@router.get("/admin", include_in_schema=False)
+@router.get("/admin/settings", include_in_schema=False)
+async def admin_index() -> Response:
+    """The admin area has one page so far: the header's Admin → Settings → MCP Connections."""
+    return RedirectResponse(CONNECTIONS_PATH, status_code=303)
+
+
 @router.get(CONNECTIONS_PATH, response_class=HTMLResponse)
 async def connections_page(request: Request) -> Response:
     principal = await current_principal(request)
