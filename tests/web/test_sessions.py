@@ -190,7 +190,8 @@ async def test_the_sessions_table_holds_no_session_id_in_plaintext(
     async with signed_in_browser(app, people.alice.email) as http:
         cookie = session_cookie(app, http)
     session = SessionCodec(app.state.auth_service.options).load(cookie)
-    assert session is not None and session.session_id
+    assert session is not None
+    assert session.session_id
     async with fresh_db.engine.connect() as conn:
         rows = (await conn.execute(text("SELECT w::text, id_hash FROM web_sessions w"))).all()
     assert len(rows) == 1
