@@ -32,6 +32,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from accountlens.auth.options import AuthOptions
 
 
+#: Most accounts a pending choice carries (the oldest first). Each costs ~100 bytes of cookie,
+#: and browsers drop cookies over 4 KiB, which would leave the person unable to sign in at all.
+MAX_PENDING_ACCOUNTS = 30
+
+
 @dataclass(frozen=True, slots=True)
 class PendingChoice:
     """Accounts (org, user) whose password just matched, waiting for the person to pick one."""
@@ -62,7 +67,7 @@ class BrowserSession:
 
     @classmethod
     def choosing(cls, accounts: tuple[tuple[uuid.UUID, uuid.UUID], ...]) -> BrowserSession:
-        choice = PendingChoice(accounts=accounts, since=int(time.time()))
+        choice = PendingChoice(accounts=accounts[:MAX_PENDING_ACCOUNTS], since=int(time.time()))
         return cls(nonce=secrets.token_urlsafe(24), choice=choice)
 
 
