@@ -31,7 +31,6 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from accountlens.auth.options import AuthOptions
 
-
 #: Most accounts a pending choice carries (the oldest first). Each costs ~100 bytes of cookie,
 #: and browsers drop cookies over 4 KiB, which would leave the person unable to sign in at all.
 MAX_PENDING_ACCOUNTS = 30
