@@ -1,7 +1,7 @@
 """Acceptance 3, in real headless Chromium: consent, the connections page, Revoke, framing.
 
-Screenshots of the consent, connections, workspace-chooser and not-found pages go to ``$ACCOUNTLENS_TEST_OUTPUT/screenshots``
-(default ``/tmp/accountlens-test-output``).
+Screenshots of the consent, connections, workspace-chooser and not-found pages go to
+``$ACCOUNTLENS_TEST_OUTPUT/screenshots`` (default ``/tmp/accountlens-test-output``).
 """
 
 from __future__ import annotations
