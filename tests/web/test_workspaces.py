@@ -83,6 +83,7 @@ async def test_one_password_in_two_orgs_offers_both_and_connects_to_the_one_pick
     assert picked.headers["location"].startswith("/oauth/authorize?")
     consent = await client.get(picked.headers["location"])
     assert '<dd class="org">Globex' in consent.text
+    assert 'href="/sign-in?next=/oauth/authorize%3F' in consent.text  # "Use another workspace"
     decision = await approve(client, params)
     code = query_of(decision.headers["location"])["code"]
     token = (await exchange(client, client_id, code, verifier)).json()["access_token"]
