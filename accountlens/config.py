@@ -82,6 +82,7 @@ class Settings(BaseSettings):
 
     # Tokens and responses.
     access_token_ttl_days: int = Field(default=90, ge=1, le=3650)
+    session_ttl_days: int = Field(default=14, ge=1, le=365)
     token_budget: int = Field(default=10_000, ge=500, le=100_000)
     mcp_rate_limit_per_minute: int = Field(default=600, ge=1, le=100_000)
 

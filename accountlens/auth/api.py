@@ -18,7 +18,7 @@ from starlette.requests import HTTPConnection
 
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.principal import Principal
-from accountlens.auth.sessions import BrowserSession
+from accountlens.auth.sessions import BrowserSession, PendingChoice
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +81,48 @@ class SignInRefused(Exception):  # noqa: N818 - an outcome, not a programming er
         self.retry_later = retry_later
 
 
+class PasswordChangeRefused(Exception):  # noqa: N818 - an outcome, not a programming error
+    """A wrong current password or a new one that breaks the rules; ``reason`` is user-facing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class AuthService(Protocol):
     """The operations behind the sign-in, consent and connections pages."""
 
     options: AuthOptions
 
-    async def sign_in(self, email: str, password: str, address: str) -> Principal:
-        """The principal for these credentials, or raise :class:`SignInRefused`."""
+    async def sign_in(self, email: str, password: str, address: str) -> list[Principal]:
+        """Every account (one per org) these credentials open, at least one; or raise
+        :class:`SignInRefused`. Several: the person picks the workspace."""
+        ...
+
+    async def start_session(self, org_id: uuid.UUID, user_id: uuid.UUID) -> str | None:
+        """A new server-side session for an active user; its id goes in the cookie only."""
+        ...
+
+    async def end_session(self, session: BrowserSession | None) -> None:
+        """Sign-out: the session's row goes, so its cookie opens nothing any more."""
         ...
 
     async def principal_for_session(self, session: BrowserSession | None) -> Principal | None:
-        """The signed-in, still active user of a browser session."""
+        """The signed-in, still active user of a live (not ended, not expired) session."""
+        ...
+
+    async def workspace_choices(self, choice: PendingChoice | None) -> list[Principal]:
+        """The accounts of a pending choice that are still active, with their org names."""
+        ...
+
+    async def change_password(self, session: BrowserSession, current: str, new: str) -> None:
+        """Change the signed-in user's password and end their other sessions, or raise
+        :class:`PasswordChangeRefused`."""
+        ...
+
+    async def sign_out_user(self, principal: Principal, user_id: uuid.UUID) -> int | None:
+        """An admin ends every web session of a user of their org; returns how many, or None
+        when there is no such user in the principal's org (or the principal is no admin)."""
         ...
 
     async def validate_authorization(

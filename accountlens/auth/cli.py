@@ -1,5 +1,5 @@
-"""Operator commands: ``accountlens users add|list|set-role|disable``, ``orgs add|list`` and
-``connections list|revoke``."""
+"""Operator commands: ``accountlens users add|list|set-role|set-password|disable|sign-out``,
+``orgs add|list`` and ``connections list|revoke``."""
 
 from __future__ import annotations
 
@@ -127,13 +127,49 @@ def users_disable(
     org: Annotated[str, typer.Option(help="Org slug")],
     enable: Annotated[bool, typer.Option("--enable", help="Re-enable instead")] = False,
 ) -> None:
-    """Disable an account: its sessions and connections stop working at once."""
+    """Disable an account: its web sessions end and its connections stop working at once."""
 
     async def work(session: AsyncSession) -> None:
         await accounts.set_active(session, org, email, enable)
 
     _run(work)
     console.print(f"[green]{email} is {'enabled' if enable else 'disabled'} in {org}.[/green]")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    email: Annotated[str, typer.Argument()],
+    org: Annotated[str, typer.Option(help="Org slug")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Reset a password (argon2-hashed); every web session of the user ends at once."""
+
+    async def work(session: AsyncSession) -> None:
+        await accounts.set_password(session, org, email, password)
+
+    _run(work)
+    console.print(f"[green]New password set for {email} in {org}; their sessions ended.[/green]")
+
+
+@users_app.command("sign-out")
+def users_sign_out(
+    email: Annotated[str, typer.Argument()],
+    org: Annotated[
+        str | None, typer.Option(help="Only this org (default: every org the e-mail is in)")
+    ] = None,
+) -> None:
+    """Sign a person out everywhere: every web session of theirs ends on its next request.
+
+    MCP connections are not touched: revoke them with ``connections revoke --user``.
+    """
+
+    async def work(session: AsyncSession) -> int:
+        return await accounts.sign_out_everywhere(session, org, email)
+
+    count = _run(work)
+    console.print(f"[green]Ended {count} session{'' if count == 1 else 's'} of {email}.[/green]")
 
 
 @orgs_app.command("add")
@@ -217,7 +253,7 @@ def connections_revoke(
 ) -> None:
     """Revoke every live connection of a user (--org, --user), of a client (--client) or all.
 
-    Their tokens are refused from the next request on. Web sessions stay: see users disable.
+    Their tokens are refused from the next request on. Web sessions stay: see users sign-out.
     """
     if user is None and client is None and not everything:
         errors.print("[red]say whose connections: --user (with --org), --client, or --all[/red]")

@@ -35,6 +35,8 @@ class AuthOptions:
     access_token_ttl: timedelta = timedelta(days=90)
     code_ttl: timedelta = timedelta(minutes=5)
     session_ttl: timedelta = timedelta(days=14)
+    # From a matching password to picking the workspace (one e-mail in several orgs).
+    workspace_choice_ttl: timedelta = timedelta(minutes=10)
     last_used_resolution: timedelta = timedelta(minutes=1)
     # Client ID Metadata Documents: SSRF guards and cache.
     allow_private_client_metadata_hosts: bool = False
@@ -59,6 +61,7 @@ class AuthOptions:
             public_url=settings.public_url.rstrip("/"),
             secret_key=settings.secret_key.get_secret_value().encode(),
             access_token_ttl=timedelta(days=settings.access_token_ttl_days),
+            session_ttl=timedelta(days=settings.session_ttl_days),
         )
 
     @property

@@ -53,6 +53,11 @@ async def active_user(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UU
     return user if user is not None and user.is_active else None
 
 
+async def user_in_org(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
+    """The user, active or not, when they belong to ``org_id``."""
+    return await session.get(User, (org_id, user_id))
+
+
 async def active_user_in_org(
     session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[User, Org] | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 
-from accountlens.auth import connections, repository, users
+from accountlens.auth import connections, repository, users, web_sessions
 from accountlens.auth.api import (
     AuthorizationError,
     ConnectionView,
     ConsentRequest,
+    PasswordChangeRefused,
     SignInRefused,
 )
 from accountlens.auth.client_documents import ClientDocumentFetcher
@@ -17,7 +18,7 @@ from accountlens.auth.oauth_flows import OAuthFlows
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.principal import Principal
 from accountlens.auth.resource import ConnectionTokenVerifier
-from accountlens.auth.sessions import BrowserSession
+from accountlens.auth.sessions import BrowserSession, PendingChoice, session_id_hash
 from accountlens.db.engine import Database
 
 
@@ -30,7 +31,7 @@ class DatabaseAuthService:
         self.flows = OAuthFlows(database, options, ClientDocumentFetcher(options))
         self.verifier = ConnectionTokenVerifier(database, options)
 
-    async def sign_in(self, email: str, password: str, address: str) -> Principal:
+    async def sign_in(self, email: str, password: str, address: str) -> list[Principal]:
         db = self._database()
         # Count the attempt in its own transaction, so failures count even when we refuse.
         async with db.sessions() as session:
@@ -48,18 +49,78 @@ class DatabaseAuthService:
         if not (by_address and by_email):
             raise SignInRefused("Too many sign-in attempts. Wait a few minutes.", retry_later=True)
         async with db.sessions() as session:
-            user = await users.authenticate(session, email, password)
+            matched = await users.authenticate(session, email, password)
             await session.commit()  # a rehashed password, if any
-        if user is None:
+        if not matched:
             raise SignInRefused("That e-mail and password do not match an active account.")
-        return repository.principal_of(user)
+        return [repository.principal_of(user) for user in matched]
+
+    async def start_session(self, org_id: uuid.UUID, user_id: uuid.UUID) -> str | None:
+        async with self._database().sessions() as session:
+            if await repository.active_user(session, org_id, user_id) is None:
+                return None
+            session_id = await web_sessions.start(
+                session, self.options.secret_key, org_id, user_id, self.options.session_ttl
+            )
+            await session.commit()
+        return session_id
+
+    async def end_session(self, session: BrowserSession | None) -> None:
+        if session is None or session.org_id is None or session.session_id is None:
+            return
+        async with self._database().sessions() as db_session:
+            await web_sessions.end(
+                db_session, self.options.secret_key, session.org_id, session.session_id
+            )
+            await db_session.commit()
 
     async def principal_for_session(self, session: BrowserSession | None) -> Principal | None:
-        if session is None or session.user_id is None or session.org_id is None:
+        if session is None or session.org_id is None or session.session_id is None:
             return None
+        # The primary, always: a session ended a moment ago must not work on a replica.
         async with self._database().sessions() as db_session:
-            found = await repository.active_user_in_org(db_session, session.org_id, session.user_id)
+            found = await web_sessions.signed_in_user(
+                db_session, self.options.secret_key, session.org_id, session.session_id
+            )
         return repository.principal_of(found[0], org=found[1]) if found else None
+
+    async def workspace_choices(self, choice: PendingChoice | None) -> list[Principal]:
+        if choice is None:
+            return []
+        found = []
+        async with self._database().sessions() as session:
+            for org_id, user_id in choice.accounts:
+                row = await repository.active_user_in_org(session, org_id, user_id)
+                if row is not None:
+                    found.append(repository.principal_of(row[0], org=row[1]))
+        return sorted(found, key=lambda p: p.org_name.lower())
+
+    async def change_password(self, session: BrowserSession, current: str, new: str) -> None:
+        if session.org_id is None or session.session_id is None:
+            raise PasswordChangeRefused("Sign in again first.")
+        async with self._database().sessions() as db_session:
+            found = await web_sessions.signed_in_user(
+                db_session, self.options.secret_key, session.org_id, session.session_id
+            )
+            if found is None:
+                raise PasswordChangeRefused("Sign in again first.")
+            keep = session_id_hash(self.options.secret_key, session.session_id)
+            try:
+                await users.change_own_password(db_session, found[0], current, new, keep)
+            except users.AccountError as refused:
+                raise PasswordChangeRefused(str(refused)) from None
+            await db_session.commit()
+
+    async def sign_out_user(self, principal: Principal, user_id: uuid.UUID) -> int | None:
+        if not principal.is_admin:
+            return None
+        async with self._database().sessions() as session:
+            # Scoped to the admin's own org: another org's user id is "no such user".
+            if await repository.user_in_org(session, principal.org_id, user_id) is None:
+                return None
+            count = await web_sessions.end_all(session, principal.org_id, user_id)
+            await session.commit()
+        return count
 
     async def validate_authorization(
         self, params: Mapping[str, str], repeated: set[str]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accountlens.auth import repository
+from accountlens.auth import repository, web_sessions
 from accountlens.auth.passwords import hash_password, needs_rehash, verify_password
 from accountlens.auth.principal import Role
 from accountlens.db.models import Org, User
@@ -26,23 +26,32 @@ def _decoy_hash() -> str:
     return hash_password("a password no account has")
 
 
-async def authenticate(session: AsyncSession, email: str, password: str) -> User | None:
-    """The active user with these credentials.
+async def authenticate(session: AsyncSession, email: str, password: str) -> list[User]:
+    """Every active account with this e-mail whose own password matches, oldest first.
 
-    E-mail is unique per org, so one address may sign in to several orgs; we take the oldest
-    account whose password matches. An unknown address still costs one argon2 verification, so
-    response time does not reveal which addresses exist.
+    E-mail is unique per org, so one address may have accounts in several orgs, each with its
+    own password hash; the person then picks among the ones that matched (an org whose
+    password did not match is never named). Every candidate is verified, so the answer does
+    not depend on which one matched first, and an unknown address still costs one argon2
+    verification, so response time does not reveal which addresses exist.
     """
     candidates = await repository.users_by_email(session, email)
     if not candidates:
         verify_password(_decoy_hash(), password)
-        return None
+        return []
+    matched = []
     for user in candidates:
         if user.password_hash and verify_password(user.password_hash, password):
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            return user
-    return None
+            matched.append(user)
+    return matched
+
+
+def check_password_rules(password: str) -> None:
+    """Raise :class:`AccountError` when ``password`` breaks the rules (the same everywhere)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"passwords have at least {MIN_PASSWORD_LENGTH} characters")
 
 
 async def org_by_slug(session: AsyncSession, slug: str) -> Org:
@@ -72,8 +81,7 @@ async def list_orgs(session: AsyncSession) -> list[Org]:
 async def create_user(
     session: AsyncSession, org_slug: str, email: str, name: str, password: str, role: Role
 ) -> User:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"passwords have at least {MIN_PASSWORD_LENGTH} characters")
+    check_password_rules(password)
     if "@" not in email or len(email) > 320:
         raise AccountError("not an e-mail address")
     org = await org_by_slug(session, org_slug)
@@ -125,8 +133,51 @@ async def set_role(session: AsyncSession, org_slug: str, email: str, role: Role)
 
 
 async def set_active(session: AsyncSession, org_slug: str, email: str, active: bool) -> User:
-    """Disabling a user ends their sessions and connections at once (both re-check the user)."""
+    """Disabling a user ends their web sessions (rows deleted) and connections (every token
+    check re-reads the user) at once."""
     user = await _user(session, await org_by_slug(session, org_slug), email)
     assert user is not None
     user.is_active = active
+    if not active:
+        await web_sessions.end_all(session, user.org_id, user.id)
     return user
+
+
+async def set_password(session: AsyncSession, org_slug: str, email: str, password: str) -> User:
+    """An operator's password reset: the new hash, and every web session of the user ends."""
+    check_password_rules(password)
+    user = await _user(session, await org_by_slug(session, org_slug), email)
+    assert user is not None
+    user.password_hash = hash_password(password)
+    await web_sessions.end_all(session, user.org_id, user.id)
+    return user
+
+
+async def change_own_password(
+    session: AsyncSession, user: User, current: str, new: str, keep: bytes
+) -> None:
+    """A signed-in person changes their password; their other sessions end, this one stays.
+
+    ``keep`` is the hash of the session making the change. Raises :class:`AccountError` when
+    ``current`` is wrong or ``new`` breaks the rules.
+    """
+    if not (user.password_hash and verify_password(user.password_hash, current)):
+        raise AccountError("That is not your current password.")
+    check_password_rules(new)
+    user.password_hash = hash_password(new)
+    await web_sessions.end_all(session, user.org_id, user.id, keep=keep)
+
+
+async def sign_out_everywhere(session: AsyncSession, org_slug: str | None, email: str) -> int:
+    """End every web session of ``email`` (in one org, or in every org it has an account in).
+
+    Connections (MCP tokens) are not touched: ``connections revoke --user`` ends those.
+    """
+    if org_slug is not None:
+        found = [await find_user(session, org_slug, email)]
+    else:
+        same_email = func.lower(User.email) == email.strip().lower()
+        found = list(await session.scalars(select(User).where(same_email)))
+        if not found:
+            raise AccountError(f"no user {email} in any org")
+    return sum([await web_sessions.end_all(session, u.org_id, u.id) for u in found])

@@ -11,11 +11,13 @@ from strawberry.types import ExecutionContext
 from accountlens.resolvers import catalog
 from accountlens.resolvers.filters import Filter
 from accountlens.resolvers.lists import list_records
-from accountlens.schema.connections import ConnectionsQuery, Mutation
+from accountlens.schema.connections import ConnectionsQuery
+from accountlens.schema.connections import Mutation as ConnectionsMutation
 from accountlens.schema.errors import BadInputError, NotFoundError, should_mask_error
 from accountlens.schema.ids import decode_as
 from accountlens.schema.inputs import FilterInput, SortInput, to_list_query
 from accountlens.schema.limits import extensions
+from accountlens.schema.sessions import SessionsMutation
 from accountlens.schema.types.analytics import AnalyticsQuery
 from accountlens.schema.types.base import AppInfo, Connection, Node, connection, field
 from accountlens.schema.types.crm import (
@@ -270,6 +272,11 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         query = to_list_query(filter, sort, first, after, Filter("type", "eq", type_id))
         page = await list_records(reader, "custom_object", query, object_type=object_type)
         return connection(page, CustomObject.from_row)
+
+
+@strawberry.type(description="The writes of the web UI: revoking connections, signing people out.")
+class Mutation(ConnectionsMutation, SessionsMutation):
+    pass
 
 
 class AccountLensSchema(strawberry.Schema):

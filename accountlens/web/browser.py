@@ -28,7 +28,10 @@ def read_session(request: Request) -> BrowserSession | None:
 
 
 async def current_principal(request: Request) -> Principal | None:
-    return await get_auth_service(request).principal_for_session(read_session(request))
+    """The signed-in person, remembered on the request so its error pages show the header."""
+    principal = await get_auth_service(request).principal_for_session(read_session(request))
+    request.state.web_principal = principal
+    return principal
 
 
 def store_session(response: Response, request: Request, session: BrowserSession) -> None:
@@ -87,7 +90,20 @@ def render(
     return response
 
 
-def error_page(request: Request, title: str, detail: str, status_code: int = 400) -> HTMLResponse:
+def error_page(
+    request: Request,
+    title: str,
+    detail: str,
+    status_code: int = 400,
+    *,
+    principal: Principal | None = None,
+) -> HTMLResponse:
+    """An error page; with the signed-in header when the handler already knew who is asking."""
+    known = principal or getattr(request.state, "web_principal", None)
     return render(
-        request, "error.html", {"title": title, "detail": detail}, status_code=status_code
+        request,
+        "error.html",
+        {"title": title, "detail": detail},
+        status_code=status_code,
+        principal=known,
     )

@@ -10,7 +10,8 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from accountlens.config import Settings
-from accountlens.web import consent, pages
+from accountlens.web import account, consent, pages
+from accountlens.web.errors import install_error_pages
 from accountlens.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -23,6 +24,7 @@ def htmx_path() -> Path:
 
 def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(pages.router)
+    app.include_router(account.router)
     app.include_router(consent.router)
     script = htmx_path()
 
@@ -34,3 +36,4 @@ def install_web(app: FastAPI, settings: Settings) -> None:
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
+    install_error_pages(app)

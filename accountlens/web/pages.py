@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
@@ -9,10 +11,12 @@ from starlette.responses import Response
 from accountlens.auth.api import SignInRefused, get_auth_service
 from accountlens.auth.sessions import BrowserSession
 from accountlens.web import connections_source
+from accountlens.web.account import WORKSPACE_PATH, start_session
 from accountlens.web.browser import (
     csrf_ok,
     current_principal,
     error_page,
+    read_session,
     render,
     safe_next,
     sign_in_redirect,
@@ -46,7 +50,7 @@ async def sign_in(request: Request) -> Response:
     service = get_auth_service(request)
     address = request.client.host if request.client else "unknown"
     try:
-        principal = await service.sign_in(
+        accounts = await service.sign_in(
             str(form.get("email") or ""), str(form.get("password") or ""), address
         )
     except SignInRefused as refused:
@@ -54,20 +58,36 @@ async def sign_in(request: Request) -> Response:
         return render(
             request, "sign_in.html", {"next": target, "error": refused.reason}, status_code=status
         )
-    response = RedirectResponse(target, status_code=303)
-    # A new nonce at sign-in: a session id planted before sign-in is worthless after it.
-    store_session(response, request, BrowserSession.signed_in(principal.user_id, principal.org_id))
-    return response
+    # Whatever this browser was signed in as before ends here: one browser, one session.
+    await service.end_session(read_session(request))
+    if len(accounts) > 1:
+        # One e-mail, several orgs whose password matched: the person picks the workspace.
+        response = RedirectResponse(
+            f"{WORKSPACE_PATH}?next={quote(target, safe='')}", status_code=303
+        )
+        pairs = tuple((a.org_id, a.user_id) for a in accounts)
+        store_session(response, request, BrowserSession.choosing(pairs))
+        return response
+    return await start_session(request, accounts[0].org_id, accounts[0].user_id, target)
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
+    """End the server-side session (its cookie opens nothing any more) and forget the cookie."""
     form = await request.form()
     if not csrf_ok(request, form.get("csrf_token")):
         return error_page(request, "Expired form", "Reload the page and try again.", 403)
+    await get_auth_service(request).end_session(read_session(request))
     response = RedirectResponse("/sign-in", status_code=303)
     store_session(response, request, BrowserSession.anonymous())
     return response
+
+
+@router.get("/admin", include_in_schema=False)
+@router.get("/admin/settings", include_in_schema=False)
+async def admin_index() -> Response:
+    """The admin area has one page so far: the header's Admin → Settings → MCP Connections."""
+    return RedirectResponse(CONNECTIONS_PATH, status_code=303)
 
 
 @router.get(CONNECTIONS_PATH, response_class=HTMLResponse)

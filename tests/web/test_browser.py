@@ -1,7 +1,7 @@
 """Acceptance 3, in real headless Chromium: consent, the connections page, Revoke, framing.
 
-Screenshots of the consent and connections pages go to ``$ACCOUNTLENS_TEST_OUTPUT/screenshots``
-(default ``/tmp/accountlens-test-output``).
+Screenshots of the consent, connections, workspace-chooser and not-found pages go to
+``$ACCOUNTLENS_TEST_OUTPUT/screenshots`` (default ``/tmp/accountlens-test-output``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route as StarletteRoute
 
+from accountlens.auth import users
 from accountlens.db.engine import Database
 from tests.auth.helpers import PASSWORD, REDIRECT_URI, People, build_app, pkce, query_of
 from tests.auth.live import free_port, serve
@@ -190,3 +191,41 @@ async def test_pages_load_htmx_from_our_origin_without_csp_violations(
     assert await page.evaluate("() => typeof window.htmx") == "object"
     assert errors == []
     await page.close()
+
+
+async def test_a_person_in_two_orgs_picks_the_workspace_and_sign_out_ends_it(
+    browser: Browser, live: str, people: People, fresh_db: Database
+) -> None:
+    # given alice has an account in Globex too, with the same password
+    async with fresh_db.sessions() as session:
+        await users.create_user(session, "globex", people.alice.email, "Alice", PASSWORD, "member")
+        await session.commit()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = await browser.new_context()
+    page = await context.new_page()
+    # when she signs in, she picks the workspace
+    await page.goto(f"{live}/sign-in")
+    await page.fill("input[name=email]", people.alice.email)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("text=Choose a workspace")
+    names = await page.locator("button.workspace").all_text_contents()
+    assert [name.split("Alice")[0].strip() for name in names] == ["Acme Corp", "Globex"]
+    await page.screenshot(path=str(SCREENSHOTS / "workspace-chooser.png"), full_page=True)
+    await page.click("button.workspace:has-text('Globex')")
+    await page.wait_for_selector("text=Sign out")
+    assert "Globex" in (await page.text_content("span.who") or "")
+    # then an unknown page is our error page, still signed in
+    missing = await page.goto(f"{live}/nope")
+    assert missing is not None
+    assert missing.status == 404
+    assert await page.locator("form.signout").count() == 1
+    await page.screenshot(path=str(SCREENSHOTS / "not-found.png"), full_page=True)
+    # and after sign-out the cookie she had opens nothing, even put back by hand
+    saved = await context.cookies()
+    await page.click("button:has-text('Sign out')")
+    await page.wait_for_selector("input[name=password]")
+    await context.add_cookies(saved)  # type: ignore[arg-type]
+    await page.goto(f"{live}/admin/settings/connections")
+    assert "/sign-in" in page.url
+    await context.close()

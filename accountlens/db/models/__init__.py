@@ -7,6 +7,7 @@ from accountlens.db.models.auth import (
     Connection,
     OAuthClient,
     RateLimitBucket,
+    WebSession,
 )
 from accountlens.db.models.base import Base
 from accountlens.db.models.core import Org, Team, TeamMember, User
@@ -77,5 +78,6 @@ __all__ = [
     "Ticket",
     "ToolCall",
     "User",
+    "WebSession",
     "passage_hash",
 ]

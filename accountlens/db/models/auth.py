@@ -1,4 +1,5 @@
-"""OAuth clients, authorization codes, connections (one per authorization) and rate-limit buckets.
+"""OAuth clients, authorization codes, connections (one per authorization), rate-limit buckets
+and signed-in browser sessions.
 
 Two of these tables hold rows that belong to no org: OAuth clients (registered before anyone
 signs in) and rate-limit buckets (keyed by IP address or e-mail before we know the org). They
@@ -7,7 +8,7 @@ UUID) and no foreign key, so the "every key leads with org_id" rule holds withou
 Citus they are meant to be reference tables (replicated to every node) rather than distributed.
 
 Secrets are never stored: authorization codes and access tokens keep only a salted HMAC of their
-secret part (see :mod:`accountlens.auth.tokens`).
+secret part (see :mod:`accountlens.auth.tokens`), web sessions an HMAC of their id.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import (
     CheckConstraint,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -104,10 +106,35 @@ class RateLimitBucket(Base):
     hits: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+class WebSession(Base):
+    """A signed-in browser session. Deleting the row signs the browser out, on every replica.
+
+    Keyed by ``HMAC(secret key, session id)``: the id itself exists only in the cookie, so a
+    database dump cannot be replayed as a cookie (see :mod:`accountlens.auth.sessions`).
+    """
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (
+        org_fk("user_id", "users"),
+        Index(None, "org_id", "user_id"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True
+    )
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
 __all__ = [
     "GLOBAL_ORG_ID",
     "AuthorizationCode",
     "Connection",
     "OAuthClient",
     "RateLimitBucket",
+    "WebSession",
 ]
