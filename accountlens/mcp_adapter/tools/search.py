@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from gql.dsl import DSLInlineFragment
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from accountlens.mcp_adapter.budget import fit
 from accountlens.mcp_adapter.catalog import NODE_TYPES, FieldInfo
 from accountlens.mcp_adapter.errors import ToolInputError
 from accountlens.mcp_adapter.runtime import Runtime, page_size
 from accountlens.mcp_adapter.shape import Page, plain, record, record_url, utc
-from accountlens.mcp_adapter.tools.models import page_payload
+from accountlens.mcp_adapter.tools.models import Answer, page_payload
 
 MAX_QUERY = 200
 #: Types whose hits also show the account they belong to.
@@ -57,6 +58,7 @@ async def search_objects(
                         ds.Node.id,
                         ds.Node.objectType,
                         ds.Node.displayName,
+                        DSLInlineFragment().on(ds.Record).select(ds.Record.updatedAt),
                         *compiler.node_fragments(account_field),
                     ),
                 ),
@@ -71,12 +73,13 @@ async def search_objects(
     }
     operation = compiler.operation("SearchObjects", roots, values=values)
     data = (await runtime.run(ctx, operation))["search"]
+    aliases = compiler.aliases_for(account_field)
     records = []
     for found in data["hits"]:
         node = found["node"]
         graphql_type = NODE_TYPES.get(str(node.get("objectType")), "")
         fields = account_field.get(graphql_type, ([], False))[0]
-        shaped = record(node, runtime.base_url, fields)
+        shaped = record(node, runtime.base_url, fields, aliases=aliases.get(graphql_type))
         shaped["matched"] = found["matched"]
         shaped["score"] = round(float(found["score"]), 3)
         records.append(shaped)
@@ -95,7 +98,7 @@ async def search_objects(
     return fit(page, runtime.token_budget, envelope, continue_hint="")
 
 
-class Passages(BaseModel):
+class Passages(Answer):
     """Passages that best match the question, best first."""
 
     count: int
