@@ -63,6 +63,7 @@ class Compiler:
         self.dsl = DSLSchema(schema)
         self.catalog = Catalog(schema)
         self._documents: OrderedDict[tuple[str, Hashable], str] = OrderedDict()
+        self._aliases: dict[Hashable, dict[str, dict[str, str]]] = {}
 
     # Fields --------------------------------------------------------------------------------
 
@@ -167,6 +168,12 @@ class Compiler:
         the bare name and every other group answers under ``<type>_<field>`` (aliases count
         against the schema's alias limit, so only conflicting fields get one).
         """
+        if len(by_type) < 2:
+            return {}  # one type's fields never conflict with each other
+        key = tuple((t, tuple(f.graphql for f in fields)) for t, (fields, _) in by_type.items())
+        known = self._aliases.get(key)
+        if known is not None:
+            return known
         signatures: dict[str, dict[str, list[str]]] = {}
         for graphql_type, (fields, _) in by_type.items():
             type_ = self.catalog.schema.get_type(graphql_type)
@@ -182,6 +189,9 @@ class Compiler:
             for types in ranked[1:]:
                 for graphql_type in types:
                     aliases.setdefault(graphql_type, {})[name] = f"{graphql_type}_{name}"
+        if len(self._aliases) >= DOCUMENTS_KEPT:
+            self._aliases.clear()  # bounded like the documents; recomputing is cheap
+        self._aliases[key] = aliases
         return aliases
 
     # Operations ----------------------------------------------------------------------------

@@ -83,12 +83,35 @@ def record(
         value = node.get((aliases or {}).get(info.graphql, info.graphql))
         if value in (None, [], {}) or (info.name == "name" and value == out["name"]):
             continue  # empty, or the display name again
+        if info.target == "TimelineEvent":
+            out[output_key(info.name, out)] = [timeline_event(e, base_url) for e in value]
+            continue
         out[output_key(info.name, out)] = plain(value)
     values = node.get("custom") or {}
     for key in custom:
         if values.get(key) is not None:
             out[key] = values[key]
     return out
+
+
+def timeline_event(raw: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """A timeline event as a record of the thing that happened, plus its kind, time, detail.
+
+    ``id``/``type`` are the record to open (for a deal's stage move: the deal), so a model can
+    pass the id straight to ``get_objects``; ``name`` is the event's title.
+    """
+    event = {
+        "id": raw["recordId"],
+        "type": raw.get("objectType"),
+        "name": raw.get("title"),
+        "url": record_url(base_url, raw["recordId"]),
+        "updated_at": utc(raw["updatedAt"]) if raw.get("updatedAt") else None,
+        "kind": raw.get("kind"),
+        "at": utc(raw["at"]) if raw.get("at") else None,
+        # A meeting's detail is always "transcript": say nothing rather than repeat it.
+        "detail": raw.get("detail") if raw.get("kind") != "meeting" else None,
+    }
+    return {k: v for k, v in event.items() if v is not None}
 
 
 @dataclass

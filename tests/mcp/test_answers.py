@@ -161,8 +161,15 @@ async def test_timeline_events_are_records_a_model_can_pass_to_get_objects(live:
         # and the natural follow-up (details of those events, of mixed types) answers
         ids = list(dict.fromkeys(e["id"] for e in events))[:50]
         details = await call(client, "get_objects", {"ids": ids})
+        account = await call(
+            client, "get_objects", {"ids": [timeline["account"]["id"]], "include": ["timeline"]}
+        )
     assert details["not_found"] == []
     assert [r["id"] for r in details["records"]] == ids
+    # and the timeline included in an account's details is made of the same records
+    included = account["records"][0]["timeline"]
+    assert included
+    assert all(set(e) >= RECORD_KEYS | {"kind", "at"} for e in included)
     # and the account the name resolved to is echoed, so the model can confirm it
     assert timeline["account"]["name"] == "Acme Corp"
     assert timeline["account"]["id"].startswith("acc_")

@@ -10,7 +10,7 @@ from pydantic import Field
 from accountlens.mcp_adapter.budget import fit
 from accountlens.mcp_adapter.errors import ToolInputError
 from accountlens.mcp_adapter.runtime import Runtime, page_size
-from accountlens.mcp_adapter.shape import Page, plain, record, record_url, utc
+from accountlens.mcp_adapter.shape import Page, plain, record, record_url, timeline_event
 from accountlens.mcp_adapter.tools.models import Answer, no_visible_match, page_payload
 from accountlens.schema.ids import decode_id
 
@@ -224,20 +224,7 @@ async def account_timeline(
     events = []
     for edge in connection["edges"]:
         raw = edge["node"]
-        # An event is a record like any other (id, type, name, url, updated_at) with its own
-        # kind, time and detail, so a model can pass its id straight to get_objects.
-        event = {
-            "id": raw["recordId"],
-            "type": raw["objectType"],
-            "name": raw["title"],
-            "url": record_url(runtime.base_url, raw["recordId"]),
-            "updated_at": utc(raw["updatedAt"]),
-            "kind": raw["kind"],
-            "at": utc(raw["at"]),
-            # A meeting's detail is always "transcript": say nothing rather than repeat it.
-            "detail": raw.get("detail") if raw["kind"] != "meeting" else None,
-        }
-        events.append({k: v for k, v in event.items() if v is not None})
+        events.append(timeline_event(raw, runtime.base_url))
     info = connection["pageInfo"]
     page = Page(
         events,
