@@ -140,6 +140,9 @@ class Compiler:
             for sub in self.catalog.fields(info.target).values()
             if sub.kind in ("scalar", "money") or (depth == 0 and sub.kind in ("ref", "refs"))
         ]
+        type_ = self.catalog.schema.get_type(info.target)
+        if isinstance(type_, GraphQLObjectType) and "objectType" in type_.fields:
+            inner.append(target.objectType)  # a timeline event names its record's type
         return dsl_field.select(*inner)
 
     def node_fragments(
