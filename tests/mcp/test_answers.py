@@ -240,6 +240,27 @@ async def test_a_name_that_matches_nothing_visible_gets_the_same_note_hidden_or_
     assert "No visible account matched" in hidden_timeline
 
 
+async def test_a_semantic_search_in_an_account_not_visible_says_so_the_same_hidden_or_missing(
+    live: Live, hidden_name: str
+) -> None:
+    # given the ID of an account hidden from one member and foreign to another org's member
+    admin = await demo_principal(live.db, DEMO_USERS[ADMIN])
+    query = '{ accounts(filter: [{field: "name", op: EQ, value: $n}]) { nodes { id } } }'
+    data = await data_of(live.db, admin, "query($n: JSON) " + query, n=hidden_name)
+    hidden_id = data["accounts"]["nodes"][0]["id"]
+    arguments = {"query": "worried about the renewal price", "account_id": hidden_id}
+    # when each searches its transcripts
+    async with (await live.persona("narrow member")).client() as client:
+        hidden = await call(client, "semantic_search", arguments)
+    async with (await live.persona("open-org member")).client() as client:
+        missing = await call(client, "semantic_search", arguments)
+    # then neither gets passages, and both read the same note pointing at search_objects
+    assert hidden["passages"] == missing["passages"] == []
+    assert hidden["note"] == missing["note"]
+    assert "No visible account matched" in hidden["note"]
+    assert "search_objects" in hidden["note"]
+
+
 async def test_an_empty_list_at_a_visible_account_echoes_the_account_instead(live: Live) -> None:
     persona = await live.persona(ADMIN)
     arguments = {
