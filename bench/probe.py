@@ -29,15 +29,15 @@ QUERIES = {
         "nodes { subject status openedAt account { name owner { name } } } } }"
     ),
     "list opps filtered": (
-        '{ opportunities(first: 25, filter: [{field: "stage_category", op: eq, value: "open"},'
-        ' {field: "amount", op: gt, value: 50000}], sort: [{field: "amount", direction: DESC}])'
+        '{ opportunities(first: 25, filter: [{field: "stage_category", op: EQ, value: "open"},'
+        ' {field: "amount", op: GT, value: 50000}], sort: [{field: "amount", direction: DESC}])'
         " { totalCount nodes { name amount { amount } closeDate account { name } } } }"
     ),
     "keyword search": (
         '{ search(query: "acme crop", first: 25) { totalCount hits { score node { id } } } }'
     ),
     "segment tickets": (
-        '{ tickets(first: 25, filter: [{field: "account.segment", op: eq, value: "At Risk"}])'
+        '{ tickets(first: 25, filter: [{field: "account.segment", op: EQ, value: "At Risk"}])'
         " { totalCount nodes { subject status account { name } } } }"
     ),
     "list activities": (

@@ -14,7 +14,7 @@ Strawberry the very same text, so its parse and validation caches hit as well.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from gql.dsl import (
     DSLVariableDefinitions,
     dsl_gql,
 )
-from graphql import GraphQLSchema, print_ast
+from graphql import GraphQLObjectType, GraphQLSchema, print_ast
 
 from accountlens.mcp_adapter.catalog import RELATED_PAGE, Catalog, FieldInfo
 from accountlens.mcp_adapter.errors import unknown
@@ -63,6 +63,7 @@ class Compiler:
         self.dsl = DSLSchema(schema)
         self.catalog = Catalog(schema)
         self._documents: OrderedDict[tuple[str, Hashable], str] = OrderedDict()
+        self._aliases: dict[Hashable, dict[str, dict[str, str]]] = {}
 
     # Fields --------------------------------------------------------------------------------
 
@@ -97,12 +98,26 @@ class Compiler:
                 raise unknown("field", raw, [*known, *sorted(keys)], argument=argument)
         return FieldChoice(standard, custom)
 
-    def record(self, graphql_type: str, fields: Iterable[FieldInfo], custom: bool) -> list[Any]:
-        """``id objectType displayName`` plus the chosen fields, as selections on the type."""
+    def record(
+        self,
+        graphql_type: str,
+        fields: Iterable[FieldInfo],
+        custom: bool,
+        aliases: Mapping[str, str] | None = None,
+    ) -> list[Any]:
+        """``id objectType displayName`` plus the chosen fields, as selections on the type.
+
+        ``aliases`` (GraphQL field name -> response key) renames fields that would clash with a
+        field of the same name and another type in a sibling fragment (see :func:`aliases_for`).
+        """
         type_ = getattr(self.dsl, graphql_type)
         selected: list[Any] = [type_.id, type_.objectType, type_.displayName]
+        if "updated_at" in self.catalog.fields(graphql_type):
+            selected.append(type_.updatedAt)  # every record says how fresh it is
         for info in fields:
-            selected.append(self.select(graphql_type, info))
+            selection = self.select(graphql_type, info)
+            alias = (aliases or {}).get(info.graphql)
+            selected.append(selection.alias(alias) if alias else selection)
         if custom and "custom" in self.catalog.fields(graphql_type):
             selected.append(type_.custom)
         return selected
@@ -125,18 +140,62 @@ class Compiler:
             for sub in self.catalog.fields(info.target).values()
             if sub.kind in ("scalar", "money") or (depth == 0 and sub.kind in ("ref", "refs"))
         ]
+        type_ = self.catalog.schema.get_type(info.target)
+        if isinstance(type_, GraphQLObjectType) and "objectType" in type_.fields:
+            inner.append(target.objectType)  # a timeline event names its record's type
         return dsl_field.select(*inner)
 
     def node_fragments(
-        self, by_type: dict[str, tuple[list[FieldInfo], bool]]
+        self, by_type: Mapping[str, tuple[list[FieldInfo], bool]]
     ) -> list[DSLInlineFragment]:
-        """``... on Account { … }`` for each type present (for ``node``/``nodes``/``search``)."""
+        """``... on Account { … }`` for each type present (for ``node``/``nodes``/``search``).
+
+        Fields that share a name but not a return type across the fragments (a person's
+        nullable ``title`` and a task's required one) are aliased, so the operation passes
+        GraphQL's "fields can be merged" validation whatever mix of types is asked for.
+        """
+        aliases = self.aliases_for(by_type)
         fragments = []
         for graphql_type, (fields, custom) in by_type.items():
-            selections = self.record(graphql_type, fields, custom)
+            selections = self.record(graphql_type, fields, custom, aliases.get(graphql_type))
             fragment = DSLInlineFragment().on(getattr(self.dsl, graphql_type))
             fragments.append(fragment.select(*selections))
         return fragments
+
+    def aliases_for(
+        self, by_type: Mapping[str, tuple[list[FieldInfo], bool]]
+    ) -> dict[str, dict[str, str]]:
+        """Per type, the response key of each field that would conflict with a sibling's.
+
+        Fields of one name are grouped by their printed return type; the largest group keeps
+        the bare name and every other group answers under ``<type>_<field>`` (aliases count
+        against the schema's alias limit, so only conflicting fields get one).
+        """
+        if len(by_type) < 2:
+            return {}  # one type's fields never conflict with each other
+        key = tuple((t, tuple(f.graphql for f in fields)) for t, (fields, _) in by_type.items())
+        known = self._aliases.get(key)
+        if known is not None:
+            return known
+        signatures: dict[str, dict[str, list[str]]] = {}
+        for graphql_type, (fields, _) in by_type.items():
+            type_ = self.catalog.schema.get_type(graphql_type)
+            assert isinstance(type_, GraphQLObjectType), graphql_type
+            for info in fields:
+                printed = str(type_.fields[info.graphql].type)
+                signatures.setdefault(info.graphql, {}).setdefault(printed, []).append(graphql_type)
+        aliases: dict[str, dict[str, str]] = {}
+        for name, groups in signatures.items():
+            if len(groups) < 2:
+                continue
+            ranked = sorted(groups.values(), key=lambda types: (-len(types), types))
+            for types in ranked[1:]:
+                for graphql_type in types:
+                    aliases.setdefault(graphql_type, {})[name] = f"{graphql_type}_{name}"
+        if len(self._aliases) >= DOCUMENTS_KEPT:
+            self._aliases.clear()  # bounded like the documents; recomputing is cheap
+        self._aliases[key] = aliases
+        return aliases
 
     # Operations ----------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ the schema package's resolvers, even indirectly).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphql import GraphQLSchema
@@ -18,7 +18,7 @@ from strawberry.types.graphql import OperationType
 
 from accountlens.auth.principal import Principal
 from accountlens.mcp_adapter.compile import Operation
-from accountlens.mcp_adapter.errors import from_graphql
+from accountlens.mcp_adapter.errors import ToolInputError, from_graphql
 
 ContextFactory = Callable[[Principal], Any]
 
@@ -45,5 +45,27 @@ class Executor:
             allowed_operation_types={OperationType.QUERY},
         )
         if result.errors:
+            if all(_refused_document(e.formatted) for e in result.errors):
+                raise InvalidOperationError(operation.name, [e.message for e in result.errors])
             raise from_graphql([dict(e.formatted) for e in result.errors])
         return dict(result.data or {})
+
+
+class InvalidOperationError(ToolInputError):
+    """Our compiled document failed GraphQL validation: a bug of ours, never the caller's.
+
+    ``problems`` are the validator's messages; they describe the document (field and type
+    names), never the variables, so they are safe to log.
+    """
+
+    def __init__(self, operation: str, problems: list[str]) -> None:
+        super().__init__(
+            "the request could not be answered; try again or simplify it", code="INTERNAL"
+        )
+        self.operation = operation
+        self.problems = problems
+
+
+def _refused_document(error: Mapping[str, Any]) -> bool:
+    """A validation error: no path (nothing ran) and no code (limits carry theirs)."""
+    return not error.get("path") and not (error.get("extensions") or {}).get("code")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from mcp.server.mcpserver import Context
@@ -20,7 +21,7 @@ from accountlens.auth.principal import Principal
 from accountlens.mcp_adapter.budget import dumps
 from accountlens.mcp_adapter.compile import Compiler, Operation
 from accountlens.mcp_adapter.errors import ToolInputError
-from accountlens.mcp_adapter.execute import Executor
+from accountlens.mcp_adapter.execute import Executor, InvalidOperationError
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,27 @@ class Runtime:
     token_budget: int
 
     async def run(self, ctx: Context[Any], operation: Operation) -> dict[str, Any]:
-        """Execute ``operation`` as the caller of this request."""
-        return await self.executor.run(principal_of(ctx), operation)
+        """Execute ``operation`` as the caller of this request.
+
+        A compiled operation the schema refuses is logged as our bug, naming the tool and the
+        validator's complaint (never the arguments), and answered as ``INTERNAL``.
+        """
+        try:
+            return await self.executor.run(principal_of(ctx), operation)
+        except InvalidOperationError as bug:
+            log.error(
+                "tool %s compiled an operation (%s) that fails GraphQL validation: %s",
+                tool_name(ctx),
+                bug.operation,
+                "; ".join(bug.problems)[:2000],
+            )
+            raise
+
+
+def tool_name(ctx: Context[Any]) -> str:
+    """The name of the tool this request calls (for logs)."""
+    params = getattr(ctx.request_context, "params", None) or {}
+    return str(params.get("name") or "?")[:100]
 
 
 def principal_of(ctx: Context[Any]) -> Principal:
@@ -68,10 +88,20 @@ def failure(error: ToolInputError) -> CallToolResult:
     )
 
 
+def read_time() -> str:
+    """Now, as the ``as_of`` of an answer: ISO 8601 UTC to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 async def answer(body: Awaitable[dict[str, Any]]) -> CallToolResult:
-    """Await a tool body; its payload, or the error the model can act on."""
+    """Await a tool body; its payload stamped with ``as_of``, or the error to act on.
+
+    ``as_of`` is taken before the body reads anything: nothing in the answer is older than the
+    data as it stood then (a model can say "as of …" and compare it with ``data_sources``).
+    """
+    as_of = read_time()
     try:
-        return success(await body)
+        return success({**(await body), "as_of": as_of})
     except ToolInputError as error:
         return failure(error)
 

@@ -1,13 +1,15 @@
 """Shaping GraphQL data into records built for a model's context.
 
-Every record is ``{id, type, name, url, …the fields asked for}`` with snake_case keys; references
-to other records shrink to ``{id, name}``; money is ``{amount, currency}`` with a number; empty
-values are dropped. A page keeps each record's cursor beside it (not in the output) so the token
-budget can cut the page after any record and still say exactly where to continue.
+Every record is ``{id, type, name, url, updated_at, …the fields asked for}`` with snake_case
+keys; references to other records shrink to ``{id, name}``; money is ``{amount, currency}``
+with a number; empty values are dropped. A page keeps each record's cursor beside it (not in
+the output) so the token budget can cut the page after any record and still say exactly where
+to continue.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -63,24 +65,53 @@ def record(
     base_url: str,
     fields: list[FieldInfo] | tuple[FieldInfo, ...] = (),
     custom: list[str] | tuple[str, ...] = (),
+    aliases: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One compact record from a GraphQL node selected by ``Compiler.record``."""
+    """One compact record from a GraphQL node selected by ``Compiler.record``.
+
+    ``aliases`` are the response keys of fields the compiler renamed (mixed-type fragments).
+    """
     out: dict[str, Any] = {
         "id": node["id"],
         "type": node.get("objectType"),
         "name": node.get("displayName"),
         "url": record_url(base_url, node["id"]),
     }
+    if node.get("updatedAt"):
+        out["updated_at"] = utc(node["updatedAt"])
     for info in fields:
-        value = node.get(info.graphql)
+        value = node.get((aliases or {}).get(info.graphql, info.graphql))
         if value in (None, [], {}) or (info.name == "name" and value == out["name"]):
             continue  # empty, or the display name again
+        if info.target == "TimelineEvent":
+            out[output_key(info.name, out)] = [timeline_event(e, base_url) for e in value]
+            continue
         out[output_key(info.name, out)] = plain(value)
     values = node.get("custom") or {}
     for key in custom:
         if values.get(key) is not None:
             out[key] = values[key]
     return out
+
+
+def timeline_event(raw: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """A timeline event as a record of the thing that happened, plus its kind, time, detail.
+
+    ``id``/``type`` are the record to open (for a deal's stage move: the deal), so a model can
+    pass the id straight to ``get_objects``; ``name`` is the event's title.
+    """
+    event = {
+        "id": raw["recordId"],
+        "type": raw.get("objectType"),
+        "name": raw.get("title"),
+        "url": record_url(base_url, raw["recordId"]),
+        "updated_at": utc(raw["updatedAt"]) if raw.get("updatedAt") else None,
+        "kind": raw.get("kind"),
+        "at": utc(raw["at"]) if raw.get("at") else None,
+        # A meeting's detail is always "transcript": say nothing rather than repeat it.
+        "detail": raw.get("detail") if raw.get("kind") != "meeting" else None,
+    }
+    return {k: v for k, v in event.items() if v is not None}
 
 
 @dataclass

@@ -40,10 +40,11 @@ KINDS = ("activity", "ticket", "task", "opportunity", "meeting")
 
 @dataclass(slots=True)
 class TimelinePage:
-    events: list[Row]  # kind, at, title, detail, type_key, id, ref_id
+    events: list[Row]  # kind, at, title, detail, type_key, id, ref_id, updated_at
     cursors: list[str]
     has_next: bool
     count: Callable[[], Awaitable[int]]
+    account: Row | None = None  # the account's row (answers echo its name)
 
 
 def _branches(
@@ -63,6 +64,10 @@ def _branches(
             literal(type_key).label("type_key"),
             record.label("id"),
             ref.label("ref_id"),
+            # The record an event opens (for a deal move: the deal) says how fresh it is.
+            (Opportunity if kind == "opportunity" else record.class_).updated_at.label(
+                "updated_at"
+            ),
         ).where(*where, account.in_(ids), at >= start, at < end)
 
     change = OpportunityStageChange
@@ -114,7 +119,8 @@ async def account_timeline(
     after: str | None = None,
 ) -> TimelinePage:
     """Events on a visible account in the window (default: the last 30 days), newest first."""
-    if not (await load_records(reader, "account", [account_id]))[0]:
+    account = (await load_records(reader, "account", [account_id]))[0]
+    if not account:
         raise NotFoundError("no account with that ID", field="accountId")
     for kind in kinds or ():
         if kind not in KINDS:
@@ -133,7 +139,7 @@ async def account_timeline(
         return int(await reader.scalar(select(func.count()).select_from(union)) or 0)
 
     events = rows[:limit]
-    return TimelinePage(events, [_cursor(r) for r in events], len(rows) > limit, count)
+    return TimelinePage(events, [_cursor(r) for r in events], len(rows) > limit, count, account)
 
 
 async def load_timelines(

@@ -12,7 +12,7 @@ from sqlalchemy import Date, cast, func, select
 from accountlens.db.models import AccountUsageDaily, FeatureUsageDaily, PersonUsageDaily
 from accountlens.resolvers.errors import NotFoundError, unknown_choice
 from accountlens.resolvers.lists import load_records
-from accountlens.resolvers.reader import Reader
+from accountlens.resolvers.reader import Reader, Row
 from accountlens.resolvers.visibility import (
     visible_account_usage,
     visible_feature_usage,
@@ -55,6 +55,7 @@ class Usage:
     features: list[FeatureUsage] = field(default_factory=list)
     licensed_seats: int | None = None
     active_seats: int | None = None
+    subject: Row | None = None  # the account or person row (its name echoes the ID asked)
 
 
 def _totals(row: dict[str, Any], suffix: str, with_users: bool) -> Totals:
@@ -93,10 +94,12 @@ async def product_usage(
     """Usage of a visible account or person; ``NotFoundError`` when it is not visible."""
     if interval not in INTERVALS:
         raise unknown_choice("interval", interval, INTERVALS)
-    if (
-        subject_type not in ("account", "person")
-        or not (await load_records(reader, subject_type, [subject_id]))[0]
-    ):
+    found = (
+        (await load_records(reader, subject_type, [subject_id]))[0]
+        if subject_type in ("account", "person")
+        else None
+    )
+    if not found:
         raise NotFoundError("no account or person with that ID", field="id")
     span = await window(reader, since, until, default_days=30)
     before = span.previous()
@@ -131,6 +134,7 @@ async def product_usage(
         _totals(totals, "", is_account),
         _totals(totals, "_prev", is_account),
         [Bucket(r["bucket"], _totals(r, "", is_account)) for r in buckets],
+        subject=found,
     )
     if is_account:
         await _account_details(reader, usage, span, before)

@@ -44,6 +44,7 @@ from accountlens.db.models import (
     ChunkEmbedding,
     CustomObjectInstance,
     CustomObjectType,
+    DataSource,
     Document,
     DocumentChunk,
     DocumentParticipant,
@@ -77,6 +78,11 @@ def row_security_org(principal: Principal) -> uuid.UUID:
 def visible_orgs(principal: Principal) -> Predicate:
     """The caller's own org, and no other."""
     return Org.id == principal.org_id
+
+
+def visible_data_sources(principal: Principal) -> Predicate:
+    """When the org's sources were last imported: every user of the org may know."""
+    return DataSource.org_id == principal.org_id
 
 
 def visible_users(principal: Principal) -> Predicate:

@@ -16,20 +16,26 @@ from accountlens.schema.ids import decode_values
 MAX_INPUT_LIST = 20
 
 
-@strawberry.enum(description="Filter operators (SPEC §5).")
+@strawberry.enum(
+    description=(
+        "Filter operators (SPEC §5). Enum values are UPPER_CASE across the schema (GraphQL's "
+        "convention); the MCP tools take the same operators in lowercase."
+    )
+)
 class FilterOp(Enum):
-    eq = "eq"
-    ne = "ne"
-    lt = "lt"
-    lte = "lte"
-    gt = "gt"
-    gte = "gte"
-    in_ = strawberry.enum_value("in", name="in")
-    not_in = "not_in"
-    contains = "contains"
-    starts_with = "starts_with"
-    is_null = "is_null"
-    between = "between"
+    # Values are what the resolvers compare; GraphQL shows the member names.
+    EQ = "eq"
+    NE = "ne"
+    LT = "lt"
+    LTE = "lte"
+    GT = "gt"
+    GTE = "gte"
+    IN = "in"
+    NOT_IN = "not_in"
+    CONTAINS = "contains"
+    STARTS_WITH = "starts_with"
+    IS_NULL = "is_null"
+    BETWEEN = "between"
 
 
 @strawberry.enum

@@ -24,7 +24,7 @@ async def ids(live: Live) -> dict[str, str]:
     data = await data_of(
         live.db,
         admin,
-        """{ accounts(filter: [{field: "name", op: eq, value: "Acme Corp"}]) { nodes { id } }
+        """{ accounts(filter: [{field: "name", op: EQ, value: "Acme Corp"}]) { nodes { id } }
              people(first: 1) { nodes { id } }
              tasks(first: 100) { nodes { id comments(first: 1) { id } } } }""",
     )

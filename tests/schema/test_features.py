@@ -95,7 +95,7 @@ async def test_custom_object_types_report_fields_and_visible_counts_and_list_ins
         fresh_db,
         member,
         """{ customObjectTypes { key count fields { key dataType } }
-             customObjects(type: "contract", filter: [{field: "value", op: gt, value: 10}]) {
+             customObjects(type: "contract", filter: [{field: "value", op: GT, value: 10}]) {
                totalCount nodes { name values account { name } customType { label } } } }""",
     )
     (kind_data,) = data["customObjectTypes"]

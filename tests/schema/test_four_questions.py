@@ -40,7 +40,7 @@ async def test_what_happened_with_acme_corp_in_the_last_30_days(
     data = await data_of(
         demo_db,
         who,
-        """{ accounts(filter: [{field: "name", op: eq, value: "Acme Corp"}]) { nodes {
+        """{ accounts(filter: [{field: "name", op: EQ, value: "Acme Corp"}]) { nodes {
              name healthScore healthTrend renewalDate arr { amount currency }
              timeline(since: "-30d", first: 50) { kind at title detail } } } }""",
     )
@@ -89,9 +89,9 @@ async def test_open_opportunities_over_50k_closing_this_quarter(
         demo_db,
         who,
         """{ opportunities(first: 100, sort: [{field: "amount", direction: DESC}], filter: [
-               {field: "stage_category", op: eq, value: "open"},
-               {field: "amount", op: gt, value: 50000},
-               {field: "close_date", op: eq, value: "this_quarter"}]) {
+               {field: "stage_category", op: EQ, value: "open"},
+               {field: "amount", op: GT, value: 50000},
+               {field: "close_date", op: EQ, value: "this_quarter"}]) {
              totalCount nodes { name amount { amount currency } closeDate account { name } } } }""",
     )
     today, _ = org_today(snap, who)
@@ -122,8 +122,8 @@ async def test_which_contacts_at_globex_are_champions(demo_db: Database, email: 
     data = await data_of(
         demo_db,
         who,
-        """{ people(first: 100, filter: [{field: "account.name", op: eq, value: "Globex"},
-                                         {field: "persona", op: eq, value: "champion"}]) {
+        """{ people(first: 100, filter: [{field: "account.name", op: EQ, value: "Globex"},
+                                         {field: "persona", op: EQ, value: "champion"}]) {
              totalCount nodes { name title email account { name } } } }""",
     )
     globex = account_named(snap, who, "Globex")
@@ -146,7 +146,7 @@ async def test_latest_support_tickets_for_at_risk_accounts(demo_db: Database, em
         demo_db,
         who,
         """{ tickets(first: 10, sort: [{field: "opened_at", direction: DESC}],
-                     filter: [{field: "account.segment", op: eq, value: "At Risk"}]) {
+                     filter: [{field: "account.segment", op: EQ, value: "At Risk"}]) {
              totalCount nodes { subject status priority openedAt account { name } } } }""",
     )
     (group,) = [g for g in snap.rows("groups", who.org_id) if g["name"] == "At Risk"]

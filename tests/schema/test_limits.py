@@ -31,7 +31,7 @@ HOSTILE = {
     "nested first": "{ accounts(first: 100) { nodes { people(first: 50) { account { "
     "people(first: 50) { name } } } } } }",
     "huge string": '{ search(query: "' + "x" * 200_000 + '") { totalCount } }',
-    "huge filter value": '{ accounts(filter: [{field: "name", op: eq, value: "'
+    "huge filter value": '{ accounts(filter: [{field: "name", op: EQ, value: "'
     + "y" * 5000
     + '"}]) { totalCount } }',
     "unknown field": "{ accounts { nodes { bogus } } }",

@@ -85,9 +85,9 @@ async def test_filters_combine_money_shorthand_relative_dates_and_enum_values(
         fresh_db,
         admin,
         """{ opportunities(filter: [
-              {field: "stage_category", op: eq, value: "open"},
-              {field: "amount", op: gt, value: "50k"},
-              {field: "closeDate", op: eq, value: "this_quarter"}]) {
+              {field: "stage_category", op: EQ, value: "open"},
+              {field: "amount", op: GT, value: "50k"},
+              {field: "closeDate", op: EQ, value: "this_quarter"}]) {
             totalCount nodes { name account { name } } } }""",
     )
     # then
@@ -111,13 +111,13 @@ async def test_parent_account_fields_and_segments_filter_child_records(fresh_db:
     by_segment = await data_of(
         fresh_db,
         admin,
-        '{ tickets(filter: [{field: "account.segment", op: eq, value: "at risk"}]) '
+        '{ tickets(filter: [{field: "account.segment", op: EQ, value: "at risk"}]) '
         "{ nodes { subject } } }",
     )
     by_name = await data_of(
         fresh_db,
         admin,
-        '{ tickets(filter: [{field: "account.name", op: starts_with, value: "Cal"}]) '
+        '{ tickets(filter: [{field: "account.name", op: STARTS_WITH, value: "Cal"}]) '
         "{ nodes { subject } } }",
     )
     # then
@@ -142,12 +142,12 @@ async def test_custom_fields_filter_by_their_declared_type_with_or_without_prefi
     numeric = await data_of(
         fresh_db,
         admin,
-        '{ accounts(filter: [{field: "seats_used", op: gte, value: 10}]) { nodes { name } } }',
+        '{ accounts(filter: [{field: "seats_used", op: GTE, value: 10}]) { nodes { name } } }',
     )
     prefixed = await data_of(
         fresh_db,
         admin,
-        '{ accounts(filter: [{field: "custom.tier", op: in, value: ["Silver"]}]) '
+        '{ accounts(filter: [{field: "custom.tier", op: IN, value: ["Silver"]}]) '
         "{ nodes { name } } }",
     )
     sorted_ = await data_of(
@@ -167,21 +167,21 @@ async def test_unknown_fields_and_values_are_rejected_with_choices_or_a_close_ma
     _, errors = await execute(
         fresh_db,
         admin,
-        '{ opportunities(filter: [{field: "clsoe_date", op: eq, value: "today"}]) { totalCount } }',
+        '{ opportunities(filter: [{field: "clsoe_date", op: EQ, value: "today"}]) { totalCount } }',
     )
     assert errors[0]["extensions"]["code"] == "BAD_INPUT"
     assert "close_date" in errors[0]["extensions"]["suggestions"]
     _, errors = await execute(
         fresh_db,
         admin,
-        '{ opportunities(filter: [{field: "stage_category", op: eq, value: "pending"}]) '
+        '{ opportunities(filter: [{field: "stage_category", op: EQ, value: "pending"}]) '
         "{ totalCount } }",
     )
     assert errors[0]["extensions"]["choices"] == ["lost", "open", "won"]
     _, errors = await execute(
         fresh_db,
         admin,
-        '{ opportunities(filter: [{field: "close_date", op: lt, value: "someday"}]) '
+        '{ opportunities(filter: [{field: "close_date", op: LT, value: "someday"}]) '
         "{ totalCount } }",
     )
     assert errors[0]["extensions"]["code"] == "BAD_INPUT"
@@ -199,8 +199,8 @@ async def test_a_reference_filter_takes_a_global_id(fresh_db: Database) -> None:
     data = await data_of(
         fresh_db,
         admin,
-        """query($acc: JSON) { people(filter: [{field: "account", op: eq, value: $acc},
-                                    {field: "persona", op: eq, value: "Champion"}]) {
+        """query($acc: JSON) { people(filter: [{field: "account", op: EQ, value: $acc},
+                                    {field: "persona", op: EQ, value: "Champion"}]) {
             nodes { name account { id } } } }""",
         acc=encode_id("account", globex),
     )
@@ -219,7 +219,7 @@ async def test_date_columns_compare_against_relative_days(fresh_db: Database) ->
     data = await data_of(
         fresh_db,
         admin,
-        '{ accounts(filter: [{field: "renewal_date", op: between, value: ["today", "+90d"]}]) '
+        '{ accounts(filter: [{field: "renewal_date", op: BETWEEN, value: ["today", "+90d"]}]) '
         "{ nodes { name } } }",
     )
     assert data["accounts"]["nodes"] == [{"name": "Soon"}]
@@ -234,7 +234,7 @@ async def test_an_unknown_segment_name_is_refused_with_the_segments_that_exist(
     _, errors = await execute(
         fresh_db,
         admin,
-        '{ tickets(filter: [{field: "account.segment", op: eq, value: "At Rsk"}]) { totalCount } }',
+        '{ tickets(filter: [{field: "account.segment", op: EQ, value: "At Rsk"}]) { totalCount } }',
     )
     assert errors[0]["extensions"]["code"] == "BAD_INPUT"
     assert errors[0]["extensions"]["suggestions"] == ["At Risk"]

@@ -145,7 +145,7 @@ def list_question(draw: st.DrawFn, pools: Pools) -> tuple[str, str | None, dict[
         {"field": pools.field_names(type_key), "direction": st.sampled_from(["ASC", "DESC"])}
     )
     args = {
-        "filter": draw(pools.filters(type_key)) or None,
+        "filter": draw(pools.filters(type_key, graphql=True)) or None,
         "sort": draw(st.lists(sort, max_size=2)) or None,
         "first": draw(st.integers(min_value=0, max_value=100)),
     }

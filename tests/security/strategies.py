@@ -226,12 +226,17 @@ class Pools:
         real = st.sampled_from(self.fields.get(type_key) or ["name"])
         return mostly(real, st.sampled_from(ODD_FIELDS), odd_text())
 
-    def filters(self, type_key: str) -> st.SearchStrategy[list[dict[str, Any]]]:
+    def filters(
+        self, type_key: str, *, graphql: bool = False
+    ) -> st.SearchStrategy[list[dict[str, Any]]]:
+        """Conditions as the MCP tools take them, or (``graphql``) with GraphQL's UPPER_CASE
+        operator names."""
+
         @st.composite
         def one(draw: st.DrawFn) -> dict[str, Any]:
             name = draw(self.field_names(type_key))
             op = draw(st.sampled_from(OPS))
-            condition: dict[str, Any] = {"field": name, "op": op}
+            condition: dict[str, Any] = {"field": name, "op": op.upper() if graphql else op}
             if draw(st.integers(min_value=0, max_value=9)):  # now and then, no value at all
                 condition["value"] = draw(self.values(type_key, name, op))
             return condition

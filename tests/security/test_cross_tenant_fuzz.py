@@ -183,7 +183,8 @@ async def test_any_value_in_any_filter_is_answered_or_refused_as_the_callers_mis
             st.sampled_from(sorted(by_type)).flatmap(lambda t: st.sampled_from(by_type[t]))
         )
         op = draw(st.sampled_from(OPS))
-        return root, {"field": field, "op": op, "value": draw(pools.values(type_key, field, op))}
+        value = draw(pools.values(type_key, field, op))
+        return root, {"field": field, "op": op.upper(), "value": value}
 
     async def check(question: tuple[Principal, tuple[str, dict[str, Any]]]) -> None:
         who, (root, where) = question
@@ -434,7 +435,7 @@ async def test_graphql_over_http_shows_each_user_only_their_own_records(
             st.tuples(
                 st.just("list"),
                 st.fixed_dictionaries(
-                    {"filter": pools.filters("account").map(lambda f: f or None)}
+                    {"filter": pools.filters("account", graphql=True).map(lambda f: f or None)}
                 ),
             ),
         ),

@@ -10,7 +10,7 @@ from accountlens.db.models.auth import (
     WebSession,
 )
 from accountlens.db.models.base import Base
-from accountlens.db.models.core import Org, Team, TeamMember, User
+from accountlens.db.models.core import DataSource, Org, Team, TeamMember, User
 from accountlens.db.models.crm import (
     Account,
     AccountTeamMember,
@@ -55,6 +55,7 @@ __all__ = [
     "Connection",
     "CustomObjectInstance",
     "CustomObjectType",
+    "DataSource",
     "Document",
     "DocumentChunk",
     "DocumentParticipant",

@@ -20,6 +20,7 @@ from accountlens.mcp_adapter.runtime import Runtime, answer
 from accountlens.mcp_adapter.tools import activity, identity, properties, records, search
 from accountlens.mcp_adapter.tools.descriptions import DESCRIPTIONS
 from accountlens.mcp_adapter.tools.models import (
+    AnyCase,
     Cursor,
     Fields,
     Filters,
@@ -34,9 +35,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Timeline(RecordPage):
-    """An account's events in a window, newest first."""
+    """An account's events in a window, newest first; each event is a record."""
 
-    account_id: str
+    account: dict[str, Any] = Field(description="The account as resolved: {id, name}.")
     since: str
 
 
@@ -80,7 +81,9 @@ def register_tools(server: MCPServer[Any], runtime: Runtime) -> dict[str, frozen
     @tool("list_objects", "List records")
     async def list_objects(
         ctx: Context[Any],
-        object_type: Annotated[ObjectType, Field(description="The type of record to list.")],
+        object_type: Annotated[
+            ObjectType, AnyCase, Field(description="The type of record to list.")
+        ],
         filters: Filters = None,
         sort: Sorts = None,
         fields: Fields = None,
@@ -176,7 +179,7 @@ def register_tools(server: MCPServer[Any], runtime: Runtime) -> dict[str, frozen
         ] = None,
         until: Annotated[str | None, Field(description="Window end (default: now).")] = None,
         interval: Annotated[
-            Literal["day", "week", "month"], Field(description="Bucket size.")
+            Literal["day", "week", "month"], AnyCase, Field(description="Bucket size.")
         ] = "week",
     ) -> Annotated[CallToolResult, activity.Usage]:
         return await answer(activity.get_product_usage(runtime, ctx, id, since, until, interval))
@@ -198,7 +201,9 @@ def register_tools(server: MCPServer[Any], runtime: Runtime) -> dict[str, frozen
         until: Annotated[str | None, Field(description="Documents until.")] = None,
         limit: Annotated[int | None, Field(description="Passages, 1-50 (default 10).")] = None,
         mode: Annotated[
-            search.SearchModeName, Field(description="hybrid (default), vector or keyword.")
+            search.SearchModeName,
+            AnyCase,
+            Field(description="hybrid (default), vector or keyword."),
         ] = "hybrid",
     ) -> Annotated[CallToolResult, search.Passages]:
         return await answer(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from accountlens.mcp_adapter.budget import fit
 from accountlens.mcp_adapter.errors import ToolInputError
 from accountlens.mcp_adapter.runtime import Runtime, page_size
-from accountlens.mcp_adapter.shape import Page, plain, record, record_url, utc
-from accountlens.mcp_adapter.tools.models import page_payload
+from accountlens.mcp_adapter.shape import Page, plain, record, record_url, timeline_event
+from accountlens.mcp_adapter.tools.models import Answer, no_visible_match, page_payload
 from accountlens.schema.ids import decode_id
 
 TimelineKind = Literal["activity", "ticket", "task", "opportunity", "meeting"]
@@ -24,7 +24,7 @@ def _required_id(value: str, argument: str) -> str:
     return text
 
 
-class Memberships(BaseModel):
+class Memberships(Answer):
     """The groups (segments, lists) a record belongs to."""
 
     id: str
@@ -90,10 +90,11 @@ async def get_task_comments(
     return fit(page, runtime.token_budget, envelope, continue_hint=hint)
 
 
-class Usage(BaseModel):
+class Usage(Answer):
     """Product usage over a window, compared with the window just before."""
 
     id: str
+    name: str | None = Field(default=None, description="The account's or person's name.")
     start: str
     end: str
     interval: str
@@ -124,7 +125,8 @@ async def get_product_usage(
         return [ds.Query.productUsage.args(
             id=var.id, since=var.since, until=var.until, interval=var.interval
         ).select(
-            u.subjectId, u.start, u.end, u.interval,
+            u.subjectId, u.subject.select(ds.Node.id, ds.Node.displayName),
+            u.start, u.end, u.interval,
             u.current.select(*totals), u.previous.select(*totals),
             u.eventsChangePercent, u.minutesChangePercent, u.licensedSeats, u.activeSeats,
             u.buckets.select(ds.UsageBucket.start, ds.UsageBucket.totals.select(*totals)),
@@ -143,6 +145,8 @@ async def get_product_usage(
     operation = runtime.compiler.operation("ProductUsage", roots, values=values)
     usage = plain((await runtime.run(ctx, operation))["productUsage"])
     usage["id"] = usage.pop("subject_id")
+    subject = usage.pop("subject", None) or {}
+    usage["name"] = subject.get("name")  # the account or person the ID named, to confirm it
     usage["interval"] = str(usage["interval"]).lower()
     usage.setdefault("buckets", [])
     usage.setdefault("features", [])
@@ -168,16 +172,14 @@ async def account_by_id_or_name(runtime: Runtime, ctx: Context[Any], account: st
             )
         ]
 
-    named = [{"field": "name", "op": "eq", "value": account[:200]}]
+    named = [{"field": "name", "op": "EQ", "value": account[:200]}]
     operation = runtime.compiler.operation("AccountByName", roots, values={"filter": named})
     found = (await runtime.run(ctx, operation))["accounts"]["nodes"]
     if len(found) == 1:
         return str(found[0]["id"])
     if not found:
         raise ToolInputError(
-            f"no account named {account[:60]!r}; find it with search_objects and pass its ID",
-            argument="account",
-            code="NOT_FOUND",
+            no_visible_match("account", "name", account), argument="account", code="NOT_FOUND"
         )
     raise ToolInputError(
         f"several accounts are named {account[:60]!r}; pass one of their IDs",
@@ -200,11 +202,12 @@ async def account_timeline(
     e = ds.TimelineEvent
 
     def roots(var: Any) -> list[Any]:
-        node = [e.kind, e.at, e.title, e.detail, e.recordId]
+        node = [e.kind, e.at, e.title, e.detail, e.recordId, e.objectType, e.updatedAt]
+        account = ds.TimelineConnection.account.select(ds.Account.id, ds.Account.displayName)
         return [ds.Query.accountTimeline.args(
             accountId=var.accountId, since=var.since, until=var.until, kinds=var.kinds,
             first=var.first, after=var.after,
-        ).select(*runtime.compiler.connection("TimelineConnection", node))]  # fmt: skip
+        ).select(account, *runtime.compiler.connection("TimelineConnection", node))]  # fmt: skip
 
     account_id = await account_by_id_or_name(runtime, ctx, _required_id(account, "account"))
     values = {
@@ -217,19 +220,11 @@ async def account_timeline(
     }
     operation = runtime.compiler.operation("AccountTimeline", roots, values=values)
     connection = (await runtime.run(ctx, operation))["accountTimeline"]
+    echoed = plain(connection["account"]) or {"id": account_id}
     events = []
     for edge in connection["edges"]:
         raw = edge["node"]
-        event = {
-            "kind": raw["kind"],
-            "at": utc(raw["at"]),
-            "title": raw["title"],
-            # A meeting's detail is always "transcript": say nothing rather than repeat it.
-            "detail": raw.get("detail") if raw["kind"] != "meeting" else None,
-            "id": raw["recordId"],
-            "url": record_url(runtime.base_url, raw["recordId"]),
-        }
-        events.append({k: v for k, v in event.items() if v is not None})
+        events.append(timeline_event(raw, runtime.base_url))
     info = connection["pageInfo"]
     page = Page(
         events,
@@ -240,8 +235,8 @@ async def account_timeline(
 
     def envelope(kept: list[dict[str, Any]], next_cursor: str | None, note: str | None) -> Any:
         payload = page_payload("timeline_event", page.total, kept, next_cursor, note)
-        payload = {"account_id": account_id, "since": values["since"], **payload}
-        return payload
+        # The account as resolved (by ID or by name), so the model can confirm which it was.
+        return {"account": echoed, "since": values["since"], **payload}
 
     hint = "call account_timeline again with the same window and cursor={cursor!r}"
     return fit(page, runtime.token_budget, envelope, continue_hint=hint)

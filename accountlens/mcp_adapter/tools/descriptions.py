@@ -33,8 +33,9 @@ DESCRIPTIONS: dict[str, str] = {
         'and field selection. Use it for any question that is a condition on fields ("open '
         'deals over $50k closing this quarter", "champions at Globex", "tickets of At Risk '
         'accounts"); use search_objects when you only have a name or a word. '
-        f"{_FILTERS} Sort is a list of {{field, direction: asc|desc}}. fields adds fields to "
-        "the compact default set's place (id, type, name and url are always there). "
+        f"{_FILTERS} Sort is a list of {{field, direction: asc|desc}}. fields replaces the "
+        "compact default set with exactly the fields named (id, type, name, url and "
+        "updated_at are always there; [] for only those). "
         f'{_PAGING}\nExample: list_objects {{"object_type": "opportunity", "filters": '
         '[{"field": "stage_category", "op": "eq", "value": "open"}, {"field": '
         '"amount", "op": "gt", "value": 50000}, {"field": "close_date", "op": '

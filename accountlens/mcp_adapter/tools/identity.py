@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from accountlens.mcp_adapter.runtime import Runtime
+from accountlens.mcp_adapter.shape import utc
+from accountlens.mcp_adapter.tools.models import Answer
 
 
-class WhoAmI(BaseModel):
+class WhoAmI(Answer):
     """Who the connection acts as."""
 
     user: dict[str, Any] = Field(description="id, name, email and role of the connected user.")
     org: dict[str, Any] = Field(description="The workspace: name, slug, timezone, visibility.")
     connection: dict[str, Any] | None = Field(
         description="This connection: id, client, created_at, last_used_at, expires_at."
+    )
+    data_sources: list[dict[str, Any]] = Field(
+        description="Each system the org's data comes from (source) and when it was last "
+        "imported (last_imported_at); how fresh the answers can be."
     )
 
 
@@ -34,7 +39,14 @@ async def whoami(runtime: Runtime, ctx: Context[Any]) -> dict[str, Any]:
                 me.connectionId,
                 me.clientId,
                 me.user.select(ds.User.id, ds.User.name, ds.User.email),
-                me.org.select(org.id, org.name, org.slug, org.timezone, org.accountVisibility),
+                me.org.select(
+                    org.id,
+                    org.name,
+                    org.slug,
+                    org.timezone,
+                    org.accountVisibility,
+                    org.dataSources.select(ds.DataSource.source, ds.DataSource.lastImportedAt),
+                ),
             ),
             ds.Query.mcpConnections.select(
                 con.id, con.clientName, con.clientId, con.createdAt, con.lastUsedAt, con.expiresAt
@@ -48,7 +60,7 @@ async def whoami(runtime: Runtime, ctx: Context[Any]) -> dict[str, Any]:
     user["role"] = me_data["role"]
     connection = None
     if me_data.get("connectionId"):
-        wanted = "con_" + uuid.UUID(str(me_data["connectionId"])).hex
+        wanted = me_data["connectionId"]
         for row in data["mcpConnections"]:
             if row["id"] == wanted:
                 connection = {
@@ -69,5 +81,9 @@ async def whoami(runtime: Runtime, ctx: Context[Any]) -> dict[str, Any]:
             "timezone": org_data["timezone"],
             "account_visibility": org_data["accountVisibility"],
         },
+        "data_sources": [
+            {"source": row["source"], "last_imported_at": utc(row["lastImportedAt"])}
+            for row in org_data["dataSources"]
+        ],
         "connection": connection,
     }

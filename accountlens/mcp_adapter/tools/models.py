@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _lowercase(value: Any) -> Any:
+    """Choices are lowercase snake_case, but ``EQ``, ``Desc`` or ``WEEK`` mean the same.
+
+    A model that read the GraphQL schema (UPPER_CASE enum values) is not refused for it.
+    """
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+#: A lowercase choice that accepts any case (wraps a ``Literal``).
+AnyCase = BeforeValidator(_lowercase)
 
 ObjectType = Literal["account", "person", "opportunity", "task", "activity", "project", "ticket"]
 FilterOp = Literal[
@@ -24,7 +36,7 @@ class FilterArg(BaseModel):
             "account (`account.name`, `account.segment`), or group membership (`group`)."
         )
     )
-    op: FilterOp = Field(description="Comparison operator.")
+    op: Annotated[FilterOp, AnyCase] = Field(description="Comparison operator.")
     value: Any = Field(
         default=None,
         description=(
@@ -40,7 +52,7 @@ class SortArg(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     field: str
-    direction: Literal["asc", "desc"] = "asc"
+    direction: Annotated[Literal["asc", "desc"], AnyCase] = "asc"
 
 
 Filters = Annotated[
@@ -54,9 +66,9 @@ Fields = Annotated[
     list[str] | None,
     Field(
         description=(
-            "Fields to include besides id, type, name and url (snake_case; custom fields by "
-            "key). Omit for a compact default set, [] for identity only; search_properties "
-            "lists them all."
+            "The fields to show, replacing the compact default set (snake_case; custom "
+            "fields by key); id, type, name, url and updated_at are always there. Omit for "
+            "the default set, [] for those five only; search_properties lists every field."
         ),
         max_length=40,
     ),
@@ -67,7 +79,15 @@ Cursor = Annotated[
 ]
 
 
-class RecordPage(BaseModel):
+class Answer(BaseModel):
+    """What every answer carries besides its own content."""
+
+    as_of: str = Field(
+        description="When the data was read (ISO 8601 UTC); records carry their updated_at."
+    )
+
+
+class RecordPage(Answer):
     """A page of records with the exact total and where to continue."""
 
     type: str | None = Field(default=None, description="The object type listed, if one.")
@@ -92,3 +112,18 @@ def page_payload(
     if note:
         payload["note"] = note
     return payload
+
+
+def no_visible_match(object_type: str, field: str, value: object, op: str = "eq") -> str:
+    """The note for a name that matched nothing the caller may see.
+
+    Worded the same whether the record does not exist or is hidden from the caller: the
+    answer must not tell the two apart (SPEC §4), yet the model should not conclude that
+    the record "has nothing", so it says so and points at the tool that finds it.
+    """
+    shown = str(value)[:60]
+    condition = f"{field} = {shown!r}" if op == "eq" else f"{field} {op} {shown!r}"
+    return (
+        f"No visible {object_type} matched {condition}: it may not exist, or you may not have "
+        "access to it (the two look the same). Use search_objects to find the right name or ID."
+    )

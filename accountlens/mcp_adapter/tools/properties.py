@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from accountlens.mcp_adapter.budget import fit
 from accountlens.mcp_adapter.catalog import DEFAULT_FIELDS
 from accountlens.mcp_adapter.errors import ToolInputError
 from accountlens.mcp_adapter.runtime import Runtime, page_size
 from accountlens.mcp_adapter.shape import Page, page_of, plain
-from accountlens.mcp_adapter.tools.models import FilterArg, SortArg, page_payload
+from accountlens.mcp_adapter.tools.models import Answer, FilterArg, SortArg, page_payload
 from accountlens.mcp_adapter.tools.records import filter_values, sort_values
 
 PropertyType = Literal[
@@ -20,7 +20,7 @@ PropertyType = Literal[
 ]  # fmt: skip
 
 
-class PropertyList(BaseModel):
+class PropertyList(Answer):
     """The fields of one object type."""
 
     object_type: str
@@ -83,7 +83,7 @@ async def search_properties(
     return fit(page, runtime.token_budget, envelope, continue_hint="")
 
 
-class CustomTypeList(BaseModel):
+class CustomTypeList(Answer):
     """The org's custom object types."""
 
     count: int

@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from accountlens.mcp_adapter.budget import fit
 from accountlens.mcp_adapter.catalog import DEFAULT_FIELDS, LIST_TYPES, NODE_TYPES, FieldInfo
 from accountlens.mcp_adapter.compile import FieldChoice
 from accountlens.mcp_adapter.errors import ToolInputError, unknown
 from accountlens.mcp_adapter.runtime import Runtime, page_size
-from accountlens.mcp_adapter.shape import Page, page_of, record
+from accountlens.mcp_adapter.shape import Page, page_of, plain, record
 from accountlens.mcp_adapter.tools.models import (
+    Answer,
     FilterArg,
     ObjectType,
     SortArg,
+    no_visible_match,
     page_payload,
 )
 from accountlens.schema.ids import decode_id
@@ -27,7 +29,8 @@ MAX_IDS = 50
 def filter_values(filters: list[FilterArg] | None) -> list[dict[str, Any]] | None:
     if not filters:
         return None
-    return [{"field": f.field, "op": f.op, "value": f.value} for f in filters]
+    # GraphQL enum values are UPPER_CASE; the tools' arguments are lowercase.
+    return [{"field": f.field, "op": f.op.upper(), "value": f.value} for f in filters]
 
 
 def sort_values(sort: list[SortArg] | None) -> list[dict[str, Any]] | None:
@@ -88,15 +91,84 @@ async def list_objects(
     if choice.custom:
         check_custom(runtime, graphql_type, choice, data["properties"])
     page = page_of(data[root_field], runtime.base_url, choice.standard, choice.custom)
+    extra: dict[str, Any] = {}
+    if page.total == 0 and filters:
+        extra = await explain_empty(runtime, ctx, object_type, filters)
 
     def envelope(records: list[dict[str, Any]], next_cursor: str | None, note: str | None) -> Any:
-        return page_payload(object_type, page.total, records, next_cursor, note)
+        payload = page_payload(object_type, page.total, records, next_cursor, note)
+        if extra.get("note") and not note:
+            payload["note"] = extra["note"]
+        if extra.get("account"):
+            payload["account"] = extra["account"]
+        return payload
 
     hint = "call list_objects again with the same arguments and cursor={cursor!r}"
     return fit(page, runtime.token_budget, envelope, continue_hint=hint)
 
 
-class RecordSet(BaseModel):
+#: Filter ops that name a record (a model's "at Globex", "named Acme").
+_NAMING_OPS = ("eq", "in", "contains", "starts_with")
+
+
+async def explain_empty(
+    runtime: Runtime, ctx: Context[Any], object_type: str, filters: list[FilterArg]
+) -> dict[str, Any]:
+    """Why a filtered list is empty, when a name in its filters matched nothing visible.
+
+    Without it a model reads ``total: 0`` for "champions at Globex" as "Globex has none", when
+    Globex may not be visible to the user at all. Only run for empty answers, so the common
+    case costs nothing. Returns ``note`` (no visible record has that name) or ``account``
+    (the one visible account the ``account.name`` filter named, as ``{id, name}``).
+    """
+    checks: list[tuple[str, str, list[dict[str, Any]]]] = []
+    account_names = [f for f in filters if f.field == "account.name" and f.op in _NAMING_OPS]
+    own_names = [f for f in filters if f.field == "name" and f.op in _NAMING_OPS]
+    if account_names:
+        checks.append(("account", "accounts", _as_name_filters(account_names)))
+    if own_names and object_type != "account":
+        root_field, _ = LIST_TYPES[object_type]
+        checks.append((object_type, root_field, _as_name_filters(own_names)))
+    elif own_names:
+        checks.append(("account", "accounts", _as_name_filters(own_names)))
+    if not checks:
+        return {}
+    ds = runtime.compiler.dsl
+
+    def roots(var: Any) -> list[Any]:
+        found = []
+        for index, (type_key, root_field, _) in enumerate(checks):
+            graphql_type = LIST_TYPES[type_key][1]
+            node = getattr(ds, graphql_type)
+            connection = getattr(ds, graphql_type + "Connection")
+            found.append(
+                getattr(ds.Query, root_field)
+                .args(filter=getattr(var, f"f{index}"), first=2)
+                .alias(f"c{index}")
+                .select(connection.totalCount, connection.nodes.select(node.id, node.displayName))
+            )
+        return found
+
+    values = {f"f{i}": names for i, (_, _, names) in enumerate(checks)}
+    shape = tuple(t for t, _, _ in checks)
+    operation = runtime.compiler.operation("ExplainEmpty", roots, shape=shape, values=values)
+    data = await runtime.run(ctx, operation)
+    for index, (type_key, _, names) in enumerate(checks):
+        found = data[f"c{index}"]
+        if not found["totalCount"]:
+            first = names[0]
+            return {"note": no_visible_match(type_key, "name", first["value"], first["op"].lower())}
+    account = data["c0"]
+    if checks[0][0] == "account" and account_names and account["totalCount"] == 1:
+        return {"account": plain(account["nodes"][0])}
+    return {}
+
+
+def _as_name_filters(filters: list[FilterArg]) -> list[dict[str, Any]]:
+    return [{"field": "name", "op": f.op.upper(), "value": f.value} for f in filters]
+
+
+class RecordSet(Answer):
     """Records fetched by ID, in the order asked, and the IDs that were not found."""
 
     total: int = Field(description="How many of the IDs were found.")
@@ -164,6 +236,7 @@ async def get_objects(
     shape = tuple((t, tuple(chosen), custom) for t, (chosen, custom) in by_type.items())
     operation = compiler.operation("GetObjects", roots, shape=shape, values={"ids": ids})
     data = await runtime.run(ctx, operation)
+    aliases = compiler.aliases_for(by_type)
     records, missing = [], []
     for asked, node in zip(ids, data["nodes"], strict=True):
         if node is None:
@@ -172,7 +245,7 @@ async def get_objects(
         graphql_type = NODE_TYPES[str(node["objectType"])]
         chosen, _ = by_type[graphql_type]
         custom = list(fields) if fields else []
-        records.append(record(node, runtime.base_url, chosen, custom))
+        records.append(record(node, runtime.base_url, chosen, custom, aliases.get(graphql_type)))
     page = Page(records, [None] * len(records), len(records), None)
 
     def envelope(kept: list[dict[str, Any]], _: str | None, note: str | None) -> Any:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from gql.dsl import DSLInlineFragment
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from accountlens.mcp_adapter.budget import fit
 from accountlens.mcp_adapter.catalog import NODE_TYPES, FieldInfo
 from accountlens.mcp_adapter.errors import ToolInputError
 from accountlens.mcp_adapter.runtime import Runtime, page_size
 from accountlens.mcp_adapter.shape import Page, plain, record, record_url, utc
-from accountlens.mcp_adapter.tools.models import page_payload
+from accountlens.mcp_adapter.tools.models import Answer, no_visible_match, page_payload
 
 MAX_QUERY = 200
 #: Types whose hits also show the account they belong to.
@@ -57,6 +58,7 @@ async def search_objects(
                         ds.Node.id,
                         ds.Node.objectType,
                         ds.Node.displayName,
+                        DSLInlineFragment().on(ds.Record).select(ds.Record.updatedAt),
                         *compiler.node_fragments(account_field),
                     ),
                 ),
@@ -71,12 +73,13 @@ async def search_objects(
     }
     operation = compiler.operation("SearchObjects", roots, values=values)
     data = (await runtime.run(ctx, operation))["search"]
+    aliases = compiler.aliases_for(account_field)
     records = []
     for found in data["hits"]:
         node = found["node"]
         graphql_type = NODE_TYPES.get(str(node.get("objectType")), "")
         fields = account_field.get(graphql_type, ([], False))[0]
-        shaped = record(node, runtime.base_url, fields)
+        shaped = record(node, runtime.base_url, fields, aliases=aliases.get(graphql_type))
         shaped["matched"] = found["matched"]
         shaped["score"] = round(float(found["score"]), 3)
         records.append(shaped)
@@ -95,13 +98,17 @@ async def search_objects(
     return fit(page, runtime.token_budget, envelope, continue_hint="")
 
 
-class Passages(BaseModel):
+class Passages(Answer):
     """Passages that best match the question, best first."""
 
     count: int
     strategy: str = Field(description="How the passages were ranked: exact, hnsw or keyword.")
     passages: list[dict[str, Any]] = Field(
         description="text, speaker, timestamp, document, date, account and a deep link."
+    )
+    account: dict[str, Any] | None = Field(
+        default=None,
+        description="With account_id and no passages: the account searched, {id, name}.",
     )
     note: str | None = None
 
@@ -153,10 +160,14 @@ async def semantic_search(
     data = (await runtime.run(ctx, operation))["semanticSearch"]
     passages = [_passage(runtime.base_url, raw) for raw in data["passages"]]
     page = Page(passages, [None] * len(passages), len(passages), None)
+    extra: dict[str, Any] = {}
+    if not passages and account_id:
+        extra = await _account_of(runtime, ctx, account_id)
 
     def envelope(kept: list[dict[str, Any]], _: str | None, note: str | None) -> Any:
         payload: dict[str, Any] = {"count": len(kept), "strategy": data["strategy"]}
         payload["passages"] = kept
+        payload |= extra
         if note:
             payload["note"] = note
         return payload
@@ -179,3 +190,22 @@ def _passage(base_url: str, raw: dict[str, Any]) -> dict[str, Any]:
         "url": url,
     }
     return {k: v for k, v in out.items() if v is not None}
+
+
+async def _account_of(runtime: Runtime, ctx: Context[Any], account_id: str) -> dict[str, Any]:
+    """For an empty answer scoped to ``account_id``: the account (``{id, name}``) when the
+    caller sees it, else a note that reads the same whether it is hidden or does not exist."""
+    ds = runtime.compiler.dsl
+
+    def roots(var: Any) -> list[Any]:
+        return [
+            ds.Query.node.args(id=var.id).select(
+                ds.Node.id, ds.Node.objectType, ds.Node.displayName
+            )
+        ]
+
+    operation = runtime.compiler.operation("AccountOf", roots, values={"id": account_id})
+    node = (await runtime.run(ctx, operation))["node"]
+    if node is None or node.get("objectType") != "account":
+        return {"note": no_visible_match("account", "id", account_id)}
+    return {"account": plain(node)}

@@ -10,6 +10,7 @@ import strawberry
 
 from accountlens.resolvers import search as keyword
 from accountlens.resolvers import semantic, timeline, usage
+from accountlens.resolvers.reader import Row
 from accountlens.schema.errors import NotFoundError
 from accountlens.schema.ids import decode_as, decode_id, encode_id
 from accountlens.schema.types.base import AppInfo, Node, PageInfo, field, load_node
@@ -90,6 +91,18 @@ class ProductUsage:
     features: list[FeatureUsage]
     licensed_seats: int | None
     active_seats: int | None
+    subject_row: strawberry.Private[Row | None] = None
+
+    @field("The account or person the usage is of.")
+    def subject(self) -> Node | None:
+        row = self.subject_row
+        return None if row is None else NODE_TYPES[self.subject_type].from_row(row)
+
+    @property
+    def subject_type(self) -> str:
+        decoded = decode_id(self.subject_id)
+        assert decoded is not None
+        return decoded[0]
 
     @classmethod
     def of(cls, u: usage.Usage) -> ProductUsage:
@@ -116,6 +129,7 @@ class ProductUsage:
             ],
             licensed_seats=u.licensed_seats,
             active_seats=u.active_seats,
+            subject_row=u.subject,
         )
 
 
@@ -138,6 +152,10 @@ class TimelineConnection:
     @field("How many events the window holds in total.")
     async def total_count(self) -> int:
         return await self.page.count()
+
+    @field("The account whose timeline this is.")
+    def account(self) -> Account | None:
+        return Account.from_row(self.page.account) if self.page.account else None
 
 
 @strawberry.enum

@@ -20,6 +20,10 @@ class TimelineEvent:
     record_id: strawberry.ID = strawberry.field(
         description="The record to open (for opportunity moves: the opportunity)."
     )
+    object_type: str = strawberry.field(
+        description="The type of that record: activity, ticket, task, opportunity or document."
+    )
+    updated_at: datetime = strawberry.field(description="When that record last changed.")
 
     @field("The record itself.")
     async def node(self, info: AppInfo) -> Node | None:
@@ -35,4 +39,6 @@ class TimelineEvent:
             title=event["title"],
             detail=event["detail"],
             record_id=strawberry.ID(encode_id(event["type_key"], event["ref_id"])),
+            object_type=event["type_key"],
+            updated_at=event["updated_at"],
         )
