@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, cast
 
+from sqlalchemy.exc import DBAPIError
 from starlette.requests import HTTPConnection
 
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.principal import Principal
 from accountlens.auth.sessions import BrowserSession, PendingChoice
+
+#: What a lost or unreachable database raises, for layers that may not import the driver.
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (DBAPIError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True, slots=True)

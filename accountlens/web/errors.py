@@ -13,10 +13,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse, Response
 
+from accountlens.auth.api import DATABASE_UNAVAILABLE
 from accountlens.web.browser import current_principal, error_page
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ async def fault(request: Request, exc: Exception) -> Response:
     """An exception nothing handled: Starlette logs it after this answer is sent."""
     if request.url.path.startswith(MACHINE_PREFIXES):
         return PlainTextResponse("Internal Server Error", 500)  # Starlette's own answer
-    unavailable = isinstance(exc, (DBAPIError, OSError, TimeoutError))
+    unavailable = isinstance(exc, DATABASE_UNAVAILABLE)
     status_code = 503 if unavailable else 500
     if not wants_html(request):
         return PlainTextResponse(

@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
