@@ -22,6 +22,7 @@ ALLOWED = {
     "auth/visibility.py": "the connection and tool-call rules (auth may not import resolvers)",
     "auth/repository.py": "lookups keyed by a credential the caller presented (token, code)",
     "auth/users.py": "sign-in and operator account commands, by org and e-mail",
+    "auth/web_sessions.py": "browser sessions, keyed by the session id the cookie presented",
     # The importer writes as the schema owner into the one org the operator named (--org); no
     # principal exists there and nothing it reads is answered to a user.
     "ingest/importer/": "upserts into the operator's --org, as the owner",
