@@ -11,7 +11,6 @@ from fastapi.staticfiles import StaticFiles
 
 from accountlens.config import Settings
 from accountlens.web import consent, pages
-from accountlens.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -33,4 +32,3 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
