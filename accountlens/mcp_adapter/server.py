@@ -157,6 +157,9 @@ class InstalledMcp:
 class PostOnly:
     """``/mcp`` takes POSTs only: in stateless mode there is no stream to GET nor session to DELETE.
 
+    Reached only by authenticated requests (the app's stack challenges the others first), so a
+    client without a token always learns it needs OAuth, never just "method not allowed".
+
     The SDK would answer a GET with an event stream that never sends and never closes, holding a
     connection and a task per request; the transport specification lets a server say 405.
     """
