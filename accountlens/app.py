@@ -1,7 +1,8 @@
-"""The FastAPI application: health endpoints now, GraphQL, OAuth, MCP and the web UI as they land.
+"""The FastAPI application: OAuth, GraphQL, MCP, the web UI and the health endpoints.
 
 ``create_app`` takes an already-open :class:`~accountlens.db.engine.Database` or opens one in its
-lifespan, so tests and ``accountlens serve`` build the same app.
+lifespan, so tests and ``accountlens serve`` build the same app. Its middleware stack is declared
+once, here, in :func:`http_stack`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from functools import cache
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.middleware import Middleware
 
 from accountlens import __version__
 from accountlens.auth.audit import DatabaseAuditLog
-from accountlens.auth.call_limits import McpGate
+from accountlens.auth.cors import CrossOrigin
 from accountlens.auth.install import install_auth
 from accountlens.auth.principal import Principal
+from accountlens.auth.request_principal import RequestPrincipal
 from accountlens.config import Settings, get_settings
 from accountlens.db.engine import Database, open_database
 from accountlens.db.migrate import prepare_database
@@ -29,12 +32,37 @@ from accountlens.schema.context import Context, build_context
 from accountlens.schema.http import graphql_router
 from accountlens.schema.inprocess import execute_graphql
 from accountlens.schema.root import schema
+from accountlens.telemetry.body_limit import BodySizeLimit
 from accountlens.telemetry.install import install_telemetry
 from accountlens.telemetry.metrics import watch_pool
+from accountlens.telemetry.middleware import RequestTelemetry
 from accountlens.web import records
 from accountlens.web.install import install_web
+from accountlens.web.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
+
+
+def http_stack(settings: Settings) -> list[Middleware]:
+    """Every layer a request passes before it reaches a route, outermost first.
+
+    The one place their order is decided (installers add routes, never middleware).
+    """
+    return [
+        # Request ID and metrics first, so every answer made further in (413, 401, 429, 503)
+        # is counted and carries an X-Request-ID.
+        Middleware(RequestTelemetry),
+        # Security headers (CSP, framing, HSTS) on every answer, refusals included.
+        Middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://")),
+        # CORS before authentication: preflights carry no credentials, and a browser client
+        # must be able to read a 401's WWW-Authenticate to start OAuth.
+        Middleware(CrossOrigin, mcp_origins=settings.cors_origins),
+        # The body ceiling before anything reads a body.
+        Middleware(BodySizeLimit),
+        # The one credentials check of /mcp and /graphql (token, or session on /graphql),
+        # with the per-connection rate limit; /mcp answers 401 before any 405.
+        Middleware(RequestPrincipal, per_minute=settings.mcp_rate_limit_per_minute),
+    ]
 
 
 def create_app(
@@ -69,6 +97,7 @@ def create_app(
         docs_url="/docs" if settings.is_development else None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.is_development else None,
+        middleware=http_stack(settings),
     )
     app.state.settings = settings
     install_telemetry(app, settings)
@@ -99,7 +128,7 @@ def create_app(
 
 
 def _mcp_backend(app: FastAPI, settings: Settings) -> McpBackend:
-    """What the MCP adapter may not import itself: the schema, the gate, the audit log."""
+    """What the MCP adapter may not import itself: the schema and the audit log."""
 
     @cache
     def default_embedder() -> QueryEmbedder:
@@ -115,6 +144,5 @@ def _mcp_backend(app: FastAPI, settings: Settings) -> McpBackend:
     return McpBackend(
         schema=schema,
         context_for=context_for,
-        gate=lambda inner: McpGate(inner, settings.mcp_rate_limit_per_minute),
         audit=DatabaseAuditLog(lambda: app.state.db),
     )

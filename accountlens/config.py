@@ -84,7 +84,15 @@ class Settings(BaseSettings):
     access_token_ttl_days: int = Field(default=90, ge=1, le=3650)
     session_ttl_days: int = Field(default=14, ge=1, le=365)
     token_budget: int = Field(default=10_000, ge=500, le=100_000)
+    # Requests per minute per connection (bearer token), at /mcp and /graphql alike.
     mcp_rate_limit_per_minute: int = Field(default=600, ge=1, le=100_000)
+    # What one /graphql request may ask for: root fields (each its own read) and, of those,
+    # searches (keyword and semantic: the expensive ones).
+    graphql_max_root_fields: int = Field(default=10, ge=1, le=1000)
+    graphql_max_searches: int = Field(default=3, ge=1, le=1000)
+    # Browser origins allowed to call /mcp cross-origin (CORS); the public OAuth and metadata
+    # endpoints answer any origin without this.
+    cors_origins: list[str] = Field(default_factory=list)
 
     # Embeddings: the bundled local model, or an OpenAI-compatible endpoint.
     embedding_backend: Literal["local", "openai"] = "local"
@@ -136,6 +144,17 @@ class Settings(BaseSettings):
             raise UnsafeConfigurationError(
                 "ACCOUNTLENS_TLS_CERT and ACCOUNTLENS_TLS_KEY go together"
             )
+        for origin in self.cors_origins:
+            parts = urlsplit(origin)
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.hostname
+                or origin != (f"{parts.scheme}://{parts.netloc}")
+            ):
+                raise UnsafeConfigurationError(
+                    "ACCOUNTLENS_CORS_ORIGINS lists origins such as https://app.example "
+                    f"(scheme, host and port only), got {origin!r}"
+                )
         if self.embedding_backend == "openai" and not self.embedding_url:
             raise UnsafeConfigurationError(
                 "ACCOUNTLENS_EMBEDDING_URL is required when ACCOUNTLENS_EMBEDDING_BACKEND=openai"

@@ -57,3 +57,13 @@ def test_environment_variables_configure_settings(monkeypatch: pytest.MonkeyPatc
 def test_tls_certificate_without_key_is_refused() -> None:
     with pytest.raises(ValidationError, match="TLS_KEY"):
         Settings(tls_cert="/tmp/cert.pem", _env_file=None)
+
+
+def test_cors_origins_come_from_a_json_list_and_anything_but_an_origin_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ACCOUNTLENS_CORS_ORIGINS", '["https://inspector.example:8443"]')
+    assert Settings(_env_file=None).cors_origins == ["https://inspector.example:8443"]
+    for bad in ("*", "https://app.example/", "https://app.example/path", "inspector.example"):
+        with pytest.raises(ValidationError):
+            Settings(_env_file=None, cors_origins=[bad])

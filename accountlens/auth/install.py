@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from accountlens.auth.endpoints import router
 from accountlens.auth.options import AuthOptions
-from accountlens.auth.request_principal import RequestPrincipal
 from accountlens.auth.resource import BearerGuard, ConnectionTokenVerifier
 from accountlens.auth.service import DatabaseAuthService
 from accountlens.config import Settings
@@ -26,14 +25,17 @@ def configure_auth(app: FastAPI, options: AuthOptions) -> DatabaseAuthService:
 
 
 def install_auth(app: FastAPI, settings: Settings) -> DatabaseAuthService:
-    """Add the OAuth endpoints and the auth service, configured from ``settings``."""
+    """Add the OAuth endpoints and the auth service, configured from ``settings``.
+
+    The credentials check of ``/mcp`` and ``/graphql`` is a layer of the app's middleware
+    stack (:class:`~accountlens.auth.request_principal.RequestPrincipal`, in ``accountlens.app``).
+    """
     app.include_router(router)
-    app.add_middleware(RequestPrincipal, prefixes=("/graphql",))
     return configure_auth(app, AuthOptions.from_settings(settings))
 
 
 def token_verifier(app: FastAPI) -> ConnectionTokenVerifier:
-    """The verifier for the MCP SDK (``MCPServer(token_verifier=…)``) and for ``BearerGuard``."""
+    """The app's token verifier (what ``BearerGuard`` checks tokens with)."""
     service: DatabaseAuthService = app.state.auth_service
     return service.verifier
 

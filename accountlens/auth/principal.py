@@ -29,3 +29,8 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def via_token(self) -> bool:
+        """True when a bearer token authenticated the request: such principals only read."""
+        return self.connection_id is not None

@@ -1,23 +1,42 @@
-"""Who is calling ``/graphql``: a bearer token (internal apps) or the web session (browsers).
+"""Who is calling ``/mcp`` and ``/graphql``: the one place a request's credentials are checked.
 
-:class:`RequestPrincipal` sits in front of the given path prefixes. A request with an
-``Authorization`` header is judged by the token alone (a bad token is a 401 with the same
-challenge as ``/mcp``, never a fallback to the cookie). Without one, the session cookie decides;
-a cookie-authenticated POST must be ``application/json``, which a cross-site form cannot send
-(and SameSite=Lax keeps the cookie off cross-site POSTs anyway), so the session cannot be
-ridden by CSRF. Either way the principal lands on ``request.state.principal``; with neither the
-request continues without one and the endpoint answers 401.
+:class:`RequestPrincipal` is one layer of the app's middleware stack (``accountlens.app``):
+
+* ``/mcp`` takes a bearer token only. Every request, whatever its method, is checked before
+  anything else looks at it, so an unauthenticated GET gets the 401 challenge (which is how
+  clients such as Claude Desktop learn to start OAuth), not a 405.
+* ``/graphql`` takes a bearer token (internal apps) or the web session (browsers). A request
+  with an ``Authorization`` header is judged by the token alone (a bad token is a 401 with the
+  same challenge as ``/mcp``, never a fallback to the cookie). Without one, the session cookie
+  decides; a cookie-authenticated POST must be ``application/json``, which a cross-site form
+  cannot send (and SameSite=Lax keeps the cookie off cross-site POSTs anyway), so the session
+  cannot be ridden by CSRF. With neither, the request continues without a principal and the
+  endpoint answers 401.
+
+A token is checked once per request, against the primary database (so a revocation bites at
+once), and the same statement counts the request against its connection's rate limit (429 over
+it, :mod:`accountlens.auth.call_limits`). The principal lands on ``request.state.principal`` and
+the verified token on ``scope["user"]`` (what the MCP SDK's handlers read). While the database
+is unreachable the answer is 503 with ``Retry-After``, never a 500.
 """
 
 from __future__ import annotations
 
+import logging
 from http.cookies import SimpleCookie
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.exc import DBAPIError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from accountlens.auth.call_limits import WithinLimit, per_connection, respond
 from accountlens.auth.resource import BearerGuard, bearer_token, deny
 from accountlens.auth.service import DatabaseAuthService
 from accountlens.auth.sessions import SessionCodec
+
+log = logging.getLogger(__name__)
+
+#: How long a client should wait when the database is away.
+UNAVAILABLE_RETRY_SECONDS = 5
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -27,21 +46,68 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-class RequestPrincipal:
-    """ASGI middleware: authenticate requests under ``prefixes`` by token or session."""
+def _under(path: str, prefixes: tuple[str, ...]) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in prefixes)
 
-    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...] = ("/graphql",)) -> None:
+
+class RequestPrincipal:
+    """ASGI middleware: ``token_only`` paths need a token, ``token_or_session`` either."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        per_minute: int,
+        token_only: tuple[str, ...] = ("/mcp",),
+        token_or_session: tuple[str, ...] = ("/graphql",),
+    ) -> None:
         self.app = app
-        self.prefixes = prefixes
+        self.rule = per_connection(per_minute)
+        self.limited = WithinLimit(app, self.rule)
+        self.token_only = token_only
+        self.token_or_session = token_or_session
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefixes):
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
+        elif _under(path, self.token_only):
+            await self._by_token(scope, receive, send)
+        elif _under(path, self.token_or_session):
+            if bearer_token(scope.get("headers", [])) is not None:
+                await self._by_token(scope, receive, send)
+            else:
+                await self._by_session(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _by_token(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The service is looked up per request: tests (and operators) may reconfigure it.
         service: DatabaseAuthService = scope["app"].state.auth_service
-        if bearer_token(scope.get("headers", [])) is not None:
-            await BearerGuard(self.app, service.verifier)(scope, receive, send)
-            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            guard = BearerGuard(self.limited, service.verifier, limit=self.rule)
+            await guard(scope, receive, tracked)
+        except (OSError, DBAPIError, TimeoutError):
+            # The database is away: fail fast with 503 (never a 500) and let the client retry.
+            log.warning("bearer request refused: the database is unavailable")
+            if not started:
+                await respond(
+                    send,
+                    503,
+                    "unavailable",
+                    "the database is unavailable",
+                    UNAVAILABLE_RETRY_SECONDS,
+                )
+
+    async def _by_session(self, scope: Scope, receive: Receive, send: Send) -> None:
+        service: DatabaseAuthService = scope["app"].state.auth_service
         cookies = SimpleCookie(_header(scope, b"cookie"))
         morsel = cookies.get(service.options.session_cookie_name)
         session = SessionCodec(service.options).load(morsel.value if morsel else None)

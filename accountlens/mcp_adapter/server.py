@@ -1,31 +1,30 @@
 """The MCP server at ``/mcp``: the SDK's ``MCPServer``, stateless Streamable HTTP, JSON answers.
 
 The app hands in what the adapter may not import itself (a :class:`McpBackend`: the Strawberry
-schema and a context factory, the bearer/rate-limit gate, the audit log). :func:`install_mcp`
-builds the server and its ASGI app; :func:`running_mcp` (entered by the app's lifespan) adds the
-``/mcp`` route and runs the SDK's session manager for as long as the app serves.
+schema and a context factory, the audit log). :func:`install_mcp` builds the server and its ASGI
+app; :func:`running_mcp` (entered by the app's lifespan) adds the ``/mcp`` route and runs the
+SDK's session manager for as long as the app serves.
 
-Requests pass, in order: the gate (token check on every request, so a revocation bites at once;
-then the per-connection rate limit), :class:`TokenRelay` (hands the verified token to the SDK's
-own auth middleware, which checks scope and audience without a second database lookup), the
-SDK's transport security (Host/Origin allow-lists from the public URL), and the tools.
+A request reaches this app only after the app's middleware stack (``accountlens.app``) has
+checked its bearer token, once, and counted it against its connection's rate limit; the
+principal is on ``request.state.principal`` and the verified token on ``scope["user"]``. Here
+it passes, in order: :class:`PostOnly` (405 for anything but POST, so only an authenticated
+caller ever sees a 405), the SDK's auth context (which only publishes ``scope["user"]`` to the
+SDK's handlers), the SDK's transport security (Host/Origin allow-lists from the public URL and
+the configured CORS origins), and the tools. The SDK runs no token verifier of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, nullcontext
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
-from mcp.server.auth.provider import AccessToken
-from mcp.server.auth.settings import AuthSettings
+from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
-from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -43,51 +42,40 @@ from accountlens.mcp_adapter.tools.descriptions import INSTRUCTIONS
 from accountlens.telemetry.tool_calls import ToolCallMetrics
 
 MCP_PATH = "/mcp"
-READ_SCOPE = "read"
 
-_verified: ContextVar[AccessToken | None] = ContextVar("accountlens_mcp_token", default=None)
+#: AccountLens offers tools only: it has no prompt or resource a person would pick (the tools
+#: answer every question, SPEC §5). ``MCPServer`` registers handlers for both regardless, so it
+#: advertised both capabilities with empty lists, and a ``prompts/get`` for any name was an
+#: internal error (-32603, or code 0 before 2026-07-28) with an ERROR traceback in our log.
+#: Without the handlers neither capability is advertised, and such requests get JSON-RPC's
+#: "method not found" (-32601), the answer for a capability a server does not offer.
+UNOFFERED_METHODS = (
+    "prompts/list",
+    "prompts/get",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+)
 
 
 @dataclass(frozen=True)
 class McpBackend:
-    """What the app provides: data access, the gate in front of ``/mcp``, the audit log."""
+    """What the app provides: data access and the audit log."""
 
     schema: Schema
     context_for: ContextFactory
-    gate: Callable[[ASGIApp], ASGIApp]
     audit: AuditLog | None = None
 
 
-class RelayedTokenVerifier:
-    """The SDK's ``TokenVerifier``, answering from the check the gate already made.
+def transport_security(
+    public_url: str, cors_origins: Sequence[str] = ()
+) -> TransportSecuritySettings:
+    """DNS-rebinding protection: only the public host (with and without its port) and origin.
 
-    The gate verified the token against the database moments earlier in this same request;
-    the SDK's middleware only needs the result (scopes, audience, expiry) to enforce its rules.
+    Origins an operator allowed for CORS (browser-based clients) pass too, and no others.
     """
-
-    async def verify_token(self, token: str) -> AccessToken | None:
-        access = _verified.get()
-        return access if access is not None and access.token == token else None
-
-
-class TokenRelay:
-    """ASGI: copy the gate's verified token into the context for :class:`RelayedTokenVerifier`."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        user = scope.get("user")
-        access = user.access_token if isinstance(user, AuthenticatedUser) else None
-        marker = _verified.set(access)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            _verified.reset(marker)
-
-
-def transport_security(public_url: str) -> TransportSecuritySettings:
-    """DNS-rebinding protection: only the public host (with and without its port) and origin."""
     url = urlsplit(public_url)
     host = url.hostname or ""
     shown = f"[{host}]" if ":" in host else host
@@ -97,12 +85,16 @@ def transport_security(public_url: str) -> TransportSecuritySettings:
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=list(dict.fromkeys(hosts)),
-        allowed_origins=[f"{url.scheme}://{url.netloc}"],
+        allowed_origins=list(dict.fromkeys([f"{url.scheme}://{url.netloc}", *cors_origins])),
     )
 
 
 def build_server(settings: Settings, backend: McpBackend) -> MCPServer[Any]:
-    """The ``MCPServer`` with its twelve tools, instructions and auth settings."""
+    """The ``MCPServer`` with its twelve tools and instructions.
+
+    No ``token_verifier`` and no ``auth`` settings: the app's middleware stack has verified the
+    token before the SDK sees the request, and it serves the OAuth metadata itself.
+    """
     public_url = settings.public_url.rstrip("/")
     server: MCPServer[Any] = MCPServer(
         "AccountLens",
@@ -110,13 +102,6 @@ def build_server(settings: Settings, backend: McpBackend) -> MCPServer[Any]:
         instructions=INSTRUCTIONS,
         version=__version__,
         website_url=public_url,
-        token_verifier=RelayedTokenVerifier(),
-        auth=AuthSettings(
-            issuer_url=AnyHttpUrl(public_url),
-            resource_server_url=AnyHttpUrl(f"{public_url}{MCP_PATH}"),
-            required_scopes=[READ_SCOPE],
-            validate_token_resource=True,
-        ),
     )
     executor = Executor(backend.schema, backend.context_for)
     runtime = Runtime(
@@ -126,12 +111,24 @@ def build_server(settings: Settings, backend: McpBackend) -> MCPServer[Any]:
         token_budget=settings.token_budget,
     )
     known = register_tools(server, runtime)
+    _offer_tools_only(server)
     server.middleware.append(ToolCallMetrics(known))  # telemetry: counts every tools/call
     # Outermost first: the audit log also sees calls refused for their argument names.
     if backend.audit is not None:
         server.middleware.append(AuditMiddleware(backend.audit))
     server.middleware.append(UnknownArguments(known, _validators(server, known)))
     return server
+
+
+def _offer_tools_only(server: MCPServer[Any]) -> None:
+    """Drop the SDK's prompt and resource handlers (see :data:`UNOFFERED_METHODS`).
+
+    The low-level server derives its advertised capabilities from its handler table and offers
+    no public way to remove an entry (mcp is pinned below 3; a test checks the capabilities).
+    """
+    handlers = server._lowlevel_server._request_handlers
+    for method in UNOFFERED_METHODS:
+        handlers.pop(method, None)
 
 
 def _validators(server: MCPServer[Any], known: Mapping[str, object]) -> dict[str, Validator]:
@@ -150,7 +147,7 @@ def _validators(server: MCPServer[Any], known: Mapping[str, object]) -> dict[str
 
 @dataclass
 class InstalledMcp:
-    """The server, the guarded ASGI app that ``/mcp`` routes to, and the audit log."""
+    """The server, the ASGI app that ``/mcp`` routes to, and the audit log."""
 
     server: MCPServer[Any]
     endpoint: ASGIApp
@@ -159,6 +156,9 @@ class InstalledMcp:
 
 class PostOnly:
     """``/mcp`` takes POSTs only: in stateless mode there is no stream to GET nor session to DELETE.
+
+    Reached only by authenticated requests (the app's stack challenges the others first), so a
+    client without a token always learns it needs OAuth, never just "method not allowed".
 
     The SDK would answer a GET with an event stream that never sends and never closes, holding a
     connection and a task per request; the transport specification lets a server say 405.
@@ -193,10 +193,10 @@ def install_mcp(app: Starlette, settings: Settings, backend: McpBackend) -> Inst
         streamable_http_path=MCP_PATH,
         json_response=True,
         stateless_http=True,
-        transport_security=transport_security(settings.public_url),
+        transport_security=transport_security(settings.public_url, settings.cors_origins),
         host=settings.host,
     )
-    installed = InstalledMcp(server, PostOnly(backend.gate(TokenRelay(inner))), backend.audit)
+    installed = InstalledMcp(server, PostOnly(AuthContextMiddleware(inner)), backend.audit)
     app.state.mcp = installed
     return installed
 

@@ -22,6 +22,7 @@ from accountlens.resolvers.reader import Reader, Row, SessionSource
 from accountlens.resolvers.registry import spec_for
 from accountlens.resolvers.semantic import QueryEmbedder, SearchTuning
 from accountlens.resolvers.timeline import load_timelines
+from accountlens.schema.request_policy import QueryBudget
 
 RowLoader = DataLoader[uuid.UUID, Row | None]
 ListLoader = DataLoader[uuid.UUID, list[Row]]
@@ -97,7 +98,11 @@ class Loaders:
 
 
 class Context(BaseContext):
-    """Everything a resolver may use. ``request`` is set by the HTTP router, else ``None``."""
+    """Everything a resolver may use. ``request`` is set by the HTTP router, else ``None``.
+
+    ``budget`` is what one request may ask for (:mod:`accountlens.schema.request_policy`); the
+    HTTP router sets it, in-process callers run their own fixed documents without one.
+    """
 
     def __init__(
         self,
@@ -107,6 +112,7 @@ class Context(BaseContext):
         embedder: QueryEmbedder | None = None,
         tuning: SearchTuning | None = None,
         request: Any = None,
+        budget: QueryBudget | None = None,
     ) -> None:
         super().__init__()
         self.principal = principal
@@ -115,6 +121,7 @@ class Context(BaseContext):
         self.embedder = embedder
         self.tuning = tuning or SearchTuning()
         self.request = request
+        self.budget = budget
 
 
 def build_context(
@@ -124,6 +131,7 @@ def build_context(
     *,
     embedder: QueryEmbedder | None = None,
     tuning: SearchTuning | None = None,
+    budget: QueryBudget | None = None,
 ) -> Context:
     """The context for one operation executed as ``principal``.
 
@@ -137,4 +145,5 @@ def build_context(
         embedder=embedder,
         tuning=tuning,
         request=request,
+        budget=budget,
     )

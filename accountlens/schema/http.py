@@ -17,6 +17,7 @@ from strawberry.fastapi import GraphQLRouter
 from accountlens.config import Settings
 from accountlens.resolvers.semantic import QueryEmbedder
 from accountlens.schema.context import Context, build_context
+from accountlens.schema.request_policy import QueryBudget
 from accountlens.schema.root import schema
 
 
@@ -34,6 +35,10 @@ class _Router(GraphQLRouter[Context, None]):
 
 def graphql_router(settings: Settings) -> APIRouter:
     """The ``/graphql`` route, authenticated by whatever set ``request.state.principal``."""
+    budget = QueryBudget(
+        max_root_fields=settings.graphql_max_root_fields,
+        max_searches=settings.graphql_max_searches,
+    )
 
     @cache
     def default_embedder() -> QueryEmbedder:
@@ -54,7 +59,11 @@ def graphql_router(settings: Settings) -> APIRouter:
                 headers={"WWW-Authenticate": "Bearer"},
             )
         return build_context(
-            principal, request.app.state.db, request, embedder=embedder_for(request)
+            principal,
+            request.app.state.db,
+            request,
+            embedder=embedder_for(request),
+            budget=budget,
         )
 
     router: GraphQLRouter[Context, None] = _Router(

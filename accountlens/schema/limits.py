@@ -36,6 +36,7 @@ from strawberry.extensions import (
 )
 
 from accountlens.schema.errors import should_mask_error
+from accountlens.schema.request_policy import RequestPolicy
 from accountlens.schema.text_input import StorableTextRule, StorableTextVariables
 
 MAX_DEPTH = 12
@@ -119,6 +120,7 @@ def extensions() -> list[Callable[[], SchemaExtension]]:
         lambda: AddValidationRules(_RULES),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        RequestPolicy,  # after validation: read-only tokens, the per-request query budget
         StorableTextVariables,
         lambda: MaskErrors(should_mask_error=should_mask_error),
     ]

@@ -12,7 +12,6 @@ from fastapi.staticfiles import StaticFiles
 from accountlens.config import Settings
 from accountlens.web import account, consent, pages
 from accountlens.web.errors import install_error_pages
-from accountlens.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -35,5 +34,4 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     install_error_pages(app)

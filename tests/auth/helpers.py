@@ -18,9 +18,8 @@ from starlette.types import Receive, Scope, Send
 
 from accountlens.app import create_app
 from accountlens.auth import users
-from accountlens.auth.install import configure_auth, token_verifier
+from accountlens.auth.install import configure_auth
 from accountlens.auth.options import AuthOptions
-from accountlens.auth.resource import BearerGuard
 from accountlens.config import Settings
 from accountlens.db.engine import Database
 
@@ -79,7 +78,7 @@ def settings_for(public_url: str) -> Settings:
 
 
 async def whoami(scope: Scope, receive: Receive, send: Send) -> None:
-    """A stand-in protected resource: echoes the principal BearerGuard put on the request."""
+    """A stand-in protected resource: echoes the principal the app's token check put there."""
     principal = Request(scope, receive).state.principal
     response = JSONResponse(
         {"user_id": str(principal.user_id), "connection_id": str(principal.connection_id)}
@@ -88,12 +87,12 @@ async def whoami(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def build_app(db: Database, public_url: str, options: AuthOptions | None = None) -> FastAPI:
-    """The real app, plus a token-protected stand-in at ``/mcp``."""
+    """The real app, plus a stand-in at ``/mcp`` (guarded by the app's own middleware stack)."""
     app = create_app(settings_for(public_url), database=db)
     app.state.db = db
     if options is not None:
         configure_auth(app, options)
-    app.mount("/mcp", BearerGuard(whoami, token_verifier(app)))
+    app.mount("/mcp", whoami)
     return app
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from accountlens.db.engine import Database
-from tests.auth.helpers import People, build_app, client_for, connect
+from tests.auth.helpers import People, build_app, client_for, connect, sign_in
 
 LIST = "{ mcpConnections { id ownerEmail clientName } }"
 REVOKE = "mutation($id: ID!) { revokeConnection(id: $id) }"
@@ -19,6 +19,12 @@ async def graphql(http: httpx.AsyncClient, token: str, query: str, **variables: 
         json={"query": query, "variables": variables},
         headers={"Authorization": f"Bearer {token}"},
     )
+    return response.json()
+
+
+async def signed_in(http: httpx.AsyncClient, query: str, **variables: Any) -> Any:
+    """``/graphql`` as the web UI's browser: the session cookie, a JSON POST, no token."""
+    response = await http.post("/graphql", json={"query": query, "variables": variables})
     return response.json()
 
 
@@ -47,20 +53,44 @@ async def test_revoke_connection_answers_not_found_for_a_connection_you_cannot_s
 ) -> None:
     async with client_for(build_app(fresh_db, "http://127.0.0.1:8000")) as http:
         _, bob = await connect(http, people.bob.email)
-        http.cookies.clear()
-        _, carol = await connect(http, people.carol.email)
-        http.cookies.clear()
-        _, dave = await connect(http, people.dave.email)
         (bobs,) = (await graphql(http, bob, LIST))["data"]["mcpConnections"]
-        by_carol = await graphql(http, carol, REVOKE, id=bobs["id"])
-        by_dave = await graphql(http, dave, REVOKE, id=bobs["id"])
-        unknown = await graphql(http, carol, REVOKE, id="con_" + "0" * 32)
+        answers = []
+        for person in (people.carol, people.dave):
+            http.cookies.clear()
+            await sign_in(http, person.email)
+            answers.append(await signed_in(http, REVOKE, id=bobs["id"]))
+        answers.append(await signed_in(http, REVOKE, id="con_" + "0" * 32))
         still = await http.get("/mcp/", headers={"Authorization": f"Bearer {bob}"})
-        by_bob = await graphql(http, bob, REVOKE, id=bobs["id"])
+        http.cookies.clear()
+        await sign_in(http, people.bob.email)
+        by_bob = await signed_in(http, REVOKE, id=bobs["id"])
         after = await http.get("/mcp/", headers={"Authorization": f"Bearer {bob}"})
-    codes = [r["errors"][0]["extensions"]["code"] for r in (by_carol, by_dave, unknown)]
-    assert len(set(codes)) == 1
-    assert codes[0] == "NOT_FOUND"
+    codes = [r["errors"][0]["extensions"]["code"] for r in answers]
+    assert codes == ["NOT_FOUND"] * 3
     assert still.status_code == 200
     assert by_bob["data"]["revokeConnection"] == bobs["id"]
+    assert after.status_code == 401
+
+
+async def test_an_access_token_cannot_revoke_connections_but_the_admins_web_session_can(
+    fresh_db: Database, people: People
+) -> None:
+    # given bob's connection, and alice (an admin) connected an assistant and is signed in
+    async with client_for(build_app(fresh_db, "http://127.0.0.1:8000")) as http:
+        _, bob = await connect(http, people.bob.email)
+        http.cookies.clear()
+        _, alice = await connect(http, people.alice.email)
+        listed = (await graphql(http, alice, LIST))["data"]["mcpConnections"]
+        (bobs,) = [c for c in listed if c["ownerEmail"] == people.bob.email]
+        # when the assistant's token calls the mutation
+        by_token = await graphql(http, alice, REVOKE, id=bobs["id"])
+        still = await http.get("/mcp/", headers={"Authorization": f"Bearer {bob}"})
+        # and when alice revokes it signed in, as the web UI does
+        by_session = await signed_in(http, REVOKE, id=bobs["id"])
+        after = await http.get("/mcp/", headers={"Authorization": f"Bearer {bob}"})
+    # then the token is refused with a typed error and nothing is revoked; the session revokes
+    assert by_token["data"] is None
+    assert by_token["errors"][0]["extensions"]["code"] == "READ_ONLY_TOKEN"
+    assert still.status_code == 200
+    assert by_session["data"]["revokeConnection"] == bobs["id"]
     assert after.status_code == 401

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from accountlens.app import http_stack
 from accountlens.config import Settings
 from accountlens.telemetry.install import install_telemetry
 from accountlens.telemetry.logs import JsonFormatter, configure_logging, redact, request_id_var
@@ -18,7 +19,7 @@ from accountlens.telemetry.logs import JsonFormatter, configure_logging, redact,
 
 def _app(**overrides: object) -> FastAPI:
     settings = Settings(_env_file=None).model_copy(update=overrides)
-    app = FastAPI()
+    app = FastAPI(middleware=http_stack(settings))
     install_telemetry(app, settings)
 
     @app.get("/items/{item_id}")
