@@ -29,7 +29,13 @@ from accountlens.ingest.importer.load import (
     upsert,
 )
 from accountlens.ingest.importer.reading import ParsedFile, ParsedRow, count_lines, read_rows
-from accountlens.ingest.importer.records import ImportContext, Item, RecordSpec, RowError
+from accountlens.ingest.importer.records import (
+    ImportContext,
+    Item,
+    RecordSpec,
+    RowError,
+    source_times,
+)
 from accountlens.ingest.importer.report import FileCounts, RejectedRow
 from accountlens.ingest.importer.resolve import Resolved, resolve_references
 from accountlens.ingest.progress import ProgressTask
@@ -128,7 +134,7 @@ async def _build_items(
             _reject_row(ctx, run, spec, parsed.line, parsed.row, "; ".join(resolved))
             continue
         try:
-            values = spec.values(parsed.row, resolved)
+            values = source_times(spec, parsed.row, spec.values(parsed.row, resolved))
             members = spec.members(parsed.row, resolved)
         except RowError as exc:
             _reject_row(ctx, run, spec, parsed.line, parsed.row, str(exc))
@@ -219,20 +225,25 @@ async def _write(
     adoptions: dict[str, uuid.UUID],
 ) -> None:
     await adopt(conn, ctx.org_id, spec.table, [(id_, ext) for ext, id_ in adoptions.items()])
-    rows = [
-        {"org_id": ctx.org_id, "id": item.id, "external_id": item.external_id, **item.values}
-        for item in items
-    ]
-    compare = list(items[0].values) if items else []
-    written = await upsert(
-        conn,
-        spec.table,
-        rows,
-        conflict=("org_id", "external_id"),
-        compare=compare,
-        keep_when_null=spec.keep_when_null,
-        returning=("id",),
-    )
+    # Rows that give a source time and rows that leave it to the database are written by
+    # separate statements: a multi-row INSERT needs the same columns in every row.
+    groups: dict[tuple[str, ...], list[Item[M]]] = {}
+    for item in items:
+        groups.setdefault(tuple(item.values), []).append(item)
+    written: list[Any] = []
+    for columns, group in groups.items():
+        written += await upsert(
+            conn,
+            spec.table,
+            [
+                {"org_id": ctx.org_id, "id": i.id, "external_id": i.external_id, **i.values}
+                for i in group
+            ],
+            conflict=("org_id", "external_id"),
+            compare=columns,
+            keep_when_null=spec.keep_when_null,
+            returning=("id",),
+        )
     inserted = {row.id for row in written if row.inserted}
     changed = {row.id for row in written if not row.inserted}
     also: set[uuid.UUID] = set()
@@ -241,7 +252,9 @@ async def _write(
         also |= await sync_children(conn, ctx.org_id, child, desired)
     also |= await spec.after_write(conn, ctx, items)
     also -= inserted | changed
-    await touch(conn, ctx.org_id, spec.table, also)
+    # A record whose source gave its updated_at keeps it; the others were changed now.
+    dated = {item.id for item in items if "updated_at" in item.values}
+    await touch(conn, ctx.org_id, spec.table, also - dated)
     run.counts.inserted += len(inserted)
     run.counts.updated += len(changed) + len(also)
     run.counts.unchanged += len(items) - len(inserted) - len(changed) - len(also)
