@@ -8,6 +8,7 @@ unless it was already running for a server).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -159,6 +160,15 @@ async def _stored_demo_logins(db: Database) -> list[DemoLogin]:
     return [login for login in wanted if login.email in present]
 
 
+def report_console() -> Console:
+    """The report's console: stdout, lines never wrapped (when piped, a line stays one line
+    so that ``grep file.jsonl:12`` finds it whole)."""
+    out = Console(soft_wrap=True, highlight=False)
+    if not out.is_terminal:
+        out = Console(soft_wrap=True, highlight=False, width=1_000)
+    return out
+
+
 @app.command("import")
 def import_(
     directory: Annotated[Path, typer.Argument(help="Folder of <object_type>.jsonl files")],
@@ -166,11 +176,20 @@ def import_(
     create_org: Annotated[
         str | None, typer.Option(help="Create the org with this display name if it is missing")
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything and report; write nothing")
+    ] = False,
+    report: Annotated[
+        str, typer.Option("--report", help="text (a table) or json (one object, for scripts)")
+    ] = "text",
 ) -> None:
     """Import JSON Lines files (see docs/import-format.md), upserting by external_id."""
     from accountlens.ingest.embeddings import embedder_from_settings
     from accountlens.ingest.importer import ImportSetupError, import_directory
 
+    if report not in ("text", "json"):
+        console.print(f"[red]Unknown report format {report!r}[/red]: choose text or json")
+        raise typer.Exit(2)
     if not directory.is_dir():
         console.print(f"[red]Not a directory:[/red] {directory}")
         raise typer.Exit(2)
@@ -179,19 +198,23 @@ def import_(
 
     async def work(db: Database) -> int:
         try:
-            report = await import_directory(
+            outcome = await import_directory(
                 db.owner,  # imports write customer tables, which only the owner may
                 directory,
                 org_slug=org,
                 create_org_name=create_org,
-                embedder=embedder_from_settings(settings),
+                embedder=None if dry_run else embedder_from_settings(settings),
                 console=console,
+                dry_run=dry_run,
             )
         except ImportSetupError as exc:
             console.print(f"[red]Import not started:[/red] {exc}")
             return 2
-        report.print(console)
-        return 1 if report.rejected else 0
+        if report == "json":
+            print(json.dumps(outcome.as_dict(), ensure_ascii=False))
+        else:
+            outcome.print(report_console())
+        return 1 if outcome.failed else 0
 
     with _database_settings(settings) as ready:
         code = _with_database(ready, work)

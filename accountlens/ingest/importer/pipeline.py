@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from sqlalchemy import Table, any_, select
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from accountlens.ingest.importer.fields import KeyedRow
 from accountlens.ingest.importer.load import (
@@ -38,6 +38,7 @@ from accountlens.ingest.importer.records import (
 )
 from accountlens.ingest.importer.report import FileCounts, RejectedRow
 from accountlens.ingest.importer.resolve import Resolved, resolve_references
+from accountlens.ingest.importer.target import ImportTarget
 from accountlens.ingest.progress import ProgressTask
 
 M = TypeVar("M", bound=KeyedRow)
@@ -62,7 +63,7 @@ class FileRun:
 
 
 async def import_record_file(
-    engine: AsyncEngine, ctx: ImportContext, spec: RecordSpec[M], path: Path
+    target: ImportTarget, ctx: ImportContext, spec: RecordSpec[M], path: Path
 ) -> None:
     """Import ``path`` (a file of ``spec``'s records) into the context's org."""
     run = FileRun(ctx, spec.file)
@@ -75,7 +76,7 @@ async def import_record_file(
     rows = _unique_external_ids(run, parsed.rows)
 
     bar.describe(f"{spec.file}: checking")
-    async with engine.connect() as conn:
+    async with target.connect() as conn:
         await spec.prepare(conn, ctx, [parsed_row.row for parsed_row in rows])
         items = await _build_items(conn, ctx, run, spec, rows)
         stored = await _stored_ids(conn, ctx.org_id, spec.table, [i.external_id for i in items])
@@ -87,7 +88,7 @@ async def import_record_file(
 
     bar.describe(f"{spec.file}: writing")
     try:
-        async with engine.begin() as conn:
+        async with target.begin() as conn:
             await _write(conn, ctx, run, spec, items, adoptions)
     except (IntegrityError, DataError) as exc:
         _fail_file(ctx, run, spec, items, exc)
@@ -164,6 +165,8 @@ async def _check_natural_keys(
     if natural is None:
         return {}
     label = "/".join(natural.columns)
+    # Say why "at risk" collides with "At Risk": nobody expects it from the text alone.
+    same = " (values that differ only in case are the same)" if natural.case_insensitive else ""
     first: dict[tuple[Any, ...], int] = {}
     kept: list[Item[M]] = []
     for item in items:
@@ -172,7 +175,7 @@ async def _check_natural_keys(
         if seen != item.line:
             _reject_row(
                 ctx, run, spec, item.line, item.row,
-                f"{label} {_show(key)} is also used on line {seen}",
+                f"{label} {_show(_own(natural.columns, item))} is also used on line {seen}{same}",
             )  # fmt: skip
             continue
         kept.append(item)
@@ -190,12 +193,17 @@ async def _check_natural_keys(
                 holder = f"'{owner[1]}'" if owner[1] is not None else "without an external_id"
                 _reject_row(
                     ctx, run, spec, item.line, item.row,
-                    f"{label} {_show(natural.of(item.values))} already belongs to another "
-                    f"{spec.kind.replace('_', ' ')} ({holder})",
+                    f"{label} {_show(_own(natural.columns, item))} already belongs to another "
+                    f"{spec.kind.replace('_', ' ')} ({holder}){same}",
                 )  # fmt: skip
                 continue
         items.append(item)
     return adoptions
+
+
+def _own(columns: Sequence[str], item: Item[Any]) -> tuple[Any, ...]:
+    """The natural key as the row spells it (not lower-cased)."""
+    return tuple(item.values[column] for column in columns)
 
 
 def _show(key: tuple[Any, ...]) -> str:

@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 
 from accountlens.ingest.importer.fields import PATTERN_HINTS
 from accountlens.ingest.importer.report import RejectedRow
+from accountlens.ingest.importer.wording import json_problem, plain_error
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -76,6 +77,9 @@ def read_rows(
                 continue
             if not line.strip():
                 continue
+            # Without its line break, a line cut off inside a text value reads as cut off, not
+            # as "a control character" on a line 2 that is not in the file.
+            line = line.rstrip("\r\n")
             try:
                 row = model.model_validate_json(line)
             except ValidationError as exc:
@@ -113,7 +117,7 @@ def describe_error(model: type[BaseModel], error: ErrorDetails) -> str:
     ctx = error.get("ctx") or {}
     secret = any(part in SECRET_FIELDS for part in loc)
     if kind == "json_invalid":
-        return f"invalid JSON: {ctx.get('error', error['msg'])}"
+        return json_problem(str(ctx.get("error", error["msg"])))
     if kind == "model_type" and not loc:
         return f"expected a JSON object, got {_json_kind(error['input'])}"
     if kind == "extra_forbidden":
@@ -124,7 +128,7 @@ def describe_error(model: type[BaseModel], error: ErrorDetails) -> str:
     if kind == "literal_error":
         shown = "" if secret else f" {_echo(error['input'])}"
         return f"{path}: invalid value{shown}; valid choices are {ctx.get('expected')}"
-    text = error["msg"].removeprefix("Value error, ")
+    text = plain_error(error) or error["msg"].removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         text = f"expected {PATTERN_HINTS[pattern]}" if pattern in PATTERN_HINTS else text

@@ -43,6 +43,7 @@ from accountlens.ingest.importer.specs_work import (
     TaskSpec,
     TicketSpec,
 )
+from accountlens.ingest.importer.target import ImportTarget, open_target
 from accountlens.ingest.importer.usage import FILE as USAGE_FILE
 from accountlens.ingest.importer.usage import import_usage
 from accountlens.ingest.progress import ProgressBars
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
-Step = Callable[[AsyncEngine, ImportContext, Path], Awaitable[None]]
+Step = Callable[[ImportTarget, ImportContext, Path], Awaitable[None]]
 
 
 class ImportSetupError(ValueError):
@@ -64,8 +65,8 @@ class UnknownOrgError(ImportSetupError):
 
 
 def _record_step(spec: RecordSpec[Any]) -> tuple[str, Step]:
-    async def step(engine: AsyncEngine, ctx: ImportContext, path: Path) -> None:
-        await import_record_file(engine, ctx, spec, path)
+    async def step(target: ImportTarget, ctx: ImportContext, path: Path) -> None:
+        await import_record_file(target, ctx, spec, path)
 
     return spec.file, step
 
@@ -108,27 +109,33 @@ async def import_directory(
     create_org_name: str | None = None,
     embedder: Embedder | None = None,
     console: Console | None = None,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Import the ``<type>.jsonl`` files of ``directory`` into the org ``org_slug``.
 
     Rows are upserted by ``external_id``; bad rows are skipped and listed in the report with
     their ``file:line``. With an ``embedder``, new or changed document passages are embedded.
     Raises :class:`UnknownOrgError` when the org is missing and ``create_org_name`` is not
-    given, and :class:`ImportSetupError` for other reasons the import cannot start.
+    given, and :class:`ImportSetupError` for other reasons the import cannot start. With
+    ``dry_run`` every check runs and every count is what a real run would report, but nothing
+    is kept (and nothing is embedded).
     """
     present, unknown = await asyncio.to_thread(survey, directory)
     if embedder is not None and embedder.dimensions != EMBEDDING_DIMENSIONS:
         raise ImportSetupError(
             f"the embedder makes {embedder.dimensions}-wide vectors; {EMBEDDING_DIMENSIONS} needed"
         )
-    org_id, created = await find_or_create_org(engine, org_slug, create_org_name)
-    report = ImportReport(org_slug=org_slug, org_created=created)
-    report.rejected.extend(unknown)
-    with ProgressBars(console) as progress:
-        ctx = ImportContext(org_id, report, RejectedKeys(), progress, embedder)
-        for name, step in import_steps():
-            if name in present:
-                await step(engine, ctx, directory / name)
+    async with open_target(engine, dry_run=dry_run) as target:
+        org_id, created = await find_or_create_org(target, org_slug, create_org_name)
+        report = ImportReport(org_slug=org_slug, org_created=created, dry_run=dry_run)
+        report.rejected.extend(unknown)
+        with ProgressBars(console) as progress:
+            ctx = ImportContext(
+                org_id, report, RejectedKeys(), progress, None if dry_run else embedder
+            )
+            for name, step in import_steps():
+                if name in present:
+                    await step(target, ctx, directory / name)
     order = {name: index for index, name in enumerate(IMPORT_FILES)}
     report.rejected.sort(key=lambda row: (order.get(row.file, -1), row.line))
     return report
@@ -151,11 +158,11 @@ def survey(directory: Path) -> tuple[set[str], list[RejectedRow]]:
 
 
 async def find_or_create_org(
-    engine: AsyncEngine, slug: str, create_name: str | None
+    target: ImportTarget, slug: str, create_name: str | None
 ) -> tuple[uuid.UUID, bool]:
     """The org's ID, and whether it was created now (with restricted account visibility)."""
     orgs = table_of(Org)
-    async with engine.begin() as conn:
+    async with target.begin() as conn:
         found = await conn.scalar(select(orgs.c.id).where(orgs.c.slug == slug))
         if found is not None:
             return found, False

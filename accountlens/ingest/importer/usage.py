@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accountlens.db.models import AccountUsageDaily, FeatureUsageDaily, PersonUsageDaily
 from accountlens.ingest.importer.formats import UsageRow
@@ -24,6 +23,7 @@ from accountlens.ingest.importer.reading import ParsedRow
 from accountlens.ingest.importer.records import ImportContext
 from accountlens.ingest.importer.report import RejectedRow
 from accountlens.ingest.importer.resolve import Ref, Resolved, resolve_references
+from accountlens.ingest.importer.target import ImportTarget
 
 FILE = "usage.jsonl"
 #: Per grain: the table, its key columns after org_id, and the counters compared on re-import.
@@ -73,7 +73,7 @@ def columns_of(grain: str, row: UsageRow, refs: Resolved) -> dict[str, Any]:
     return columns
 
 
-async def import_usage(engine: AsyncEngine, ctx: ImportContext, path: Path) -> None:
+async def import_usage(target: ImportTarget, ctx: ImportContext, path: Path) -> None:
     run = FileRun(ctx, FILE)
     parsed, bar = await read_with_progress(ctx, FILE, path, UsageRow)
     for rejected in parsed.rejected:
@@ -81,7 +81,7 @@ async def import_usage(engine: AsyncEngine, ctx: ImportContext, path: Path) -> N
     rows = _unique_days(run, parsed.rows)
 
     bar.describe(f"{FILE}: checking")
-    async with engine.connect() as conn:
+    async with target.connect() as conn:
         resolutions = await resolve_references(
             conn, ctx.org_id, [_refs(parsed_row.row) for parsed_row in rows], ctx.rejected
         )
@@ -102,7 +102,7 @@ async def import_usage(engine: AsyncEngine, ctx: ImportContext, path: Path) -> N
 
     bar.describe(f"{FILE}: writing")
     try:
-        async with engine.begin() as conn:
+        async with target.begin() as conn:
             written = [
                 await upsert(conn, table, by_grain[grain], conflict=("org_id", *key), compare=cmp)
                 for grain, (table, key, cmp) in GRAINS.items()
