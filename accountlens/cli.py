@@ -23,6 +23,7 @@ from rich.console import Console
 
 from accountlens.auth.cli import connections_app, orgs_app, users_app
 from accountlens.config import Settings, UnsafeConfigurationError
+from accountlens.db.datadir import DataDirNotFoundError, locate_data_dir
 from accountlens.db.engine import Database, open_database, pin_database
 from accountlens.db.migrate import prepare_database
 from accountlens.ingest.demo.summary import DemoLogin
@@ -56,11 +57,18 @@ def _settings(**overrides: object) -> Settings:
 
 
 @contextmanager
-def _database_settings(settings: Settings) -> Iterator[Settings]:
+def _database_settings(settings: Settings, *, may_create: bool = True) -> Iterator[Settings]:
     """Settings pointing at a ready database: the configured one, or the embedded server.
 
-    An embedded server started here is stopped when the block exits.
+    The embedded server is the one in the data directory the server uses (see
+    :mod:`accountlens.db.datadir`); without ``may_create`` the command refuses (exit 2) rather
+    than create a second one. An embedded server started here is stopped when the block exits.
     """
+    try:
+        settings = locate_data_dir(settings, may_create=may_create)
+    except DataDirNotFoundError as exc:
+        console.print(f"[red]No database:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from exc
     settings, embedded = pin_database(settings)
     try:
         yield settings
@@ -208,7 +216,7 @@ def import_(
                 dry_run=dry_run,
             )
         except ImportSetupError as exc:
-            console.print(f"[red]Import not started:[/red] {exc}")
+            console.print(f"[red]Import not started:[/red] {exc}", soft_wrap=True)
             return 2
         if report == "json":
             print(json.dumps(outcome.as_dict(), ensure_ascii=False))
@@ -216,7 +224,7 @@ def import_(
             outcome.print(report_console())
         return 1 if outcome.failed else 0
 
-    with _database_settings(settings) as ready:
+    with _database_settings(settings, may_create=False) as ready:
         code = _with_database(ready, work)
     raise typer.Exit(code)
 
