@@ -71,7 +71,7 @@ def test_report_json_gives_counts_that_add_up_and_each_rejection_with_file_and_l
     # then
     report = json.loads(result.stdout)
     assert report["files"]["accounts.jsonl"] == {
-        "inserted": 1, "updated": 0, "unchanged": 0, "rejected": 2,
+        "inserted": 1, "updated": 0, "unchanged": 0, "rejected": 2, "skipped": 0,
     }  # fmt: skip
     assert report["totals"]["rejected"] == len(report["rejected_rows"]) == 2
     assert [(r["file"], r["line"]) for r in report["rejected_rows"]] == [

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -28,7 +27,7 @@ from accountlens.ingest.importer.load import (
     touch,
     upsert,
 )
-from accountlens.ingest.importer.reading import ParsedFile, ParsedRow, count_lines, read_rows
+from accountlens.ingest.importer.reading import ParsedFile, ParsedRow
 from accountlens.ingest.importer.records import (
     ImportContext,
     Item,
@@ -38,6 +37,7 @@ from accountlens.ingest.importer.records import (
 )
 from accountlens.ingest.importer.report import FileCounts, RejectedRow
 from accountlens.ingest.importer.resolve import Resolved, resolve_references
+from accountlens.ingest.importer.sources import RowSource
 from accountlens.ingest.importer.target import ImportTarget
 from accountlens.ingest.progress import ProgressTask
 
@@ -56,26 +56,32 @@ class FileRun:
 
     def reject(self, line: int, message: str) -> None:
         self.ctx.report.rejected.append(RejectedRow(self.file, line, message))
-        self.counts.rejected += 1
+        if line:  # a whole file refused is listed apart; its rows are not counted as rows
+            self.counts.rejected += 1
+
+    def record_read(self, parsed: ParsedFile[Any]) -> None:
+        """Count what reading already decided: rejected and deliberately skipped rows."""
+        for rejected in parsed.rejected:
+            self.reject(rejected.line, rejected.message)
+        self.counts.skipped += parsed.skipped
 
     def where(self, line: int) -> str:
         return f"{self.file}:{line}"
 
 
 async def import_record_file(
-    target: ImportTarget, ctx: ImportContext, spec: RecordSpec[M], path: Path
+    target: ImportTarget, ctx: ImportContext, spec: RecordSpec[M], source: RowSource
 ) -> None:
-    """Import ``path`` (a file of ``spec``'s records) into the context's org."""
-    run = FileRun(ctx, spec.file)
-    parsed, bar = await read_with_progress(ctx, spec.file, path, spec.model)
-    for rejected in parsed.rejected:
-        run.reject(rejected.line, rejected.message)
+    """Import ``source`` (rows of ``spec``'s records) into the context's org."""
+    run = FileRun(ctx, source.label)
+    parsed, bar = await read_with_progress(ctx, source, spec.model)
+    run.record_read(parsed)
     for raw in parsed.rejected_raw:
         for key in spec.identity(raw.raw):
             ctx.rejected.add(spec.kind, key, run.where(raw.line))
     rows = _unique_external_ids(run, parsed.rows)
 
-    bar.describe(f"{spec.file}: checking")
+    bar.describe(f"{source.label}: checking")
     async with target.connect() as conn:
         await spec.prepare(conn, ctx, [parsed_row.row for parsed_row in rows])
         items = await _build_items(conn, ctx, run, spec, rows)
@@ -86,22 +92,22 @@ async def import_record_file(
             item.id = adoptions.get(item.external_id) or stored.get(item.external_id, item.id)
         await spec.before_write(conn, ctx, items)
 
-    bar.describe(f"{spec.file}: writing")
+    bar.describe(f"{source.label}: writing")
     try:
         async with target.begin() as conn:
             await _write(conn, ctx, run, spec, items, adoptions)
     except (IntegrityError, DataError) as exc:
         _fail_file(ctx, run, spec, items, exc)
-    bar.finish(f"{spec.file}: done")
+    bar.finish(f"{source.label}: done")
 
 
 async def read_with_progress(
-    ctx: ImportContext, file: str, path: Path, model: type[P]
+    ctx: ImportContext, source: RowSource, model: type[P]
 ) -> tuple[ParsedFile[P], ProgressTask]:
-    """Read and validate ``path`` off the event loop, with a bar advancing line by line."""
-    lines = await asyncio.to_thread(count_lines, path)
-    bar = ctx.progress.task(f"{file}: reading", lines)
-    return await asyncio.to_thread(read_rows, path, model, bar.advance), bar
+    """Read and validate ``source`` off the event loop, with a bar advancing line by line."""
+    lines = await asyncio.to_thread(source.size)
+    bar = ctx.progress.task(f"{source.label}: reading", lines)
+    return await asyncio.to_thread(source.read, model, bar.advance), bar
 
 
 def _unique_external_ids(run: FileRun, rows: list[ParsedRow[M]]) -> list[ParsedRow[M]]:

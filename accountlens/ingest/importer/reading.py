@@ -48,6 +48,8 @@ class ParsedFile(Generic[M]):
     rows: list[ParsedRow[M]] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     rejected_raw: list[RawRejected] = field(default_factory=list)
+    #: Rows a mapping leaves out on purpose (deleted in the source, say).
+    skipped: int = 0
 
 
 def count_lines(path: Path) -> int:
@@ -100,19 +102,31 @@ def _loose_object(line: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def describe_errors(model: type[BaseModel], errors: Sequence[ErrorDetails]) -> str:
-    """All of a row's validation errors as one readable sentence list."""
+def describe_errors(
+    model: type[BaseModel],
+    errors: Sequence[ErrorDetails],
+    where: Callable[[str], str] | None = None,
+) -> str:
+    """All of a row's validation errors as one readable sentence list.
+
+    ``where`` names a field as the reader knows it (a CSV column: ``AnnualRevenue (arr_amount)``).
+    """
     messages: list[str] = []
     for error in errors:
-        message = describe_error(model, error)
+        message = describe_error(model, error, where)
         if message not in messages:
             messages.append(message)
     return "; ".join(messages)
 
 
-def describe_error(model: type[BaseModel], error: ErrorDetails) -> str:
+def describe_error(
+    model: type[BaseModel], error: ErrorDetails, where: Callable[[str], str] | None = None
+) -> str:
     loc = error["loc"]
     path = format_path(loc)
+    if where is not None and loc and isinstance(loc[0], str):
+        rest = format_path(loc[1:])
+        path = where(loc[0]) + ("." + rest if rest[:1].isalpha() else rest)
     kind = error["type"]
     ctx = error.get("ctx") or {}
     secret = any(part in SECRET_FIELDS for part in loc)

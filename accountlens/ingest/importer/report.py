@@ -31,16 +31,18 @@ class RejectedRow:
 
 @dataclass
 class FileCounts:
-    """Rows of one file: written new, changed, already identical, or rejected."""
+    """Rows of one file: written new, changed, already identical, rejected, or skipped on
+    purpose (a mapping's skip rule, such as Salesforce's deleted rows)."""
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    skipped: int = 0
 
     @property
     def total(self) -> int:
-        return self.inserted + self.updated + self.unchanged + self.rejected
+        return self.inserted + self.updated + self.unchanged + self.rejected + self.skipped
 
 
 @dataclass
@@ -70,6 +72,7 @@ class ImportReport:
             total.updated += counts.updated
             total.unchanged += counts.unchanged
             total.rejected += counts.rejected
+            total.skipped += counts.skipped
         return total
 
     @property
@@ -105,16 +108,20 @@ class ImportReport:
         dry = " (dry run: nothing was written)" if self.dry_run else ""
         table = Table(title=f"Import into org {escape(self.org_slug)}{created}{dry}")
         table.add_column("File")
-        for column in ("Inserted", "Updated", "Unchanged", "Rejected"):
+        columns = ["Inserted", "Updated", "Unchanged", "Rejected"]
+        skipping = any(counts.skipped for counts in self.files.values())
+        for column in [*columns, "Skipped"] if skipping else columns:
             table.add_column(column, justify="right")
         for name, counts in self.files.items():
             rejected = f"[red]{counts.rejected}[/red]" if counts.rejected else "0"
+            skipped = [str(counts.skipped)] if skipping else []
             table.add_row(
                 escape(name),
                 str(counts.inserted),
                 str(counts.updated),
                 str(counts.unchanged),
                 rejected,
+                *skipped,
             )
         total = self.totals()
         table.add_section()
@@ -124,6 +131,7 @@ class ImportReport:
             str(total.updated),
             str(total.unchanged),
             str(total.rejected),
+            *([str(total.skipped)] if skipping else []),
         )
         console.print(table)
         if not self.files:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,12 +15,21 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accountlens.db.models import EMBEDDING_DIMENSIONS, Org
+from accountlens.ingest.importer.csv_source import CsvOptions, options_of
+from accountlens.ingest.importer.discover import Sources, jsonl_sources, mapped_sources
 from accountlens.ingest.importer.documents import DocumentSpec
 from accountlens.ingest.importer.load import table_of
+from accountlens.ingest.importer.mapping import (
+    BUILTIN,
+    MappingError,
+    builtin_mapping,
+    load_mapping,
+)
 from accountlens.ingest.importer.pipeline import import_record_file
 from accountlens.ingest.importer.records import ImportContext, RecordSpec
 from accountlens.ingest.importer.report import ImportReport, RejectedRow
 from accountlens.ingest.importer.resolve import RejectedKeys
+from accountlens.ingest.importer.sources import RowSource
 from accountlens.ingest.importer.specs_crm import (
     AccountSpec,
     OpportunitySpec,
@@ -53,7 +61,7 @@ if TYPE_CHECKING:
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
-Step = Callable[[ImportTarget, ImportContext, Path], Awaitable[None]]
+Step = Callable[[ImportTarget, ImportContext, RowSource], Awaitable[None]]
 
 
 class ImportSetupError(ValueError):
@@ -64,36 +72,37 @@ class UnknownOrgError(ImportSetupError):
     """No org has the given slug and no name to create one with was given."""
 
 
-def _record_step(spec: RecordSpec[Any]) -> tuple[str, Step]:
-    async def step(target: ImportTarget, ctx: ImportContext, path: Path) -> None:
-        await import_record_file(target, ctx, spec, path)
+def _record_step(spec_type: type[RecordSpec[Any]]) -> tuple[str, Step]:
+    async def step(target: ImportTarget, ctx: ImportContext, source: RowSource) -> None:
+        # A fresh spec per source: specs keep state between their hooks.
+        await import_record_file(target, ctx, spec_type(), source)
 
-    return spec.file, step
+    return spec_type.file, step
 
 
 def import_steps() -> list[tuple[str, Step]]:
     """Every known file with its importer, each after the files it can reference."""
-    specs: list[RecordSpec[Any]] = [
-        UserSpec(),
-        TeamSpec(),
-        AccountSpec(),
-        PersonSpec(),
-        OpportunitySpec(),
-        OpportunityStageChangeSpec(),
-        TaskSpec(),
-        TaskCommentSpec(),
-        ActivitySpec(),
-        ProjectSpec(),
-        TicketSpec(),
-        CustomObjectTypeSpec(),
-        CustomObjectSpec(),
-        GroupSpec(),
-        PropertyDefinitionSpec(),
+    specs: list[type[RecordSpec[Any]]] = [
+        UserSpec,
+        TeamSpec,
+        AccountSpec,
+        PersonSpec,
+        OpportunitySpec,
+        OpportunityStageChangeSpec,
+        TaskSpec,
+        TaskCommentSpec,
+        ActivitySpec,
+        ProjectSpec,
+        TicketSpec,
+        CustomObjectTypeSpec,
+        CustomObjectSpec,
+        GroupSpec,
+        PropertyDefinitionSpec,
     ]
     return [
         *(_record_step(spec) for spec in specs),
         (USAGE_FILE, import_usage),
-        _record_step(DocumentSpec()),
+        _record_step(DocumentSpec),
     ]
 
 
@@ -110,8 +119,14 @@ async def import_directory(
     embedder: Embedder | None = None,
     console: Console | None = None,
     dry_run: bool = False,
+    source: str = "jsonl",
+    mapping: Path | None = None,
+    csv_options: CsvOptions | None = None,
 ) -> ImportReport:
-    """Import the ``<type>.jsonl`` files of ``directory`` into the org ``org_slug``.
+    """Import the files of ``directory`` into the org ``org_slug``.
+
+    ``source`` is ``jsonl`` (``<type>.jsonl`` files), ``csv`` (CSV files read through the
+    ``mapping`` file) or a built-in source (``salesforce`` …: CSV files and a shipped mapping).
 
     Rows are upserted by ``external_id``; bad rows are skipped and listed in the report with
     their ``file:line``. With an ``embedder``, new or changed document passages are embedded.
@@ -120,41 +135,54 @@ async def import_directory(
     ``dry_run`` every check runs and every count is what a real run would report, but nothing
     is kept (and nothing is embedded).
     """
-    present, unknown = await asyncio.to_thread(survey, directory)
+    sources, unknown = await asyncio.to_thread(
+        find_sources, directory, source, mapping, csv_options
+    )
     if embedder is not None and embedder.dimensions != EMBEDDING_DIMENSIONS:
         raise ImportSetupError(
             f"the embedder makes {embedder.dimensions}-wide vectors; {EMBEDDING_DIMENSIONS} needed"
         )
     async with open_target(engine, dry_run=dry_run) as target:
         org_id, created = await find_or_create_org(target, org_slug, create_org_name)
-        report = ImportReport(org_slug=org_slug, org_created=created, dry_run=dry_run)
+        report = ImportReport(
+            org_slug=org_slug, org_created=created, source=source, dry_run=dry_run
+        )
         report.rejected.extend(unknown)
         with ProgressBars(console) as progress:
             ctx = ImportContext(
                 org_id, report, RejectedKeys(), progress, None if dry_run else embedder
             )
             for name, step in import_steps():
-                if name in present:
-                    await step(target, ctx, directory / name)
-    order = {name: index for index, name in enumerate(IMPORT_FILES)}
+                for each in sources.get(name, []):
+                    await step(target, ctx, each)
+    order = {name: index for index, name in enumerate(report.files)}
     report.rejected.sort(key=lambda row: (order.get(row.file, -1), row.line))
     return report
 
 
-def survey(directory: Path) -> tuple[set[str], list[RejectedRow]]:
-    """The known files present, and a rejection for each unknown ``.jsonl`` file (a misspelt
-    name must not go unnoticed)."""
+def find_sources(
+    directory: Path, source: str, mapping: Path | None, options: CsvOptions | None
+) -> tuple[Sources, list[RejectedRow]]:
+    """The sources of each record file, and the files of ``directory`` nothing reads."""
     if not directory.is_dir():
         raise ImportSetupError(f"not a directory: {directory}")
-    present = {name for name in IMPORT_FILES if (directory / name).is_file()}
-    rejected: list[RejectedRow] = []
-    for path in sorted(directory.glob("*.jsonl")):
-        if path.name in IMPORT_FILES:
-            continue
-        close = difflib.get_close_matches(path.name, IMPORT_FILES, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]}?" if close else f"known files: {', '.join(IMPORT_FILES)}"
-        rejected.append(RejectedRow(path.name, 0, f"unknown file, not imported; {hint}"))
-    return present, rejected
+    if source == "jsonl":
+        if mapping is not None:
+            raise ImportSetupError("--mapping is for CSV sources; --source jsonl takes none")
+        return jsonl_sources(directory, IMPORT_FILES)
+    try:
+        if source == "csv":
+            if mapping is None:
+                raise ImportSetupError("--source csv needs --mapping FILE")
+            chosen = load_mapping(mapping)
+        elif source in BUILTIN:
+            chosen = load_mapping(mapping) if mapping is not None else builtin_mapping(source)
+        else:
+            known = ", ".join(("jsonl", "csv", *BUILTIN))
+            raise ImportSetupError(f"unknown source {source!r}; known sources: {known}")
+    except MappingError as exc:
+        raise ImportSetupError(str(exc)) from exc
+    return mapped_sources(directory, chosen, options or options_of(chosen))
 
 
 async def find_or_create_org(
