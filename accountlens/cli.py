@@ -179,7 +179,7 @@ def report_console() -> Console:
 
 @app.command("import")
 def import_(
-    directory: Annotated[Path, typer.Argument(help="Folder of <object_type>.jsonl files")],
+    directory: Annotated[Path, typer.Argument(help="Folder of the files to import")],
     org: Annotated[str, typer.Option(help="Slug of the org to import into")],
     create_org: Annotated[
         str | None, typer.Option(help="Create the org with this display name if it is missing")
@@ -190,16 +190,47 @@ def import_(
     report: Annotated[
         str, typer.Option("--report", help="text (a table) or json (one object, for scripts)")
     ] = "text",
+    source: Annotated[
+        str, typer.Option(help="jsonl (our format) or csv (with --mapping)")
+    ] = "jsonl",
+    mapping: Annotated[
+        Path | None, typer.Option(help="TOML mapping of CSV columns to fields (--source csv)")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Encoding of CSV files, e.g. latin-1 [default: utf-8]")
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV delimiter [default: , or ; from the header]")
+    ] = None,
+    date_format: Annotated[
+        str | None, typer.Option(help="Date format of CSV cells, e.g. %d/%m/%Y")
+    ] = None,
+    decimal_comma: Annotated[
+        bool | None,
+        typer.Option("--decimal-comma/--decimal-point", help="Numbers write 1.234,50"),
+    ] = None,
 ) -> None:
-    """Import JSON Lines files (see docs/import-format.md), upserting by external_id."""
+    """Import JSON Lines files, or CSV files through a mapping (see docs/import-format.md),
+    upserting by external_id."""
     from accountlens.ingest.embeddings import embedder_from_settings
     from accountlens.ingest.importer import ImportSetupError, import_directory
+    from accountlens.ingest.importer.csv_source import CsvOverrides
+
+    overrides = CsvOverrides(
+        encoding=encoding,
+        delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
+        date_format=date_format,
+        decimal_comma=decimal_comma,
+    )
 
     if report not in ("text", "json"):
         console.print(f"[red]Unknown report format {report!r}[/red]: choose text or json")
         raise typer.Exit(2)
     if not directory.is_dir():
         console.print(f"[red]Not a directory:[/red] {directory}")
+        raise typer.Exit(2)
+    if delimiter is not None and len(delimiter.replace("\\t", "\t")) != 1:
+        console.print(f"[red]A delimiter is one character[/red] (got {delimiter!r})")
         raise typer.Exit(2)
     settings = _settings()
     _configure_logging(settings)
@@ -214,6 +245,9 @@ def import_(
                 embedder=None if dry_run else embedder_from_settings(settings),
                 console=console,
                 dry_run=dry_run,
+                source=source,
+                mapping=mapping,
+                csv_options=overrides,
             )
         except ImportSetupError as exc:
             console.print(f"[red]Import not started:[/red] {exc}", soft_wrap=True)

@@ -69,7 +69,12 @@ def _kind_of(schema: dict[str, Any]) -> Kind:
 def convert(kind: Kind, text: str, options: CellOptions) -> Any:
     """The JSON value of a non-empty cell for a field of ``kind``."""
     if kind == "integer":
-        number = _decimal(text, options)
+        try:
+            number = _decimal(text, options)
+        except CellError:
+            if "," in text:
+                raise  # its message explains decimal commas
+            raise CellError(f"expected a whole number, got {text!r}") from None
         if number != number.to_integral_value():
             raise CellError(f"expected a whole number, got {text!r}")
         return int(number)

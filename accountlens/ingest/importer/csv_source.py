@@ -14,7 +14,7 @@ import difflib
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,11 +50,29 @@ class CsvOptions:
         self.cells = cells or CellOptions()
 
 
-def options_of(mapping: Mapping) -> CsvOptions:
-    """The reading options a mapping's ``[source]`` table sets."""
+@dataclass(frozen=True)
+class CsvOverrides:
+    """Reading options given on the command line; None leaves the mapping's setting."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    date_format: str | None = None
+    decimal_comma: bool | None = None
+
+
+def options_of(mapping: Mapping, given: CsvOverrides | None = None) -> CsvOptions:
+    """The reading options of a mapping's ``[source]`` table, overridden by ``given``."""
     source = mapping.source
-    cells = CellOptions(source.date_format, source.decimal == ",", source.list_separator)
-    return CsvOptions(encoding=source.encoding, delimiter=source.delimiter, cells=cells)
+    given = given or CsvOverrides()
+    decimal_comma = source.decimal == "," if given.decimal_comma is None else given.decimal_comma
+    cells = CellOptions(
+        given.date_format or source.date_format, decimal_comma, source.list_separator
+    )
+    return CsvOptions(
+        encoding=given.encoding or source.encoding,
+        delimiter=given.delimiter or source.delimiter,
+        cells=cells,
+    )
 
 
 class CsvSource:

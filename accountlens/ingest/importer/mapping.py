@@ -64,7 +64,8 @@ Target = Literal[
     "tasks", "task_comments", "activities", "projects", "tickets", "custom_object_types",
     "custom_objects", "groups", "property_definitions", "usage", "documents",
 ]  # fmt: skip
-Column = Annotated[str | FieldMapping, Field(union_mode="left_to_right")]
+#: A column name, several names (joined by a space: first and last name), or a full rule.
+Column = Annotated[str | list[str] | FieldMapping, Field(union_mode="left_to_right")]
 
 
 class FileMapping(Rule):
@@ -82,7 +83,7 @@ class FileMapping(Rule):
 
     def fields(self) -> dict[str, FieldMapping]:
         return {
-            name: FieldMapping(column=rule) if isinstance(rule, str) else rule
+            name: rule if isinstance(rule, FieldMapping) else FieldMapping(column=rule)
             for name, rule in self.columns.items()
         }
 

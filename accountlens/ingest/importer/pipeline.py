@@ -111,10 +111,15 @@ async def read_with_progress(
 
 
 def _unique_external_ids(run: FileRun, rows: list[ParsedRow[M]]) -> list[ParsedRow[M]]:
-    first: dict[str, int] = {}
+    first: dict[str, ParsedRow[M]] = {}
     unique: list[ParsedRow[M]] = []
     for parsed in rows:
-        seen = first.setdefault(parsed.row.external_id, parsed.line)
+        earlier = first.setdefault(parsed.row.external_id, parsed)
+        if earlier is not parsed and earlier.row == parsed.row:
+            # The very same record twice (exports concatenated, a re-sent batch): one record.
+            run.counts.skipped += 1
+            continue
+        seen = earlier.line
         if seen != parsed.line:
             run.reject(
                 parsed.line,

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accountlens.db.models import EMBEDDING_DIMENSIONS, Org
-from accountlens.ingest.importer.csv_source import CsvOptions, options_of
+from accountlens.ingest.importer.csv_source import CsvOverrides, options_of
 from accountlens.ingest.importer.discover import Sources, jsonl_sources, mapped_sources
 from accountlens.ingest.importer.documents import DocumentSpec
 from accountlens.ingest.importer.load import table_of
@@ -121,7 +121,7 @@ async def import_directory(
     dry_run: bool = False,
     source: str = "jsonl",
     mapping: Path | None = None,
-    csv_options: CsvOptions | None = None,
+    csv_options: CsvOverrides | None = None,
 ) -> ImportReport:
     """Import the files of ``directory`` into the org ``org_slug``.
 
@@ -161,7 +161,7 @@ async def import_directory(
 
 
 def find_sources(
-    directory: Path, source: str, mapping: Path | None, options: CsvOptions | None
+    directory: Path, source: str, mapping: Path | None, options: CsvOverrides | None
 ) -> tuple[Sources, list[RejectedRow]]:
     """The sources of each record file, and the files of ``directory`` nothing reads."""
     if not directory.is_dir():
@@ -182,7 +182,7 @@ def find_sources(
             raise ImportSetupError(f"unknown source {source!r}; known sources: {known}")
     except MappingError as exc:
         raise ImportSetupError(str(exc)) from exc
-    return mapped_sources(directory, chosen, options or options_of(chosen))
+    return mapped_sources(directory, chosen, options_of(chosen, options))
 
 
 async def find_or_create_org(
