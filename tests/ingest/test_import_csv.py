@@ -7,11 +7,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from accountlens.db.engine import Database
 from accountlens.db.models import Account, Activity, Person
-from accountlens.ingest.importer import ImportReport
+from accountlens.ingest.importer import ImportReport, ImportSetupError
 from accountlens.ingest.importer.csv_source import CsvOverrides
 from tests.ingest.importing import id_of, messages, run_import, scalar
 
@@ -254,3 +255,18 @@ async def _one(engine: Any, statement: Any) -> Any:
 async def _all(engine: Any, statement: Any) -> list[Any]:
     async with engine.connect() as conn:
         return [tuple(row) for row in await conn.execute(statement)]
+
+
+async def test_a_mapping_with_a_mistake_stops_the_import_naming_the_key(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[files]]\nfile = "a.csv"\ntarget = "acounts"\n[files.colums]\nname = "N"\n')
+    directory = write(tmp_path / "d", {"a.csv": "N\nx\n"})
+
+    with pytest.raises(ImportSetupError) as raised:
+        await run_import(fresh_db.engine, directory, source="csv", mapping=bad)
+
+    assert "files[0].target" in str(raised.value)
+    assert "unknown field 'files[0].colums'; did you mean 'columns'?" in str(raised.value)
+    assert await scalar(fresh_db.engine, select(Account.id)) is None

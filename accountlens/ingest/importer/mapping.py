@@ -121,7 +121,16 @@ def parse_mapping(text: str, name: str) -> Mapping:
     try:
         return Mapping.model_validate(data)
     except ValidationError as exc:
-        raise MappingError(f"{name}: {describe_errors(Mapping, exc.errors())}") from exc
+        errors = exc.errors()
+        for error in errors:
+            # pydantic names the union member it tried ("str", "function-after[…]"); a mapping's
+            # author only knows the key.
+            error["loc"] = tuple(part for part in error["loc"] if not _union_member(part))
+        raise MappingError(f"{name}: {describe_errors(Mapping, errors)}") from exc
+
+
+def _union_member(part: int | str) -> bool:
+    return isinstance(part, str) and (part in ("str", "list[str]") or "[" in part)
 
 
 #: The shipped mappings (``mappings/<name>.toml``), each usable as ``--source <name>``.
