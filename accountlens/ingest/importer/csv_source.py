@@ -152,6 +152,8 @@ class CsvSource:
             if not text:
                 continue  # empty and missing cells alike: the field is left out
             text = _mapped(rule, text)
+            if rule.salesforce_id and len(text) == 18 and text.isalnum():
+                text = text[:15]
             options = self.options.cells
             if rule.date_format:
                 options = replace(options, date_format=rule.date_format)

@@ -38,6 +38,9 @@ class FieldMapping(Rule):
     date_format: str | None = None
     #: The column may be missing from the file's header (exports often leave empty ones out).
     optional: bool = False
+    #: A Salesforce record ID: the 18-character form is cut to its 15-character (case-sensitive)
+    #: form, so files that mix both (reports and Data Loader) still match.
+    salesforce_id: bool = False
 
     @model_validator(mode="after")
     def _one_origin(self) -> FieldMapping:
@@ -134,7 +137,7 @@ def _union_member(part: int | str) -> bool:
 
 
 #: The shipped mappings (``mappings/<name>.toml``), each usable as ``--source <name>``.
-BUILTIN: tuple[str, ...] = ()
+BUILTIN: tuple[str, ...] = ("salesforce",)
 
 
 def builtin_mapping(source: str) -> Mapping:
