@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from accountlens.db.engine import Database
-from accountlens.db.models import Account, Activity, Task, Ticket
+from accountlens.db.models import Account, Activity, DataSource, Task, Ticket
 from accountlens.schema.ids import encode_id
 from tests.ingest.importing import (
     admin_of,
@@ -140,3 +140,25 @@ async def _rows(engine: Any, statement: Any) -> list[Any]:
 
 def _at(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+async def test_each_import_records_when_its_source_was_last_imported_and_a_dry_run_does_not(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    # given
+    engine = fresh_db.engine
+    directory = write_directory(tmp_path / "d", workspace())
+    before = datetime.now(UTC)
+
+    # when
+    await run_import(engine, directory, dry_run=True)
+    after_dry_run = await _rows(engine, select(DataSource.source, DataSource.last_imported_at))
+    await run_import(engine, directory)
+    first = await scalar(engine, select(DataSource.last_imported_at))
+    await run_import(engine, directory)  # nothing changes, but the data is fresh as of now
+
+    # then
+    assert after_dry_run == []
+    rows = await _rows(engine, select(DataSource.source, DataSource.last_imported_at))
+    assert [source for source, _ in rows] == ["jsonl"]
+    assert before <= first < rows[0][1]

@@ -36,6 +36,7 @@ from accountlens.db.models.documents import (
     DocumentParticipant,
     passage_hash,
 )
+from accountlens.db.models.sources import DataSource
 from accountlens.db.models.usage import AccountUsageDaily, FeatureUsageDaily, PersonUsageDaily
 from accountlens.db.models.work import Project, ProjectMember, Task, TaskComment
 
@@ -54,6 +55,7 @@ __all__ = [
     "Connection",
     "CustomObjectInstance",
     "CustomObjectType",
+    "DataSource",
     "Document",
     "DocumentChunk",
     "DocumentParticipant",

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from accountlens.db.models import EMBEDDING_DIMENSIONS, Org
+from accountlens.db.models import EMBEDDING_DIMENSIONS, DataSource, Org
 from accountlens.ingest.importer.csv_source import CsvOverrides, options_of
 from accountlens.ingest.importer.discover import Sources, jsonl_sources, mapped_sources
 from accountlens.ingest.importer.documents import DocumentSpec
@@ -135,7 +135,7 @@ async def import_directory(
     ``dry_run`` every check runs and every count is what a real run would report, but nothing
     is kept (and nothing is embedded).
     """
-    sources, unknown = await asyncio.to_thread(
+    name, sources, unknown = await asyncio.to_thread(
         find_sources, directory, source, mapping, csv_options
     )
     if embedder is not None and embedder.dimensions != EMBEDDING_DIMENSIONS:
@@ -144,32 +144,45 @@ async def import_directory(
         )
     async with open_target(engine, dry_run=dry_run) as target:
         org_id, created = await find_or_create_org(target, org_slug, create_org_name)
-        report = ImportReport(
-            org_slug=org_slug, org_created=created, source=source, dry_run=dry_run
-        )
+        report = ImportReport(org_slug=org_slug, org_created=created, source=name, dry_run=dry_run)
         report.rejected.extend(unknown)
         with ProgressBars(console) as progress:
             ctx = ImportContext(
                 org_id, report, RejectedKeys(), progress, None if dry_run else embedder
             )
-            for name, step in import_steps():
-                for each in sources.get(name, []):
+            for file, step in import_steps():
+                for each in sources.get(file, []):
                     await step(target, ctx, each)
+        if not dry_run:
+            await record_import(target, org_id, name)
     order = {name: index for index, name in enumerate(report.files)}
     report.rejected.sort(key=lambda row: (order.get(row.file, -1), row.line))
     return report
 
 
+async def record_import(target: ImportTarget, org_id: uuid.UUID, source: str) -> None:
+    """Remember when ``source`` was last imported into the org (freshness for answers)."""
+    table = table_of(DataSource)
+    async with target.begin() as conn:
+        stmt = pg_insert(table).values(org_id=org_id, source=source, last_imported_at=func.now())
+        await conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[table.c.org_id, table.c.source],
+                set_={"last_imported_at": stmt.excluded.last_imported_at},
+            )
+        )
+
+
 def find_sources(
     directory: Path, source: str, mapping: Path | None, options: CsvOverrides | None
-) -> tuple[Sources, list[RejectedRow]]:
-    """The sources of each record file, and the files of ``directory`` nothing reads."""
+) -> tuple[str, Sources, list[RejectedRow]]:
+    """The source's name, the sources of each record file, and the files nothing reads."""
     if not directory.is_dir():
         raise ImportSetupError(f"not a directory: {directory}")
     if source == "jsonl":
         if mapping is not None:
             raise ImportSetupError("--mapping is for CSV sources; --source jsonl takes none")
-        return jsonl_sources(directory, IMPORT_FILES)
+        return ("jsonl", *jsonl_sources(directory, IMPORT_FILES))
     try:
         if source == "csv":
             if mapping is None:
@@ -182,7 +195,9 @@ def find_sources(
             raise ImportSetupError(f"unknown source {source!r}; known sources: {known}")
     except MappingError as exc:
         raise ImportSetupError(str(exc)) from exc
-    return mapped_sources(directory, chosen, options_of(chosen, options))
+    # A mapping names its source ("salesforce", "fieldbook"); that is what freshness reports.
+    name = source if source in BUILTIN else chosen.source.name
+    return (name, *mapped_sources(directory, chosen, options_of(chosen, options)))
 
 
 async def find_or_create_org(
