@@ -187,6 +187,10 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check everything and report; write nothing")
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="Delete imported records missing from this full export"),
+    ] = False,
     report: Annotated[
         str, typer.Option("--report", help="text (a table) or json (one object, for scripts)")
     ] = "text",
@@ -248,6 +252,7 @@ def import_(
                 source=source,
                 mapping=mapping,
                 csv_options=overrides,
+                prune=prune,
             )
         except ImportSetupError as exc:
             console.print(f"[red]Import not started:[/red] {exc}", soft_wrap=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from accountlens.db.engine import Database
 from accountlens.db.models import Account, Activity, Person
@@ -270,3 +270,32 @@ async def test_a_mapping_with_a_mistake_stops_the_import_naming_the_key(
     assert "files[0].target" in str(raised.value)
     assert "unknown field 'files[0].colums'; did you mean 'columns'?" in str(raised.value)
     assert await scalar(fresh_db.engine, select(Account.id)) is None
+
+
+async def test_prune_removes_only_records_missing_from_a_full_export_and_only_when_asked(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    # given: the first export, then a newer one without Initech (and so without its people)
+    engine = fresh_db.engine
+    await csv_import(fresh_db, write(tmp_path / "v1", export()))
+    newer = export()
+    newer["companies.csv"] = "\n".join(
+        line for line in newer["companies.csv"].splitlines() if not line.startswith("C-200")
+    )
+    newer["contacts.csv"] = "\n".join(
+        line for line in newer["contacts.csv"].splitlines() if ",C-200," not in line
+    )
+    directory = write(tmp_path / "v2", newer)
+
+    # when
+    kept = await csv_import(fresh_db, directory)
+    accounts_after_plain_run = await scalar(engine, select(func.count()).select_from(Account))
+    pruned = await run_import(engine, directory, source="csv", mapping=MAPPING, prune=True)
+
+    # then
+    assert kept.pruned == {}
+    assert accounts_after_plain_run == 2
+    assert pruned.pruned == {"accounts.jsonl": 1, "people.jsonl": 2}
+    assert await id_of(engine, Account, "C-200") is None
+    assert await id_of(engine, Account, "C-100") is not None
+    assert await scalar(engine, select(func.count()).select_from(Activity)) == 2

@@ -76,6 +76,7 @@ async def import_record_file(
     run = FileRun(ctx, source.label)
     parsed, bar = await read_with_progress(ctx, source, spec.model)
     run.record_read(parsed)
+    _remember_ids(ctx, spec.file, parsed)
     for raw in parsed.rejected_raw:
         for key in spec.identity(raw.raw):
             ctx.rejected.add(spec.kind, key, run.where(raw.line))
@@ -108,6 +109,17 @@ async def read_with_progress(
     lines = await asyncio.to_thread(source.size)
     bar = ctx.progress.task(f"{source.label}: reading", lines)
     return await asyncio.to_thread(source.read, model, bar.advance), bar
+
+
+def _remember_ids(ctx: ImportContext, file: str, parsed: ParsedFile[Any]) -> None:
+    """What the export holds, so --prune removes only records that vanished from it."""
+    seen = ctx.seen.setdefault(file, set())
+    seen.update(row.row.external_id for row in parsed.rows)
+    identified = {raw.line: raw.raw.get("external_id") for raw in parsed.rejected_raw}
+    seen.update(str(key).strip() for key in identified.values() if key)
+    if any(not identified.get(rejected.line) for rejected in parsed.rejected):
+        # A file refused whole, or a line whose ID could not be read: absence proves nothing.
+        ctx.incomplete.add(file)
 
 
 def _unique_external_ids(run: FileRun, rows: list[ParsedRow[M]]) -> list[ParsedRow[M]]:

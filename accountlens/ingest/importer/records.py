@@ -41,6 +41,10 @@ class ImportContext:
     rejected: RejectedKeys
     progress: ProgressBars
     embedder: Embedder | None
+    #: External IDs each record file's sources hold (rejected rows included), for --prune.
+    seen: dict[str, set[str]] = field(default_factory=dict)
+    #: Record files a source of which was refused as a whole: never pruned.
+    incomplete: set[str] = field(default_factory=set)
 
 
 @dataclass

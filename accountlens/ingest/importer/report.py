@@ -60,6 +60,8 @@ class ImportReport:
     files: dict[str, FileCounts] = field(default_factory=dict)
     rejected: list[RejectedRow] = field(default_factory=list)
     passages_embedded: int = 0
+    #: Records removed by --prune, per record file (not rows of any file, so not in the table).
+    pruned: dict[str, int] = field(default_factory=dict)
 
     def counts(self, file: str) -> FileCounts:
         """Counts for ``file`` (all zero when the file was absent)."""
@@ -98,6 +100,7 @@ class ImportReport:
             "files": {name: asdict(counts) for name, counts in self.files.items()},
             "totals": asdict(self.totals()),
             "passages_embedded": self.passages_embedded,
+            "pruned": dict(self.pruned),
             "rejected_rows": [_problem(row) for row in self.rejected_rows],
             "rejected_files": [_problem(row) for row in self.rejected_files],
         }
@@ -138,6 +141,8 @@ class ImportReport:
             console.print("[yellow]No known files were found in the directory.[/yellow]")
         if self.passages_embedded:
             console.print(f"Embedded {self.passages_embedded} passages.")
+        for name, removed in self.pruned.items():
+            console.print(f"Pruned {removed} records of {escape(name)} missing from the export.")
         rows = self.rejected_rows
         if total.rejected:
             plural = "row" if total.rejected == 1 else "rows"

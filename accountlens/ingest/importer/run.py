@@ -26,6 +26,7 @@ from accountlens.ingest.importer.mapping import (
     load_mapping,
 )
 from accountlens.ingest.importer.pipeline import import_record_file
+from accountlens.ingest.importer.prune import prune as prune_missing
 from accountlens.ingest.importer.records import ImportContext, RecordSpec
 from accountlens.ingest.importer.report import ImportReport, RejectedRow
 from accountlens.ingest.importer.resolve import RejectedKeys
@@ -80,27 +81,30 @@ def _record_step(spec_type: type[RecordSpec[Any]]) -> tuple[str, Step]:
     return spec_type.file, step
 
 
+#: The record files' specs, each after the files it can reference (usage comes after these).
+RECORD_SPECS: tuple[type[RecordSpec[Any]], ...] = (
+    UserSpec,
+    TeamSpec,
+    AccountSpec,
+    PersonSpec,
+    OpportunitySpec,
+    OpportunityStageChangeSpec,
+    TaskSpec,
+    TaskCommentSpec,
+    ActivitySpec,
+    ProjectSpec,
+    TicketSpec,
+    CustomObjectTypeSpec,
+    CustomObjectSpec,
+    GroupSpec,
+    PropertyDefinitionSpec,
+)
+
+
 def import_steps() -> list[tuple[str, Step]]:
     """Every known file with its importer, each after the files it can reference."""
-    specs: list[type[RecordSpec[Any]]] = [
-        UserSpec,
-        TeamSpec,
-        AccountSpec,
-        PersonSpec,
-        OpportunitySpec,
-        OpportunityStageChangeSpec,
-        TaskSpec,
-        TaskCommentSpec,
-        ActivitySpec,
-        ProjectSpec,
-        TicketSpec,
-        CustomObjectTypeSpec,
-        CustomObjectSpec,
-        GroupSpec,
-        PropertyDefinitionSpec,
-    ]
     return [
-        *(_record_step(spec) for spec in specs),
+        *(_record_step(spec) for spec in RECORD_SPECS),
         (USAGE_FILE, import_usage),
         _record_step(DocumentSpec),
     ]
@@ -122,6 +126,7 @@ async def import_directory(
     source: str = "jsonl",
     mapping: Path | None = None,
     csv_options: CsvOverrides | None = None,
+    prune: bool = False,
 ) -> ImportReport:
     """Import the files of ``directory`` into the org ``org_slug``.
 
@@ -133,7 +138,8 @@ async def import_directory(
     Raises :class:`UnknownOrgError` when the org is missing and ``create_org_name`` is not
     given, and :class:`ImportSetupError` for other reasons the import cannot start. With
     ``dry_run`` every check runs and every count is what a real run would report, but nothing
-    is kept (and nothing is embedded).
+    is kept (and nothing is embedded). With ``prune``, records of the files read that their
+    sources no longer hold are deleted (see :mod:`.prune`).
     """
     name, sources, unknown = await asyncio.to_thread(
         find_sources, directory, source, mapping, csv_options
@@ -153,6 +159,9 @@ async def import_directory(
             for file, step in import_steps():
                 for each in sources.get(file, []):
                     await step(target, ctx, each)
+            if prune:
+                specs: list[type[RecordSpec[Any]]] = [*RECORD_SPECS, DocumentSpec]
+                await prune_missing(target, ctx, [(spec.file, spec.table) for spec in specs])
         if not dry_run:
             await record_import(target, org_id, name)
     order = {name: index for index, name in enumerate(report.files)}
