@@ -80,6 +80,7 @@ class CsvSource:
         self.path = path
         self.mapping = mapping
         self.options = options
+        self._fields = mapping.fields()  # once, not per row
 
     @property
     def label(self) -> str:
@@ -147,7 +148,7 @@ class CsvSource:
         kinds = field_kinds(model)
         data: dict[str, Any] = {}
         problems: list[str] = []
-        for name, rule in self.mapping.fields().items():
+        for name, rule in self._fields.items():
             text = _cell_text(rule, cells)
             if not text:
                 continue  # empty and missing cells alike: the field is left out
@@ -177,7 +178,7 @@ class CsvSource:
         return columns
 
     def _column_of(self, name: str) -> str:
-        rule = self.mapping.fields().get(name)
+        rule = self._fields.get(name)
         if rule is None or not rule.columns:
             return name
         return f"column {' + '.join(rule.columns)} ({name})"
@@ -191,7 +192,7 @@ class CsvSource:
 
     def _missing_columns(self, header: list[str]) -> str | None:
         present = set(header)
-        for name, rule in self.mapping.fields().items():
+        for name, rule in self._fields.items():
             for column in rule.columns:
                 if column in present or rule.optional:
                     continue
