@@ -8,6 +8,7 @@ unless it was already running for a server).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -22,6 +23,7 @@ from rich.console import Console
 
 from accountlens.auth.cli import connections_app, orgs_app, users_app
 from accountlens.config import Settings, UnsafeConfigurationError
+from accountlens.db.datadir import DataDirNotFoundError, locate_data_dir
 from accountlens.db.engine import Database, open_database, pin_database
 from accountlens.db.migrate import prepare_database
 from accountlens.ingest.demo.summary import DemoLogin
@@ -55,11 +57,18 @@ def _settings(**overrides: object) -> Settings:
 
 
 @contextmanager
-def _database_settings(settings: Settings) -> Iterator[Settings]:
+def _database_settings(settings: Settings, *, may_create: bool = True) -> Iterator[Settings]:
     """Settings pointing at a ready database: the configured one, or the embedded server.
 
-    An embedded server started here is stopped when the block exits.
+    The embedded server is the one in the data directory the server uses (see
+    :mod:`accountlens.db.datadir`); without ``may_create`` the command refuses (exit 2) rather
+    than create a second one. An embedded server started here is stopped when the block exits.
     """
+    try:
+        settings = locate_data_dir(settings, may_create=may_create)
+    except DataDirNotFoundError as exc:
+        console.print(f"[red]No database:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from exc
     settings, embedded = pin_database(settings)
     try:
         yield settings
@@ -159,41 +168,102 @@ async def _stored_demo_logins(db: Database) -> list[DemoLogin]:
     return [login for login in wanted if login.email in present]
 
 
+def report_console() -> Console:
+    """The report's console: stdout, lines never wrapped (when piped, a line stays one line
+    so that ``grep file.jsonl:12`` finds it whole)."""
+    out = Console(soft_wrap=True, highlight=False)
+    if not out.is_terminal:
+        out = Console(soft_wrap=True, highlight=False, width=1_000)
+    return out
+
+
 @app.command("import")
 def import_(
-    directory: Annotated[Path, typer.Argument(help="Folder of <object_type>.jsonl files")],
+    directory: Annotated[Path, typer.Argument(help="Folder of the files to import")],
     org: Annotated[str, typer.Option(help="Slug of the org to import into")],
     create_org: Annotated[
         str | None, typer.Option(help="Create the org with this display name if it is missing")
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything and report; write nothing")
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="Delete imported records missing from this full export"),
+    ] = False,
+    report: Annotated[
+        str, typer.Option("--report", help="text (a table) or json (one object, for scripts)")
+    ] = "text",
+    source: Annotated[
+        str, typer.Option(help="jsonl (our format), csv (with --mapping) or salesforce")
+    ] = "jsonl",
+    mapping: Annotated[
+        Path | None, typer.Option(help="TOML mapping of CSV columns to fields (--source csv)")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Encoding of CSV files, e.g. latin-1 [default: utf-8]")
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV delimiter [default: , or ; from the header]")
+    ] = None,
+    date_format: Annotated[
+        str | None, typer.Option(help="Date format of CSV cells, e.g. %d/%m/%Y")
+    ] = None,
+    decimal_comma: Annotated[
+        bool | None,
+        typer.Option("--decimal-comma/--decimal-point", help="Numbers write 1.234,50"),
+    ] = None,
 ) -> None:
-    """Import JSON Lines files (see docs/import-format.md), upserting by external_id."""
+    """Import JSON Lines files, or CSV files through a mapping (see docs/import-format.md),
+    upserting by external_id."""
     from accountlens.ingest.embeddings import embedder_from_settings
     from accountlens.ingest.importer import ImportSetupError, import_directory
+    from accountlens.ingest.importer.csv_source import CsvOverrides
 
+    overrides = CsvOverrides(
+        encoding=encoding,
+        delimiter=delimiter.replace("\\t", "\t") if delimiter else None,
+        date_format=date_format,
+        decimal_comma=decimal_comma,
+    )
+
+    if report not in ("text", "json"):
+        console.print(f"[red]Unknown report format {report!r}[/red]: choose text or json")
+        raise typer.Exit(2)
     if not directory.is_dir():
         console.print(f"[red]Not a directory:[/red] {directory}")
+        raise typer.Exit(2)
+    if delimiter is not None and len(delimiter.replace("\\t", "\t")) != 1:
+        console.print(f"[red]A delimiter is one character[/red] (got {delimiter!r})")
         raise typer.Exit(2)
     settings = _settings()
     _configure_logging(settings)
 
     async def work(db: Database) -> int:
         try:
-            report = await import_directory(
+            outcome = await import_directory(
                 db.owner,  # imports write customer tables, which only the owner may
                 directory,
                 org_slug=org,
                 create_org_name=create_org,
-                embedder=embedder_from_settings(settings),
+                embedder=None if dry_run else embedder_from_settings(settings),
                 console=console,
+                dry_run=dry_run,
+                source=source,
+                mapping=mapping,
+                csv_options=overrides,
+                prune=prune,
             )
         except ImportSetupError as exc:
-            console.print(f"[red]Import not started:[/red] {exc}")
+            console.print(f"[red]Import not started:[/red] {exc}", soft_wrap=True)
             return 2
-        report.print(console)
-        return 1 if report.rejected else 0
+        if report == "json":
+            print(json.dumps(outcome.as_dict(), ensure_ascii=False))
+        else:
+            outcome.print(report_console())
+        return 1 if outcome.failed else 0
 
-    with _database_settings(settings) as ready:
+    with _database_settings(settings, may_create=False) as ready:
         code = _with_database(ready, work)
     raise typer.Exit(code)
 

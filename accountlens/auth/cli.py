@@ -18,6 +18,7 @@ from accountlens.auth import connections
 from accountlens.auth import users as accounts
 from accountlens.auth.visibility import ConnectionMatch
 from accountlens.config import Settings, UnsafeConfigurationError
+from accountlens.db.datadir import DataDirNotFoundError, locate_data_dir
 from accountlens.db.engine import open_database, pin_database
 from accountlens.db.migrate import prepare_database
 
@@ -38,6 +39,11 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         settings = Settings()
     except (ValidationError, UnsafeConfigurationError) as exc:
         errors.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    try:  # the server's embedded database, never a new one (see accountlens.db.datadir)
+        settings = locate_data_dir(settings, may_create=False)
+    except DataDirNotFoundError as exc:
+        errors.print(f"[red]No database:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
     settings, embedded = pin_database(settings)
 

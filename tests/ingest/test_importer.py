@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import io
-import json
 import typing
 import uuid
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
@@ -50,21 +49,26 @@ from accountlens.db.models import (
     User,
     passage_hash,
 )
-from accountlens.ingest.embeddings import get_local_embedder
 from accountlens.ingest.importer import (
     IMPORT_FILES,
     ImportReport,
     RejectedRow,
     UnknownOrgError,
-    import_directory,
 )
 from accountlens.ingest.importer.chunking import article_passages, transcript_passages
 from accountlens.ingest.importer.formats import DataType, SpeakerTurn
+from tests.ingest.importing import (
+    ORG,
+    Rows,
+    count,
+    id_of,
+    messages,
+    run_import,
+    scalar,
+    write_directory,
+)
 
-ORG = "acme"
 PASSWORD = "correct-horse-battery"
-
-Rows = dict[str, list[Any]]
 
 
 def dataset() -> Rows:
@@ -176,42 +180,6 @@ def dataset() -> Rows:
     }  # fmt: skip
 
 
-def write_directory(directory: Path, rows: Rows) -> Path:
-    """Write each file's rows as JSON Lines (a str row is written verbatim)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, lines in rows.items():
-        body = "".join(
-            (line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines
-        )
-        (directory / name).write_text(body, encoding="utf-8")
-    return directory
-
-
-async def run_import(
-    engine: AsyncEngine, directory: Path, *, embed: bool = False, create: bool = True
-) -> ImportReport:
-    return await import_directory(
-        engine,
-        directory,
-        org_slug=ORG,
-        create_org_name="Acme Inc" if create else None,
-        embedder=get_local_embedder() if embed else None,
-    )
-
-
-async def scalar(engine: AsyncEngine, statement: Any) -> Any:
-    async with engine.connect() as conn:
-        return await conn.scalar(statement)
-
-
-async def id_of(engine: AsyncEngine, model: Any, external_id: str) -> Any:
-    return await scalar(engine, select(model.id).where(model.external_id == external_id))
-
-
-async def count(engine: AsyncEngine, model: Any) -> int:
-    return int(await scalar(engine, select(func.count()).select_from(model)))
-
-
 ALL_TABLES = [
     User, Team, TeamMember, Account, AccountTeamMember, Person, Opportunity,
     OpportunityStageChange, Task, TaskComment, Activity, ActivityParticipant, Project,
@@ -230,10 +198,6 @@ async def snapshot(engine: AsyncEngine) -> dict[str, list[Any]]:
             rows = await conn.execute(text(f"SELECT t::text FROM {name} t ORDER BY 1"))
             state[name] = [row[0] for row in rows]
     return state
-
-
-def messages(report: ImportReport) -> dict[str, str]:
-    return {row.location: row.message for row in report.rejected}
 
 
 # ---------------------------------------------------------------------------------------------

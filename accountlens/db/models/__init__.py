@@ -10,7 +10,7 @@ from accountlens.db.models.auth import (
     WebSession,
 )
 from accountlens.db.models.base import Base
-from accountlens.db.models.core import DataSource, Org, Team, TeamMember, User
+from accountlens.db.models.core import Org, Team, TeamMember, User
 from accountlens.db.models.crm import (
     Account,
     AccountTeamMember,
@@ -37,6 +37,7 @@ from accountlens.db.models.documents import (
     DocumentParticipant,
     passage_hash,
 )
+from accountlens.db.models.sources import DataSource
 from accountlens.db.models.usage import AccountUsageDaily, FeatureUsageDaily, PersonUsageDaily
 from accountlens.db.models.work import Project, ProjectMember, Task, TaskComment
 

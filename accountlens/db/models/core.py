@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    ForeignKey,
     Index,
     Text,
     UniqueConstraint,
@@ -92,15 +91,3 @@ class TeamMember(Base):
 
 
 __all__ = ["Org", "OrgScoped", "Team", "TeamMember", "User"]
-
-
-class DataSource(Base):
-    """When a source (``jsonl``, ``salesforce`` …) was last imported into an org."""
-
-    __tablename__ = "data_sources"
-
-    org_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True
-    )
-    source: Mapped[str] = mapped_column(Text, primary_key=True)
-    last_imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -15,6 +15,7 @@ import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
@@ -107,6 +108,9 @@ class DocumentSpec(RecordSpec[DocumentRow]):
         self._rebuild: dict[uuid.UUID, list[dict[str, Any]]] = {}
         #: Vectors computed in this run, by text hash (texts the org had no vector for).
         self._vectors: dict[bytes, Vector] = {}
+
+    def event_time(self, row: DocumentRow) -> datetime | None:
+        return row.occurred_at
 
     def refs(self, row: DocumentRow) -> list[Ref]:
         refs = optional_ref("account", "account", row.account)

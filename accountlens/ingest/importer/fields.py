@@ -114,9 +114,25 @@ class StrictModel(BaseModel):
 
 
 class KeyedRow(StrictModel):
-    """A row of a record file: ``external_id`` is its upsert key, unique per org and type."""
+    """A row of a record file: ``external_id`` is its upsert key, unique per org and type.
+
+    ``created_at`` / ``updated_at`` are the source system's own times; without them a record
+    is dated by its own event time (see ``RecordSpec.event_time``) or, failing that, by the
+    import that first wrote it.
+    """
 
     external_id: ExternalId
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
+
+    @model_validator(mode="after")
+    def _updated_after_created(self) -> Self:
+        if self.created_at and self.updated_at and self.updated_at < self.created_at:
+            raise ValueError(
+                f"updated_at ({self.updated_at.isoformat()}) is earlier than created_at "
+                f"({self.created_at.isoformat()})"
+            )
+        return self
 
 
 class RecordRow(KeyedRow):

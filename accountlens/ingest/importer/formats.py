@@ -171,6 +171,12 @@ class FieldDefinition(StrictModel):
 
     @model_validator(mode="after")
     def _enum_needs_values(self) -> Self:
+        if self.allowed_values:
+            # Choices that differ only by case are one choice; the first spelling is kept.
+            seen: dict[str, str] = {}
+            for value in self.allowed_values:
+                seen.setdefault(value.casefold(), value)
+            self.allowed_values = list(seen.values())
         if self.data_type == "enum" and not self.allowed_values:
             raise ValueError("an enum field needs a non-empty allowed_values list")
         if self.data_type != "enum" and self.allowed_values is not None:

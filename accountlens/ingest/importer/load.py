@@ -97,8 +97,8 @@ async def upsert(
             for name in compare
         }
         assignments: dict[str, Any] = dict(new)
-        if "updated_at" in table.c:
-            assignments["updated_at"] = func.now()
+        if "updated_at" in table.c and "updated_at" not in compare:
+            assignments["updated_at"] = func.now()  # no source time given: changed now
         stmt = values.on_conflict_do_update(
             index_elements=[table.c[name] for name in conflict],
             set_=assignments,

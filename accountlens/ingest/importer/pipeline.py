@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Table, any_, select
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from accountlens.ingest.importer.fields import KeyedRow
 from accountlens.ingest.importer.load import (
@@ -28,10 +27,18 @@ from accountlens.ingest.importer.load import (
     touch,
     upsert,
 )
-from accountlens.ingest.importer.reading import ParsedFile, ParsedRow, count_lines, read_rows
-from accountlens.ingest.importer.records import ImportContext, Item, RecordSpec, RowError
+from accountlens.ingest.importer.reading import ParsedFile, ParsedRow
+from accountlens.ingest.importer.records import (
+    ImportContext,
+    Item,
+    RecordSpec,
+    RowError,
+    source_times,
+)
 from accountlens.ingest.importer.report import FileCounts, RejectedRow
 from accountlens.ingest.importer.resolve import Resolved, resolve_references
+from accountlens.ingest.importer.sources import RowSource
+from accountlens.ingest.importer.target import ImportTarget
 from accountlens.ingest.progress import ProgressTask
 
 M = TypeVar("M", bound=KeyedRow)
@@ -49,27 +56,34 @@ class FileRun:
 
     def reject(self, line: int, message: str) -> None:
         self.ctx.report.rejected.append(RejectedRow(self.file, line, message))
-        self.counts.rejected += 1
+        if line:  # a whole file refused is listed apart; its rows are not counted as rows
+            self.counts.rejected += 1
+
+    def record_read(self, parsed: ParsedFile[Any]) -> None:
+        """Count what reading already decided: rejected and deliberately skipped rows."""
+        for rejected in parsed.rejected:
+            self.reject(rejected.line, rejected.message)
+        self.counts.skipped += parsed.skipped
 
     def where(self, line: int) -> str:
         return f"{self.file}:{line}"
 
 
 async def import_record_file(
-    engine: AsyncEngine, ctx: ImportContext, spec: RecordSpec[M], path: Path
+    target: ImportTarget, ctx: ImportContext, spec: RecordSpec[M], source: RowSource
 ) -> None:
-    """Import ``path`` (a file of ``spec``'s records) into the context's org."""
-    run = FileRun(ctx, spec.file)
-    parsed, bar = await read_with_progress(ctx, spec.file, path, spec.model)
-    for rejected in parsed.rejected:
-        run.reject(rejected.line, rejected.message)
+    """Import ``source`` (rows of ``spec``'s records) into the context's org."""
+    run = FileRun(ctx, source.label)
+    parsed, bar = await read_with_progress(ctx, source, spec.model)
+    run.record_read(parsed)
+    _remember_ids(ctx, spec.file, parsed)
     for raw in parsed.rejected_raw:
         for key in spec.identity(raw.raw):
             ctx.rejected.add(spec.kind, key, run.where(raw.line))
     rows = _unique_external_ids(run, parsed.rows)
 
-    bar.describe(f"{spec.file}: checking")
-    async with engine.connect() as conn:
+    bar.describe(f"{source.label}: checking")
+    async with target.connect() as conn:
         await spec.prepare(conn, ctx, [parsed_row.row for parsed_row in rows])
         items = await _build_items(conn, ctx, run, spec, rows)
         stored = await _stored_ids(conn, ctx.org_id, spec.table, [i.external_id for i in items])
@@ -79,29 +93,45 @@ async def import_record_file(
             item.id = adoptions.get(item.external_id) or stored.get(item.external_id, item.id)
         await spec.before_write(conn, ctx, items)
 
-    bar.describe(f"{spec.file}: writing")
+    bar.describe(f"{source.label}: writing")
     try:
-        async with engine.begin() as conn:
+        async with target.begin() as conn:
             await _write(conn, ctx, run, spec, items, adoptions)
     except (IntegrityError, DataError) as exc:
         _fail_file(ctx, run, spec, items, exc)
-    bar.finish(f"{spec.file}: done")
+    bar.finish(f"{source.label}: done")
 
 
 async def read_with_progress(
-    ctx: ImportContext, file: str, path: Path, model: type[P]
+    ctx: ImportContext, source: RowSource, model: type[P]
 ) -> tuple[ParsedFile[P], ProgressTask]:
-    """Read and validate ``path`` off the event loop, with a bar advancing line by line."""
-    lines = await asyncio.to_thread(count_lines, path)
-    bar = ctx.progress.task(f"{file}: reading", lines)
-    return await asyncio.to_thread(read_rows, path, model, bar.advance), bar
+    """Read and validate ``source`` off the event loop, with a bar advancing line by line."""
+    lines = await asyncio.to_thread(source.size)
+    bar = ctx.progress.task(f"{source.label}: reading", lines)
+    return await asyncio.to_thread(source.read, model, bar.advance), bar
+
+
+def _remember_ids(ctx: ImportContext, file: str, parsed: ParsedFile[Any]) -> None:
+    """What the export holds, so --prune removes only records that vanished from it."""
+    seen = ctx.seen.setdefault(file, set())
+    seen.update(row.row.external_id for row in parsed.rows)
+    identified = {raw.line: raw.raw.get("external_id") for raw in parsed.rejected_raw}
+    seen.update(str(key).strip() for key in identified.values() if key)
+    if any(not identified.get(rejected.line) for rejected in parsed.rejected):
+        # A file refused whole, or a line whose ID could not be read: absence proves nothing.
+        ctx.incomplete.add(file)
 
 
 def _unique_external_ids(run: FileRun, rows: list[ParsedRow[M]]) -> list[ParsedRow[M]]:
-    first: dict[str, int] = {}
+    first: dict[str, ParsedRow[M]] = {}
     unique: list[ParsedRow[M]] = []
     for parsed in rows:
-        seen = first.setdefault(parsed.row.external_id, parsed.line)
+        earlier = first.setdefault(parsed.row.external_id, parsed)
+        if earlier is not parsed and earlier.row == parsed.row:
+            # The very same record twice (exports concatenated, a re-sent batch): one record.
+            run.counts.skipped += 1
+            continue
+        seen = earlier.line
         if seen != parsed.line:
             run.reject(
                 parsed.line,
@@ -128,7 +158,7 @@ async def _build_items(
             _reject_row(ctx, run, spec, parsed.line, parsed.row, "; ".join(resolved))
             continue
         try:
-            values = spec.values(parsed.row, resolved)
+            values = source_times(spec, parsed.row, spec.values(parsed.row, resolved))
             members = spec.members(parsed.row, resolved)
         except RowError as exc:
             _reject_row(ctx, run, spec, parsed.line, parsed.row, str(exc))
@@ -158,6 +188,8 @@ async def _check_natural_keys(
     if natural is None:
         return {}
     label = "/".join(natural.columns)
+    # Say why "at risk" collides with "At Risk": nobody expects it from the text alone.
+    same = " (values that differ only in case are the same)" if natural.case_insensitive else ""
     first: dict[tuple[Any, ...], int] = {}
     kept: list[Item[M]] = []
     for item in items:
@@ -166,7 +198,7 @@ async def _check_natural_keys(
         if seen != item.line:
             _reject_row(
                 ctx, run, spec, item.line, item.row,
-                f"{label} {_show(key)} is also used on line {seen}",
+                f"{label} {_show(_own(natural.columns, item))} is also used on line {seen}{same}",
             )  # fmt: skip
             continue
         kept.append(item)
@@ -184,12 +216,17 @@ async def _check_natural_keys(
                 holder = f"'{owner[1]}'" if owner[1] is not None else "without an external_id"
                 _reject_row(
                     ctx, run, spec, item.line, item.row,
-                    f"{label} {_show(natural.of(item.values))} already belongs to another "
-                    f"{spec.kind.replace('_', ' ')} ({holder})",
+                    f"{label} {_show(_own(natural.columns, item))} already belongs to another "
+                    f"{spec.kind.replace('_', ' ')} ({holder}){same}",
                 )  # fmt: skip
                 continue
         items.append(item)
     return adoptions
+
+
+def _own(columns: Sequence[str], item: Item[Any]) -> tuple[Any, ...]:
+    """The natural key as the row spells it (not lower-cased)."""
+    return tuple(item.values[column] for column in columns)
 
 
 def _show(key: tuple[Any, ...]) -> str:
@@ -219,20 +256,25 @@ async def _write(
     adoptions: dict[str, uuid.UUID],
 ) -> None:
     await adopt(conn, ctx.org_id, spec.table, [(id_, ext) for ext, id_ in adoptions.items()])
-    rows = [
-        {"org_id": ctx.org_id, "id": item.id, "external_id": item.external_id, **item.values}
-        for item in items
-    ]
-    compare = list(items[0].values) if items else []
-    written = await upsert(
-        conn,
-        spec.table,
-        rows,
-        conflict=("org_id", "external_id"),
-        compare=compare,
-        keep_when_null=spec.keep_when_null,
-        returning=("id",),
-    )
+    # Rows that give a source time and rows that leave it to the database are written by
+    # separate statements: a multi-row INSERT needs the same columns in every row.
+    groups: dict[tuple[str, ...], list[Item[M]]] = {}
+    for item in items:
+        groups.setdefault(tuple(item.values), []).append(item)
+    written: list[Any] = []
+    for columns, group in groups.items():
+        written += await upsert(
+            conn,
+            spec.table,
+            [
+                {"org_id": ctx.org_id, "id": i.id, "external_id": i.external_id, **i.values}
+                for i in group
+            ],
+            conflict=("org_id", "external_id"),
+            compare=columns,
+            keep_when_null=spec.keep_when_null,
+            returning=("id",),
+        )
     inserted = {row.id for row in written if row.inserted}
     changed = {row.id for row in written if not row.inserted}
     also: set[uuid.UUID] = set()
@@ -241,7 +283,9 @@ async def _write(
         also |= await sync_children(conn, ctx.org_id, child, desired)
     also |= await spec.after_write(conn, ctx, items)
     also -= inserted | changed
-    await touch(conn, ctx.org_id, spec.table, also)
+    # A record whose source gave its updated_at keeps it; the others were changed now.
+    dated = {item.id for item in items if "updated_at" in item.values}
+    await touch(conn, ctx.org_id, spec.table, also - dated)
     run.counts.inserted += len(inserted)
     run.counts.updated += len(changed) + len(also)
     run.counts.unchanged += len(items) - len(inserted) - len(changed) - len(also)

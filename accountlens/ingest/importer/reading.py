@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 
 from accountlens.ingest.importer.fields import PATTERN_HINTS
 from accountlens.ingest.importer.report import RejectedRow
+from accountlens.ingest.importer.wording import json_problem, plain_error
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,6 +48,8 @@ class ParsedFile(Generic[M]):
     rows: list[ParsedRow[M]] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     rejected_raw: list[RawRejected] = field(default_factory=list)
+    #: Rows a mapping leaves out on purpose (deleted in the source, say).
+    skipped: int = 0
 
 
 def count_lines(path: Path) -> int:
@@ -76,6 +79,9 @@ def read_rows(
                 continue
             if not line.strip():
                 continue
+            # Without its line break, a line cut off inside a text value reads as cut off, not
+            # as "a control character" on a line 2 that is not in the file.
+            line = line.rstrip("\r\n")
             try:
                 row = model.model_validate_json(line)
             except ValidationError as exc:
@@ -96,24 +102,36 @@ def _loose_object(line: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def describe_errors(model: type[BaseModel], errors: Sequence[ErrorDetails]) -> str:
-    """All of a row's validation errors as one readable sentence list."""
+def describe_errors(
+    model: type[BaseModel],
+    errors: Sequence[ErrorDetails],
+    where: Callable[[str], str] | None = None,
+) -> str:
+    """All of a row's validation errors as one readable sentence list.
+
+    ``where`` names a field as the reader knows it (a CSV column: ``AnnualRevenue (arr_amount)``).
+    """
     messages: list[str] = []
     for error in errors:
-        message = describe_error(model, error)
+        message = describe_error(model, error, where)
         if message not in messages:
             messages.append(message)
     return "; ".join(messages)
 
 
-def describe_error(model: type[BaseModel], error: ErrorDetails) -> str:
+def describe_error(
+    model: type[BaseModel], error: ErrorDetails, where: Callable[[str], str] | None = None
+) -> str:
     loc = error["loc"]
     path = format_path(loc)
+    if where is not None and loc and isinstance(loc[0], str):
+        rest = format_path(loc[1:])
+        path = where(loc[0]) + ("." + rest if rest[:1].isalpha() else rest)
     kind = error["type"]
     ctx = error.get("ctx") or {}
     secret = any(part in SECRET_FIELDS for part in loc)
     if kind == "json_invalid":
-        return f"invalid JSON: {ctx.get('error', error['msg'])}"
+        return json_problem(str(ctx.get("error", error["msg"])))
     if kind == "model_type" and not loc:
         return f"expected a JSON object, got {_json_kind(error['input'])}"
     if kind == "extra_forbidden":
@@ -124,7 +142,7 @@ def describe_error(model: type[BaseModel], error: ErrorDetails) -> str:
     if kind == "literal_error":
         shown = "" if secret else f" {_echo(error['input'])}"
         return f"{path}: invalid value{shown}; valid choices are {ctx.get('expected')}"
-    text = error["msg"].removeprefix("Value error, ")
+    text = plain_error(error) or error["msg"].removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         text = f"expected {PATTERN_HINTS[pattern]}" if pattern in PATTERN_HINTS else text

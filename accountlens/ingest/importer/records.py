@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Table
@@ -40,6 +41,10 @@ class ImportContext:
     rejected: RejectedKeys
     progress: ProgressBars
     embedder: Embedder | None
+    #: External IDs each record file's sources hold (rejected rows included), for --prune.
+    seen: dict[str, set[str]] = field(default_factory=dict)
+    #: Record files a source of which was refused as a whole: never pruned.
+    incomplete: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -80,6 +85,11 @@ class RecordSpec(Generic[M]):
         """Rows of each child collection, by the name of its :attr:`children` entry."""
         return {}
 
+    def event_time(self, row: M) -> datetime | None:
+        """When the record's event happened in the source (an activity's ``occurred_at`` …):
+        its ``created_at`` when the file gives none, so it is never dated by the import."""
+        return None
+
     def identity(self, raw: Mapping[str, Any]) -> list[object]:
         """The keys a rejected row could be referenced by (from its raw JSON)."""
         return [raw.get("external_id")]
@@ -97,6 +107,28 @@ class RecordSpec(Generic[M]):
     ) -> set[uuid.UUID]:
         """Extra writes in the file's transaction; returns IDs of rows that changed through them."""
         return set()
+
+
+#: The source times every record file may carry; :func:`source_times` decides their columns.
+TIME_FIELDS = frozenset({"created_at", "updated_at"})
+
+
+def source_times(spec: RecordSpec[M], row: M, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the row's ``created_at`` / ``updated_at`` columns set only where known.
+
+    A column left out keeps its stored value on update, and the database's ``now()`` on
+    insert; that is the only case where an import's own time dates a record.
+    """
+    for name in TIME_FIELDS:
+        values.pop(name, None)  # model_dump() of the row includes them; they are decided here
+    created = row.created_at or spec.event_time(row)
+    if created is not None and row.updated_at is not None:
+        created = min(created, row.updated_at)
+    if created is not None:
+        values["created_at"] = created
+    if row.updated_at is not None:
+        values["updated_at"] = row.updated_at
+    return values
 
 
 def with_custom(row: RecordRow, values: dict[str, Any]) -> dict[str, Any]:

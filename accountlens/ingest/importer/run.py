@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -11,17 +10,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from accountlens.db.models import EMBEDDING_DIMENSIONS, Org
+from accountlens.db.models import EMBEDDING_DIMENSIONS, DataSource, Org
+from accountlens.ingest.importer.csv_source import CsvOverrides, options_of
+from accountlens.ingest.importer.discover import Sources, jsonl_sources, mapped_sources
 from accountlens.ingest.importer.documents import DocumentSpec
 from accountlens.ingest.importer.load import table_of
+from accountlens.ingest.importer.mapping import (
+    BUILTIN,
+    MappingError,
+    builtin_mapping,
+    load_mapping,
+)
 from accountlens.ingest.importer.pipeline import import_record_file
+from accountlens.ingest.importer.prune import prune as prune_missing
 from accountlens.ingest.importer.records import ImportContext, RecordSpec
 from accountlens.ingest.importer.report import ImportReport, RejectedRow
 from accountlens.ingest.importer.resolve import RejectedKeys
+from accountlens.ingest.importer.sources import RowSource
 from accountlens.ingest.importer.specs_crm import (
     AccountSpec,
     OpportunitySpec,
@@ -43,6 +52,7 @@ from accountlens.ingest.importer.specs_work import (
     TaskSpec,
     TicketSpec,
 )
+from accountlens.ingest.importer.target import ImportTarget, open_target
 from accountlens.ingest.importer.usage import FILE as USAGE_FILE
 from accountlens.ingest.importer.usage import import_usage
 from accountlens.ingest.progress import ProgressBars
@@ -52,7 +62,7 @@ if TYPE_CHECKING:
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
-Step = Callable[[AsyncEngine, ImportContext, Path], Awaitable[None]]
+Step = Callable[[ImportTarget, ImportContext, RowSource], Awaitable[None]]
 
 
 class ImportSetupError(ValueError):
@@ -63,36 +73,40 @@ class UnknownOrgError(ImportSetupError):
     """No org has the given slug and no name to create one with was given."""
 
 
-def _record_step(spec: RecordSpec[Any]) -> tuple[str, Step]:
-    async def step(engine: AsyncEngine, ctx: ImportContext, path: Path) -> None:
-        await import_record_file(engine, ctx, spec, path)
+def _record_step(spec_type: type[RecordSpec[Any]]) -> tuple[str, Step]:
+    async def step(target: ImportTarget, ctx: ImportContext, source: RowSource) -> None:
+        # A fresh spec per source: specs keep state between their hooks.
+        await import_record_file(target, ctx, spec_type(), source)
 
-    return spec.file, step
+    return spec_type.file, step
+
+
+#: The record files' specs, each after the files it can reference (usage comes after these).
+RECORD_SPECS: tuple[type[RecordSpec[Any]], ...] = (
+    UserSpec,
+    TeamSpec,
+    AccountSpec,
+    PersonSpec,
+    OpportunitySpec,
+    OpportunityStageChangeSpec,
+    TaskSpec,
+    TaskCommentSpec,
+    ActivitySpec,
+    ProjectSpec,
+    TicketSpec,
+    CustomObjectTypeSpec,
+    CustomObjectSpec,
+    GroupSpec,
+    PropertyDefinitionSpec,
+)
 
 
 def import_steps() -> list[tuple[str, Step]]:
     """Every known file with its importer, each after the files it can reference."""
-    specs: list[RecordSpec[Any]] = [
-        UserSpec(),
-        TeamSpec(),
-        AccountSpec(),
-        PersonSpec(),
-        OpportunitySpec(),
-        OpportunityStageChangeSpec(),
-        TaskSpec(),
-        TaskCommentSpec(),
-        ActivitySpec(),
-        ProjectSpec(),
-        TicketSpec(),
-        CustomObjectTypeSpec(),
-        CustomObjectSpec(),
-        GroupSpec(),
-        PropertyDefinitionSpec(),
-    ]
     return [
-        *(_record_step(spec) for spec in specs),
+        *(_record_step(spec) for spec in RECORD_SPECS),
         (USAGE_FILE, import_usage),
-        _record_step(DocumentSpec()),
+        _record_step(DocumentSpec),
     ]
 
 
@@ -108,54 +122,99 @@ async def import_directory(
     create_org_name: str | None = None,
     embedder: Embedder | None = None,
     console: Console | None = None,
+    dry_run: bool = False,
+    source: str = "jsonl",
+    mapping: Path | None = None,
+    csv_options: CsvOverrides | None = None,
+    prune: bool = False,
 ) -> ImportReport:
-    """Import the ``<type>.jsonl`` files of ``directory`` into the org ``org_slug``.
+    """Import the files of ``directory`` into the org ``org_slug``.
+
+    ``source`` is ``jsonl`` (``<type>.jsonl`` files), ``csv`` (CSV files read through the
+    ``mapping`` file) or a built-in source (``salesforce`` …: CSV files and a shipped mapping).
 
     Rows are upserted by ``external_id``; bad rows are skipped and listed in the report with
     their ``file:line``. With an ``embedder``, new or changed document passages are embedded.
     Raises :class:`UnknownOrgError` when the org is missing and ``create_org_name`` is not
-    given, and :class:`ImportSetupError` for other reasons the import cannot start.
+    given, and :class:`ImportSetupError` for other reasons the import cannot start. With
+    ``dry_run`` every check runs and every count is what a real run would report, but nothing
+    is kept (and nothing is embedded). With ``prune``, records of the files read that their
+    sources no longer hold are deleted (see :mod:`.prune`).
     """
-    present, unknown = await asyncio.to_thread(survey, directory)
+    name, sources, unknown = await asyncio.to_thread(
+        find_sources, directory, source, mapping, csv_options
+    )
     if embedder is not None and embedder.dimensions != EMBEDDING_DIMENSIONS:
         raise ImportSetupError(
             f"the embedder makes {embedder.dimensions}-wide vectors; {EMBEDDING_DIMENSIONS} needed"
         )
-    org_id, created = await find_or_create_org(engine, org_slug, create_org_name)
-    report = ImportReport(org_slug=org_slug, org_created=created)
-    report.rejected.extend(unknown)
-    with ProgressBars(console) as progress:
-        ctx = ImportContext(org_id, report, RejectedKeys(), progress, embedder)
-        for name, step in import_steps():
-            if name in present:
-                await step(engine, ctx, directory / name)
-    order = {name: index for index, name in enumerate(IMPORT_FILES)}
+    async with open_target(engine, dry_run=dry_run) as target:
+        org_id, created = await find_or_create_org(target, org_slug, create_org_name)
+        report = ImportReport(org_slug=org_slug, org_created=created, source=name, dry_run=dry_run)
+        report.rejected.extend(unknown)
+        with ProgressBars(console) as progress:
+            ctx = ImportContext(
+                org_id, report, RejectedKeys(), progress, None if dry_run else embedder
+            )
+            for file, step in import_steps():
+                for each in sources.get(file, []):
+                    await step(target, ctx, each)
+            if prune:
+                specs: list[type[RecordSpec[Any]]] = [*RECORD_SPECS, DocumentSpec]
+                await prune_missing(target, ctx, [(spec.file, spec.table) for spec in specs])
+        if not dry_run:
+            await record_import(target, org_id, name)
+    order = {name: index for index, name in enumerate(report.files)}
     report.rejected.sort(key=lambda row: (order.get(row.file, -1), row.line))
     return report
 
 
-def survey(directory: Path) -> tuple[set[str], list[RejectedRow]]:
-    """The known files present, and a rejection for each unknown ``.jsonl`` file (a misspelt
-    name must not go unnoticed)."""
+async def record_import(target: ImportTarget, org_id: uuid.UUID, source: str) -> None:
+    """Remember when ``source`` was last imported into the org (freshness for answers)."""
+    table = table_of(DataSource)
+    async with target.begin() as conn:
+        stmt = pg_insert(table).values(org_id=org_id, source=source, last_imported_at=func.now())
+        await conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[table.c.org_id, table.c.source],
+                set_={"last_imported_at": stmt.excluded.last_imported_at},
+            )
+        )
+
+
+def find_sources(
+    directory: Path, source: str, mapping: Path | None, options: CsvOverrides | None
+) -> tuple[str, Sources, list[RejectedRow]]:
+    """The source's name, the sources of each record file, and the files nothing reads."""
     if not directory.is_dir():
         raise ImportSetupError(f"not a directory: {directory}")
-    present = {name for name in IMPORT_FILES if (directory / name).is_file()}
-    rejected: list[RejectedRow] = []
-    for path in sorted(directory.glob("*.jsonl")):
-        if path.name in IMPORT_FILES:
-            continue
-        close = difflib.get_close_matches(path.name, IMPORT_FILES, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]}?" if close else f"known files: {', '.join(IMPORT_FILES)}"
-        rejected.append(RejectedRow(path.name, 0, f"unknown file, not imported; {hint}"))
-    return present, rejected
+    if source == "jsonl":
+        if mapping is not None:
+            raise ImportSetupError("--mapping is for CSV sources; --source jsonl takes none")
+        return ("jsonl", *jsonl_sources(directory, IMPORT_FILES))
+    try:
+        if source == "csv":
+            if mapping is None:
+                raise ImportSetupError("--source csv needs --mapping FILE")
+            chosen = load_mapping(mapping)
+        elif source in BUILTIN:
+            chosen = load_mapping(mapping) if mapping is not None else builtin_mapping(source)
+        else:
+            known = ", ".join(("jsonl", "csv", *BUILTIN))
+            raise ImportSetupError(f"unknown source {source!r}; known sources: {known}")
+    except MappingError as exc:
+        raise ImportSetupError(str(exc)) from exc
+    # A mapping names its source ("salesforce", "fieldbook"); that is what freshness reports.
+    name = source if source in BUILTIN else chosen.source.name
+    return (name, *mapped_sources(directory, chosen, options_of(chosen, options)))
 
 
 async def find_or_create_org(
-    engine: AsyncEngine, slug: str, create_name: str | None
+    target: ImportTarget, slug: str, create_name: str | None
 ) -> tuple[uuid.UUID, bool]:
     """The org's ID, and whether it was created now (with restricted account visibility)."""
     orgs = table_of(Org)
-    async with engine.begin() as conn:
+    async with target.begin() as conn:
         found = await conn.scalar(select(orgs.c.id).where(orgs.c.slug == slug))
         if found is not None:
             return found, False

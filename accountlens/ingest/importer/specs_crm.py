@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import any_, select
@@ -195,6 +196,9 @@ class OpportunityStageChangeSpec(RecordSpec[OpportunityStageChangeRow]):
     kind = "opportunity_stage_change"
     model = OpportunityStageChangeRow
     table = table_of(OpportunityStageChange)
+
+    def event_time(self, row: OpportunityStageChangeRow) -> datetime | None:
+        return row.changed_at
 
     def refs(self, row: OpportunityStageChangeRow) -> list[Ref]:
         return [

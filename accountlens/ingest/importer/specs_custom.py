@@ -209,7 +209,9 @@ class CustomObjectSpec(RecordSpec[CustomObjectRow]):
 
     def values(self, row: CustomObjectRow, refs: Resolved) -> dict[str, Any]:
         type_id = refs.target("type").id
-        problems = check_values(row.values, self._fields.get(type_id, {}))
+        fields = self._fields.get(type_id, {})
+        row.values = canonical_choices(row.values, fields)
+        problems = check_values(row.values, fields)
         if problems:
             raise RowError("; ".join(problems))
         return {
@@ -218,6 +220,20 @@ class CustomObjectSpec(RecordSpec[CustomObjectRow]):
             "name": row.name,
             "custom": row.values,
         }
+
+
+def canonical_choices(values: dict[str, Any], fields: dict[str, FieldRule]) -> dict[str, Any]:
+    """Enum values as their field spells them: " gold" and "Gold" are the choice "gold"."""
+    canonical = dict(values)
+    for key, value in values.items():
+        rule = fields.get(key)
+        if rule is None or rule.data_type != "enum" or not isinstance(value, str):
+            continue
+        wanted = value.strip().casefold()
+        match = next((v for v in rule.allowed_values or [] if v.casefold() == wanted), None)
+        if match is not None:
+            canonical[key] = match
+    return canonical
 
 
 def check_values(values: dict[str, Any], fields: dict[str, FieldRule]) -> list[str]:
@@ -277,7 +293,8 @@ class GroupSpec(RecordSpec[GroupRow]):
     kind = "group"
     model = GroupRow
     table = table_of(Group)
-    natural_key = NaturalKey(("name",))
+    # "At Risk" and "at risk" are one segment, as filters on group names already treat them.
+    natural_key = NaturalKey(("name",), case_insensitive=True)
     children = (
         ChildTable("members", table_of(GroupMember), "group_id", ("account_id", "person_id")),
     )

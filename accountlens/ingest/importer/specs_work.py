@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from accountlens.db.models import (
@@ -32,6 +33,9 @@ class TaskSpec(RecordSpec[TaskRow]):
     model = TaskRow
     table = table_of(Task)
 
+    def event_time(self, row: TaskRow) -> datetime | None:
+        return row.completed_at
+
     def refs(self, row: TaskRow) -> list[Ref]:
         return [
             *optional_ref("account", "account", row.account),
@@ -57,6 +61,9 @@ class TaskCommentSpec(RecordSpec[TaskCommentRow]):
     model = TaskCommentRow
     table = table_of(TaskComment)
 
+    def event_time(self, row: TaskCommentRow) -> datetime | None:
+        return row.posted_at
+
     def refs(self, row: TaskCommentRow) -> list[Ref]:
         return [Ref("task", "task", row.task), *optional_ref("author", "user", row.author)]
 
@@ -80,6 +87,9 @@ class ActivitySpec(RecordSpec[ActivityRow]):
     children = (
         ChildTable("participants", table_of(ActivityParticipant), "activity_id", ("person_id",)),
     )
+
+    def event_time(self, row: ActivityRow) -> datetime | None:
+        return row.occurred_at
 
     def refs(self, row: ActivityRow) -> list[Ref]:
         return [
@@ -127,6 +137,9 @@ class TicketSpec(RecordSpec[TicketRow]):
     kind = "ticket"
     model = TicketRow
     table = table_of(Ticket)
+
+    def event_time(self, row: TicketRow) -> datetime | None:
+        return row.opened_at
 
     def refs(self, row: TicketRow) -> list[Ref]:
         return [

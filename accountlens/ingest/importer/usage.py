@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accountlens.db.models import AccountUsageDaily, FeatureUsageDaily, PersonUsageDaily
 from accountlens.ingest.importer.formats import UsageRow
@@ -24,6 +22,8 @@ from accountlens.ingest.importer.reading import ParsedRow
 from accountlens.ingest.importer.records import ImportContext
 from accountlens.ingest.importer.report import RejectedRow
 from accountlens.ingest.importer.resolve import Ref, Resolved, resolve_references
+from accountlens.ingest.importer.sources import RowSource
+from accountlens.ingest.importer.target import ImportTarget
 
 FILE = "usage.jsonl"
 #: Per grain: the table, its key columns after org_id, and the counters compared on re-import.
@@ -73,15 +73,14 @@ def columns_of(grain: str, row: UsageRow, refs: Resolved) -> dict[str, Any]:
     return columns
 
 
-async def import_usage(engine: AsyncEngine, ctx: ImportContext, path: Path) -> None:
-    run = FileRun(ctx, FILE)
-    parsed, bar = await read_with_progress(ctx, FILE, path, UsageRow)
-    for rejected in parsed.rejected:
-        run.reject(rejected.line, rejected.message)
+async def import_usage(target: ImportTarget, ctx: ImportContext, source: RowSource) -> None:
+    run = FileRun(ctx, source.label)
+    parsed, bar = await read_with_progress(ctx, source, UsageRow)
+    run.record_read(parsed)
     rows = _unique_days(run, parsed.rows)
 
-    bar.describe(f"{FILE}: checking")
-    async with engine.connect() as conn:
+    bar.describe(f"{source.label}: checking")
+    async with target.connect() as conn:
         resolutions = await resolve_references(
             conn, ctx.org_id, [_refs(parsed_row.row) for parsed_row in rows], ctx.rejected
         )
@@ -100,16 +99,16 @@ async def import_usage(engine: AsyncEngine, ctx: ImportContext, path: Path) -> N
             continue
         by_grain[grain].append({"org_id": ctx.org_id, **columns_of(grain, row, resolved)})
 
-    bar.describe(f"{FILE}: writing")
+    bar.describe(f"{source.label}: writing")
     try:
-        async with engine.begin() as conn:
+        async with target.begin() as conn:
             written = [
                 await upsert(conn, table, by_grain[grain], conflict=("org_id", *key), compare=cmp)
                 for grain, (table, key, cmp) in GRAINS.items()
             ]
     except (IntegrityError, DataError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-        ctx.report.rejected.append(RejectedRow(FILE, 0, f"file not imported: {reason}"))
+        ctx.report.rejected.append(RejectedRow(source.label, 0, f"file not imported: {reason}"))
         run.counts.rejected += sum(len(rows) for rows in by_grain.values())
     else:
         inserted = sum(1 for result in written for row in result if row.inserted)
@@ -117,7 +116,7 @@ async def import_usage(engine: AsyncEngine, ctx: ImportContext, path: Path) -> N
         run.counts.inserted += inserted
         run.counts.updated += changed
         run.counts.unchanged += sum(len(rows) for rows in by_grain.values()) - inserted - changed
-    bar.finish(f"{FILE}: done")
+    bar.finish(f"{source.label}: done")
 
 
 def _refs(row: UsageRow) -> list[Ref]:

@@ -1,13 +1,12 @@
-"""When each data source of an org was last imported (``whoami`` reports it).
+"""``data_sources``: when each source of an org was last imported.
 
-One row per (org, source): ``source`` is what the importer loaded (``jsonl``, ``salesforce``,
-``hubspot``, ``demo`` …) and ``last_imported_at`` when its last run finished. The importer (run
-as the owner) upserts it; the app role only reads it, under the same row-level security as
-customer data.
+``accountlens import`` records, per org and source (``jsonl``, ``csv``, ``salesforce`` …), the
+time of its last import, so answers can say how fresh the data is. Org data, so it gets the
+row-level security policy of every customer-data table (see 0006).
 
-Revision ID: 0011
+Revision ID: 0009
 Revises: 0006
-Create Date: 2026-12-01 22:00:00
+Create Date: 2026-12-01 22:30:00
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import text
 
-revision = "0011"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
@@ -32,9 +31,9 @@ def upgrade() -> None:
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("last_imported_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["org_id"], ["orgs.id"], ondelete="CASCADE", name="fk_data_sources_org_id_orgs"
+            ["org_id"], ["orgs.id"], name=op.f("fk_data_sources_org_id_orgs"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("org_id", "source", name="pk_data_sources"),
+        sa.PrimaryKeyConstraint("org_id", "source", name=op.f("pk_data_sources")),
     )
     op.execute(text("ALTER TABLE data_sources ENABLE ROW LEVEL SECURITY"))
     op.execute(text(f"CREATE POLICY {POLICY} ON data_sources USING (org_id = {CURRENT_ORG})"))
