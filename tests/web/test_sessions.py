@@ -170,7 +170,7 @@ async def test_an_admin_signs_a_member_out_through_graphql_with_the_web_session_
             json={"query": SIGN_OUT_USER, "variables": {"id": bob_id}},
             headers={"Authorization": f"Bearer {token}"},
         )
-        assert by_token.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert by_token.json()["errors"][0]["extensions"]["code"] == "READ_ONLY_TOKEN"
         # a member may not, and another org's admin cannot even find him
         by_member = await graphql(bob, SIGN_OUT_USER, id=encode_id("user", people.carol.user_id))
         assert by_member.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
