@@ -4,8 +4,9 @@ Every client is registered as a public client (``token_endpoint_auth_method: non
 authorization-code grant with the ``read`` scope, whatever it asked for: RFC 7591 §3.2.1 lets
 the server replace requested metadata, and clients check the response. So grant types and
 scopes we do not offer are dropped, not refused (VS Code asks for the device-code grant, Claude
-Code for ``offline_access``); only a client that cannot use the code grant at all is refused. A public client needs no
-secret, so a registration is worth nothing without a user's consent and a PKCE verifier.
+Code for ``offline_access``); only a client that cannot use the code grant at all is refused.
+A public client needs no secret, so a registration is worth nothing without a user's consent
+and a PKCE verifier.
 """
 
 from __future__ import annotations
