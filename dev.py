@@ -73,6 +73,20 @@ def ensure_chromium() -> None:
     )
 
 
+def ensure_caddy() -> None:
+    """The public-https recipe test runs Debian's Caddy as the TLS-terminating proxy."""
+    if shutil.which("caddy"):
+        return
+    apt = shutil.which("apt-get")
+    if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing Caddy for the reverse-proxy test (apt-get install caddy)")
+        quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run(apt, "update", "-qq", env=quiet)
+        run(apt, "install", "-y", "-qq", "caddy", env=quiet)
+        return
+    sys.exit("The reverse-proxy test needs Caddy (Debian/Ubuntu: `sudo apt-get install caddy`).")
+
+
 def check() -> None:
     say("ruff")
     run(BIN / "ruff", "check", "accountlens", "tests", "bench", "dev.py")
@@ -85,6 +99,7 @@ def check() -> None:
 
 def test(extra: list[str]) -> None:
     ensure_chromium()
+    ensure_caddy()
     check()
     say("pytest")
     code = run(BIN / "pytest", *extra, check=False)

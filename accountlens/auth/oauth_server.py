@@ -267,6 +267,15 @@ class AccountLensAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.register_endpoint(ConnectionRevocationEndpoint)
         self.register_token_generator("default", self._generate_token)
 
+    def validate_requested_scope(self, scope: str | None) -> None:
+        """RFC 6749 §3.3: the server may grant less than was asked, so never ``invalid_scope``.
+
+        Clients add scopes of their own (``offline_access``, ``openid``, ``profile``,
+        ``claudeai``) or stray spaces; refusing them broke Claude, Claude Code and VS Code.
+        Whatever is asked, the grant is ``read``, the only scope (the code row stores it), and
+        the token response says so.
+        """
+
     def is_our_resource(self, resource: str) -> bool:
         return resource.rstrip("/") == self.options.resource.rstrip("/")
 

@@ -2,8 +2,11 @@
 
 Every client is registered as a public client (``token_endpoint_auth_method: none``) for the
 authorization-code grant with the ``read`` scope, whatever it asked for: RFC 7591 §3.2.1 lets
-the server replace requested metadata, and clients check the response. A public client needs no
-secret, so a registration is worth nothing without a user's consent and a PKCE verifier.
+the server replace requested metadata, and clients check the response. So grant types and
+scopes we do not offer are dropped, not refused (VS Code asks for the device-code grant, Claude
+Code for ``offline_access``); only a client that cannot use the code grant at all is refused.
+A public client needs no secret, so a registration is worth nothing without a user's consent
+and a PKCE verifier.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from accountlens.auth.redirect_uris import RedirectUriError, validate_redirect_u
 
 MAX_REDIRECT_URIS = 10
 MAX_NAME_LENGTH = 200
-_ALLOWED_GRANTS = {"authorization_code", "refresh_token"}
 
 
 class RegistrationError(ValueError):
@@ -62,20 +64,16 @@ def client_from_metadata(metadata: Any) -> RegisteredClient:
         except RedirectUriError as exc:
             raise RegistrationError("invalid_redirect_uri", str(exc)) from exc
     grants = metadata.get("grant_types", ["authorization_code"])
-    if (
-        not isinstance(grants, list)
-        or "authorization_code" not in grants
-        or not set(grants) <= _ALLOWED_GRANTS
-    ):
+    if not isinstance(grants, list) or "authorization_code" not in grants:
         raise RegistrationError(
-            "invalid_client_metadata", "only the authorization_code grant is supported"
+            "invalid_client_metadata", "the authorization_code grant is the only one supported"
         )
     responses = metadata.get("response_types", ["code"])
     if responses != ["code"]:
         raise RegistrationError("invalid_client_metadata", "only response_type code is supported")
     scope = metadata.get("scope")
-    if scope is not None and (not isinstance(scope, str) or set(scope.split()) - {READ_SCOPE}):
-        raise RegistrationError("invalid_client_metadata", f"the only scope is {READ_SCOPE!r}")
+    if scope is not None and not isinstance(scope, str):
+        raise RegistrationError("invalid_client_metadata", "scope must be a string")
     return RegisteredClient(
         client_id=secrets.token_urlsafe(24),
         client_name=_clean_name(metadata.get("client_name")),

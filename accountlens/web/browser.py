@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -14,6 +14,7 @@ from starlette.responses import Response
 from accountlens.auth.api import get_auth_service
 from accountlens.auth.principal import Principal
 from accountlens.auth.sessions import BrowserSession, SessionCodec
+from accountlens.config import is_loopback_host
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -80,6 +81,9 @@ def render(
             "csrf_token": codec(request).csrf_token(session),
             "principal": principal,
             "mcp_url": options.resource,
+            # Claude.ai and Claude Desktop reach the server from Anthropic's cloud: a loopback
+            # URL can only serve clients on this machine, so the home page says which.
+            "mcp_on_loopback": is_loopback_host(urlsplit(options.resource).hostname),
             **context,
         },
         status_code=status_code,
