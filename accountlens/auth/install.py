@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from accountlens.auth.endpoints import router
+from accountlens.auth.endpoints import router, unstorable_input_response
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.request_principal import RequestPrincipal
 from accountlens.auth.resource import BearerGuard, ConnectionTokenVerifier
 from accountlens.auth.service import DatabaseAuthService
+from accountlens.auth.untrusted_input import UnstorableInputError
 from accountlens.config import Settings
 from accountlens.db.engine import Database
 
@@ -29,6 +30,8 @@ def configure_auth(app: FastAPI, options: AuthOptions) -> DatabaseAuthService:
 def install_auth(app: FastAPI, settings: Settings) -> DatabaseAuthService:
     """Add the OAuth endpoints and the auth service, configured from ``settings``."""
     app.include_router(router)
+    # The web pages answer their own subclass with an HTML page (accountlens.web.install).
+    app.add_exception_handler(UnstorableInputError, unstorable_input_response)
     app.add_middleware(RequestPrincipal, prefixes=("/graphql",))
     return configure_auth(app, AuthOptions.from_settings(settings))
 

@@ -51,9 +51,12 @@ async def sign_in(request: Request) -> Response:
         )
     except SignInRefused as refused:
         status = 429 if refused.retry_later else 401
-        return render(
+        page = render(
             request, "sign_in.html", {"next": target, "error": refused.reason}, status_code=status
         )
+        if refused.retry_after is not None:
+            page.headers["Retry-After"] = str(refused.retry_after)
+        return page
     response = RedirectResponse(target, status_code=303)
     # A new nonce at sign-in: a session id planted before sign-in is worthless after it.
     store_session(response, request, BrowserSession.signed_in(principal.user_id, principal.org_id))
