@@ -94,6 +94,16 @@ class Settings(BaseSettings):
     # endpoints answer any origin without this.
     cors_origins: list[str] = Field(default_factory=list)
 
+    # Authorization-server limits (state in PostgreSQL, shared by every replica). Identical
+    # registrations are deduplicated and never count; see docs/security.md.
+    registration_limit_per_address: int = Field(default=300, ge=1)
+    registration_limit_global: int = Field(default=3000, ge=1)
+    registration_limit_window_seconds: int = Field(default=3600, ge=1)
+    unused_client_max_age_hours: int = Field(default=168, ge=1)
+    sign_in_failure_limit_per_address: int = Field(default=30, ge=1)
+    sign_in_failure_limit_per_email: int = Field(default=10, ge=1)
+    sign_in_failure_window_seconds: int = Field(default=900, ge=1)
+
     # Embeddings: the bundled local model, or an OpenAI-compatible endpoint.
     embedding_backend: Literal["local", "openai"] = "local"
     embedding_url: str | None = None

@@ -31,7 +31,7 @@ def _query(location: str) -> dict[str, str]:
 
 
 async def register_client(base_url: str, client_name: str = "AccountLens bench") -> str:
-    """One dynamic client registration (the server rate-limits them per address)."""
+    """One dynamic client registration (identical ones share a client; new ones are limited)."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         registered = await http.post(
             "/oauth/register",

@@ -107,6 +107,10 @@ def server_environment(
         ACCOUNTLENS_PUBLIC_URL=public_url or f"http://127.0.0.1:{port}",
         ACCOUNTLENS_LOG_LEVEL="WARNING",
         ACCOUNTLENS_MCP_RATE_LIMIT_PER_MINUTE="100000",
+        # Load runs register and sign in from one address far more than any office would.
+        ACCOUNTLENS_REGISTRATION_LIMIT_PER_ADDRESS="100000",
+        ACCOUNTLENS_REGISTRATION_LIMIT_GLOBAL="100000",
+        ACCOUNTLENS_SIGN_IN_FAILURE_LIMIT_PER_ADDRESS="100000",
         ACCOUNTLENS_DB_POOL_SIZE="20",
         ACCOUNTLENS_WORKERS="1",  # one uvicorn worker per process: what the harness reports
     )

@@ -51,15 +51,14 @@ class ConsentRequest:
 
 @dataclass(frozen=True, slots=True)
 class AuthorizationError:
-    """Why an authorization request failed.
+    """Why an authorization request failed; the user sees it on an error page.
 
-    ``redirect_to`` is set only when the client and redirect URI were verified, so the error may
-    go back to the client; otherwise the user sees an error page (never a redirect).
+    Never a redirect to the client: a request that fails validation has not been approved by
+    a signed-in user, and redirecting it would make us an open redirector (RFC 9700 §4.11.2).
     """
 
     error: str
     description: str
-    redirect_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +78,14 @@ class ConnectionView:
 class SignInRefused(Exception):  # noqa: N818 - an outcome, not a programming error
     """Wrong credentials, a disabled user, or too many attempts; ``reason`` is user-facing."""
 
-    def __init__(self, reason: str, *, retry_later: bool = False) -> None:
+    def __init__(self, reason: str, *, retry_after: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.retry_later = retry_later
+        self.retry_after = retry_after  # seconds until the failure budget frees, when limited
+
+    @property
+    def retry_later(self) -> bool:
+        return self.retry_after is not None
 
 
 class PasswordChangeRefused(Exception):  # noqa: N818 - an outcome, not a programming error

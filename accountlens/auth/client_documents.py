@@ -3,10 +3,13 @@
 Fetching a URL a stranger chose is an SSRF vector, so the fetcher:
 
 * accepts only ``https://host/path`` URLs without user info, fragment or query;
-* resolves the host once, refuses private, loopback, link-local, multicast and reserved
-  addresses (unless the options allow them, for tests), and connects to that very address
-  (TLS still verifies the certificate against the host name), so DNS rebinding cannot swap it;
-* follows no redirects, stops after a size limit and a timeout;
+* resolves the host once, refuses every address that is not global unicast, in every form
+  (NAT64, 6to4, IPv4-mapped and -compatible addresses are judged by the IPv4 they embed;
+  Teredo and site-local are refused) unless the options allow them (tests), and connects to
+  that very address (TLS still verifies the certificate against the host name), so DNS
+  rebinding cannot swap it;
+* follows no redirects, stops after a size limit and a timeout; wants a JSON content type and
+  at most a shallow nesting depth;
 * caches good documents for a while (per process; a miss costs one fetch).
 """
 
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import logging
 import socket
 import time
@@ -26,6 +28,7 @@ import httpx
 from accountlens.auth.api import RegisteredClient
 from accountlens.auth.options import READ_SCOPE, AuthOptions
 from accountlens.auth.redirect_uris import RedirectUriError, validate_redirect_uri
+from accountlens.auth.untrusted_input import UntrustedJsonError, loads_untrusted_json
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +59,50 @@ def _check_url(url: str) -> tuple[str, int, str]:
     return parts.hostname, parts.port or 443, parts.path
 
 
-def _address_allowed(address: str, allow_private: bool) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if allow_private:
-        return not ip.is_multicast and not ip.is_unspecified
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the last 32 bits are the IPv4 host
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local use only
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d (also :: and ::1)
+_TEREDO = ipaddress.ip_network("2001::/32")
+
+
+def _public_ipv4(ip: ipaddress.IPv4Address) -> bool:
     return ip.is_global and not ip.is_multicast
+
+
+def address_is_public(address: str) -> bool:
+    """Whether an address is globally reachable unicast, judging embedded IPv4 by itself.
+
+    ``ipaddress`` (Python 3.11) calls NAT64, 6to4, IPv4-compatible and site-local addresses
+    global, though they reach whatever IPv4 host they embed (``64:ff9b::a9fe:a9fe`` is the
+    cloud metadata service) or a private network. So those forms are unpacked or refused here.
+    """
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _public_ipv4(ip)
+    if ip.ipv4_mapped is not None:
+        return _public_ipv4(ip.ipv4_mapped)
+    if ip in _IPV4_COMPATIBLE or ip in _LOCAL_NAT64 or ip in _TEREDO:
+        return False
+    if ip in _NAT64:
+        return _public_ipv4(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip.sixtofour is not None:
+        return _public_ipv4(ip.sixtofour)
+    return ip.is_global and not ip.is_multicast and not ip.is_site_local
+
+
+def _address_allowed(address: str, allow_private: bool) -> bool:
+    if allow_private:
+        ip = ipaddress.ip_address(address)
+        return not ip.is_multicast and not ip.is_unspecified
+    return address_is_public(address)
+
+
+def _is_json(content_type: str | None) -> bool:
+    """``application/json`` or a structured ``application/…+json`` type, as the draft requires."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 async def _resolve(host: str, port: int, allow_private: bool) -> str:
@@ -79,9 +119,9 @@ async def _resolve(host: str, port: int, allow_private: bool) -> str:
 
 def _parse_document(url: str, body: bytes) -> RegisteredClient:
     try:
-        doc = json.loads(body)
-    except ValueError as exc:
-        raise ClientDocumentError("client metadata document is not JSON") from exc
+        doc = loads_untrusted_json(body)
+    except UntrustedJsonError as exc:
+        raise ClientDocumentError(f"client metadata document refused: {exc}") from exc
     if not isinstance(doc, dict):
         raise ClientDocumentError("client metadata document is not a JSON object")
     if doc.get("client_id") != url:
@@ -160,6 +200,8 @@ class ClientDocumentFetcher:
                     raise ClientDocumentError(
                         f"client metadata document answered HTTP {response.status_code}"
                     )
+                if not _is_json(response.headers.get("content-type")):
+                    raise ClientDocumentError("client metadata document is not application/json")
                 async for chunk in response.aiter_bytes():
                     body.extend(chunk)
                     if len(body) > options.client_metadata_max_bytes:

@@ -8,15 +8,13 @@
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any, cast
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import JSONResponse, Response
 
-from accountlens.auth import repository
+from accountlens.auth.client_registry import Refused
 from accountlens.auth.oauth_flows import oauth_error
 from accountlens.auth.options import READ_SCOPE, AuthOptions
 from accountlens.auth.registration import (
@@ -25,11 +23,17 @@ from accountlens.auth.registration import (
     registration_response,
 )
 from accountlens.auth.service import DatabaseAuthService
+from accountlens.auth.untrusted_input import (
+    UntrustedJsonError,
+    loads_untrusted_json,
+    refuse_unstorable_input,
+)
 
 MAX_FORM_BYTES = 16 * 1024
 MAX_REGISTRATION_BYTES = 16 * 1024
 
-router = APIRouter(include_in_schema=False)
+# Every query and form value is checked before a handler runs (see untrusted_input).
+router = APIRouter(include_in_schema=False, dependencies=[Depends(refuse_unstorable_input)])
 
 
 def _service(request: Request) -> DatabaseAuthService:
@@ -120,35 +124,30 @@ async def revoke(request: Request) -> Response:
 
 @router.post("/oauth/register")
 async def register(request: Request) -> Response:
-    service = _service(request)
-    address = request.client.host if request.client else "unknown"
-    async with request.app.state.db.sessions() as session:
-        allowed = await repository.hit(
-            session,
-            repository.limiter_key("register-ip", address),
-            service.options.registrations_per_address,
-        )
-        await session.commit()
-    if not allowed:
-        response = oauth_error("slow_down", "too many registrations; try again later", 429)
-        response.headers["Retry-After"] = str(
-            int(service.options.registrations_per_address.window.total_seconds())
-        )
-        return response
     body = await request.body()
     if len(body) > MAX_REGISTRATION_BYTES:
         return oauth_error("invalid_client_metadata", "registration request too large", 413)
     try:
-        client = client_from_metadata(json.loads(body or b"null"))
-    except ValueError as exc:
-        if isinstance(exc, RegistrationError):
-            return oauth_error(exc.code, exc.description)
-        return oauth_error("invalid_client_metadata", "the body must be JSON")
-    async with request.app.state.db.sessions() as session:
-        await repository.add_client(session, client)
-        await session.commit()
+        client = client_from_metadata(loads_untrusted_json(body or b"null"))
+    except UntrustedJsonError as exc:
+        return oauth_error("invalid_client_metadata", str(exc))
+    except RegistrationError as exc:
+        return oauth_error(exc.code, exc.description)
+    address = request.client.host if request.client else "unknown"
+    outcome = await _service(request).registry.register(client, address)
+    if isinstance(outcome, Refused):
+        # RFC 7591 defines no rate-limit error; RFC 6749's registered temporarily_unavailable
+        # says "retry later", and Retry-After says when the bucket really frees.
+        response = oauth_error("temporarily_unavailable", outcome.description, 429)
+        response.headers["Retry-After"] = str(outcome.retry_after)
+        return response
     return JSONResponse(
-        registration_response(client, int(time.time())),
+        registration_response(outcome.client, outcome.issued_at),
         status_code=201,
         headers={"Cache-Control": "no-store"},
     )
+
+
+async def unstorable_input_response(request: Request, exc: Exception) -> Response:
+    """The answer to :class:`UnstorableInputError` on the JSON endpoints (no value is echoed)."""
+    return oauth_error("invalid_request", str(exc))

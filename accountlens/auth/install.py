@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from accountlens.auth.endpoints import router
+from accountlens.auth.endpoints import router, unstorable_input_response
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.resource import BearerGuard, ConnectionTokenVerifier
 from accountlens.auth.service import DatabaseAuthService
+from accountlens.auth.untrusted_input import UnstorableInputError
 from accountlens.config import Settings
 from accountlens.db.engine import Database
 
@@ -31,6 +32,8 @@ def install_auth(app: FastAPI, settings: Settings) -> DatabaseAuthService:
     stack (:class:`~accountlens.auth.request_principal.RequestPrincipal`, in ``accountlens.app``).
     """
     app.include_router(router)
+    # The web pages answer their own subclass with an HTML page (accountlens.web.install).
+    app.add_exception_handler(UnstorableInputError, unstorable_input_response)
     return configure_auth(app, AuthOptions.from_settings(settings))
 
 

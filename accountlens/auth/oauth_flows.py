@@ -97,13 +97,9 @@ class OAuthFlows:
         try:
             grant = server.get_consent_grant(self._request("GET", "/oauth/authorize", params))
         except OAuth2Error as error:
-            if error.redirect_uri:
-                location = add_params_to_uri(error.redirect_uri, error.get_body())
-                return AuthorizationError(
-                    str(error.error),
-                    str(error.description or error.error),
-                    redirect_to=server.with_issuer(location),
-                )
+            # Never back to the redirect URI, though authlib offers it: anyone may register any
+            # URI, so redirecting a request that failed before the user signed in and approved
+            # would make us an open redirector (RFC 9700 §4.11.2). The user sees an error page.
             return AuthorizationError(str(error.error), str(error.description or error.error))
         return grant, client
 
@@ -215,6 +211,7 @@ class OAuthFlows:
                 fresh = await repository.code_row(session, code.org_id, code.id)
                 assert fresh is not None
                 return await self._replayed(session, fresh)
+            await repository.mark_client_used(session, code.client_id)
             await session.commit()
             log.info("issued a token for connection %s (client %s)", connection.id, code.client_id)
             return response

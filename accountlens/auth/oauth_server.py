@@ -13,7 +13,9 @@ Hardening over authlib's defaults:
   still lets a request without a challenge, or with ``plain``, through);
 * public clients only (``token_endpoint_auth_method=none``), so a leaked registration is useless;
 * RFC 8707: the ``resource`` must be this server's MCP endpoint, at authorize and token time;
-* RFC 9207: every authorization response carries ``iss``.
+* RFC 9207: every authorization response carries ``iss``;
+* an unknown or unauthenticated client at the token and revocation endpoints gets 401 with a
+  ``WWW-Authenticate: Basic`` challenge (RFC 6749 §5.2), whatever it sent.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ from accountlens.auth.redaction import protect_loggers
 from accountlens.auth.redirect_uris import redirect_uri_matches
 
 protect_loggers("authlib")
+
+CLIENT_REALM = "AccountLens OAuth clients"
 
 
 class InvalidTargetError(OAuth2Error):  # type: ignore[misc]  # authlib is untyped
@@ -322,6 +326,11 @@ class AccountLensAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             return RedirectResponse(self.with_issuer(location), status_code=302)
         header_map.pop("Content-Type", None)
         header_map["Cache-Control"] = "no-store"
+        if isinstance(body, dict) and body.get("error") == "invalid_client":
+            # RFC 6749 §5.2: 401 with a challenge (authlib sends 400 when, as here, Basic is not
+            # a supported method). Claude takes a 401 invalid_client as its cue to re-register.
+            status = 401
+            header_map["WWW-Authenticate"] = f'Basic realm="{CLIENT_REALM}"'
         return JSONResponse(body, status_code=status, headers=header_map)
 
     def with_issuer(self, location: str) -> str:

@@ -44,24 +44,36 @@ class AuthOptions:
     client_metadata_max_bytes: int = 5 * 1024
     client_metadata_timeout_seconds: float = 5.0
     client_metadata_cache_ttl: timedelta = timedelta(minutes=10)
-    # Rate limits, state in PostgreSQL.
+    # Rate limits, state in PostgreSQL (defaults: Settings'). Sign-in counts failures only.
     sign_in_per_address: RateLimit = field(
-        default_factory=lambda: RateLimit(30, timedelta(minutes=5))
+        default_factory=lambda: RateLimit(30, timedelta(minutes=15))
     )
     sign_in_per_email: RateLimit = field(
         default_factory=lambda: RateLimit(10, timedelta(minutes=15))
     )
+    # New clients only: a registration identical to an existing client re-issues that client.
     registrations_per_address: RateLimit = field(
-        default_factory=lambda: RateLimit(20, timedelta(hours=1))
+        default_factory=lambda: RateLimit(300, timedelta(hours=1))
     )
+    registrations_global: RateLimit = field(
+        default_factory=lambda: RateLimit(3000, timedelta(hours=1))
+    )
+    unused_client_max_age: timedelta = timedelta(days=7)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthOptions:
+        sign_in = timedelta(seconds=settings.sign_in_failure_window_seconds)
+        register = timedelta(seconds=settings.registration_limit_window_seconds)
         return cls(
             public_url=settings.public_url.rstrip("/"),
             secret_key=settings.secret_key.get_secret_value().encode(),
             access_token_ttl=timedelta(days=settings.access_token_ttl_days),
             session_ttl=timedelta(days=settings.session_ttl_days),
+            sign_in_per_address=RateLimit(settings.sign_in_failure_limit_per_address, sign_in),
+            sign_in_per_email=RateLimit(settings.sign_in_failure_limit_per_email, sign_in),
+            registrations_per_address=RateLimit(settings.registration_limit_per_address, register),
+            registrations_global=RateLimit(settings.registration_limit_global, register),
+            unused_client_max_age=timedelta(hours=settings.unused_client_max_age_hours),
         )
 
     @property

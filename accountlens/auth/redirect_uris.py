@@ -83,7 +83,10 @@ def _is_loopback_uri(parts: SplitResult) -> bool:
 
 
 def redirect_uri_matches(requested: str, registered: list[str]) -> bool:
-    """Exact match, or the same loopback URI on another port."""
+    """Exact match, or the same loopback URI on another port; never a URI with a fragment."""
+    if "#" in requested:
+        # Even an empty one (``/cb#``): urlsplit reports no fragment, so check the text.
+        return False
     if requested in registered:
         return True
     try:

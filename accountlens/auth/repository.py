@@ -6,6 +6,7 @@ Functions take an ``AsyncSession`` and never commit: the caller owns the transac
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
 from datetime import UTC, datetime
 
@@ -85,10 +86,7 @@ async def users_by_email(session: AsyncSession, email: str) -> list[User]:
 # Clients -----------------------------------------------------------------------------------
 
 
-async def registered_client(session: AsyncSession, client_id: str) -> RegisteredClient | None:
-    row = await session.get(OAuthClient, (GLOBAL_ORG_ID, client_id))
-    if row is None:
-        return None
+def _client_of(row: OAuthClient) -> RegisteredClient:
     return RegisteredClient(
         client_id=row.client_id,
         client_name=row.client_name,
@@ -98,16 +96,82 @@ async def registered_client(session: AsyncSession, client_id: str) -> Registered
     )
 
 
-async def add_client(session: AsyncSession, client: RegisteredClient) -> None:
-    session.add(
-        OAuthClient(
+async def registered_client(session: AsyncSession, client_id: str) -> RegisteredClient | None:
+    row = await session.get(OAuthClient, (GLOBAL_ORG_ID, client_id))
+    return None if row is None else _client_of(row)
+
+
+async def reregister_client(
+    session: AsyncSession, fingerprint: str
+) -> tuple[RegisteredClient, datetime] | None:
+    """The client an identical registration created, marked registered again (so not collected)."""
+    row = (
+        await session.execute(
+            update(OAuthClient)
+            .where(OAuthClient.org_id == GLOBAL_ORG_ID, OAuthClient.fingerprint == fingerprint)
+            .values(last_registered_at=now())
+            .returning(OAuthClient)
+        )
+    ).scalar_one_or_none()
+    return None if row is None else (_client_of(row), row.created_at)
+
+
+async def add_client(
+    session: AsyncSession, client: RegisteredClient, fingerprint: str | None = None
+) -> tuple[RegisteredClient, datetime]:
+    """Store a new client; if an identical registration won a race, that client instead."""
+    statement = (
+        insert(OAuthClient)
+        .values(
             org_id=GLOBAL_ORG_ID,
             client_id=client.client_id,
             client_name=client.client_name,
             redirect_uris=list(client.redirect_uris),
             client_uri=client.client_uri,
             scope=client.scope,
+            fingerprint=fingerprint,
         )
+        .on_conflict_do_update(
+            index_elements=["org_id", "fingerprint"],
+            index_where=OAuthClient.fingerprint.is_not(None),
+            set_={"last_registered_at": now()},
+        )
+        .returning(OAuthClient)
+    )
+    row = (await session.execute(statement)).scalar_one()
+    return _client_of(row), row.created_at
+
+
+async def delete_unused_clients(session: AsyncSession, older_than: datetime, batch: int) -> int:
+    """Delete up to ``batch`` clients that never got a token and were last registered before
+    ``older_than``; returns how many."""
+    stale = (
+        select(OAuthClient.client_id)
+        .where(
+            OAuthClient.org_id == GLOBAL_ORG_ID,
+            OAuthClient.first_token_at.is_(None),
+            OAuthClient.last_registered_at < older_than,
+        )
+        .limit(batch)
+    )
+    result = await session.execute(
+        delete(OAuthClient)
+        .where(OAuthClient.org_id == GLOBAL_ORG_ID, OAuthClient.client_id.in_(stale))
+        .returning(OAuthClient.client_id)
+    )
+    return len(result.all())
+
+
+async def mark_client_used(session: AsyncSession, client_id: str) -> None:
+    """Record a client's first token: a used client is never garbage-collected."""
+    await session.execute(
+        update(OAuthClient)
+        .where(
+            OAuthClient.org_id == GLOBAL_ORG_ID,
+            OAuthClient.client_id == client_id,
+            OAuthClient.first_token_at.is_(None),
+        )
+        .values(first_token_at=now())
     )
 
 
@@ -191,21 +255,33 @@ def limiter_key(kind: str, value: str) -> str:
     return f"{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]}"
 
 
-async def hit(session: AsyncSession, bucket: str, rule: RateLimit) -> bool:
-    """Count one hit in the current fixed window; False once the limit is exceeded."""
-    moment = now()
+def _window(rule: RateLimit) -> tuple[datetime, int]:
+    """The start of the current fixed window, and the seconds until it ends (at least 1)."""
+    moment = now().timestamp()
     seconds = int(rule.window.total_seconds())
-    start = datetime.fromtimestamp(int(moment.timestamp()) // seconds * seconds, UTC)
+    start = int(moment) // seconds * seconds
+    return datetime.fromtimestamp(start, UTC), max(1, math.ceil(start + seconds - moment))
+
+
+async def take(session: AsyncSession, bucket: str, rule: RateLimit) -> int | None:
+    """Count one hit if the window has room: None when counted, else seconds until it frees.
+
+    A refused hit is not counted, so hammering a full bucket does not push its end further.
+    """
+    start, remaining = _window(rule)
     statement = (
         insert(RateLimitBucket)
         .values(org_id=GLOBAL_ORG_ID, bucket=bucket, window_start=start, hits=1)
         .on_conflict_do_update(
             index_elements=["org_id", "bucket", "window_start"],
             set_={"hits": RateLimitBucket.hits + 1},
+            where=RateLimitBucket.hits < rule.limit,
         )
         .returning(RateLimitBucket.hits)
     )
-    hits = int((await session.execute(statement)).scalar_one())
+    hits = (await session.execute(statement)).scalar_one_or_none()
+    if hits is None:
+        return remaining
     if hits == 1:
         # Old windows of this bucket are dead weight; drop them while we are here.
         await session.execute(
@@ -215,4 +291,17 @@ async def hit(session: AsyncSession, bucket: str, rule: RateLimit) -> bool:
                 RateLimitBucket.window_start < start,
             )
         )
-    return hits <= rule.limit
+    return None
+
+
+async def wait_for(session: AsyncSession, bucket: str, rule: RateLimit) -> int | None:
+    """Without counting: None while the window has room, else seconds until it frees."""
+    start, remaining = _window(rule)
+    hits = await session.scalar(
+        select(RateLimitBucket.hits).where(
+            RateLimitBucket.org_id == GLOBAL_ORG_ID,
+            RateLimitBucket.bucket == bucket,
+            RateLimitBucket.window_start == start,
+        )
+    )
+    return remaining if hits is not None and hits >= rule.limit else None

@@ -14,6 +14,7 @@ from accountlens.auth.api import (
     SignInRefused,
 )
 from accountlens.auth.client_documents import ClientDocumentFetcher
+from accountlens.auth.client_registry import ClientRegistry
 from accountlens.auth.oauth_flows import OAuthFlows
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.principal import Principal
@@ -30,28 +31,32 @@ class DatabaseAuthService:
         self.options = options
         self.flows = OAuthFlows(database, options, ClientDocumentFetcher(options))
         self.verifier = ConnectionTokenVerifier(database, options)
+        self.registry = ClientRegistry(database, options)
 
     async def sign_in(self, email: str, password: str, address: str) -> list[Principal]:
+        """Only failures count against the limits: a team signing in from one office address,
+        or a person signing in daily, never locks anyone out."""
         db = self._database()
-        # Count the attempt in its own transaction, so failures count even when we refuse.
+        limits = (
+            (repository.limiter_key("sign-in-ip", address), self.options.sign_in_per_address),
+            (repository.limiter_key("sign-in-email", email), self.options.sign_in_per_email),
+        )
         async with db.sessions() as session:
-            by_address = await repository.hit(
-                session,
-                repository.limiter_key("sign-in-ip", address),
-                self.options.sign_in_per_address,
+            waits = [await repository.wait_for(session, key, rule) for key, rule in limits]
+        wait = max((w for w in waits if w is not None), default=None)
+        if wait is not None:
+            raise SignInRefused(
+                "Too many failed sign-in attempts. Wait a few minutes.", retry_after=wait
             )
-            by_email = await repository.hit(
-                session,
-                repository.limiter_key("sign-in-email", email),
-                self.options.sign_in_per_email,
-            )
-            await session.commit()
-        if not (by_address and by_email):
-            raise SignInRefused("Too many sign-in attempts. Wait a few minutes.", retry_later=True)
         async with db.sessions() as session:
             matched = await users.authenticate(session, email, password)
             await session.commit()  # a rehashed password, if any
         if not matched:
+            # Counted in its own transaction, after the check: a failure always counts.
+            async with db.sessions() as session:
+                for key, rule in limits:
+                    await repository.take(session, key, rule)
+                await session.commit()
             raise SignInRefused("That e-mail and password do not match an active account.")
         return [repository.principal_of(user) for user in matched]
 

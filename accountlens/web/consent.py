@@ -1,9 +1,10 @@
 """``/oauth/authorize``: sign-in if needed, then the consent page, then back to the client.
 
-Invalid client or redirect URI: an error page, never a redirect (the redirect target is exactly
-what cannot be trusted). Errors after both were verified go back to the client, with ``state``
-and ``iss``. The decision is a CSRF-protected POST that repeats the original parameters, which
-the server validates again.
+A request that fails validation (unknown client, unregistered redirect URI, missing PKCE, bad
+scope or response type …) gets an error page, never a redirect: until a signed-in user approves,
+the redirect target is exactly what cannot be trusted (RFC 9700 §4.11.2). Only the user's own
+decision goes back to the client, with ``state`` and ``iss``. The decision is a CSRF-protected
+POST that repeats the original parameters, which the server validates again.
 """
 
 from __future__ import annotations
@@ -39,8 +40,6 @@ def _params(source: ImmutableMultiDict[str, str] | object) -> tuple[dict[str, st
 
 
 def _failure(request: Request, failure: AuthorizationError) -> Response:
-    if failure.redirect_to:
-        return RedirectResponse(failure.redirect_to, status_code=302)
     return error_page(
         request, "This connection request is not valid", f"{failure.error}: {failure.description}"
     )

@@ -55,9 +55,12 @@ async def sign_in(request: Request) -> Response:
         )
     except SignInRefused as refused:
         status = 429 if refused.retry_later else 401
-        return render(
+        page = render(
             request, "sign_in.html", {"next": target, "error": refused.reason}, status_code=status
         )
+        if refused.retry_after is not None:
+            page.headers["Retry-After"] = str(refused.retry_after)
+        return page
     # Whatever this browser was signed in as before ends here: one browser, one session.
     await service.end_session(read_session(request))
     if len(accounts) > 1:

@@ -112,9 +112,12 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-async def register(client: httpx.AsyncClient, redirect_uri: str = REDIRECT_URI) -> str:
+async def register(
+    client: httpx.AsyncClient, redirect_uri: str = REDIRECT_URI, client_name: str = "Test Client"
+) -> str:
+    """A client id; identical registrations share one client, so vary the name for another."""
     response = await client.post(
-        "/oauth/register", json={"client_name": "Test Client", "redirect_uris": [redirect_uri]}
+        "/oauth/register", json={"client_name": client_name, "redirect_uris": [redirect_uri]}
     )
     assert response.status_code == 201, response.text
     return str(response.json()["client_id"])
@@ -180,10 +183,12 @@ async def exchange(
     return await client.post("/oauth/token", data={k: v for k, v in data.items() if v != ""})
 
 
-async def connect(client: httpx.AsyncClient, email: str) -> tuple[str, str]:
+async def connect(
+    client: httpx.AsyncClient, email: str, client_name: str = "Test Client"
+) -> tuple[str, str]:
     """Sign in as ``email``, authorize a fresh client and return (client_id, access token)."""
     await sign_in(client, email)
-    client_id = await register(client)
+    client_id = await register(client, client_name=client_name)
     verifier, challenge = pkce()
     code = await get_code(client, client_id, challenge)
     response = await exchange(client, client_id, code, verifier)

@@ -93,7 +93,7 @@ async def test_operators_revoke_every_connection_of_a_user_of_a_client_or_of_an_
     for label, person in (("bob", people.bob), ("bob again", people.bob),
                           ("carol", people.carol), ("alice", people.alice)):  # fmt: skip
         client.cookies.clear()
-        clients[label], tokens[label] = await connect(client, person.email)
+        clients[label], tokens[label] = await connect(client, person.email, label)
 
     # when an operator revokes Bob's connections, then those of Carol's client
     by_user = accountlens(

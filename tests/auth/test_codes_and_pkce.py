@@ -26,11 +26,10 @@ async def test_an_authorization_request_without_a_code_challenge_is_refused(
     await sign_in(client, people.bob.email)
     client_id = await register(client)
     response = await client.get("/oauth/authorize", params=authorize_params(client_id, None))
-    assert response.status_code == 302
-    answer = query_of(response.headers["location"])
-    assert answer["error"] == "invalid_request"
-    assert answer["state"] == "state-123"
-    assert "code" not in answer
+    # an error page, never a redirect (tests/auth/test_authorization_errors.py says why)
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert "invalid_request" in response.text
 
 
 async def test_an_authorization_request_with_the_plain_method_is_refused(
@@ -43,8 +42,9 @@ async def test_an_authorization_request_with_the_plain_method_is_refused(
         client_id, None, code_challenge=verifier, code_challenge_method="plain"
     )
     response = await client.get("/oauth/authorize", params=params)
-    assert response.status_code == 302
-    assert query_of(response.headers["location"])["error"] == "invalid_request"
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert "invalid_request" in response.text
 
 
 async def test_a_consent_post_that_drops_the_challenge_issues_no_code(
@@ -56,7 +56,8 @@ async def test_a_consent_post_that_drops_the_challenge_issues_no_code(
     page = await client.get("/oauth/authorize", params=authorize_params(client_id, challenge))
     form = authorize_params(client_id, None) | {"csrf_token": csrf_of(page.text)}
     response = await client.post("/oauth/authorize", data=form | {"decision": "approve"})
-    assert "code" not in query_of(response.headers["location"])
+    assert response.status_code == 400
+    assert "location" not in response.headers
 
 
 async def test_a_wrong_code_verifier_gets_invalid_grant(
@@ -135,7 +136,7 @@ async def test_a_code_presented_by_another_client_is_refused(
 ) -> None:
     await sign_in(client, people.bob.email)
     client_id = await register(client)
-    thief = await register(client)
+    thief = await register(client, client_name="Thief")
     verifier, challenge = pkce()
     code = await get_code(client, client_id, challenge)
     response = await exchange(client, thief, code, verifier)

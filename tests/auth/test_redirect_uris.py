@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
-
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from accountlens.auth.install import configure_auth
-from accountlens.auth.options import RateLimit
 from accountlens.auth.redirect_uris import redirect_uri_matches
 from tests.auth.helpers import People, authorize_params, pkce, register, sign_in
 
@@ -101,17 +95,22 @@ def test_a_loopback_redirect_matches_on_any_port_and_nothing_else_does() -> None
     assert not redirect_uri_matches("https://app.example/cb/", registered)
 
 
-async def test_registration_is_rate_limited_per_address(
-    client: httpx.AsyncClient, app: FastAPI
+async def test_a_redirect_uri_with_even_an_empty_fragment_is_refused_at_registration_and_authorize(
+    client: httpx.AsyncClient, people: People
 ) -> None:
-    options = app.state.auth_service.options
-    configure_auth(
-        app, replace(options, registrations_per_address=RateLimit(3, timedelta(hours=1)))
-    )
-    statuses = []
-    for _ in range(5):
-        response = await client.post(
-            "/oauth/register", json={"redirect_uris": ["http://127.0.0.1/cb"]}
+    for uri in ("http://127.0.0.1:8080/cb#", "https://good.example/cb#"):
+        refused = await client.post(
+            "/oauth/register", json={"client_name": "x", "redirect_uris": [uri]}
         )
-        statuses.append(response.status_code)
-    assert statuses == [201, 201, 201, 429, 429]
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "invalid_redirect_uri"
+
+    await sign_in(client, people.bob.email)
+    client_id = await register(client)
+    _, challenge = pkce()
+    for asked in ("http://127.0.0.1:33418/callback#", "http://127.0.0.1:9999/callback#"):
+        params = authorize_params(client_id, challenge, redirect_uri=asked)
+        response = await client.get("/oauth/authorize", params=params)
+        assert response.status_code == 400
+        assert "location" not in response.headers
+        assert "not valid" in response.text

@@ -13,7 +13,6 @@ from tests.auth.helpers import (
     exchange,
     get_code,
     pkce,
-    query_of,
     register,
     sign_in,
 )
@@ -52,8 +51,10 @@ async def test_an_authorization_request_for_another_resource_is_refused(
     _, challenge = pkce()
     params = authorize_params(client_id, challenge, resource="https://other.example/mcp")
     response = await client.get("/oauth/authorize", params=params)
-    assert response.status_code == 302
-    assert query_of(response.headers["location"])["error"] == "invalid_target"
+    # an error page, never a redirect (tests/auth/test_authorization_errors.py says why)
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert "invalid_target" in response.text
 
 
 async def test_a_token_request_for_another_resource_is_refused(
@@ -117,7 +118,7 @@ async def test_another_client_cannot_revoke_a_token_it_was_not_issued(
     client: httpx.AsyncClient, people: People
 ) -> None:
     _, token = await connect(client, people.bob.email)
-    other = await register(client)
+    other = await register(client, client_name="Another Client")
     await client.post("/oauth/revoke", data={"token": token, "client_id": other})
     response = await client.get("/mcp/", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -119,3 +120,38 @@ async def test_hsts_is_sent_only_when_served_over_https(fresh_db: Database) -> N
     plain = build_app(fresh_db, "http://127.0.0.1:8000")
     async with client_for(plain) as http:
         assert "strict-transport-security" not in (await http.get("/sign-in")).headers
+
+
+async def test_successful_sign_ins_do_not_consume_the_failure_budget(
+    client: httpx.AsyncClient, people: People, app: FastAPI
+) -> None:
+    options = app.state.auth_service.options
+    configure_auth(
+        app,
+        replace(
+            options,
+            sign_in_per_email=RateLimit(3, timedelta(minutes=15)),
+            sign_in_per_address=RateLimit(3, timedelta(minutes=15)),
+        ),
+    )
+    # a team signing in all day from one office address, and the same person again and again
+    statuses = [(await sign_in(client, people.alice.email)).status_code for _ in range(4)]
+    statuses.append((await sign_in(client, people.bob.email)).status_code)
+    assert statuses == [303] * 5
+    # failures still count: two wrong passwords leave room for the right one
+    assert (await sign_in(client, people.alice.email, "wrong password!")).status_code == 401
+    assert (await sign_in(client, people.alice.email, "wrong password!")).status_code == 401
+    assert (await sign_in(client, people.alice.email)).status_code == 303
+
+
+async def test_too_many_failed_sign_ins_get_429_with_the_seconds_until_the_window_frees(
+    client: httpx.AsyncClient, people: People, app: FastAPI
+) -> None:
+    options = app.state.auth_service.options
+    configure_auth(app, replace(options, sign_in_per_email=RateLimit(2, timedelta(hours=1))))
+    for _ in range(2):
+        await sign_in(client, people.alice.email, "wrong password!")
+    refused = await sign_in(client, people.alice.email)
+    assert refused.status_code == 429
+    left_in_the_hour = 3600 - int(time.time()) % 3600
+    assert abs(int(refused.headers["retry-after"]) - left_in_the_hour) <= 2

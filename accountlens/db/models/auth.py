@@ -25,6 +25,7 @@ from sqlalchemy import (
     LargeBinary,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,6 +40,21 @@ class OAuthClient(Base):
     """A client registered through RFC 7591 dynamic registration. Global: see the module doc."""
 
     __tablename__ = "oauth_clients"
+    __table_args__ = (
+        Index(
+            "uq_oauth_clients_org_id_fingerprint",
+            "org_id",
+            "fingerprint",
+            unique=True,
+            postgresql_where=text("fingerprint IS NOT NULL"),
+        ),
+        Index(
+            "ix_oauth_clients_org_id_unused",
+            "org_id",
+            "last_registered_at",
+            postgresql_where=text("first_token_at IS NULL"),
+        ),
+    )
 
     org_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=GLOBAL_ORG_ID)
     client_id: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -49,6 +65,12 @@ class OAuthClient(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+    # Identical registrations share one client; see accountlens/auth/client_registry.py.
+    fingerprint: Mapped[str | None] = mapped_column(Text)
+    last_registered_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    first_token_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuthorizationCode(OrgScoped):
