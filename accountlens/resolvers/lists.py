@@ -33,6 +33,8 @@ class ListQuery:
     sort: Sequence[Sort] = ()
     first: int | None = None
     after: str | None = None
+    with_total: bool = False
+    """Read the exact total in the page's statement (the caller selected it)."""
 
 
 @dataclass(slots=True)
@@ -95,10 +97,22 @@ async def list_records(
     if query.after:
         paged.append(after_predicate(keys, decode_cursor(keys, query.after)))
     labels = [k.expr.label(f"_k{i}") for i, k in enumerate(keys)]
+    counted = select(func.count()).select_from(spec.model).where(*where)
+    if query.with_total:
+        # The total rides in the page's round trip as an uncorrelated scalar subquery, which
+        # PostgreSQL runs once (an InitPlan) while the page keeps its top-N index scan.
+        labels.append(counted.scalar_subquery().label("_total"))
     statement = (
         select(*spec.columns, *labels).where(*paged).order_by(*order_by(keys)).limit(first + 1)
     )
     rows = await reader.rows(statement) if first else []
+    known: int | None = None
+    if query.with_total and rows:
+        known = int(rows[0]["_total"])
+    elif query.with_total and first and not query.after:
+        known = 0  # the first page of the whole set is empty: so is the set
+    for row in rows:
+        row.pop("_total", None)
     has_next = len(rows) > first
     rows = rows[:first]
     cursors = []
@@ -106,8 +120,9 @@ async def list_records(
         cursors.append(encode_cursor(keys, [row.pop(f"_k{i}") for i in range(len(keys))]))
 
     async def count() -> int:
-        total = await reader.scalar(select(func.count()).select_from(spec.model).where(*where))
-        return int(total or 0)
+        if known is not None:
+            return known
+        return int(await reader.scalar(counted) or 0)
 
     return Page(rows, cursors, has_next, bool(query.after), count)
 

@@ -188,6 +188,20 @@ class Reader:
     async def org(self) -> OrgInfo:
         """The caller's org (loaded once per request), with a member's book sampled alongside."""
         async with self._lock:
+            facts = self.principal.org_facts
+            bookless = facts is not None and (
+                self.principal.is_admin or facts.account_visibility == "open"
+            )
+            if self._org is None and facts is not None and bookless:
+                # The bearer check read the org row this request, and no book is needed.
+                self._org = OrgInfo(
+                    self.principal.org_id,
+                    facts.name,
+                    facts.slug,
+                    facts.timezone,
+                    facts.account_visibility,
+                )
+                self.principal = as_viewer(self.principal, facts.account_visibility)
             if self._org is None:
                 columns: list[Any] = [Org.id, Org.name, Org.slug, Org.timezone]
                 columns.append(Org.account_visibility)
