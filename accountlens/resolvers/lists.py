@@ -8,9 +8,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, FromClause, func, select, true
 
+from accountlens.auth.principal import Principal
 from accountlens.resolvers.catalog import group_names
 from accountlens.resolvers.fields import GROUP_FIELDS, Scope, normalize
 from accountlens.resolvers.filters import Filter, compile_filters
@@ -54,6 +56,61 @@ class Page:
     @property
     def end_cursor(self) -> str | None:
         return self.cursors[-1] if self.cursors else None
+
+
+#: References read in the same statement as the records that point at them (owners, accounts,
+#: requesters):
+#: the related record's resolver then finds it on the reader instead of running a statement.
+JOINED_TARGETS = ("user", "account", "person")
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedReferences:
+    """Laterals that read each row's referenced records, through their types' visibility."""
+
+    source: FromClause
+    columns: list[ColumnElement[Any]]
+    references: list[tuple[str, str, ObjectSpec]]  # (prefix, referencing column, target)
+
+    def split(self, reader: Reader, rows: list[Row]) -> list[Row]:
+        """Move each row's joined records onto the reader (``None`` where invisible)."""
+        for prefix, column, target in self.references:
+            names = [(f"{prefix}{c.key}", c.key) for c in target.columns]
+            for row in rows:
+                related = {key: row.pop(name) for name, key in names}
+                if row[column] is not None:
+                    found = related if related["id"] is not None else None
+                    reader.prefetched[(target.key, row[column])] = found
+        return rows
+
+
+def joined_references(spec: ObjectSpec, principal: Principal) -> JoinedReferences:
+    """A ``LEFT JOIN LATERAL`` per user or account reference of ``spec``.
+
+    Each lateral selects from its own table under the target type's visibility function (and
+    correlates only with ``spec``'s table), so a record the caller may not see comes back as
+    ``NULL``s, exactly as its DataLoader would say ``None``.
+    """
+    source: FromClause = spec.model.__table__
+    columns: list[ColumnElement[Any]] = []
+    references: list[tuple[str, str, ObjectSpec]] = []
+    for index, reference in enumerate(spec.fields.values()):
+        if reference.data_type != "reference" or reference.target not in JOINED_TARGETS:
+            continue
+        target = spec_for(reference.target)
+        if target.model is spec.model:
+            continue
+        lateral = (
+            select(*target.columns)
+            .where(target.visible(principal), target.id_column == reference.column)
+            .correlate(spec.model)
+            .lateral(f"_ref{index}")
+        )
+        source = source.outerjoin(lateral, true())
+        prefix = f"_r{index}_"
+        columns.extend(lateral.c[c.key].label(f"{prefix}{c.key}") for c in target.columns)
+        references.append((prefix, reference.column.key, target))
+    return JoinedReferences(source, columns, references)
 
 
 async def filter_scope(reader: Reader, *object_types: str, filters: Sequence[Filter] = ()) -> Scope:
@@ -101,11 +158,16 @@ async def list_records(
     if query.with_total:
         # The total rides in the page's round trip as an uncorrelated scalar subquery, which
         # PostgreSQL runs once (an InitPlan) while the page keeps its top-N index scan.
-        labels.append(counted.scalar_subquery().label("_total"))
+        labels.append(counted.correlate(None).scalar_subquery().label("_total"))
+    joined = joined_references(spec, reader.principal)
     statement = (
-        select(*spec.columns, *labels).where(*paged).order_by(*order_by(keys)).limit(first + 1)
+        select(*spec.columns, *labels, *joined.columns)
+        .select_from(joined.source)
+        .where(*paged)
+        .order_by(*order_by(keys))
+        .limit(first + 1)
     )
-    rows = await reader.rows(statement) if first else []
+    rows = joined.split(reader, await reader.rows(statement)) if first else []
     known: int | None = None
     if query.with_total and rows:
         known = int(rows[0]["_total"])
@@ -132,10 +194,13 @@ async def load_records(reader: Reader, type_key: str, ids: Sequence[uuid.UUID]) 
     spec = spec_for(type_key)
     if not ids:
         return []
+    joined = joined_references(spec, reader.principal)
     rows = await reader.rows(
-        select(*spec.columns).where(spec.visible(reader.principal), spec.id_column.in_(set(ids)))
+        select(*spec.columns, *joined.columns)
+        .select_from(joined.source)
+        .where(spec.visible(reader.principal), spec.id_column.in_(set(ids)))
     )
-    by_id = {row["id"]: row for row in rows}
+    by_id = {row["id"]: row for row in joined.split(reader, rows)}
     return [by_id.get(i) for i in ids]
 
 

@@ -91,6 +91,8 @@ class Reader:
     _memo: dict[str, Any] = field(default_factory=dict, init=False)
     _memo_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _connection: AsyncConnection | None = field(default=None, init=False)
+    #: Records read alongside others (a page's owners): ``(type, id)`` → row, ``None`` = hidden.
+    prefetched: dict[tuple[str, uuid.UUID], Row | None] = field(default_factory=dict, init=False)
     _statement_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     @classmethod
@@ -195,7 +197,7 @@ class Reader:
             if self._org is None and facts is not None and bookless:
                 # The bearer check read the org row this request, and no book is needed.
                 self._org = OrgInfo(
-                    self.principal.org_id,
+                    row_security_org(self.principal),  # the caller's own org, always
                     facts.name,
                     facts.slug,
                     facts.timezone,

@@ -142,10 +142,19 @@ def connection(page: Page, build: Callable[[Row], T]) -> Connection[T]:
 
 
 async def load_node(info: AppInfo, cls: type[N], value: uuid.UUID | None) -> N | None:
-    """A related record through its type's DataLoader (``None`` when absent or invisible)."""
+    """A related record through its type's DataLoader (``None`` when absent or invisible).
+
+    A record the resolvers already read with the row pointing at it (an owner joined into a
+    page) is taken from the reader without a statement.
+    """
     if value is None:
         return None
-    row = await info.context.loaders.record(cls.TYPE_KEY).load(value)
+    prefetched = info.context.reader.prefetched
+    key = (cls.TYPE_KEY, value)
+    if key in prefetched:
+        row = prefetched[key]
+    else:
+        row = await info.context.loaders.record(cls.TYPE_KEY).load(value)
     return None if row is None else cls.from_row(row)
 
 
