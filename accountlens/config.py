@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     access_token_ttl_days: int = Field(default=90, ge=1, le=3650)
     token_budget: int = Field(default=10_000, ge=500, le=100_000)
     mcp_rate_limit_per_minute: int = Field(default=600, ge=1, le=100_000)
+    #: Lists count at most this many matches (then the total is a lower bound); 0 = exact.
+    list_total_cap: int = Field(default=10_000, ge=0, le=100_000_000)
 
     # Embeddings: the bundled local model, or an OpenAI-compatible endpoint.
     embedding_backend: Literal["local", "openai"] = "local"

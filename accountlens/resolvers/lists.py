@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, func, select, true
+from sqlalchemy import ColumnElement, FromClause, func, literal, select, true
 
 from accountlens.auth.principal import Principal
 from accountlens.resolvers.catalog import group_names
@@ -41,13 +41,25 @@ class ListQuery:
 
 @dataclass(slots=True)
 class Page:
-    """One page of rows with their cursors; ``count`` runs the exact total only when asked."""
+    """One page of rows with their cursors; ``count`` runs the total only when asked.
+
+    With a ``cap``, ``count`` stops counting past it: :meth:`total` then says ``cap`` and that
+    it is a lower bound, so counting a million visible rows never holds a connection for seconds.
+    """
 
     rows: list[Row]
     cursors: list[str]
     has_next: bool
     has_previous: bool
     count: Callable[[], Awaitable[int]] = field(repr=False)
+    cap: int = 0
+
+    async def total(self) -> tuple[int, bool]:
+        """``(total, is_lower_bound)``: exact below the cap, else the cap and ``True``."""
+        counted = await self.count()
+        if self.cap and counted > self.cap:
+            return self.cap, True
+        return counted, False
 
     @property
     def start_cursor(self) -> str | None:
@@ -155,6 +167,11 @@ async def list_records(
         paged.append(after_predicate(keys, decode_cursor(keys, query.after)))
     labels = [k.expr.label(f"_k{i}") for i, k in enumerate(keys)]
     counted = select(func.count()).select_from(spec.model).where(*where)
+    cap = reader.total_cap
+    if cap:
+        # Count up to one past the cap: enough to know the total is at least the cap.
+        matches = select(literal(1)).select_from(spec.model).where(*where).limit(cap + 1)
+        counted = select(func.count()).select_from(matches.subquery())
     if query.with_total:
         # The total rides in the page's round trip as an uncorrelated scalar subquery, which
         # PostgreSQL runs once (an InitPlan) while the page keeps its top-N index scan.
@@ -182,11 +199,12 @@ async def list_records(
         cursors.append(encode_cursor(keys, [row.pop(f"_k{i}") for i in range(len(keys))]))
 
     async def count() -> int:
-        if known is not None:
-            return known
-        return int(await reader.scalar(counted) or 0)
+        nonlocal known
+        if known is None:  # totalCount and totalIsLowerBound both ask: count once
+            known = int(await reader.scalar(counted) or 0)
+        return known
 
-    return Page(rows, cursors, has_next, bool(query.after), count)
+    return Page(rows, cursors, has_next, bool(query.after), count, cap)
 
 
 async def load_records(reader: Reader, type_key: str, ids: Sequence[uuid.UUID]) -> list[Row | None]:

@@ -85,6 +85,8 @@ class Reader:
 
     principal: Principal
     sessions: async_sessionmaker[AsyncSession]
+    #: Lists count at most this many matches, then say their total is a lower bound (0: exact).
+    total_cap: int = 0
     _org: OrgInfo | None = field(default=None, init=False)
     _properties: list[Row] | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
@@ -96,8 +98,8 @@ class Reader:
     _statement_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     @classmethod
-    def open(cls, principal: Principal, source: SessionSource) -> Reader:
-        return cls(principal, source.read_sessions)
+    def open(cls, principal: Principal, source: SessionSource, total_cap: int = 0) -> Reader:
+        return cls(principal, source.read_sessions, total_cap)
 
     @property
     def engine(self) -> AsyncEngine:

@@ -136,16 +136,18 @@ def build_context(
     *,
     embedder: QueryEmbedder | None = None,
     tuning: SearchTuning | None = None,
+    total_cap: int = 0,
 ) -> Context:
     """The context for one operation executed as ``principal`` (close it after the operation).
 
     ``database`` is anything with ``read_sessions`` (an ``accountlens.db.engine.Database``);
     ``embedder`` turns semantic-search queries into vectors (without one, semantic search
-    falls back to full-text ranking only).
+    falls back to full-text ranking only); ``total_cap`` bounds list totals (0: exact; the
+    app passes ``Settings.list_total_cap``).
     """
     return Context(
         principal,
-        Reader.open(principal, database),
+        Reader.open(principal, database, total_cap),
         embedder=embedder,
         tuning=tuning,
         request=request,

@@ -56,7 +56,11 @@ def graphql_router(settings: Settings) -> APIRouter:
             )
         # A dependency with ``yield``: the operation's read transaction ends after it ran.
         async with build_context(
-            principal, request.app.state.db, request, embedder=embedder_for(request)
+            principal,
+            request.app.state.db,
+            request,
+            embedder=embedder_for(request),
+            total_cap=settings.list_total_cap,
         ) as context:
             yield context
 

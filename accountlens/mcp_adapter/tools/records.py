@@ -90,7 +90,14 @@ async def list_objects(
     page = page_of(data[root_field], runtime.base_url, choice.standard, choice.custom)
 
     def envelope(records: list[dict[str, Any]], next_cursor: str | None, note: str | None) -> Any:
-        return page_payload(object_type, page.total, records, next_cursor, note)
+        return page_payload(
+            object_type,
+            page.total,
+            records,
+            next_cursor,
+            note,
+            lower_bound=page.total_is_lower_bound,
+        )
 
     hint = "call list_objects again with the same arguments and cursor={cursor!r}"
     return fit(page, runtime.token_budget, envelope, continue_hint=hint)
