@@ -139,7 +139,9 @@ def _mcp_backend(app: FastAPI, settings: Settings) -> McpBackend:
     def context_for(principal: Principal) -> Context:
         configured: QueryEmbedder | None = getattr(app.state, "embedder", None)
         embedder = configured if configured is not None else default_embedder()
-        return build_context(principal, app.state.db, embedder=embedder)
+        return build_context(
+            principal, app.state.db, embedder=embedder, total_cap=settings.list_total_cap
+        )
 
     return McpBackend(
         schema=schema,

@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     sign_in_failure_limit_per_address: int = Field(default=30, ge=1)
     sign_in_failure_limit_per_email: int = Field(default=10, ge=1)
     sign_in_failure_window_seconds: int = Field(default=900, ge=1)
+    #: Lists count at most this many matches (then the total is a lower bound); 0 = exact.
+    list_total_cap: int = Field(default=10_000, ge=0, le=100_000_000)
 
     # Embeddings: the bundled local model, or an OpenAI-compatible endpoint.
     embedding_backend: Literal["local", "openai"] = "local"

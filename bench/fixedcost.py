@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import cProfile
 import logging
+import pstats
 import secrets
 import statistics
 import time
@@ -166,6 +167,42 @@ async def measure(
         out = Path("bench/results") / f"fixedcost-{profile.replace(' ', '-')}.prof"
         profiler.dump_stats(out)
         print(f"profile: {out} (python -m pstats {out})")
+        print_layers(pstats.Stats(profiler), repeats)
+
+
+#: Where a function's own CPU time is booked: the first of these its file path contains.
+LAYERS = (
+    ("asyncpg", "/asyncpg/"),
+    ("sqlalchemy", "/sqlalchemy/"),
+    ("graphql-core", "/graphql/"),
+    ("strawberry", "/strawberry/"),
+    ("gql", "/gql/"),
+    ("mcp sdk", "/mcp/"),
+    ("pydantic", "/pydantic"),
+    ("starlette/fastapi", "/starlette/"),
+    ("starlette/fastapi", "/fastapi/"),
+    ("httpx client", "/httpx/"),
+    ("httpx client", "/httpcore/"),
+    ("json", "/json/"),
+    ("accountlens.resolvers", "/accountlens/resolvers/"),
+    ("accountlens.schema", "/accountlens/schema/"),
+    ("accountlens.mcp_adapter", "/accountlens/mcp_adapter/"),
+    ("accountlens.auth", "/accountlens/auth/"),
+    ("accountlens (other)", "/accountlens/"),
+    ("asyncio event loop", "/asyncio/"),
+)
+
+
+def print_layers(stats: pstats.Stats, calls: int) -> None:
+    """Own CPU time per call by layer (cProfile's tottime, summed by the function's file)."""
+    booked: Counter[str] = Counter()
+    for (filename, _, _), row in stats.stats.items():  # type: ignore[attr-defined]  # untyped
+        layer = next((name for name, part in LAYERS if part in filename), "other (builtins, C)")
+        booked[layer] += row[2]
+    total = sum(booked.values())
+    print(f"CPU by layer, ms per call (cProfile, own time; total {total * 1000 / calls:.1f}):")
+    for layer, seconds in booked.most_common():
+        print(f"  {layer:26} {seconds * 1000 / calls:6.2f}  {seconds / total:6.1%}")
 
 
 def main() -> None:

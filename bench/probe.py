@@ -109,9 +109,8 @@ async def main(data_dir: Path, rounds: int, only: str | None, explain: bool = Fa
                     statements.clear()
                     event.listen(engine.sync_engine, "before_cursor_execute", record)
                 started = time.perf_counter()
-                result = await schema.execute(
-                    query, context_value=build_context(principal, db, embedder=embedder)
-                )
+                async with build_context(principal, db, embedder=embedder) as context:
+                    result = await schema.execute(query, context_value=context)
                 times.append((time.perf_counter() - started) * 1000)
                 assert not result.errors, result.errors
             cpu = (time.process_time() - cpu_started) * 1000 / rounds

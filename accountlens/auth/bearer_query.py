@@ -1,5 +1,8 @@
 """The query behind every bearer request: check the token, note its use, count it, in one go.
 
+The connection's org row comes back too (:class:`~accountlens.auth.principal.OrgFacts`), so the
+request's reader does not read it again.
+
 A request to ``/mcp`` used to cost four statements in three transactions before any customer
 data was read (the connection row, the user, the rate-limit bucket, sometimes last-used). Here
 that is one statement in autocommit: data-modifying CTEs bump the connection's rate-limit bucket
@@ -23,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from accountlens.auth.options import RateLimit
+from accountlens.auth.principal import OrgFacts
 from accountlens.db.models import GLOBAL_ORG_ID
 
 _SALT = text(
@@ -40,6 +44,8 @@ _CHECK = text(
         SELECT c.org_id, c.id, c.user_id, c.client_id, c.scope, c.resource, c.token_hash,
                c.expires_at, c.revoked_at, u.role, u.email, u.name,
                coalesce(u.is_active, false) AS user_active,
+               o.name AS org_name, o.slug AS org_slug, o.timezone AS org_timezone,
+               o.account_visibility AS org_account_visibility,
                (c.token_hash = CAST(:digest AS bytea)
                 AND c.revoked_at IS NULL
                 AND c.expires_at > CAST(:moment AS timestamptz)
@@ -47,6 +53,7 @@ _CHECK = text(
                 AND coalesce(u.is_active, false)) AS accepted
         FROM connections c
         LEFT JOIN users u ON u.org_id = c.org_id AND u.id = c.user_id
+        LEFT JOIN orgs o ON o.id = c.org_id
         WHERE c.org_id = CAST(:org_id AS uuid) AND c.id = CAST(:connection_id AS uuid)
     ),
     touched AS (
@@ -96,6 +103,8 @@ class AccessRow:
     accepted: bool
     hits: int | None
     """Hits in the current window including this one; None when nothing was counted."""
+    org: OrgFacts | None = None
+    """The connection's org row, read in the same statement (the reader needs it next)."""
 
 
 def connection_bucket(connection_id: uuid.UUID) -> str:
@@ -169,4 +178,12 @@ async def check_access(
         user_active=bool(row.user_active),
         accepted=bool(row.accepted),
         hits=row.hits,
+        org=None
+        if row.org_name is None
+        else OrgFacts(
+            name=row.org_name,
+            slug=row.org_slug,
+            timezone=row.org_timezone,
+            account_visibility=row.org_account_visibility,
+        ),
     )

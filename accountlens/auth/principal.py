@@ -10,6 +10,20 @@ Role = Literal["admin", "member"]
 
 
 @dataclass(frozen=True, slots=True)
+class OrgFacts:
+    """The org row as the bearer check read it, in the same statement, for this request.
+
+    Lets the reader skip its own read of the org row (it decides visibility, so it is read
+    fresh: the bearer check runs on every request).
+    """
+
+    name: str
+    slug: str
+    timezone: str
+    account_visibility: str
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     """A signed-in user acting in one org, possibly through one MCP connection.
 
@@ -25,6 +39,7 @@ class Principal:
     connection_id: uuid.UUID | None = None
     client_id: str | None = None
     org_name: str = ""
+    org_facts: OrgFacts | None = None
 
     @property
     def is_admin(self) -> bool:

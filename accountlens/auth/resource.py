@@ -109,6 +109,8 @@ class ConnectionTokenVerifier:
             name=row.name or "",
             connection_id=row.id,
             client_id=row.client_id,
+            org_name=row.org.name if row.org else "",
+            org_facts=row.org,
         )
         access_token = AccessToken(
             token=token,

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,6 +16,7 @@ from accountlens.db.row_security import (
     row_security_enforced,
     trust_search_functions,
 )
+from accountlens.db.schema_lock import SCHEMA_LOCK, hold_schema_lock
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
-#: Key of the transaction-level advisory lock that serialises migrations ("ALMIGRAT").
-MIGRATION_LOCK = 0x414C4D4947524154
+#: Key of the advisory lock that serialises migrations and grants (``db/schema_lock.py``).
+MIGRATION_LOCK = SCHEMA_LOCK
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
@@ -45,7 +45,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(alembic_config(connection), revision)
 
     async with engine.begin() as conn:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        await hold_schema_lock(conn)
         await conn.run_sync(_run)
 
 

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from accountlens.db.schema_lock import hold_schema_lock
+
 log = logging.getLogger(__name__)
 
 #: The transaction setting the policies compare ``org_id`` with.
@@ -71,6 +73,7 @@ async def grant_app_role(owner: AsyncEngine, role: str) -> None:
     """Give ``role`` what the app needs, and nothing more (idempotent; run after migrations)."""
     name = _quoted(role)
     async with owner.begin() as conn:
+        await hold_schema_lock(conn)  # two processes granting at once collide on the catalog
         await conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {name}"))
         tables = await conn.execute(
             text(
@@ -122,6 +125,7 @@ TRUSTED_FUNCTIONS = (
 async def trust_search_functions(owner: AsyncEngine) -> bool:
     """Mark :data:`TRUSTED_FUNCTIONS` LEAKPROOF; False when the owner is not a superuser."""
     async with owner.begin() as conn:
+        await hold_schema_lock(conn)
         superuser = await conn.scalar(
             text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         )

@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from accountlens.mcp_adapter.shape import Page
 
 BYTES_PER_TOKEN = 4
@@ -20,9 +22,47 @@ BYTES_PER_TOKEN = 4
 _MARGIN_TOKENS = 120
 
 
+#: Dates and dataclasses go through ``str`` as they did with the standard library's encoder
+#: (orjson's own forms differ: ``T`` instead of a space), so answers stay byte-identical.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def dumps(payload: Any) -> str:
-    """The compact JSON every tool answers with (text content and size estimate alike)."""
+    """The compact JSON every tool answers with (text content and size estimate alike).
+
+    orjson, several times faster than ``json``; the standard library for what orjson refuses
+    (integers beyond 64 bits, non-string keys) or writes differently (floats: orjson has no
+    ``NaN``, and writes ``1e-5`` where ``json`` writes ``1e-05``).
+    """
+    if not _has_float(payload):
+        try:
+            return orjson.dumps(payload, default=str, option=_ORJSON_OPTIONS).decode()
+        except (TypeError, orjson.JSONEncodeError):
+            pass
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _has_float(value: Any) -> bool:
+    """True when a float whose two spellings may differ is anywhere inside ``value``."""
+    if isinstance(value, float):
+        return not (1e-4 <= abs(value) < 1e16) and value != 0.0
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_float(v) for v in value)
+    return False
+
+
+class Answer(dict[str, Any]):
+    """A payload that carries its own serialization (computed once, for the budget check)."""
+
+    text: str
+
+    @classmethod
+    def of(cls, payload: dict[str, Any], text: str | None = None) -> Answer:
+        answer = cls(payload)
+        answer.text = text if text is not None else dumps(payload)
+        return answer
 
 
 def estimate_tokens(text: str) -> int:
@@ -39,14 +79,16 @@ def fit(page: Page, budget: int, envelope: Envelope, *, continue_hint: str) -> d
     model how to use a cursor with this tool (e.g. "call list_objects again with cursor=…").
     """
     whole = envelope(page.records, page.next_cursor, None)
-    if estimate_tokens(dumps(whole)) <= budget:
-        return whole
+    text = dumps(whole)
+    if estimate_tokens(text) <= budget:
+        return Answer.of(whole, text)
     limit = budget - _MARGIN_TOKENS
     kept = _largest_prefix(page, limit, envelope)
     while True:
         answer = _shortened(page, kept, budget, limit, envelope, continue_hint)
-        if kept <= 1 or estimate_tokens(dumps(answer)) <= budget:
-            return answer
+        text = dumps(answer)
+        if kept <= 1 or estimate_tokens(text) <= budget:
+            return Answer.of(answer, text)
         kept -= 1  # the estimate's placeholders were too short: one record fewer
 
 

@@ -231,8 +231,11 @@ class Compiler:
         conn = getattr(self.dsl, connection_type)
         edge = getattr(self.dsl, connection_type.removesuffix("Connection") + "Edge")
         page = self.dsl.PageInfo
+        selected = [conn.totalCount]
+        if "totalIsLowerBound" in conn._type.fields:  # lists; timelines count exactly
+            selected.append(conn.totalIsLowerBound)
         return [
-            conn.totalCount,
+            *selected,
             conn.pageInfo.select(page.hasNextPage, page.endCursor),
             conn.edges.select(edge.cursor, edge.node.select(*node)),
         ]

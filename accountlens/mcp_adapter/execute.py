@@ -10,6 +10,7 @@ the schema package's resolvers, even indirectly).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from graphql import GraphQLSchema
@@ -20,7 +21,8 @@ from accountlens.auth.principal import Principal
 from accountlens.mcp_adapter.compile import Operation
 from accountlens.mcp_adapter.errors import ToolInputError, from_graphql
 
-ContextFactory = Callable[[Principal], Any]
+#: A context for one operation; closing it ends the operation's read transaction.
+ContextFactory = Callable[[Principal], AbstractAsyncContextManager[Any]]
 
 
 class Executor:
@@ -37,13 +39,14 @@ class Executor:
 
     async def run(self, principal: Principal, operation: Operation) -> dict[str, Any]:
         """The operation's ``data``; any GraphQL error becomes a :class:`ToolInputError`."""
-        result = await self._schema.execute(
-            operation.document,
-            variable_values=operation.variables,
-            context_value=self._context_for(principal),
-            operation_name=operation.name,
-            allowed_operation_types={OperationType.QUERY},
-        )
+        async with self._context_for(principal) as context:
+            result = await self._schema.execute(
+                operation.document,
+                variable_values=operation.variables,
+                context_value=context,
+                operation_name=operation.name,
+                allowed_operation_types={OperationType.QUERY},
+            )
         if result.errors:
             if all(_refused_document(e.formatted) for e in result.errors):
                 raise InvalidOperationError(operation.name, [e.message for e in result.errors])

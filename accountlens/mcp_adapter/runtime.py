@@ -18,7 +18,7 @@ from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult, TextContent
 
 from accountlens.auth.principal import Principal
-from accountlens.mcp_adapter.budget import dumps
+from accountlens.mcp_adapter.budget import Answer, dumps
 from accountlens.mcp_adapter.compile import Compiler, Operation
 from accountlens.mcp_adapter.errors import ToolInputError
 from accountlens.mcp_adapter.execute import Executor, InvalidOperationError
@@ -74,8 +74,10 @@ def principal_of(ctx: Context[Any]) -> Principal:
 
 
 def success(payload: dict[str, Any]) -> CallToolResult:
+    # A page that went through the token budget was serialized there already: reuse it.
+    text = payload.text if isinstance(payload, Answer) else dumps(payload)
     return CallToolResult(
-        content=[TextContent(type="text", text=dumps(payload))], structured_content=payload
+        content=[TextContent(type="text", text=text)], structured_content=dict(payload)
     )
 
 

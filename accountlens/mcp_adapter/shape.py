@@ -123,6 +123,8 @@ class Page:
     total: int
     next_cursor: str | None
     extra: dict[str, Any] = field(default_factory=dict)
+    total_is_lower_bound: bool = False
+    """Counting stopped at the server's cap: ``total`` records match at least."""
 
 
 def page_of(
@@ -139,4 +141,5 @@ def page_of(
         cursors=[e.get("cursor") for e in edges],
         total=int(connection.get("totalCount") or 0),
         next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
+        total_is_lower_bound=bool(connection.get("totalIsLowerBound")),
     )

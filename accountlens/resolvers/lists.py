@@ -8,9 +8,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, FromClause, func, literal, select, true
 
+from accountlens.auth.principal import Principal
 from accountlens.resolvers.catalog import group_names
 from accountlens.resolvers.fields import GROUP_FIELDS, Scope, normalize
 from accountlens.resolvers.filters import Filter, compile_filters
@@ -33,17 +35,31 @@ class ListQuery:
     sort: Sequence[Sort] = ()
     first: int | None = None
     after: str | None = None
+    with_total: bool = False
+    """Read the exact total in the page's statement (the caller selected it)."""
 
 
 @dataclass(slots=True)
 class Page:
-    """One page of rows with their cursors; ``count`` runs the exact total only when asked."""
+    """One page of rows with their cursors; ``count`` runs the total only when asked.
+
+    With a ``cap``, ``count`` stops counting past it: :meth:`total` then says ``cap`` and that
+    it is a lower bound, so counting a million visible rows never holds a connection for seconds.
+    """
 
     rows: list[Row]
     cursors: list[str]
     has_next: bool
     has_previous: bool
     count: Callable[[], Awaitable[int]] = field(repr=False)
+    cap: int = 0
+
+    async def total(self) -> tuple[int, bool]:
+        """``(total, is_lower_bound)``: exact below the cap, else the cap and ``True``."""
+        counted = await self.count()
+        if self.cap and counted > self.cap:
+            return self.cap, True
+        return counted, False
 
     @property
     def start_cursor(self) -> str | None:
@@ -52,6 +68,61 @@ class Page:
     @property
     def end_cursor(self) -> str | None:
         return self.cursors[-1] if self.cursors else None
+
+
+#: References read in the same statement as the records that point at them (owners, accounts,
+#: requesters):
+#: the related record's resolver then finds it on the reader instead of running a statement.
+JOINED_TARGETS = ("user", "account", "person")
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedReferences:
+    """Laterals that read each row's referenced records, through their types' visibility."""
+
+    source: FromClause
+    columns: list[ColumnElement[Any]]
+    references: list[tuple[str, str, ObjectSpec]]  # (prefix, referencing column, target)
+
+    def split(self, reader: Reader, rows: list[Row]) -> list[Row]:
+        """Move each row's joined records onto the reader (``None`` where invisible)."""
+        for prefix, column, target in self.references:
+            names = [(f"{prefix}{c.key}", c.key) for c in target.columns]
+            for row in rows:
+                related = {key: row.pop(name) for name, key in names}
+                if row[column] is not None:
+                    found = related if related["id"] is not None else None
+                    reader.prefetched[(target.key, row[column])] = found
+        return rows
+
+
+def joined_references(spec: ObjectSpec, principal: Principal) -> JoinedReferences:
+    """A ``LEFT JOIN LATERAL`` per user or account reference of ``spec``.
+
+    Each lateral selects from its own table under the target type's visibility function (and
+    correlates only with ``spec``'s table), so a record the caller may not see comes back as
+    ``NULL``s, exactly as its DataLoader would say ``None``.
+    """
+    source: FromClause = spec.model.__table__
+    columns: list[ColumnElement[Any]] = []
+    references: list[tuple[str, str, ObjectSpec]] = []
+    for index, reference in enumerate(spec.fields.values()):
+        if reference.data_type != "reference" or reference.target not in JOINED_TARGETS:
+            continue
+        target = spec_for(reference.target)
+        if target.model is spec.model:
+            continue
+        lateral = (
+            select(*target.columns)
+            .where(target.visible(principal), target.id_column == reference.column)
+            .correlate(spec.model)
+            .lateral(f"_ref{index}")
+        )
+        source = source.outerjoin(lateral, true())
+        prefix = f"_r{index}_"
+        columns.extend(lateral.c[c.key].label(f"{prefix}{c.key}") for c in target.columns)
+        references.append((prefix, reference.column.key, target))
+    return JoinedReferences(source, columns, references)
 
 
 async def filter_scope(reader: Reader, *object_types: str, filters: Sequence[Filter] = ()) -> Scope:
@@ -95,10 +166,32 @@ async def list_records(
     if query.after:
         paged.append(after_predicate(keys, decode_cursor(keys, query.after)))
     labels = [k.expr.label(f"_k{i}") for i, k in enumerate(keys)]
+    counted = select(func.count()).select_from(spec.model).where(*where)
+    cap = reader.total_cap
+    if cap:
+        # Count up to one past the cap: enough to know the total is at least the cap.
+        matches = select(literal(1)).select_from(spec.model).where(*where).limit(cap + 1)
+        counted = select(func.count()).select_from(matches.subquery())
+    if query.with_total:
+        # The total rides in the page's round trip as an uncorrelated scalar subquery, which
+        # PostgreSQL runs once (an InitPlan) while the page keeps its top-N index scan.
+        labels.append(counted.correlate(None).scalar_subquery().label("_total"))
+    joined = joined_references(spec, reader.principal)
     statement = (
-        select(*spec.columns, *labels).where(*paged).order_by(*order_by(keys)).limit(first + 1)
+        select(*spec.columns, *labels, *joined.columns)
+        .select_from(joined.source)
+        .where(*paged)
+        .order_by(*order_by(keys))
+        .limit(first + 1)
     )
-    rows = await reader.rows(statement) if first else []
+    rows = joined.split(reader, await reader.rows(statement)) if first else []
+    known: int | None = None
+    if query.with_total and rows:
+        known = int(rows[0]["_total"])
+    elif query.with_total and first and not query.after:
+        known = 0  # the first page of the whole set is empty: so is the set
+    for row in rows:
+        row.pop("_total", None)
     has_next = len(rows) > first
     rows = rows[:first]
     cursors = []
@@ -106,10 +199,12 @@ async def list_records(
         cursors.append(encode_cursor(keys, [row.pop(f"_k{i}") for i in range(len(keys))]))
 
     async def count() -> int:
-        total = await reader.scalar(select(func.count()).select_from(spec.model).where(*where))
-        return int(total or 0)
+        nonlocal known
+        if known is None:  # totalCount and totalIsLowerBound both ask: count once
+            known = int(await reader.scalar(counted) or 0)
+        return known
 
-    return Page(rows, cursors, has_next, bool(query.after), count)
+    return Page(rows, cursors, has_next, bool(query.after), count, cap)
 
 
 async def load_records(reader: Reader, type_key: str, ids: Sequence[uuid.UUID]) -> list[Row | None]:
@@ -117,10 +212,13 @@ async def load_records(reader: Reader, type_key: str, ids: Sequence[uuid.UUID]) 
     spec = spec_for(type_key)
     if not ids:
         return []
+    joined = joined_references(spec, reader.principal)
     rows = await reader.rows(
-        select(*spec.columns).where(spec.visible(reader.principal), spec.id_column.in_(set(ids)))
+        select(*spec.columns, *joined.columns)
+        .select_from(joined.source)
+        .where(spec.visible(reader.principal), spec.id_column.in_(set(ids)))
     )
-    by_id = {row["id"]: row for row in rows}
+    by_id = {row["id"]: row for row in joined.split(reader, rows)}
     return [by_id.get(i) for i in ids]
 
 

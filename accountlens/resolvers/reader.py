@@ -1,8 +1,9 @@
 """The per-request handle every resolver function reads through.
 
-A :class:`Reader` pairs the principal with a session *factory* (each read opens its own short
-session, so concurrently resolved GraphQL fields never share one) and caches what one request
-needs repeatedly: the caller's org settings and the org's property definitions.
+A :class:`Reader` pairs the principal with the request's read connection (opened at the first
+read, one transaction for the whole request, statements serialized because GraphQL fields are
+resolved concurrently) and caches what one request needs repeatedly: the caller's org settings
+and the org's property definitions.
 
 Property definitions change only when an admin imports or edits fields, yet every list reads
 them; they are shared across requests for :data:`PROPERTY_TTL_SECONDS`. The org row is read
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Executable, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from accountlens.auth.principal import Principal
 from accountlens.db.models import Org, PropertyDefinition
@@ -72,19 +73,40 @@ class OrgInfo:
 
 @dataclass
 class Reader:
-    """The principal plus a session factory, with per-request caches."""
+    """The principal plus the request's connection, with per-request caches.
+
+    Every read of one request runs on one pooled connection in one transaction, bound to the
+    caller's org once (:func:`~accountlens.db.row_security.bind_org`): a statement then costs
+    one round trip instead of four (``BEGIN``, the binding, the statement, ``ROLLBACK``) and
+    one pool checkout. Strawberry resolves sibling fields concurrently, so statements on the
+    shared connection take turns (``_statement_lock``); the connection is opened at the first
+    read and handed back by :meth:`close` at the end of the request.
+    """
 
     principal: Principal
     sessions: async_sessionmaker[AsyncSession]
+    #: Lists count at most this many matches, then say their total is a lower bound (0: exact).
+    total_cap: int = 0
     _org: OrgInfo | None = field(default=None, init=False)
     _properties: list[Row] | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _memo: dict[str, Any] = field(default_factory=dict, init=False)
     _memo_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _connection: AsyncConnection | None = field(default=None, init=False)
+    #: Records read alongside others (a page's owners): ``(type, id)`` → row, ``None`` = hidden.
+    prefetched: dict[tuple[str, uuid.UUID], Row | None] = field(default_factory=dict, init=False)
+    _statement_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     @classmethod
-    def open(cls, principal: Principal, source: SessionSource) -> Reader:
-        return cls(principal, source.read_sessions)
+    def open(cls, principal: Principal, source: SessionSource, total_cap: int = 0) -> Reader:
+        return cls(principal, source.read_sessions, total_cap)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        bind = self.sessions.kw.get("bind")
+        if not isinstance(bind, AsyncEngine):
+            raise TypeError("the read session factory must be bound to an AsyncEngine")
+        return bind
 
     async def rows(
         self,
@@ -93,13 +115,14 @@ class Reader:
         *,
         settings: Mapping[str, str] | None = None,
     ) -> list[Row]:
-        """Run one statement on its own pooled connection and return its rows as mappings.
+        """Run one statement in the request's transaction and return its rows as mappings.
 
         Reads go through a Core connection rather than an ORM session: no identity map, no
-        ORM compile step, and the same short-lived, concurrency-safe checkout. The transaction
-        is first scoped to the principal's org, so row-level security admits that org's rows
-        only, whatever the statement says (``accountlens/db/row_security.py``). ``settings``
-        are further settings for this statement's transaction only (``hnsw.ef_search`` …).
+        ORM compile step. The transaction is scoped to the principal's org, so row-level
+        security admits that org's rows only, whatever the statement says
+        (``accountlens/db/row_security.py``). A statement with ``settings`` (``hnsw.ef_search``
+        …) runs on a connection and in a transaction of its own, so the settings bind it alone
+        and it may overlap the request's other reads.
         """
         try:
             try:
@@ -123,16 +146,37 @@ class Reader:
         params: Mapping[str, Any] | None,
         settings: Mapping[str, str] | None,
     ) -> list[Row]:
-        bind = self.sessions.kw.get("bind")
-        if isinstance(bind, AsyncEngine):
-            async with bind.connect() as connection:
-                await bind_org(connection, row_security_org(self.principal), settings)
+        if settings:
+            async with self.engine.connect() as own:
+                await bind_org(own, row_security_org(self.principal), settings)
+                result = await own.execute(statement, params or {})
+                return [dict(row) for row in result.mappings()]
+        async with self._statement_lock:
+            connection = self._connection
+            if connection is None:
+                connection = await self.engine.connect()
+                try:
+                    await bind_org(connection, row_security_org(self.principal))
+                except BaseException:
+                    await connection.close()
+                    raise
+                self._connection = connection
+            try:
                 result = await connection.execute(statement, params or {})
                 return [dict(row) for row in result.mappings()]
-        async with self.sessions() as session:
-            await bind_org(await session.connection(), row_security_org(self.principal), settings)
-            found = await session.execute(statement, params or {})
-            return [dict(row) for row in found.mappings()]
+            except BaseException:
+                # A failed statement aborts the transaction (and a cancelled one may leave the
+                # connection mid-protocol): hand it back, the next read opens a fresh one.
+                self._connection = None
+                await _discard(connection)
+                raise
+
+    async def close(self) -> None:
+        """End the request's transaction (it only read) and hand its connection back."""
+        async with self._statement_lock:
+            held, self._connection = self._connection, None
+        if held is not None:
+            await _discard(held)
 
     async def scalar(self, statement: Executable) -> Any:
         found = await self.rows(statement)
@@ -148,6 +192,20 @@ class Reader:
     async def org(self) -> OrgInfo:
         """The caller's org (loaded once per request), with a member's book sampled alongside."""
         async with self._lock:
+            facts = self.principal.org_facts
+            bookless = facts is not None and (
+                self.principal.is_admin or facts.account_visibility == "open"
+            )
+            if self._org is None and facts is not None and bookless:
+                # The bearer check read the org row this request, and no book is needed.
+                self._org = OrgInfo(
+                    row_security_org(self.principal),  # the caller's own org, always
+                    facts.name,
+                    facts.slug,
+                    facts.timezone,
+                    facts.account_visibility,
+                )
+                self.principal = as_viewer(self.principal, facts.account_visibility)
             if self._org is None:
                 columns: list[Any] = [Org.id, Org.name, Org.slug, Org.timezone]
                 columns.append(Org.account_visibility)
@@ -213,6 +271,14 @@ def database_unavailable(exc: DBAPIError) -> bool:
         return True
     state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
     return state is None or str(state).startswith(_GONE_STATES)
+
+
+async def _discard(connection: AsyncConnection) -> None:
+    """Roll back and return ``connection`` to the pool; a dead one is dropped quietly."""
+    try:
+        await connection.close()
+    except (DBAPIError, OSError, TimeoutError) as exc:
+        log.debug("closing a read connection failed: %s", type(exc).__name__)
 
 
 def _unavailable(exc: BaseException) -> UnavailableError:

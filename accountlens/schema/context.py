@@ -1,8 +1,10 @@
 """The GraphQL context: who is asking, how to read, and per-request DataLoaders.
 
 Built by one function, :func:`build_context`, for HTTP requests and for in-process callers (the
-MCP adapter) alike. It carries a session *factory* (inside the reader), never a session:
-Strawberry resolves sibling fields concurrently and one session cannot serve them all.
+MCP adapter) alike. Its reader runs every read of the operation on one connection in one
+transaction (statements take turns: Strawberry resolves sibling fields concurrently), so a
+context is used as ``async with build_context(...) as context:`` and closed when the operation
+is done.
 """
 
 from __future__ import annotations
@@ -123,6 +125,16 @@ class Context(BaseContext):
         self.request = request
         self.budget = budget
 
+    async def aclose(self) -> None:
+        """End the operation's read transaction and hand its connection back to the pool."""
+        await self.reader.close()
+
+    async def __aenter__(self) -> Context:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
 
 def build_context(
     principal: Principal,
@@ -132,16 +144,18 @@ def build_context(
     embedder: QueryEmbedder | None = None,
     tuning: SearchTuning | None = None,
     budget: QueryBudget | None = None,
+    total_cap: int = 0,
 ) -> Context:
-    """The context for one operation executed as ``principal``.
+    """The context for one operation executed as ``principal`` (close it after the operation).
 
     ``database`` is anything with ``read_sessions`` (an ``accountlens.db.engine.Database``);
     ``embedder`` turns semantic-search queries into vectors (without one, semantic search
-    falls back to full-text ranking only).
+    falls back to full-text ranking only); ``total_cap`` bounds list totals (0: exact; the
+    app passes ``Settings.list_total_cap``).
     """
     return Context(
         principal,
-        Reader.open(principal, database),
+        Reader.open(principal, database, total_cap),
         embedder=embedder,
         tuning=tuning,
         request=request,

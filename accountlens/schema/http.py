@@ -8,8 +8,9 @@ GraphiQL is served only in development.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, HTTPException, Request
 from strawberry.fastapi import GraphQLRouter
@@ -50,7 +51,7 @@ def graphql_router(settings: Settings) -> APIRouter:
         configured: Any = getattr(request.app.state, "embedder", None)
         return configured if configured is not None else default_embedder()
 
-    async def context_getter(request: Request) -> Context:
+    async def context_getter(request: Request) -> AsyncIterator[Context]:
         principal = getattr(request.state, "principal", None)
         if principal is None:
             raise HTTPException(
@@ -58,18 +59,23 @@ def graphql_router(settings: Settings) -> APIRouter:
                 detail="authentication required",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        return build_context(
+        # A dependency with ``yield``: the operation's read transaction ends after it ran.
+        async with build_context(
             principal,
             request.app.state.db,
             request,
             embedder=embedder_for(request),
             budget=budget,
-        )
+            total_cap=settings.list_total_cap,
+        ) as context:
+            yield context
 
     router: GraphQLRouter[Context, None] = _Router(
         schema,
         path="/graphql",
-        context_getter=context_getter,
+        # Strawberry hands the getter to FastAPI as a dependency, where ``yield`` is allowed;
+        # its annotation only knows plain functions.
+        context_getter=cast(Any, context_getter),
         graphql_ide="graphiql" if settings.is_development else None,
         allow_queries_via_get=False,
     )

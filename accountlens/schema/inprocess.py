@@ -31,10 +31,10 @@ async def execute_graphql(
     variables: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run ``document`` as ``principal``; the ``data`` dict, or :class:`OperationFailed`."""
-    context = build_context(principal, request.app.state.db, request)
-    result = await schema.execute(
-        document, variable_values=dict(variables or {}), context_value=context
-    )
+    async with build_context(principal, request.app.state.db, request) as context:
+        result = await schema.execute(
+            document, variable_values=dict(variables or {}), context_value=context
+        )
     if result.errors:
         raise OperationFailed(
             [str((e.extensions or {}).get("code", "INTERNAL")) for e in result.errors]

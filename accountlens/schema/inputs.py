@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -70,8 +71,12 @@ def to_list_query(
     first: int | None,
     after: str | None,
     *extra: Filter,
+    total: bool = False,
 ) -> ListQuery:
-    """The resolvers' query, with global IDs inside filter values decoded to UUIDs."""
+    """The resolvers' query, with global IDs inside filter values decoded to UUIDs.
+
+    ``total``: the operation selects the page's ``totalCount`` (see :func:`wants_total`).
+    """
     if filters and len(filters) > MAX_INPUT_LIST:
         raise BadInputError(f"at most {MAX_INPUT_LIST} filters", field="filter")
     return ListQuery(
@@ -79,6 +84,20 @@ def to_list_query(
         sort=[Sort(s.field, s.direction is SortDirection.DESC) for s in sort or ()],
         first=first,
         after=after,
+        with_total=total,
+    )
+
+
+def wants_total(info: Any) -> bool:
+    """True when the field being resolved selects ``totalCount`` directly.
+
+    Then the page's statement reads the total too; otherwise (not asked, or asked through a
+    fragment) the total is counted separately if and when it is resolved.
+    """
+    return any(
+        getattr(child, "name", None) == "totalCount"
+        for selected in info.selected_fields
+        for child in selected.selections
     )
 
 

@@ -15,7 +15,7 @@ from accountlens.schema.connections import ConnectionsQuery
 from accountlens.schema.connections import Mutation as ConnectionsMutation
 from accountlens.schema.errors import BadInputError, NotFoundError, should_mask_error
 from accountlens.schema.ids import decode_as
-from accountlens.schema.inputs import FilterInput, SortInput, to_list_query
+from accountlens.schema.inputs import FilterInput, SortInput, to_list_query, wants_total
 from accountlens.schema.limits import extensions
 from accountlens.schema.sessions import SessionsMutation
 from accountlens.schema.types.analytics import AnalyticsQuery
@@ -71,7 +71,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         after: After = None,
     ) -> Connection[Account]:
         page = await list_records(
-            info.context.reader, "account", to_list_query(filter, sort, first, after)
+            info.context.reader,
+            "account",
+            to_list_query(filter, sort, first, after, total=wants_total(info)),
         )
         return connection(page, Account.from_row)
 
@@ -85,7 +87,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         after: After = None,
     ) -> Connection[Person]:
         page = await list_records(
-            info.context.reader, "person", to_list_query(filter, sort, first, after)
+            info.context.reader,
+            "person",
+            to_list_query(filter, sort, first, after, total=wants_total(info)),
         )
         return connection(page, Person.from_row)
 
@@ -99,7 +103,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         after: After = None,
     ) -> Connection[Opportunity]:
         page = await list_records(
-            info.context.reader, "opportunity", to_list_query(filter, sort, first, after)
+            info.context.reader,
+            "opportunity",
+            to_list_query(filter, sort, first, after, total=wants_total(info)),
         )
         return connection(page, Opportunity.from_row)
 
@@ -113,7 +119,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         after: After = None,
     ) -> Connection[Task]:
         page = await list_records(
-            info.context.reader, "task", to_list_query(filter, sort, first, after)
+            info.context.reader,
+            "task",
+            to_list_query(filter, sort, first, after, total=wants_total(info)),
         )
         return connection(page, Task.from_row)
 
@@ -127,7 +135,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         after: After = None,
     ) -> Connection[Activity]:
         page = await list_records(
-            info.context.reader, "activity", to_list_query(filter, sort, first, after)
+            info.context.reader,
+            "activity",
+            to_list_query(filter, sort, first, after, total=wants_total(info)),
         )
         return connection(page, Activity.from_row)
 
@@ -141,7 +151,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         after: After = None,
     ) -> Connection[Project]:
         page = await list_records(
-            info.context.reader, "project", to_list_query(filter, sort, first, after)
+            info.context.reader,
+            "project",
+            to_list_query(filter, sort, first, after, total=wants_total(info)),
         )
         return connection(page, Project.from_row)
 
@@ -155,7 +167,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         after: After = None,
     ) -> Connection[Ticket]:
         page = await list_records(
-            info.context.reader, "ticket", to_list_query(filter, sort, first, after)
+            info.context.reader,
+            "ticket",
+            to_list_query(filter, sort, first, after, total=wants_total(info)),
         )
         return connection(page, Ticket.from_row)
 
@@ -169,7 +183,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         after: After = None,
     ) -> Connection[Document]:
         page = await list_records(
-            info.context.reader, "document", to_list_query(filter, sort, first, after)
+            info.context.reader,
+            "document",
+            to_list_query(filter, sort, first, after, total=wants_total(info)),
         )
         return connection(page, Document.from_row)
 
@@ -183,7 +199,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         after: After = None,
     ) -> Connection[User]:
         page = await list_records(
-            info.context.reader, "user", to_list_query(filter, sort, first, after)
+            info.context.reader,
+            "user",
+            to_list_query(filter, sort, first, after, total=wants_total(info)),
         )
         return connection(page, User.from_row)
 
@@ -197,7 +215,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         after: After = None,
     ) -> Connection[Team]:
         page = await list_records(
-            info.context.reader, "team", to_list_query(filter, sort, first, after)
+            info.context.reader,
+            "team",
+            to_list_query(filter, sort, first, after, total=wants_total(info)),
         )
         return connection(page, Team.from_row)
 
@@ -211,7 +231,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         after: After = None,
     ) -> Connection[Group]:
         page = await list_records(
-            info.context.reader, "group", to_list_query(filter, sort, first, after)
+            info.context.reader,
+            "group",
+            to_list_query(filter, sort, first, after, total=wants_total(info)),
         )
         return connection(page, Group.from_row)
 
@@ -232,7 +254,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         node = await fetch_node(info, task_id) if task else None
         if task is None or node is None:
             raise NotFoundError("no task with that ID", field="taskId")
-        query = to_list_query(None, None, first, after, Filter("task", "eq", task))
+        query = to_list_query(
+            None, None, first, after, Filter("task", "eq", task), total=wants_total(info)
+        )
         page = await list_records(info.context.reader, "task_comment", query)
         return connection(page, TaskComment.from_row)
 
@@ -269,7 +293,9 @@ class Query(AnalyticsQuery, ConnectionsQuery):
             for r in await catalog.custom_object_types(reader)
             if f"custom:{r['key']}" == object_type
         )
-        query = to_list_query(filter, sort, first, after, Filter("type", "eq", type_id))
+        query = to_list_query(
+            filter, sort, first, after, Filter("type", "eq", type_id), total=wants_total(info)
+        )
         page = await list_records(reader, "custom_object", query, object_type=object_type)
         return connection(page, CustomObject.from_row)
 

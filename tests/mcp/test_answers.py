@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 import logging
 import uuid
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
@@ -115,7 +116,9 @@ async def test_a_compiled_operation_that_fails_validation_is_logged_as_our_bug_a
     # given the document get_objects used to compile for a person and a task (their `title`
     # fields have conflicting types, so GraphQL validation refuses it)
     admin = await demo_principal(live.db, DEMO_USERS[ADMIN])
-    runtime = Runtime(Executor(schema, lambda _: None), Compiler(schema._schema), "", 10_000)
+    runtime = Runtime(
+        Executor(schema, lambda _: nullcontext()), Compiler(schema._schema), "", 10_000
+    )
     secret = "per_secret-argument-value"
     request = SimpleNamespace(state=SimpleNamespace(principal=admin))
     ctx = SimpleNamespace(

@@ -22,11 +22,8 @@ async def execute(
 
     ``context`` holds extra ``build_context`` keywords (``embedder``, ``tuning``).
     """
-    result = await schema.execute(
-        query,
-        variable_values=variables,
-        context_value=build_context(principal, db, **(context or {})),
-    )
+    async with build_context(principal, db, **(context or {})) as context_value:
+        result = await schema.execute(query, variable_values=variables, context_value=context_value)
     errors = [e.formatted for e in result.errors or ()]
     return result.data, [dict(e) for e in errors]
 

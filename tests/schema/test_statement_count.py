@@ -39,18 +39,32 @@ TASKS = """query($first: Int!) {
 }"""
 
 
+#: Statements of each tree (the org binding and the org row included): 30 and 12 before the
+#: operation shared one transaction, joined owners and read totals with the page.
+BOUNDS = {"accounts": 14, "tasks": 4}
+CHEAP_PAGES = {
+    "accounts": "{ accounts(first: 25) { totalCount nodes { name owner { name } } } }",
+    "tasks": """{ tasks(first: 25) { totalCount nodes { title assignee { name }
+                   account { name owner { name } } } } }""",
+}
+
+
 @contextmanager
 def counting(db: Database) -> Iterator[list[str]]:
+    """The statements run on either engine (customer reads go to the read engine)."""
     statements: list[str] = []
 
     def record(*args: Any) -> None:
         statements.append(args[2])
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    engines = {db.engine.sync_engine, db.read_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 async def seed(db: Database, accounts: int) -> tuple[uuid.UUID, Any]:
@@ -100,4 +114,19 @@ async def test_a_nested_list_of_100_runs_as_many_statements_as_a_list_of_5(
         assert len(few[root]["nodes"]) == 5
         assert len(many[root]["nodes"]) == 100
         assert len(large) == len(small), (root, len(small), len(large))
+        assert len(small) <= BOUNDS[root], (root, len(small), small)
     assert many["tasks"]["nodes"][99]["account"]["owner"] is not None
+
+
+async def test_a_page_with_its_total_and_owners_takes_three_statements(fresh_db: Database) -> None:
+    # given 120 accounts, each with a task, and a warmed per-process cache
+    _, admin = await seed(fresh_db, 120)
+    for root, query in CHEAP_PAGES.items():
+        await data_of(fresh_db, admin, query)
+        # when a page of 25 is read with its total and the records its rows point at
+        with counting(fresh_db) as statements:
+            data = await data_of(fresh_db, admin, query)
+        # then: the org binding, the org row, and the page with its total and references
+        assert data[root]["totalCount"] == 120
+        assert len(data[root]["nodes"]) == 25
+        assert len(statements) <= 3, (root, statements)

@@ -84,7 +84,14 @@ async def get_task_comments(
     )
 
     def envelope(kept: list[dict[str, Any]], next_cursor: str | None, note: str | None) -> Any:
-        return page_payload("task_comment", page.total, kept, next_cursor, note)
+        return page_payload(
+            "task_comment",
+            page.total,
+            kept,
+            next_cursor,
+            note,
+            lower_bound=bool(connection.get("totalIsLowerBound")),
+        )
 
     hint = "call get_task_comments again with cursor={cursor!r}"
     return fit(page, runtime.token_budget, envelope, continue_hint=hint)

@@ -92,6 +92,11 @@ class RecordPage(Answer):
 
     type: str | None = Field(default=None, description="The object type listed, if one.")
     total: int = Field(description="How many records match in all, across pages.")
+    total_is_lower_bound: bool | None = Field(
+        default=None,
+        description="Present (true) when counting stopped at the server's cap: at least `total` "
+        "records match, possibly many more.",
+    )
     count: int = Field(description="How many records this answer holds.")
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end.")
     records: list[dict[str, Any]] = Field(description="Records: id, type, name, url and fields.")
@@ -104,10 +109,15 @@ def page_payload(
     records: list[dict[str, Any]],
     next_cursor: str | None,
     note: str | None,
+    *,
+    lower_bound: bool = False,
 ) -> dict[str, Any]:
     """The ``RecordPage`` JSON (keys in a reading-friendly order, no nulls but next_cursor)."""
     payload: dict[str, Any] = {"type": type_} if type_ else {}
-    payload |= {"total": total, "count": len(records), "next_cursor": next_cursor}
+    payload["total"] = total
+    if lower_bound:
+        payload["total_is_lower_bound"] = True
+    payload |= {"count": len(records), "next_cursor": next_cursor}
     payload["records"] = records
     if note:
         payload["note"] = note

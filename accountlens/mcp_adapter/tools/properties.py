@@ -162,7 +162,14 @@ async def get_custom_object_instances(
             }
 
     def envelope(kept: list[dict[str, Any]], next_cursor: str | None, note: str | None) -> Any:
-        return page_payload(f"custom:{type_key}", page.total, kept, next_cursor, note)
+        return page_payload(
+            f"custom:{type_key}",
+            page.total,
+            kept,
+            next_cursor,
+            note,
+            lower_bound=page.total_is_lower_bound,
+        )
 
     hint = "call get_custom_object_instances again with cursor={cursor!r}"
     return fit(page, runtime.token_budget, envelope, continue_hint=hint)

@@ -96,7 +96,14 @@ async def list_objects(
         extra = await explain_empty(runtime, ctx, object_type, filters)
 
     def envelope(records: list[dict[str, Any]], next_cursor: str | None, note: str | None) -> Any:
-        payload = page_payload(object_type, page.total, records, next_cursor, note)
+        payload = page_payload(
+            object_type,
+            page.total,
+            records,
+            next_cursor,
+            note,
+            lower_bound=page.total_is_lower_bound,
+        )
         if extra.get("note") and not note:
             payload["note"] = extra["note"]
         if extra.get("account"):

@@ -114,15 +114,25 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    counter: strawberry.Private[Callable[[], Awaitable[int]]]
+    counter: strawberry.Private[Callable[[], Awaitable[tuple[int, bool]]]]
 
     @field("The records of this page (the same as edges' nodes).")
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
 
-    @field("How many records match in total, across all pages.")
+    @field(
+        "How many records match in total, across all pages (at most the server's cap; see "
+        "totalIsLowerBound)."
+    )
     async def total_count(self) -> int:
-        return await self.counter()
+        return (await self.counter())[0]
+
+    @field(
+        "True when counting stopped at the server's cap: at least totalCount records match "
+        "(ACCOUNTLENS_LIST_TOTAL_CAP)."
+    )
+    async def total_is_lower_bound(self) -> bool:
+        return (await self.counter())[1]
 
 
 def connection(page: Page, build: Callable[[Row], T]) -> Connection[T]:
@@ -137,15 +147,24 @@ def connection(page: Page, build: Callable[[Row], T]) -> Connection[T]:
             start_cursor=page.start_cursor,
             end_cursor=page.end_cursor,
         ),
-        counter=page.count,
+        counter=page.total,
     )
 
 
 async def load_node(info: AppInfo, cls: type[N], value: uuid.UUID | None) -> N | None:
-    """A related record through its type's DataLoader (``None`` when absent or invisible)."""
+    """A related record through its type's DataLoader (``None`` when absent or invisible).
+
+    A record the resolvers already read with the row pointing at it (an owner joined into a
+    page) is taken from the reader without a statement.
+    """
     if value is None:
         return None
-    row = await info.context.loaders.record(cls.TYPE_KEY).load(value)
+    prefetched = info.context.reader.prefetched
+    key = (cls.TYPE_KEY, value)
+    if key in prefetched:
+        row = prefetched[key]
+    else:
+        row = await info.context.loaders.record(cls.TYPE_KEY).load(value)
     return None if row is None else cls.from_row(row)
 
 

@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 from accountlens.resolvers import catalog
 from accountlens.resolvers.filters import Filter
 from accountlens.resolvers.lists import list_records
-from accountlens.schema.inputs import FilterInput, SortInput, to_list_query
+from accountlens.schema.inputs import FilterInput, SortInput, to_list_query, wants_total
 from accountlens.schema.types.base import (
     AppInfo,
     Connection,
@@ -74,7 +74,14 @@ class Group(Record):
     ) -> Connection[Annotated[Account, strawberry.lazy(_CRM)]]:
         from accountlens.schema.types.crm import Account
 
-        query = to_list_query(filter, sort, first, after, Filter("group", "eq", self.row["id"]))
+        query = to_list_query(
+            filter,
+            sort,
+            first,
+            after,
+            Filter("group", "eq", self.row["id"]),
+            total=wants_total(info),
+        )
         return connection(
             await list_records(info.context.reader, "account", query), Account.from_row
         )
@@ -90,7 +97,14 @@ class Group(Record):
     ) -> Connection[Annotated[Person, strawberry.lazy(_CRM)]]:
         from accountlens.schema.types.crm import Person
 
-        query = to_list_query(filter, sort, first, after, Filter("group", "eq", self.row["id"]))
+        query = to_list_query(
+            filter,
+            sort,
+            first,
+            after,
+            Filter("group", "eq", self.row["id"]),
+            total=wants_total(info),
+        )
         return connection(await list_records(info.context.reader, "person", query), Person.from_row)
 
 
