@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import URL
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from accountlens.config import Settings
 from accountlens.db.embedded import EmbeddedServer, start_embedded
 from accountlens.db.row_security import APP_ROLE, ensure_login_role
+from accountlens.db.tls import split_tls_parameters
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +38,49 @@ def async_url(raw: str) -> URL:
     return url
 
 
-def create_engine(
-    url: URL | str, *, pool_size: int = 10, statement_timeout_ms: int = 15_000
-) -> AsyncEngine:
-    """An asyncpg engine with bounded pool waits and a server-side statement timeout.
+#: ``ACCOUNTLENS_DB_POOLER``: what sits between the app and PostgreSQL.
+Pooler = Literal["none", "transaction"]
 
-    ``statement_timeout_ms=0`` means no limit (the owner's engine: migrations run long).
+
+def _unnamed_statement() -> str:
+    # asyncpg parses an unnamed statement again with each execution when its statement cache
+    # is off, so no statement outlives the transaction that a pooler gave us a server for.
+    return ""
+
+
+def create_engine(
+    url: URL | str,
+    *,
+    pool_size: int = 10,
+    statement_timeout_ms: int = 15_000,
+    pooler: Pooler = "none",
+    connect_timeout_s: float = 5,
+    **engine_options: Any,
+) -> AsyncEngine:
+    """An asyncpg engine with bounded pool waits and a statement timeout.
+
+    ``statement_timeout_ms=0`` means no limit (the owner's engine: migrations run long). The
+    URL may carry libpq TLS parameters (``sslmode=verify-full&sslrootcert=…``,
+    :mod:`accountlens.db.tls`). With ``pooler="transaction"`` (PgBouncer in transaction mode)
+    the connection sends no startup settings PgBouncer would refuse (the server-side timeout
+    then comes from the role, see :func:`~accountlens.db.row_security.grant_app_role`) and
+    uses no named prepared statements, which another client's transaction would not find.
     """
+    url, tls_args = split_tls_parameters(make_url(url) if isinstance(url, str) else url)
+    server_settings = {"application_name": "accountlens"}
+    connect_args: dict[str, Any] = {
+        "timeout": connect_timeout_s,
+        # A client-side backstop to the server's timeout: also bounds a server that froze.
+        "command_timeout": statement_timeout_ms / 1000 + 5 if statement_timeout_ms else None,
+        "server_settings": server_settings,
+        **tls_args,
+    }
+    if pooler == "transaction":
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = _unnamed_statement
+    elif statement_timeout_ms:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -52,14 +90,8 @@ def create_engine(
         # once per statement. A connection that died with the server fails its statement
         # instead; SQLAlchemy then invalidates the whole pool, and the reader retries once.
         pool_pre_ping=False,
-        connect_args={
-            "timeout": 5,
-            "command_timeout": statement_timeout_ms / 1000 + 5 if statement_timeout_ms else None,
-            "server_settings": {
-                "statement_timeout": str(statement_timeout_ms),
-                "application_name": "accountlens",
-            },
-        },
+        connect_args=connect_args,
+        **engine_options,
     )
 
 
