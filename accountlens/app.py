@@ -22,6 +22,7 @@ from accountlens.auth.install import install_auth
 from accountlens.auth.principal import Principal
 from accountlens.config import Settings, get_settings
 from accountlens.db.engine import Database, open_database
+from accountlens.db.faults import failure_cause
 from accountlens.db.migrate import prepare_database
 from accountlens.mcp_adapter.server import McpBackend, install_mcp, running_mcp
 from accountlens.resolvers.semantic import QueryEmbedder
@@ -91,7 +92,7 @@ def create_app(
         try:
             await db.ping()
         except (OSError, DBAPIError, OperationalError, TimeoutError) as exc:
-            log.warning("readiness check failed: %s", type(exc).__name__)
+            log.warning("readiness check failed: %s", failure_cause(exc))
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "up"})
 

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from accountlens.auth.options import RateLimit
 from accountlens.auth.resource import BearerGuard
 from accountlens.auth.service import DatabaseAuthService
+from accountlens.db.faults import failure_cause
 
 WINDOW = timedelta(minutes=1)
 
@@ -51,9 +52,9 @@ class McpGate:
         try:
             guard = BearerGuard(self._limited, service.verifier, limit=self.rule)
             await guard(scope, receive, tracked)
-        except (OSError, DBAPIError, TimeoutError):
+        except (OSError, DBAPIError, TimeoutError) as exc:
             # The database is away: fail fast with 503 (never a 500) and let the client retry.
-            log.warning("MCP request refused: the database is unavailable")
+            log.warning("MCP request refused: the database is unavailable (%s)", failure_cause(exc))
             if not started:
                 await _respond(send, 503, "unavailable", "the database is unavailable", 5)
 

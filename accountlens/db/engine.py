@@ -108,6 +108,9 @@ class Database:
     read_engine: AsyncEngine
     embedded: EmbeddedServer | None = None
     owner_engine: AsyncEngine | None = None
+    #: Set on the app role by :func:`~accountlens.db.migrate.prepare_database`, so that it holds
+    #: behind a pooler too (which refuses it as a connection parameter).
+    statement_timeout_ms: int = 15_000
     sessions: async_sessionmaker[AsyncSession] = field(init=False)
     read_sessions: async_sessionmaker[AsyncSession] = field(init=False)
 
@@ -209,7 +212,10 @@ async def open_database(settings: Settings) -> Database:
     elif settings.database_owner_url is not None:
         owner_url = async_url(settings.database_owner_url.get_secret_value())
     engine = create_engine(
-        url, pool_size=settings.db_pool_size, statement_timeout_ms=settings.db_statement_timeout_ms
+        url,
+        pool_size=settings.db_pool_size,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        pooler=settings.db_pooler,
     )
     owner_engine = None
     if owner_url is not None:
@@ -221,7 +227,12 @@ async def open_database(settings: Settings) -> Database:
             async_url(settings.database_read_url.get_secret_value()),
             pool_size=settings.db_pool_size,
             statement_timeout_ms=settings.db_statement_timeout_ms,
+            pooler=settings.db_pooler,
         )
     return Database(
-        engine=engine, read_engine=read_engine, embedded=embedded, owner_engine=owner_engine
+        engine=engine,
+        read_engine=read_engine,
+        embedded=embedded,
+        owner_engine=owner_engine,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
     )

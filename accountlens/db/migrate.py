@@ -15,6 +15,7 @@ from accountlens.db.engine import Database
 from accountlens.db.row_security import (
     grant_app_role,
     row_security_enforced,
+    set_role_statement_timeout,
     trust_search_functions,
 )
 
@@ -77,6 +78,7 @@ async def prepare_database(db: Database) -> None:
         role = db.engine.url.username
         if role and role != db.owner_engine.url.username:
             await grant_app_role(db.owner_engine, role)
+            await set_role_statement_timeout(db.owner_engine, role, db.statement_timeout_ms)
     if not await trust_search_functions(db.owner):
         log.warning(
             "the schema owner is not a superuser, so search functions cannot be marked "

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Mapping
 
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,29 @@ async def grant_app_role(owner: AsyncEngine, role: str) -> None:
             await conn.execute(text(f"REVOKE ALL ON {_quoted(table)} FROM {name}"))
             await conn.execute(text(f"GRANT {privileges} ON {_quoted(table)} TO {name}"))
         await conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {name}"))
+
+
+async def set_role_statement_timeout(owner: AsyncEngine, role: str, timeout_ms: int) -> bool:
+    """Make ``timeout_ms`` the statement timeout of every session of ``role``; False if refused.
+
+    A role setting is applied by the server itself at login, so it holds behind PgBouncer in
+    transaction mode, which refuses ``statement_timeout`` as a startup parameter. Changing
+    another role's settings needs a superuser or (PostgreSQL ≥ 16) ``CREATEROLE`` with admin
+    rights on it; without them the operator runs the same statement once (docs/operations.md).
+    """
+    statement = f"ALTER ROLE {_quoted(role)} SET statement_timeout = {int(timeout_ms)}"
+    try:
+        async with owner.begin() as conn:
+            await conn.execute(text(statement))
+    except ProgrammingError:
+        log.warning(
+            "could not set the statement timeout of role %s (no right to alter it); run once "
+            "as an administrator: %s (docs/operations.md, 'PgBouncer')",
+            role,
+            statement,
+        )
+        return False
+    return True
 
 
 #: Functions behind the predicates our resolvers send to indexes: trigram similarity (keyword
