@@ -87,14 +87,20 @@ def create_app(
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        """Readiness: the database answers. 503 while it does not."""
+        """Readiness: the database answers (503 while it does not); a replica's state beside."""
         db: Database = app.state.db
         try:
             await db.ping()
         except (OSError, DBAPIError, OperationalError, TimeoutError) as exc:
             log.warning("readiness check failed: %s", failure_cause(exc))
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "up"})
+        replica = await db.replica_status()
+        if replica is None:
+            return JSONResponse({"status": "ok", "database": "up"})
+        # A replica that is down costs capacity, not correctness: reads fall back to the
+        # primary, so the process stays in the balancer (degraded, not unready).
+        status = "ok" if replica == "up" else "degraded"
+        return JSONResponse({"status": status, "database": "up", "replica": replica})
 
     return app
 
