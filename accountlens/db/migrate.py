@@ -83,7 +83,7 @@ async def prepare_database(db: Database) -> None:
         log.warning(
             "the schema owner is not a superuser, so search functions cannot be marked "
             "LEAKPROOF: under row-level security keyword search scans instead of using its "
-            "trigram indexes (docs/operations.md, 'Row-level security')"
+            "trigram indexes (docs/operations.md, 'PostgreSQL of your own')"
         )
     if not await row_security_enforced(db.engine):
         log.warning(
