@@ -9,7 +9,7 @@ With no setting, the policy admits nothing.
 Policies bind only roles that neither own the tables nor bypass RLS, so the app connects as
 such a role (:data:`APP_ROLE` on the embedded server, the ``DATABASE_URL`` user elsewhere) and
 migrations, demo builds and imports run as the owner. The app role may only *read* customer
-data: it is granted ``SELECT`` on the protected tables and read/write on the auth tables only.
+data and the identity tables, and writes only the auth tables (:mod:`accountlens.db.grants`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from accountlens.db.grants import COLUMN_PRIVILEGES, privileges_for
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,10 @@ async def ensure_login_role(owner: AsyncEngine, role: str) -> None:
 
 
 async def grant_app_role(owner: AsyncEngine, role: str) -> None:
-    """Give ``role`` what the app needs, and nothing more (idempotent; run after migrations)."""
+    """Give ``role`` what the app needs, and nothing more (idempotent; run after migrations).
+
+    The privileges are the allowlist in :mod:`accountlens.db.grants`.
+    """
     name = _quoted(role)
     async with owner.begin() as conn:
         await conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {name}"))
@@ -81,10 +86,15 @@ async def grant_app_role(owner: AsyncEngine, role: str) -> None:
             )
         )
         for table, protected in tables.all():
-            read_only = protected or table == "alembic_version"
-            privileges = "SELECT" if read_only else "SELECT, INSERT, UPDATE, DELETE"
+            # REVOKE ALL on a table also revokes its column privileges: a clean slate.
             await conn.execute(text(f"REVOKE ALL ON {_quoted(table)} FROM {name}"))
+            privileges = ", ".join(sorted(privileges_for(table, protected=protected)))
             await conn.execute(text(f"GRANT {privileges} ON {_quoted(table)} TO {name}"))
+            for privilege, columns in COLUMN_PRIVILEGES.get(table, {}).items():
+                listed = ", ".join(_quoted(c) for c in columns)
+                await conn.execute(
+                    text(f"GRANT {privilege} ({listed}) ON {_quoted(table)} TO {name}")
+                )
         await conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {name}"))
 
 
