@@ -64,10 +64,12 @@ def replica(pg_server: EmbeddedServer) -> Iterator[LoopbackServer]:
         ],
         env=server.env,
     )
-    server.start("-c shared_buffers=64MB", "-c hot_standby=on")
-    yield server
-    _thaw(server)
-    server.remove()
+    try:
+        server.start("-c shared_buffers=64MB", "-c hot_standby=on")
+        yield server
+    finally:
+        _thaw(server)
+        server.remove()
 
 
 @dataclass

@@ -84,32 +84,34 @@ def tls_server() -> Iterator[tuple[LoopbackServer, Path]]:
     if not (DEBIAN_BIN / "postgres").exists():
         pytest.fail("needs the distribution's PostgreSQL with OpenSSL: apt-get install postgresql")
     server = init_server(DEBIAN_BIN, "altls-")
-    certs = server.pgdata.parent
-    ca, ca_key = _certificate("AccountLens test CA", None, server=False)
-    _write(certs / "ca", ca, ca_key)
-    issuer = (ca.subject, ca_key)
-    for name, is_server in (("server", True), ("certuser", False)):
-        cert, key = _certificate("localhost" if is_server else name, issuer, server=is_server)
-        _write(certs / name, cert, key)
-    rogue, _ = _certificate("someone else's CA", None, server=False)
-    _write(certs / "rogue", rogue, None)
-    _give_to_service_user(*certs.iterdir())
-    (server.pgdata / "pg_hba.conf").write_text(
-        # Sockets for the fixture's own psql; over TCP, TLS or nothing.
-        "local all all trust\n"
-        "hostssl all certuser 127.0.0.1/32 cert\n"
-        "hostssl all all 127.0.0.1/32 scram-sha-256\n"
-        "host all all 127.0.0.1/32 reject\n"
-    )
-    server.start(
-        "-c ssl=on",
-        f"-c ssl_cert_file={certs / 'server.crt'}",
-        f"-c ssl_key_file={certs / 'server.key'}",
-        f"-c ssl_ca_file={certs / 'ca.crt'}",
-    )
-    server.psql("CREATE ROLE app LOGIN PASSWORD 'app-secret'; CREATE ROLE certuser LOGIN;")
-    yield server, certs
-    server.remove()
+    try:
+        certs = server.pgdata.parent
+        ca, ca_key = _certificate("AccountLens test CA", None, server=False)
+        _write(certs / "ca", ca, ca_key)
+        issuer = (ca.subject, ca_key)
+        for name, is_server in (("server", True), ("certuser", False)):
+            cert, key = _certificate("localhost" if is_server else name, issuer, server=is_server)
+            _write(certs / name, cert, key)
+        rogue, _ = _certificate("someone else's CA", None, server=False)
+        _write(certs / "rogue", rogue, None)
+        _give_to_service_user(*certs.iterdir())
+        (server.pgdata / "pg_hba.conf").write_text(
+            # Sockets for the fixture's own psql; over TCP, TLS or nothing.
+            "local all all trust\n"
+            "hostssl all certuser 127.0.0.1/32 cert\n"
+            "hostssl all all 127.0.0.1/32 scram-sha-256\n"
+            "host all all 127.0.0.1/32 reject\n"
+        )
+        server.start(
+            "-c ssl=on",
+            f"-c ssl_cert_file={certs / 'server.crt'}",
+            f"-c ssl_key_file={certs / 'server.key'}",
+            f"-c ssl_ca_file={certs / 'ca.crt'}",
+        )
+        server.psql("CREATE ROLE app LOGIN PASSWORD 'app-secret'; CREATE ROLE certuser LOGIN;")
+        yield server, certs
+    finally:
+        server.remove()
 
 
 async def _encrypted(url: str) -> bool:
