@@ -6,8 +6,9 @@
     python3 dev.py check   # only the static checks
 
 It creates ``.venv`` on first use and reinstalls the project whenever ``pyproject.toml`` changes,
-so there is no manual setup step. Browser tests need Chromium: on Debian/Ubuntu as root it is
-installed from the distribution's package, otherwise install the ``chromium`` package yourself.
+so there is no manual setup step. The tests need Chromium, Caddy, PgBouncer and the distribution's
+PostgreSQL: on Debian/Ubuntu as root they are installed from the distribution's packages,
+otherwise install ``chromium``, ``caddy``, ``pgbouncer`` and ``postgresql`` yourself.
 Standard library only, on purpose: this file runs before anything is installed.
 """
 
@@ -56,35 +57,33 @@ def ensure_venv() -> None:
     STAMP.write_text(wanted)
 
 
-def ensure_chromium() -> None:
-    """Browser tests drive the distribution's Chromium (never a downloaded browser build)."""
-    if CHROMIUM.exists() or os.environ.get("ACCOUNTLENS_CHROMIUM"):
+#: Distribution packages the tests run for real, by a file each one installs.
+SYSTEM_PACKAGES = {
+    "chromium": CHROMIUM,  # browser tests (never a downloaded browser build)
+    "caddy": Path("/usr/bin/caddy"),  # the TLS-terminating reverse proxy of the https recipe
+    "pgbouncer": Path("/usr/sbin/pgbouncer"),  # the app behind PgBouncer in transaction mode
+    "postgresql": Path("/usr/lib/postgresql"),  # a TLS-enabled server (the embedded one has no TLS)
+}
+
+
+def ensure_system_packages() -> None:
+    """Install the distribution packages the tests need, when missing (Debian/Ubuntu as root)."""
+    missing = [name for name, path in SYSTEM_PACKAGES.items() if not path.exists()]
+    if "chromium" in missing and os.environ.get("ACCOUNTLENS_CHROMIUM"):
+        missing.remove("chromium")
+    if not missing:
         return
     apt = shutil.which("apt-get")
     if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing Chromium for the browser tests (apt-get install chromium)")
+        say(f"installing {', '.join(missing)} for the tests (apt-get install)")
         quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         run(apt, "update", "-qq", env=quiet)
-        run(apt, "install", "-y", "-qq", "chromium", env=quiet)
+        run(apt, "install", "-y", "-qq", *missing, env=quiet)
         return
     sys.exit(
-        "Browser tests need Chromium at /usr/bin/chromium (Debian/Ubuntu: `sudo apt-get install "
-        "chromium`), or set ACCOUNTLENS_CHROMIUM to a Chromium executable."
+        f"The tests need the distribution packages {', '.join(missing)} (Debian/Ubuntu: `sudo "
+        f"apt-get install {' '.join(missing)}`); for Chromium elsewhere, set ACCOUNTLENS_CHROMIUM."
     )
-
-
-def ensure_caddy() -> None:
-    """The public-https recipe test runs Debian's Caddy as the TLS-terminating proxy."""
-    if shutil.which("caddy"):
-        return
-    apt = shutil.which("apt-get")
-    if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing Caddy for the reverse-proxy test (apt-get install caddy)")
-        quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        run(apt, "update", "-qq", env=quiet)
-        run(apt, "install", "-y", "-qq", "caddy", env=quiet)
-        return
-    sys.exit("The reverse-proxy test needs Caddy (Debian/Ubuntu: `sudo apt-get install caddy`).")
 
 
 def check() -> None:
@@ -98,8 +97,7 @@ def check() -> None:
 
 
 def test(extra: list[str]) -> None:
-    ensure_chromium()
-    ensure_caddy()
+    ensure_system_packages()
     check()
     say("pytest")
     code = run(BIN / "pytest", *extra, check=False)

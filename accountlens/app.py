@@ -25,6 +25,7 @@ from accountlens.auth.principal import Principal
 from accountlens.auth.request_principal import RequestPrincipal
 from accountlens.config import Settings, get_settings
 from accountlens.db.engine import Database, open_database
+from accountlens.db.faults import failure_cause
 from accountlens.db.migrate import prepare_database
 from accountlens.mcp_adapter.server import McpBackend, install_mcp, running_mcp
 from accountlens.resolvers.semantic import QueryEmbedder
@@ -115,14 +116,20 @@ def create_app(
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        """Readiness: the database answers. 503 while it does not."""
+        """Readiness: the database answers (503 while it does not); a replica's state beside."""
         db: Database = app.state.db
         try:
             await db.ping()
         except (OSError, DBAPIError, OperationalError, TimeoutError) as exc:
-            log.warning("readiness check failed: %s", type(exc).__name__)
+            log.warning("readiness check failed: %s", failure_cause(exc))
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "up"})
+        replica = await db.replica_status()
+        if replica is None:
+            return JSONResponse({"status": "ok", "database": "up"})
+        # A replica that is down costs capacity, not correctness: reads fall back to the
+        # primary, so the process stays in the balancer (degraded, not unready).
+        status = "ok" if replica == "up" else "degraded"
+        return JSONResponse({"status": status, "database": "up", "replica": replica})
 
     return app
 

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".accountlens")
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    # What sits between the app and PostgreSQL: "transaction" for PgBouncer (or a managed
+    # pooler) in transaction mode, where a server connection changes hands between transactions.
+    db_pooler: Literal["none", "transaction"] = "none"
 
     # HTTP.
     host: str = "127.0.0.1"

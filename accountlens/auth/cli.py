@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accountlens.auth import connections
 from accountlens.auth import users as accounts
@@ -51,7 +51,8 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         db = await open_database(settings)
         try:
             await prepare_database(db)
-            async with db.sessions() as session:
+            # Operator commands change users and orgs, which the app role may not: the owner.
+            async with async_sessionmaker(db.owner, expire_on_commit=False)() as session:
                 result = await work(session)
                 await session.commit()
                 return result

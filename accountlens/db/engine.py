@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import URL
@@ -21,7 +22,9 @@ from sqlalchemy.ext.asyncio import (
 
 from accountlens.config import Settings
 from accountlens.db.embedded import EmbeddedServer, start_embedded
+from accountlens.db.replica import ReplicaRoute
 from accountlens.db.row_security import APP_ROLE, ensure_login_role
+from accountlens.db.tls import split_tls_parameters
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +39,66 @@ def async_url(raw: str) -> URL:
     return url
 
 
-def create_engine(
-    url: URL | str, *, pool_size: int = 10, statement_timeout_ms: int = 15_000
-) -> AsyncEngine:
-    """An asyncpg engine with bounded pool waits and a server-side statement timeout.
+#: ``ACCOUNTLENS_DB_POOLER``: what sits between the app and PostgreSQL.
+Pooler = Literal["none", "transaction"]
 
-    ``statement_timeout_ms=0`` means no limit (the owner's engine: migrations run long).
+
+def _unnamed_statement() -> str:
+    # asyncpg parses an unnamed statement again with each execution when its statement cache
+    # is off, so no statement outlives the transaction that a pooler gave us a server for.
+    return ""
+
+
+def connection_arguments(
+    url: URL | str,
+    *,
+    statement_timeout_ms: int = 15_000,
+    pooler: Pooler = "none",
+    connect_timeout_s: float = 5,
+) -> tuple[URL, dict[str, Any]]:
+    """The URL SQLAlchemy may see and the driver arguments that go with it (see below)."""
+    url, tls_args = split_tls_parameters(make_url(url) if isinstance(url, str) else url)
+    server_settings = {"application_name": "accountlens"}
+    connect_args: dict[str, Any] = {
+        "timeout": connect_timeout_s,
+        # A client-side backstop to the server's timeout: also bounds a server that froze.
+        "command_timeout": statement_timeout_ms / 1000 + 5 if statement_timeout_ms else None,
+        "server_settings": server_settings,
+        **tls_args,
+    }
+    if pooler == "transaction":
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = _unnamed_statement
+    elif statement_timeout_ms:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
+    return url, connect_args
+
+
+def create_engine(
+    url: URL | str,
+    *,
+    pool_size: int = 10,
+    statement_timeout_ms: int = 15_000,
+    pooler: Pooler = "none",
+    connect_timeout_s: float = 5,
+    extra_connect_args: dict[str, Any] | None = None,
+) -> AsyncEngine:
+    """An asyncpg engine with bounded pool waits and a statement timeout.
+
+    ``statement_timeout_ms=0`` means no limit (the owner's engine: migrations run long). The
+    URL may carry libpq TLS parameters (``sslmode=verify-full&sslrootcert=…``,
+    :mod:`accountlens.db.tls`). With ``pooler="transaction"`` (PgBouncer in transaction mode)
+    the connection sends no startup settings PgBouncer would refuse (the server-side timeout
+    then comes from the role, see :func:`~accountlens.db.row_security.set_role_statement_timeout`)
+    and uses no named prepared statements, which another client's transaction would not find.
     """
+    url, connect_args = connection_arguments(
+        url,
+        statement_timeout_ms=statement_timeout_ms,
+        pooler=pooler,
+        connect_timeout_s=connect_timeout_s,
+    )
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -52,14 +108,7 @@ def create_engine(
         # once per statement. A connection that died with the server fails its statement
         # instead; SQLAlchemy then invalidates the whole pool, and the reader retries once.
         pool_pre_ping=False,
-        connect_args={
-            "timeout": 5,
-            "command_timeout": statement_timeout_ms / 1000 + 5 if statement_timeout_ms else None,
-            "server_settings": {
-                "statement_timeout": str(statement_timeout_ms),
-                "application_name": "accountlens",
-            },
-        },
+        connect_args=connect_args | (extra_connect_args or {}),
     )
 
 
@@ -76,6 +125,11 @@ class Database:
     read_engine: AsyncEngine
     embedded: EmbeddedServer | None = None
     owner_engine: AsyncEngine | None = None
+    #: Set on the app role by :func:`~accountlens.db.migrate.prepare_database`, so that it holds
+    #: behind a pooler too (which refuses it as a connection parameter).
+    statement_timeout_ms: int = 15_000
+    #: Where the read pool connects when ``read_engine`` is a replica (fallback to the primary).
+    replica: ReplicaRoute | None = None
     sessions: async_sessionmaker[AsyncSession] = field(init=False)
     read_sessions: async_sessionmaker[AsyncSession] = field(init=False)
 
@@ -97,7 +151,15 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
+    async def replica_status(self) -> str | None:
+        """``up`` or ``down`` (reads then go to the primary); None without a read replica."""
+        if self.replica is None:
+            return None
+        return "up" if await self.replica.check() else "down"
+
     async def close(self, *, stop_embedded: bool = True) -> None:
+        if self.replica is not None:
+            await self.replica.close()
         await self.engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
@@ -177,19 +239,43 @@ async def open_database(settings: Settings) -> Database:
     elif settings.database_owner_url is not None:
         owner_url = async_url(settings.database_owner_url.get_secret_value())
     engine = create_engine(
-        url, pool_size=settings.db_pool_size, statement_timeout_ms=settings.db_statement_timeout_ms
+        url,
+        pool_size=settings.db_pool_size,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        pooler=settings.db_pooler,
     )
     owner_engine = None
     if owner_url is not None:
         # Migrations and imports may run long: no statement timeout, a small pool.
         owner_engine = create_engine(owner_url, pool_size=2, statement_timeout_ms=0)
-    read_engine = engine
+    read_engine, replica = engine, None
     if settings.database_read_url is not None:
-        read_engine = create_engine(
-            async_url(settings.database_read_url.get_secret_value()),
-            pool_size=settings.db_pool_size,
-            statement_timeout_ms=settings.db_statement_timeout_ms,
-        )
+        read_engine, replica = _replica_engine(url, settings)
     return Database(
-        engine=engine, read_engine=read_engine, embedded=embedded, owner_engine=owner_engine
+        engine=engine,
+        read_engine=read_engine,
+        embedded=embedded,
+        owner_engine=owner_engine,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        replica=replica,
     )
+
+
+def _replica_engine(primary: URL, settings: Settings) -> tuple[AsyncEngine, ReplicaRoute]:
+    """The read engine on ``DATABASE_READ_URL``, whose connections fall back to ``primary``."""
+    assert settings.database_read_url is not None
+    primary_url, primary_args = connection_arguments(
+        primary, statement_timeout_ms=settings.db_statement_timeout_ms, pooler=settings.db_pooler
+    )
+    dialect = create_async_engine(primary_url).sync_engine.dialect  # connects nowhere
+    _, primary_params = dialect.create_connect_args(primary_url)
+    route = ReplicaRoute({**primary_params, **primary_args})
+    engine = create_engine(
+        async_url(settings.database_read_url.get_secret_value()),
+        pool_size=settings.db_pool_size,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        pooler=settings.db_pooler,
+        extra_connect_args={"async_creator_fn": route.connect},
+    )
+    route.attach(engine)
+    return engine, route

@@ -14,6 +14,7 @@ from accountlens.db.engine import Database
 from accountlens.db.row_security import (
     grant_app_role,
     row_security_enforced,
+    set_role_statement_timeout,
     trust_search_functions,
 )
 from accountlens.db.schema_lock import SCHEMA_LOCK, hold_schema_lock
@@ -77,11 +78,12 @@ async def prepare_database(db: Database) -> None:
         role = db.engine.url.username
         if role and role != db.owner_engine.url.username:
             await grant_app_role(db.owner_engine, role)
+            await set_role_statement_timeout(db.owner_engine, role, db.statement_timeout_ms)
     if not await trust_search_functions(db.owner):
         log.warning(
             "the schema owner is not a superuser, so search functions cannot be marked "
             "LEAKPROOF: under row-level security keyword search scans instead of using its "
-            "trigram indexes (docs/operations.md, 'Row-level security')"
+            "trigram indexes (docs/operations.md, 'PostgreSQL of your own')"
         )
     if not await row_security_enforced(db.engine):
         log.warning(

@@ -9,7 +9,7 @@ With no setting, the policy admits nothing.
 Policies bind only roles that neither own the tables nor bypass RLS, so the app connects as
 such a role (:data:`APP_ROLE` on the embedded server, the ``DATABASE_URL`` user elsewhere) and
 migrations, demo builds and imports run as the owner. The app role may only *read* customer
-data: it is granted ``SELECT`` on the protected tables and read/write on the auth tables only.
+data and the identity tables, and writes only the auth tables (:mod:`accountlens.db.grants`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import uuid
 from collections.abc import Mapping
 
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from accountlens.db.grants import COLUMN_PRIVILEGES, privileges_for
 from accountlens.db.schema_lock import hold_schema_lock
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,10 @@ async def ensure_login_role(owner: AsyncEngine, role: str) -> None:
 
 
 async def grant_app_role(owner: AsyncEngine, role: str) -> None:
-    """Give ``role`` what the app needs, and nothing more (idempotent; run after migrations)."""
+    """Give ``role`` what the app needs, and nothing more (idempotent; run after migrations).
+
+    The privileges are the allowlist in :mod:`accountlens.db.grants`.
+    """
     name = _quoted(role)
     async with owner.begin() as conn:
         await hold_schema_lock(conn)  # two processes granting at once collide on the catalog
@@ -83,11 +88,39 @@ async def grant_app_role(owner: AsyncEngine, role: str) -> None:
             )
         )
         for table, protected in tables.all():
-            read_only = protected or table == "alembic_version"
-            privileges = "SELECT" if read_only else "SELECT, INSERT, UPDATE, DELETE"
+            # REVOKE ALL on a table also revokes its column privileges: a clean slate.
             await conn.execute(text(f"REVOKE ALL ON {_quoted(table)} FROM {name}"))
+            privileges = ", ".join(sorted(privileges_for(table, protected=protected)))
             await conn.execute(text(f"GRANT {privileges} ON {_quoted(table)} TO {name}"))
+            for privilege, columns in COLUMN_PRIVILEGES.get(table, {}).items():
+                listed = ", ".join(_quoted(c) for c in columns)
+                await conn.execute(
+                    text(f"GRANT {privilege} ({listed}) ON {_quoted(table)} TO {name}")
+                )
         await conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {name}"))
+
+
+async def set_role_statement_timeout(owner: AsyncEngine, role: str, timeout_ms: int) -> bool:
+    """Make ``timeout_ms`` the statement timeout of every session of ``role``; False if refused.
+
+    A role setting is applied by the server itself at login, so it holds behind PgBouncer in
+    transaction mode, which refuses ``statement_timeout`` as a startup parameter. Changing
+    another role's settings needs a superuser or (PostgreSQL ≥ 16) ``CREATEROLE`` with admin
+    rights on it; without them the operator runs the same statement once (docs/operations.md).
+    """
+    statement = f"ALTER ROLE {_quoted(role)} SET statement_timeout = {int(timeout_ms)}"
+    try:
+        async with owner.begin() as conn:
+            await conn.execute(text(statement))
+    except ProgrammingError:
+        log.warning(
+            "could not set the statement timeout of role %s (no right to alter it); run once "
+            "as an administrator: %s (docs/operations.md, 'PgBouncer')",
+            role,
+            statement,
+        )
+        return False
+    return True
 
 
 #: Functions behind the predicates our resolvers send to indexes: trigram similarity (keyword

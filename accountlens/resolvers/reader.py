@@ -27,6 +27,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from accountlens.auth.principal import Principal
+from accountlens.db.faults import failure_cause
 from accountlens.db.models import Org, PropertyDefinition
 from accountlens.db.row_security import bind_org
 from accountlens.resolvers.dates import zone
@@ -283,7 +284,7 @@ async def _discard(connection: AsyncConnection) -> None:
 
 def _unavailable(exc: BaseException) -> UnavailableError:
     # Down, restarting or saturated: say so (and to retry) instead of a masked fault.
-    log.warning("read failed, database unavailable: %s", type(exc).__name__)
+    log.warning("read failed, database unavailable: %s", failure_cause(exc))
     return UnavailableError(UNAVAILABLE_MESSAGE)
 
 

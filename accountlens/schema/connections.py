@@ -2,8 +2,9 @@
 
 The visibility rule (admins: the whole org; members: their own; anything else is "not found")
 lives in :mod:`accountlens.auth.connections`; these resolvers only delegate to it, so the web
-page, internal apps and any other caller get the same answer. ``revokeConnection`` writes, so it
-runs through the auth service on the primary database (the context's reader may be a replica).
+page, internal apps and any other caller get the same answer. Both read the primary
+database (the context's reader may be a replica, where a connection made a moment ago is not
+yet), and ``revokeConnection`` writes through the auth service, on the primary too.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class McpToolCall:
 class ConnectionsQuery:
     @field("Live MCP connections you may see: an admin's whole org, a member's own.")
     async def mcp_connections(self, info: AppInfo) -> list[McpConnection]:
-        async with info.context.reader.sessions() as session:
+        async with info.context.primary_sessions() as session:
             views = await list_connections(session, info.context.principal)
         return [McpConnection.from_view(v) for v in views]
 
@@ -102,7 +103,7 @@ class ConnectionsQuery:
         parsed = parse_connection_id(str(connection_id))
         if parsed is None:
             raise NotFoundError("no connection with that ID", field="connectionId")
-        async with info.context.reader.sessions() as session:
+        async with info.context.primary_sessions() as session:
             views = await recent_calls(session, info.context.principal, parsed, first)
         return [McpToolCall.from_view(v) for v in views]
 

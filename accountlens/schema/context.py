@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,10 +116,15 @@ class Context(BaseContext):
         tuning: SearchTuning | None = None,
         request: Any = None,
         budget: QueryBudget | None = None,
+        primary_sessions: Callable[[], AbstractAsyncContextManager[Any]] | None = None,
     ) -> None:
         super().__init__()
         self.principal = principal
         self.reader = reader
+        # Connections must read the primary: one made a moment ago is missing on a replica.
+        self.primary_sessions: Callable[[], AbstractAsyncContextManager[Any]] = (
+            primary_sessions or reader.sessions
+        )
         self.loaders = Loaders(reader)
         self.embedder = embedder
         self.tuning = tuning or SearchTuning()
@@ -160,4 +166,5 @@ def build_context(
         tuning=tuning,
         request=request,
         budget=budget,
+        primary_sessions=getattr(database, "sessions", None),
     )

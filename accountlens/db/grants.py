@@ -1,0 +1,50 @@
+"""The app role's privileges, as an allowlist: what requests may do, and nothing more.
+
+Requests run as the app role (``DATABASE_URL``); migrations, demo builds, imports and the
+operator commands (``accountlens users …``, ``orgs …``) run as the owner. The app role
+therefore reads customer data (row-level security scopes it to one org), reads the identity
+tables, and writes only what sign-in, OAuth, rate limiting and the audit log write. It cannot
+change anyone's role, an org's settings or a team: an ``UPDATE users SET role = 'admin'``
+through a bug or an injection is refused by the database. ``tests/db/test_grants.py``
+compares the live privileges with this table, so a new table must be added here on purpose.
+"""
+
+from __future__ import annotations
+
+#: Privileges per table (``SELECT, INSERT, UPDATE, DELETE``), where not the default below.
+TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
+    "alembic_version": frozenset({"SELECT"}),
+    # Identity: read by sign-in and token checks; written only by the owner's commands.
+    "orgs": frozenset({"SELECT"}),
+    "users": frozenset({"SELECT"}),
+    "teams": frozenset({"SELECT"}),
+    "team_members": frozenset({"SELECT"}),
+    # OAuth and its bookkeeping: registration, codes, connections, revocation, rate limits.
+    "oauth_clients": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
+    "oauth_authorization_codes": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
+    "connections": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
+    "rate_limit_buckets": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
+    # Browser sessions: started at sign-in, ended by sign-out, a password change or an admin.
+    "web_sessions": frozenset({"SELECT", "INSERT", "DELETE"}),
+    # The audit log is append-only for the app.
+    "mcp_tool_calls": frozenset({"SELECT", "INSERT"}),
+}
+
+#: Column privileges on top: sign-in upgrades a password hash made with older argon2 costs.
+COLUMN_PRIVILEGES: dict[str, dict[str, tuple[str, ...]]] = {
+    "users": {"UPDATE": ("password_hash",)},
+}
+
+#: Tables under row-level security hold customer data: the app reads them, never writes.
+CUSTOMER_DATA = frozenset({"SELECT"})
+
+#: A table this list does not know yet (a new migration) keeps the earlier default, so the
+#: app keeps working, and the allowlist test fails until someone decides its privileges.
+UNLISTED_DEFAULT = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
+
+
+def privileges_for(table: str, *, protected: bool) -> frozenset[str]:
+    """What the app role gets on ``table`` (``protected``: row-level security is on)."""
+    if table in TABLE_PRIVILEGES:
+        return TABLE_PRIVILEGES[table]
+    return CUSTOMER_DATA if protected else UNLISTED_DEFAULT

@@ -1,0 +1,85 @@
+"""The app role's privileges are exactly the committed allowlist (``accountlens/db/grants.py``).
+
+Read from PostgreSQL's own catalogs (table and column ACLs), after the grants that every start
+applies; and tried for real: the writes the issue found possible are refused.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
+
+from accountlens.db.engine import Database
+from accountlens.db.grants import COLUMN_PRIVILEGES, privileges_for
+from accountlens.db.row_security import APP_ROLE
+
+TABLE_ACLS = text(
+    "SELECT c.relname, c.relrowsecurity, "
+    "  coalesce(array_agg(a.privilege_type) FILTER (WHERE a.grantee = r.oid), '{}') "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "CROSS JOIN pg_roles r "
+    "LEFT JOIN LATERAL aclexplode(c.relacl) a ON true "
+    "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND r.rolname = :role "
+    "GROUP BY c.relname, c.relrowsecurity"
+)
+
+COLUMN_ACLS = text(
+    "SELECT c.relname, a.privilege_type, array_agg(att.attname ORDER BY att.attname) "
+    "FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "CROSS JOIN LATERAL aclexplode(att.attacl) a "
+    "JOIN pg_roles r ON r.oid = a.grantee "
+    "WHERE n.nspname = 'public' AND r.rolname = :role "
+    "GROUP BY c.relname, a.privilege_type"
+)
+
+
+async def test_the_app_roles_live_table_privileges_are_exactly_the_allowlist(
+    demo_db: Database,
+) -> None:
+    async with demo_db.engine.connect() as conn:
+        rows = (await conn.execute(TABLE_ACLS, {"role": APP_ROLE})).all()
+    live = {table: frozenset(privileges) for table, _, privileges in rows}
+    wanted = {table: privileges_for(table, protected=on) for table, on, _ in rows}
+    assert live == wanted
+    # and the identity tables are read-only for requests
+    for table in ("users", "orgs", "teams", "team_members"):
+        assert live[table] == {"SELECT"}, table
+
+
+async def test_the_app_roles_column_privileges_are_exactly_the_allowlist(
+    demo_db: Database,
+) -> None:
+    async with demo_db.engine.connect() as conn:
+        rows = (await conn.execute(COLUMN_ACLS, {"role": APP_ROLE})).all()
+    live = {(table, privilege): tuple(columns) for table, privilege, columns in rows}
+    wanted = {
+        (table, privilege): tuple(sorted(columns))
+        for table, granted in COLUMN_PRIVILEGES.items()
+        for privilege, columns in granted.items()
+    }
+    assert live == wanted
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE users SET role = 'admin' WHERE email = 'grace@northwind.example'",
+        "UPDATE users SET is_active = true",
+        "INSERT INTO users (org_id, id, email, name) SELECT org_id, gen_random_uuid(), "
+        "'intruder@example.com', 'x' FROM users LIMIT 1",
+        "UPDATE orgs SET account_visibility = 'open'",
+        "INSERT INTO orgs (id, name, slug) VALUES (gen_random_uuid(), 'x', 'x')",
+        "UPDATE teams SET name = 'x'",
+        "INSERT INTO team_members SELECT * FROM team_members LIMIT 1",
+        "DELETE FROM team_members",
+        "DELETE FROM mcp_tool_calls",
+    ],
+)
+async def test_the_app_role_cannot_change_roles_orgs_teams_or_the_audit_log(
+    demo_db: Database, statement: str
+) -> None:
+    async with demo_db.read_engine.connect() as conn:
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            await conn.execute(text(statement))
