@@ -68,10 +68,11 @@ QUESTIONS: dict[str, tuple[str, dict[str, Any]]] = {
 
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?=[T\"])")
 _CURSOR = re.compile(r'"next_cursor":"[^"]*"')
+_AS_OF = re.compile(r'"as_of":"[^"]*"')
 
 
 def normalised(text: str, base_url: str) -> str:
-    """``text`` with what changes from run to run (port, day, cursor) made comparable."""
+    """``text`` with what changes from run to run (port, day, cursor, read time) made comparable."""
     today = datetime.now(UTC).date()
 
     def offset(match: re.Match[str]) -> str:
@@ -79,6 +80,7 @@ def normalised(text: str, base_url: str) -> str:
 
     text = text.replace(base_url, "BASE")
     text = _CURSOR.sub('"next_cursor":"CURSOR"', text)
+    text = _AS_OF.sub('"as_of":"AS_OF"', text)
     return _DATE.sub(offset, text)
 
 
