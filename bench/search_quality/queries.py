@@ -138,7 +138,8 @@ QUERIES: tuple[Query, ...] = (
     _g("deals that were pushed back to a later quarter", {"i:pipeline_review": 3}),
     _g("why have we been losing customers lately", {"i:churn_review": 3, RISK_KB: 1}),
     # -- keyword traps: shared words point at the wrong passages
-    _g(TRAP_QUERY, {"t:pricing_pushback": 3, PRICE_KB: 2, f"{BUDGET_KB}/1": 1}, "trap"),
+    _g(TRAP_QUERY, {"t:pricing_pushback": 3, "t:renewal_risk/0": 2, PRICE_KB: 2,
+                 f"{BUDGET_KB}/1": 1, f"{RISK_KB}/1": 1}, "trap"),
     _g("the renewal of their login certificate lapsed",
        {f"{SSO_KB}/1": 3, "t:onboarding_trouble/1": 1}, "trap"),
     _g("a report explaining why the outage happened",
