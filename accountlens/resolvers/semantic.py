@@ -1,4 +1,4 @@
-"""Semantic search over transcript and KB chunks: full-text and vector ranks fused by RRF.
+"""Semantic search over transcript and KB chunks: cosine similarity and full-text rank, fused.
 
 Both retrievals carry the caller's visibility and the search filters in their ``WHERE``
 clause, so a restricted member gets a full top-k of what they may see. Vectors are stored once
