@@ -1,4 +1,4 @@
-"""Semantic search over transcript and KB chunks: full-text and vector ranks fused by RRF.
+"""Semantic search over transcript and KB chunks: cosine similarity and full-text rank, fused.
 
 Both retrievals carry the caller's visibility and the search filters in their ``WHERE``
 clause, so a restricted member gets a full top-k of what they may see. Vectors are stored once
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Text, cast, func, select, true
+from sqlalchemy import ColumnElement, Text, cast, func, literal, select, true
 
 from accountlens.db.models import ChunkEmbedding, Document, DocumentChunk
 from accountlens.resolvers.errors import BadInputError, unknown_choice
@@ -52,8 +52,9 @@ class SearchTuning:
 
     exact_scan_limit: int = 20_000
     ef_search: int = 200
-    rrf_k: int = 60
     candidates: int = 100
+    #: Hybrid's weight on cosine similarity; the rest goes to the normalized keyword rank.
+    vector_weight: float = 0.9
 
 
 @dataclass(slots=True)
@@ -108,27 +109,47 @@ async def semantic_search(
     pool = max(tuning.candidates, first)
     # The two legs run at once, each on its own connection (the query embedding overlaps the
     # full-text search); gather re-raises the first failure as it is.
-    (vector, strategy), keyword = await asyncio.gather(
+    (nearest, vector, strategy), keyword = await asyncio.gather(
         _vector_ranks(reader, query, embedder, tuning, where, pool)
         if use_vector
-        else _skipped(([], "keyword")),
+        else _skipped(([], None, "keyword")),
         _keyword_ranks(reader, query, where, pool) if use_keyword else _skipped([]),
     )
-    scores: dict[uuid.UUID, Passage] = {}
-    for rank, chunk_id in enumerate(vector, start=1):
-        scores[chunk_id] = Passage({}, 1 / (tuning.rrf_k + rank), vector_rank=rank)
-    for rank, chunk_id in enumerate(keyword, start=1):
-        passage = scores.setdefault(chunk_id, Passage({}, 0.0))
-        passage.score += 1 / (tuning.rrf_k + rank)
-        passage.keyword_rank = rank
-    best = sorted(scores.items(), key=lambda item: (-item[1].score, item[0]))[:first]
-    rows = {r["id"]: r for r in await _chunks(reader, [chunk_id for chunk_id, _ in best])}
-    passages = []
-    for chunk_id, passage in best:
-        if chunk_id in rows:
-            passage.chunk = rows[chunk_id]
-            passages.append(passage)
+    # One statement reads every candidate of either leg with both of its scores, so a
+    # passage found by one leg is scored by the other too, not assumed to be absent from it.
+    candidates = list(dict.fromkeys([*nearest, *keyword]))
+    rows = await _scored_chunks(reader, candidates, query, vector, use_keyword)
+    vector_rank = {chunk_id: rank for rank, chunk_id in enumerate(nearest, start=1)}
+    keyword_rank = {chunk_id: rank for rank, chunk_id in enumerate(keyword, start=1)}
+    scored = _fuse(rows, use_vector, use_keyword, tuning)
+    if mode == "vector":  # the index's own order (ties in id order), as the leg found it
+        scored.sort(key=lambda item: vector_rank.get(item[1]["id"], len(vector_rank) + 1))
+    passages = [
+        Passage(row, score, vector_rank.get(row["id"]), keyword_rank.get(row["id"]))
+        for score, row in scored[:first]
+    ]
     return SemanticResult(passages, strategy)
+
+
+def _fuse(
+    rows: list[Row], use_vector: bool, use_keyword: bool, tuning: SearchTuning
+) -> list[tuple[float, Row]]:
+    """Each candidate's 0-1 score, best first (ties in id order).
+
+    The vector score is the cosine similarity to the query (below zero counts as zero). The
+    keyword score is the candidate's cover density over the best one's among the candidates,
+    so the strongest keyword match scores 1. Hybrid is their weighted mean: on the evaluation
+    (docs/search-quality.md) meaning carries most of the relevance, words break near-ties.
+    """
+    best_rank = max((float(r["keyword_rank"]) for r in rows), default=0.0) if use_keyword else 0.0
+    weight = tuning.vector_weight if use_vector and use_keyword else float(use_vector)
+    scored = []
+    for row in rows:
+        similarity = max(0.0, float(row["similarity"])) if use_vector else 0.0
+        words = float(row["keyword_rank"]) / best_rank if best_rank > 0 else 0.0
+        scored.append((weight * similarity + (1 - weight) * words, row))
+    scored.sort(key=lambda item: (-item[0], item[1]["id"]))
+    return scored
 
 
 async def _skipped(value: T) -> T:
@@ -143,9 +164,9 @@ async def _vector_ranks(
     tuning: SearchTuning,
     where: list[ColumnElement[bool]],
     pool: int,
-) -> tuple[list[uuid.UUID], str]:
-    """The ``pool`` visible chunks nearest to ``query``; equally near chunks (those sharing a
-    vector) in id order."""
+) -> tuple[list[uuid.UUID], list[float] | None, str]:
+    """The ``pool`` visible chunks nearest to ``query`` (equally near chunks, those sharing a
+    vector, in id order), the query's vector and the strategy."""
     assert embedder is not None
     matrix = await asyncio.to_thread(embedder.embed, [query])
     vector = [float(x) for x in matrix[0]]
@@ -176,7 +197,7 @@ async def _vector_ranks(
         select(total.label("visible"), func.array(nearest.scalar_subquery()).label("nearest"))
     )
     if found[0]["visible"] <= cap:
-        return list(found[0]["nearest"]), "exact"
+        return list(found[0]["nearest"]), vector, "exact"
     # Per vector (nearest first), its visible chunks in id order; the outer LIMIT stops the
     # index walk as soon as ``pool`` chunks are found.
     chunks_of_vector = (
@@ -204,15 +225,14 @@ async def _vector_ranks(
             "hnsw.ef_search": str(int(tuning.ef_search)),
         },
     )
-    return [r["id"] for r in rows], "hnsw"
+    return [r["id"] for r in rows], vector, "hnsw"
 
 
 async def _keyword_ranks(
     reader: Reader, query: str, where: list[ColumnElement[bool]], pool: int
 ) -> list[uuid.UUID]:
     """Chunks containing any of the query's stemmed words, ranked by cover density."""
-    words = func.plainto_tsquery("english", query)
-    any_word = func.to_tsquery("english", func.replace(cast(words, Text), "&", "|"))
+    any_word = _any_word(query)
     rank = func.ts_rank_cd(DocumentChunk.tsv, any_word)
     rows = await reader.rows(
         select(DocumentChunk.id)
@@ -223,11 +243,33 @@ async def _keyword_ranks(
     return [r["id"] for r in rows]
 
 
-async def _chunks(reader: Reader, ids: list[uuid.UUID]) -> list[Row]:
+def _any_word(query: str) -> ColumnElement[Any]:
+    """The query's stemmed words, any of which may match."""
+    words = func.plainto_tsquery("english", query)
+    return func.to_tsquery("english", func.replace(cast(words, Text), "&", "|"))
+
+
+async def _scored_chunks(
+    reader: Reader,
+    ids: list[uuid.UUID],
+    query: str,
+    vector: list[float] | None,
+    use_keyword: bool,
+) -> list[Row]:
+    """The candidates' columns, their cosine similarity to ``vector`` (0 without one) and their
+    cover density for the query's words (0 when not searched or no word matches)."""
     if not ids:
         return []
-    c = DocumentChunk
-    return await reader.rows(
+    c, stored = DocumentChunk, ChunkEmbedding
+    similarity: ColumnElement[Any] = (
+        func.coalesce(1 - stored.embedding.cosine_distance(vector), 0.0)
+        if vector is not None
+        else literal(0.0)
+    )
+    words: ColumnElement[Any] = (
+        func.ts_rank_cd(c.tsv, _any_word(query)) if use_keyword else literal(0.0)
+    )
+    statement = (
         select(
             c.id,
             c.document_id,
@@ -239,10 +281,17 @@ async def _chunks(reader: Reader, ids: list[uuid.UUID]) -> list[Row]:
             c.start_seconds,
             c.text,
             Document.title.label("document_title"),
+            similarity.label("similarity"),
+            words.label("keyword_rank"),
         )
         .join(Document, (Document.org_id == c.org_id) & (Document.id == c.document_id))
         .where(visible_chunks(reader.principal), visible_documents(reader.principal), c.id.in_(ids))
     )
+    if vector is not None:
+        statement = statement.outerjoin(
+            stored, (stored.org_id == c.org_id) & (stored.text_hash == c.text_hash)
+        )
+    return await reader.rows(statement)
 
 
 def timestamp(seconds: int | None) -> str | None:
