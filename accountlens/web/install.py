@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from accountlens.config import Settings
-from accountlens.web import account, consent, pages
+from accountlens.web import account, consent, explorer, pages
 from accountlens.web.errors import install_error_pages
 from accountlens.web.security import SecurityHeaders
 
@@ -26,6 +26,8 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(pages.router)
     app.include_router(account.router)
     app.include_router(consent.router)
+    app.include_router(explorer.router)
+    app.state.graphql_explorer = explorer.explorer_page
     script = htmx_path()
 
     @app.get("/static/htmx.min.js", include_in_schema=False)
