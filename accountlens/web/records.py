@@ -50,7 +50,10 @@ query Record($id: ID!) {{
 """
 CALLS = """
 query ConnectionCalls($id: ID!) {
-  mcpConnections { id clientName clientId ownerName ownerEmail createdAt lastUsedAt expiresAt }
+  mcpConnection(id: $id) {
+    id clientName clientId ownerId ownerName ownerEmail createdAt lastUsedAt expiresAt
+    redirectHost scope revokedAt revokedByName
+  }
   mcpToolCalls(connectionId: $id, first: 100) {
     calledAt tool arguments outcome errorCode resultCount latencyMs
   }
@@ -126,8 +129,8 @@ async def connection_page(request: Request, connection_id: str) -> Response:
     except Exception as failure:  # OperationFailed
         if getattr(failure, "codes", None) is None:
             raise
-        data = {"mcpConnections": [], "mcpToolCalls": []}
-    connection = next((c for c in data["mcpConnections"] if c["id"] == connection_id), None)
+        data = {"mcpConnection": None, "mcpToolCalls": []}
+    connection = data["mcpConnection"]
     if connection is None:
         return error_page(request, "Not found", "There is no such connection.", 404)
     context = {"connection": connection, "calls": data["mcpToolCalls"]}
