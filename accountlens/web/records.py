@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from accountlens.web.browser import current_principal, error_page, render, sign_in_redirect
 from accountlens.web.connections_source import GraphQLExecutor
+from accountlens.web.transcript import speaker_turns
 
 router = APIRouter(include_in_schema=False)
 
@@ -115,7 +116,8 @@ async def record_page(request: Request, record_id: str) -> Response:
     if node is None:
         return error_page(request, "Not found", "There is no such record.", 404)
     body = next((node[key] for key in _BODIES if node.get(key)), None)
-    context = {"record": node, "rows": rows_of(node), "body": body}
+    turns = speaker_turns(body) if node.get("kind") == "transcript" and body else None
+    context = {"record": node, "rows": rows_of(node), "body": body, "turns": turns}
     return render(request, "records/record.html", context, principal=principal)
 
 

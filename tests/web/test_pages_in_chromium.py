@@ -263,3 +263,31 @@ async def test_every_page_fits_the_screen_and_passes_axe_in_light_and_dark(
     await visitor.click("button[type=submit]")
     await check_page(visitor, "sign-in-failed")
     await anonymous.close()
+
+
+async def test_a_transcript_link_with_t_seconds_highlights_the_turn_covering_that_second(
+    admin: BrowserContext, site: str
+) -> None:
+    # given a transcript's page and a second inside its third turn
+    ids = await record_ids(admin, site)
+    page = await admin.new_page()
+    await page.goto(f"{site}/records/{ids['transcript']}")
+    starts = [int(s) for s in await page.locator("ol.turns > li").evaluate_all(
+        "turns => turns.map(t => t.dataset.start)"
+    )]  # fmt: skip
+    assert len(starts) >= 3
+    inside = starts[2] + (starts[3] - starts[2]) // 2 if len(starts) > 3 else starts[2]
+    # when the deep link for that second opens
+    await page.goto(f"{site}/records/{ids['transcript']}#t={inside}")
+    await page.reload()
+    current = page.locator("ol.turns > li.current")
+    await current.wait_for()
+    # then exactly that turn is highlighted and in view, its time shown as the tools show it
+    assert await current.count() == 1
+    assert await current.get_attribute("data-start") == str(starts[2])
+    assert await current.is_visible()
+    stamp = await current.locator(".stamp").inner_text()
+    minutes, seconds = divmod(starts[2], 60)
+    assert stamp == f"{minutes}:{seconds:02}"
+    assert "[00:" not in await page.inner_text("main")
+    await page.close()
