@@ -9,6 +9,8 @@ run in-process GraphQL through ``app.state.graphql_execute``, like the connectio
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from fastapi import APIRouter, Request
@@ -85,8 +87,40 @@ def _value(value: Any) -> dict[str, Any]:
         if "displayName" in value:
             return {"text": value["displayName"], "href": f"/records/{value['id']}"}
         if set(value) == {"amount", "currency"}:
-            return {"text": f"{value['amount']} {value['currency']}"}
+            return {"text": money(value["amount"], value["currency"])}
+    if isinstance(value, str):
+        return {"text": when(value)}
     return {"text": "" if value is None else str(value)}
+
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def money(amount: object, currency: str) -> str:
+    """``$285,600`` (cents only when there are any); unknown currencies keep their code."""
+    try:
+        number = Decimal(str(amount))
+    except InvalidOperation:
+        return f"{amount} {currency}"
+    text = f"{number:,.2f}".removesuffix(".00")
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def when(text: str) -> str:
+    """ISO dates and times as people read them (``20 Nov 2026``, ``… 14:05 UTC``); else as is."""
+    if len(text) == 10 and text[4:5] == "-" and text[7:8] == "-":
+        try:
+            return date.fromisoformat(text).strftime("%-d %b %Y")
+        except ValueError:
+            return text
+    if len(text) >= 19 and text[10:11] == "T":
+        try:
+            moment = datetime.fromisoformat(text).astimezone(UTC)
+        except ValueError:
+            return text
+        return moment.strftime("%-d %b %Y, %H:%M UTC")
+    return text
 
 
 def rows_of(node: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:

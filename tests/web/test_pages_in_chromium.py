@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import AsyncIterator
 from functools import cache
@@ -291,3 +292,16 @@ async def test_a_transcript_link_with_t_seconds_highlights_the_turn_covering_tha
     assert stamp == f"{minutes}:{seconds:02}"
     assert "[00:" not in await page.inner_text("main")
     await page.close()
+
+
+async def test_record_pages_show_money_and_dates_formatted_not_raw(
+    admin: BrowserContext, site: str
+) -> None:
+    ids = await record_ids(admin, site)
+    account = await (await admin.request.get(f"{site}/records/{ids['accounts']}")).text()
+    deal = await (await admin.request.get(f"{site}/records/{ids['opportunities']}")).text()
+    for html in (account, deal):
+        cells = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", cells), "raw ISO date on the page"
+        assert not re.search(r"\d\.\d{2} USD", cells), "raw money on the page"
+    assert re.search(r"\$\d{1,3}(,\d{3})*", account + deal)
