@@ -73,6 +73,11 @@ class ConnectionView:
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime
+    owner_id: uuid.UUID | None = None
+    redirect_host: str = ""
+    scope: str = ""
+    revoked_at: datetime | None = None
+    revoked_by_name: str | None = None
 
 
 class SignInRefused(Exception):  # noqa: N818 - an outcome, not a programming error
@@ -154,6 +159,12 @@ class AuthService(Protocol):
 
     async def revoke_connection(self, principal: Principal, connection_id: uuid.UUID) -> bool:
         """Revoke a visible, live connection; False when there is none (hidden or unknown)."""
+        ...
+
+    async def revoke_connections(
+        self, principal: Principal, *, owner_id: uuid.UUID | None, client_id: str | None
+    ) -> int:
+        """An admin revokes every live connection of one user or one client; how many."""
         ...
 
 

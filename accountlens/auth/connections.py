@@ -14,13 +14,19 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from accountlens.auth import repository
 from accountlens.auth.api import ConnectionView
 from accountlens.auth.principal import Principal
-from accountlens.auth.visibility import ConnectionMatch, visible_connections
+from accountlens.auth.visibility import (
+    ConnectionMatch,
+    revocable_in_bulk,
+    visible_connection_history,
+    visible_connections,
+)
 from accountlens.db.models import Connection, Org, User
 
 
@@ -33,25 +39,84 @@ def visible_connections_with_owners(principal: Principal) -> Select[Connection, 
     )
 
 
-async def list_connections(session: AsyncSession, principal: Principal) -> list[ConnectionView]:
-    """Newest first."""
-    statement = visible_connections_with_owners(principal).order_by(
-        Connection.created_at.desc(), Connection.id
+def _view(connection: Connection, user: User, revoker: User | None) -> ConnectionView:
+    return ConnectionView(
+        id=connection.id,
+        client_name=connection.client_name,
+        client_id=connection.client_id,
+        owner_name=user.name,
+        owner_email=user.email,
+        created_at=connection.created_at,
+        last_used_at=connection.last_used_at,
+        expires_at=connection.expires_at,
+        owner_id=user.id,
+        redirect_host=connection.redirect_host,
+        scope=connection.scope,
+        revoked_at=connection.revoked_at,
+        revoked_by_name=revoker.name if revoker is not None else None,
     )
-    rows = (await session.execute(statement)).all()
-    return [
-        ConnectionView(
-            id=connection.id,
-            client_name=connection.client_name,
-            client_id=connection.client_id,
-            owner_name=user.name,
-            owner_email=user.email,
-            created_at=connection.created_at,
-            last_used_at=connection.last_used_at,
-            expires_at=connection.expires_at,
+
+
+async def _views(
+    session: AsyncSession, condition: ColumnElement[bool], connection_id: uuid.UUID | None = None
+) -> list[ConnectionView]:
+    revoker = aliased(User)
+    statement = (
+        select(Connection, User, revoker)
+        .join(User, (User.org_id == Connection.org_id) & (User.id == Connection.user_id))
+        .outerjoin(
+            revoker,
+            (revoker.org_id == Connection.org_id) & (revoker.id == Connection.revoked_by),
         )
-        for connection, user in rows
-    ]
+        .where(condition)
+        .order_by(Connection.created_at.desc(), Connection.id)
+    )
+    if connection_id is not None:
+        statement = statement.where(Connection.id == connection_id)
+    rows = (await session.execute(statement)).all()
+    return [_view(connection, user, by) for connection, user, by in rows]
+
+
+async def list_connections(
+    session: AsyncSession, principal: Principal, *, history: bool = False
+) -> list[ConnectionView]:
+    """Live connections (or, with ``history``, revoked and expired ones), newest first."""
+    now = repository.now()
+    rule = visible_connection_history if history else visible_connections
+    return await _views(session, rule(principal, now))
+
+
+async def find_connection(
+    session: AsyncSession, principal: Principal, connection_id: uuid.UUID
+) -> ConnectionView | None:
+    """One connection the principal may see, live or ended; None as for an unknown id."""
+    now = repository.now()
+    for rule in (visible_connections, visible_connection_history):
+        found = await _views(session, rule(principal, now), connection_id)
+        if found:
+            return found[0]
+    return None
+
+
+async def revoke_matching(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    owner_id: uuid.UUID | None,
+    client_id: str | None,
+) -> int:
+    """An admin's "Revoke all" for one user or client (members: nothing). Caller commits."""
+    if not principal.is_admin or (owner_id is None and client_id is None):
+        return 0
+    result = await session.execute(
+        update(Connection)
+        .where(
+            revocable_in_bulk(principal, repository.now(), owner_id=owner_id, client_id=client_id)
+        )
+        .values(revoked_at=repository.now(), revoked_by=principal.user_id)
+        .returning(Connection.id)
+    )
+    return len(result.all())
 
 
 async def revoke_connection(

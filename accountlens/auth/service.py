@@ -149,3 +149,13 @@ class DatabaseAuthService:
             revoked = await connections.revoke_connection(session, principal, connection_id)
             await session.commit()
             return revoked
+
+    async def revoke_connections(
+        self, principal: Principal, *, owner_id: uuid.UUID | None, client_id: str | None
+    ) -> int:
+        async with self._database().sessions() as session:
+            count = await connections.revoke_matching(
+                session, principal, owner_id=owner_id, client_id=client_id
+            )
+            await session.commit()
+            return count

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, or_
 
 from accountlens.auth.principal import Principal
 from accountlens.db.models import Connection, ToolCall
@@ -29,6 +29,27 @@ def visible_connections(principal: Principal, now: datetime) -> ColumnElement[bo
         Connection.expires_at > now,
     )
     return live if principal.is_admin else and_(live, Connection.user_id == principal.user_id)
+
+
+def visible_connection_history(principal: Principal, now: datetime) -> ColumnElement[bool]:
+    """The revoked or expired connections ``principal`` may see, by the same rule as live ones."""
+    ended = and_(
+        Connection.org_id == principal.org_id,
+        or_(Connection.revoked_at.is_not(None), Connection.expires_at <= now),
+    )
+    return ended if principal.is_admin else and_(ended, Connection.user_id == principal.user_id)
+
+
+def revocable_in_bulk(
+    principal: Principal, now: datetime, *, owner_id: uuid.UUID | None, client_id: str | None
+) -> ColumnElement[bool]:
+    """An admin's "Revoke all" of one user or one client: live connections of the org only."""
+    matched = visible_connections(principal, now)
+    if owner_id is not None:
+        matched = and_(matched, Connection.user_id == owner_id)
+    if client_id is not None:
+        matched = and_(matched, Connection.client_id == client_id)
+    return matched
 
 
 def visible_tool_calls(principal: Principal, connection_id: uuid.UUID) -> ColumnElement[bool]:

@@ -18,8 +18,9 @@ from strawberry.scalars import JSON
 
 from accountlens.auth.api import ConnectionView, get_auth_service
 from accountlens.auth.audit import ToolCallView, recent_calls
-from accountlens.auth.connections import list_connections
-from accountlens.schema.errors import BadInputError, NotFoundError
+from accountlens.auth.connections import find_connection, list_connections
+from accountlens.schema.errors import BadInputError, ForbiddenError, NotFoundError
+from accountlens.schema.ids import decode_as, encode_id
 from accountlens.schema.types.base import AppInfo, field
 
 ID_PREFIX = "con_"
@@ -50,10 +51,23 @@ class McpConnection:
         description="Recorded at most about once a minute."
     )
     expires_at: datetime
+    owner_id: strawberry.ID | None = strawberry.field(description="The key owner (`usr_…`).")
+    redirect_host: str = strawberry.field(description="Where the client received its code.")
+    scope: str
+    revoked_at: datetime | None = strawberry.field(description="Set once revoked (history).")
+    revoked_by_name: str | None = strawberry.field(
+        description="Who revoked it in the web UI or API; null for operators and expiry."
+    )
 
     @classmethod
     def from_view(cls, view: ConnectionView) -> McpConnection:
+        owner = strawberry.ID(encode_id("user", view.owner_id)) if view.owner_id else None
         return cls(
+            owner_id=owner,
+            redirect_host=view.redirect_host,
+            scope=view.scope,
+            revoked_at=view.revoked_at,
+            revoked_by_name=view.revoked_by_name,
             id=connection_id(view.id),
             client_name=view.client_name,
             client_id=view.client_id,
@@ -96,6 +110,21 @@ class ConnectionsQuery:
             views = await list_connections(session, info.context.principal)
         return [McpConnection.from_view(v) for v in views]
 
+    @field("Revoked and expired connections you may see (history), newest first.")
+    async def mcp_connection_history(self, info: AppInfo) -> list[McpConnection]:
+        async with info.context.reader.sessions() as session:
+            views = await list_connections(session, info.context.principal, history=True)
+        return [McpConnection.from_view(v) for v in views]
+
+    @field("One connection you may see, live or ended; null as for an unknown ID.")
+    async def mcp_connection(self, info: AppInfo, id: strawberry.ID) -> McpConnection | None:
+        parsed = parse_connection_id(str(id))
+        if parsed is None:
+            return None
+        async with info.context.reader.sessions() as session:
+            view = await find_connection(session, info.context.principal, parsed)
+        return McpConnection.from_view(view) if view else None
+
     @field("The latest tool calls through a connection you may see, newest first.")
     async def mcp_tool_calls(
         self, info: AppInfo, connection_id: strawberry.ID, first: int = 50
@@ -121,3 +150,32 @@ class Mutation:
         if not await get_auth_service(request).revoke_connection(info.context.principal, parsed):
             raise NotFoundError("no connection with that ID", field="id")
         return id
+
+    @field(
+        "Admins: revoke every live connection of one user (`ownerId`) or of one client "
+        "(`clientId`) in the org, from a signed-in browser; how many were revoked."
+    )
+    async def revoke_all_connections(
+        self,
+        info: AppInfo,
+        owner_id: strawberry.ID | None = None,
+        client_id: str | None = None,
+    ) -> int:
+        principal = info.context.principal
+        if principal.connection_id is not None:
+            raise ForbiddenError("revokeAllConnections needs a signed-in browser, not a token")
+        if not principal.is_admin:
+            raise ForbiddenError("only admins may revoke connections in bulk")
+        owner = None
+        if owner_id is not None:
+            owner = decode_as("user", str(owner_id))
+            if owner is None:
+                raise BadInputError("not a user ID", field="ownerId")
+        if (owner is None) == (client_id is None):
+            raise BadInputError("give exactly one of ownerId and clientId", field="ownerId")
+        request: Any = info.context.request
+        if request is None:
+            return 0
+        return await get_auth_service(request).revoke_connections(
+            principal, owner_id=owner, client_id=client_id
+        )

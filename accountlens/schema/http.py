@@ -2,17 +2,20 @@
 
 Authentication happens before this router: the web session or bearer-token middleware puts a
 ``Principal`` on ``request.state.principal``. Without one the request is refused with 401.
-GraphiQL is served only in development.
+A browser asking for HTML (``GET``, ``Accept: text/html``) gets the explorer that the web layer
+registers as ``app.state.graphql_explorer`` (GraphiQL from our own origin: ``web/explorer.py``);
+Strawberry's built-in page loads its scripts from a CDN, which our CSP blocks.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import cache
 from typing import Any, cast
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
 from strawberry.fastapi import GraphQLRouter
 
 from accountlens.config import Settings
@@ -32,6 +35,14 @@ class _Router(GraphQLRouter[Context, None]):
             # Nested deeper than the parser recurses, or not UTF-8: Strawberry turns only
             # ``JSONDecodeError`` into "Unable to parse request body as JSON" (400).
             raise json.JSONDecodeError(type(error).__name__, "", 0) from None
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        explorer: Callable[[Request], Awaitable[HTMLResponse]] | None = getattr(
+            request.app.state, "graphql_explorer", None
+        )
+        if explorer is None:
+            raise HTTPException(status_code=404)
+        return await explorer(request)
 
 
 def graphql_router(settings: Settings) -> APIRouter:
@@ -76,7 +87,8 @@ def graphql_router(settings: Settings) -> APIRouter:
         # Strawberry hands the getter to FastAPI as a dependency, where ``yield`` is allowed;
         # its annotation only knows plain functions.
         context_getter=cast(Any, context_getter),
-        graphql_ide="graphiql" if settings.is_development else None,
+        # Only switches on Strawberry's "browser asks for HTML" branch: the page is ours (above).
+        graphql_ide="graphiql",
         allow_queries_via_get=False,
     )
     return router

@@ -9,21 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
 from fastapi import Request
 
 from accountlens.auth.principal import Principal
 
-LIST = """
-query McpConnections {
-  mcpConnections {
-    id clientName clientId ownerName ownerEmail createdAt lastUsedAt expiresAt
-  }
+_FIELDS = """
+    id clientName clientId ownerId ownerName ownerEmail createdAt lastUsedAt expiresAt
+    redirectHost scope revokedAt revokedByName
+"""
+LIST = f"""
+query McpConnections {{
+  mcpConnections {{ {_FIELDS} }}
+  mcpConnectionHistory {{ {_FIELDS} }}
+}}
+"""
+ONE = f"query McpConnection($id: ID!) {{ mcpConnection(id: $id) {{ {_FIELDS} }} }}"
+REVOKE = "mutation Revoke($id: ID!) { revokeConnection(id: $id) }"
+REVOKE_ALL = """
+mutation RevokeAll($ownerId: ID, $clientId: String) {
+  revokeAllConnections(ownerId: $ownerId, clientId: $clientId)
 }
 """
-REVOKE = "mutation Revoke($id: ID!) { revokeConnection(id: $id) }"
 
 
 class GraphQLExecutor(Protocol):
@@ -48,6 +57,18 @@ class ConnectionRow:
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime
+    owner_id: str | None = None
+    redirect_host: str = ""
+    scope: str = ""
+    revoked_at: datetime | None = None
+    revoked_by_name: str | None = None
+
+    @property
+    def ended(self) -> str:
+        """ "revoked" or "expired" for history rows, "" for live ones."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= datetime.now(UTC) else ""
 
 
 def _executor(request: Request) -> GraphQLExecutor:
@@ -58,23 +79,57 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-async def list_connections(request: Request, principal: Principal) -> list[ConnectionRow]:
+def _row(item: dict[str, Any]) -> ConnectionRow:
+    return ConnectionRow(
+        id=item["id"],
+        client_name=item["clientName"],
+        client_id=item["clientId"],
+        owner_name=item["ownerName"],
+        owner_email=item["ownerEmail"],
+        created_at=datetime.fromisoformat(item["createdAt"]),
+        last_used_at=_time(item["lastUsedAt"]),
+        expires_at=datetime.fromisoformat(item["expiresAt"]),
+        owner_id=item["ownerId"],
+        redirect_host=item["redirectHost"],
+        scope=item["scope"],
+        revoked_at=_time(item["revokedAt"]),
+        revoked_by_name=item["revokedByName"],
+    )
+
+
+async def list_connections(
+    request: Request, principal: Principal
+) -> tuple[list[ConnectionRow], list[ConnectionRow]]:
+    """Live connections and the history (revoked or expired), newest first."""
     data = await _executor(request)(request, principal, LIST)
-    rows = []
-    for item in data["mcpConnections"]:
-        rows.append(
-            ConnectionRow(
-                id=item["id"],
-                client_name=item["clientName"],
-                client_id=item["clientId"],
-                owner_name=item["ownerName"],
-                owner_email=item["ownerEmail"],
-                created_at=datetime.fromisoformat(item["createdAt"]),
-                last_used_at=_time(item["lastUsedAt"]),
-                expires_at=datetime.fromisoformat(item["expiresAt"]),
-            )
-        )
-    return rows
+    live = [_row(item) for item in data["mcpConnections"]]
+    return live, [_row(item) for item in data["mcpConnectionHistory"]]
+
+
+async def find_connection(
+    request: Request, principal: Principal, connection_id: str
+) -> ConnectionRow | None:
+    try:
+        data = await _executor(request)(request, principal, ONE, {"id": connection_id[:64]})
+    except Exception as failure:  # OperationFailed, which the web may not import
+        if getattr(failure, "codes", None) is None:
+            raise
+        return None
+    return _row(data["mcpConnection"]) if data["mcpConnection"] else None
+
+
+async def revoke_all(
+    request: Request, principal: Principal, *, owner_id: str | None, client_id: str | None
+) -> int | None:
+    """How many were revoked; None when GraphQL refused (bad input, not an admin)."""
+    variables = {"ownerId": owner_id, "clientId": client_id}
+    try:
+        data = await _executor(request)(request, principal, REVOKE_ALL, variables)
+    except Exception as failure:  # OperationFailed
+        if getattr(failure, "codes", None) is None:
+            raise
+        return None
+    return int(data["revokeAllConnections"])
 
 
 async def revoke(request: Request, principal: Principal, connection_id: str) -> bool:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from accountlens.auth.untrusted_input import UnstorableInputError, refuse_unstorable_input
 from accountlens.config import Settings
-from accountlens.web import account, consent, pages
+from accountlens.web import account, consent, explorer, pages
 from accountlens.web.browser import error_page
 from accountlens.web.errors import install_error_pages
 
@@ -46,6 +46,8 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(account.router, dependencies=checked)
     app.include_router(consent.router, dependencies=checked)
     app.add_exception_handler(UnstorablePageInputError, unstorable_page_response)
+    app.include_router(explorer.router, dependencies=checked)
+    app.state.graphql_explorer = explorer.explorer_page
     script = htmx_path()
 
     @app.get("/static/htmx.min.js", include_in_schema=False)

@@ -98,8 +98,59 @@ async def connections_page(request: Request) -> Response:
     principal = await current_principal(request)
     if principal is None:
         return sign_in_redirect(request)
-    rows = await connections_source.list_connections(request, principal)
-    return render(request, "connections.html", {"connections": rows}, principal=principal)
+    live, history = await connections_source.list_connections(request, principal)
+    context = {"connections": live, "history": history, "notice": request.query_params.get("n")}
+    return render(request, "connections.html", context, principal=principal)
+
+
+@router.get(CONNECTIONS_PATH + "/revoke-all", response_class=HTMLResponse)
+async def revoke_all_confirm(
+    request: Request, owner: str | None = None, client: str | None = None
+) -> Response:
+    """The confirmation step of an admin's "Revoke all" (no JavaScript needed)."""
+    principal = await current_principal(request)
+    if principal is None:
+        return sign_in_redirect(request)
+    live, _ = await connections_source.list_connections(request, principal)
+    matched = [
+        c for c in live if (owner and c.owner_id == owner) or (client and c.client_id == client)
+    ]
+    if not principal.is_admin or not matched or (owner is None) == (client is None):
+        return error_page(request, "Not found", "There are no such connections.", 404)
+    context = {"matched": matched, "owner": owner, "client": client}
+    return render(request, "revoke_all.html", context, principal=principal)
+
+
+@router.post(CONNECTIONS_PATH + "/revoke-all")
+async def revoke_all(request: Request) -> Response:
+    principal = await current_principal(request)
+    if principal is None:
+        return sign_in_redirect(request)
+    form = await request.form()
+    if not csrf_ok(request, form.get("csrf_token")):
+        return error_page(request, "Expired form", "Reload the page and try again.", 403)
+    owner, client = form.get("owner"), form.get("client")
+    count = await connections_source.revoke_all(
+        request,
+        principal,
+        owner_id=owner if isinstance(owner, str) and owner else None,
+        client_id=client if isinstance(client, str) and client else None,
+    )
+    if count is None:
+        return error_page(request, "Not found", "There are no such connections.", 404)
+    return RedirectResponse(f"{CONNECTIONS_PATH}?n={count}", status_code=303)
+
+
+@router.get(CONNECTIONS_PATH + "/{connection_id}/revoke", response_class=HTMLResponse)
+async def revoke_confirm(request: Request, connection_id: str) -> Response:
+    """Without JavaScript, Revoke lands here first: one more click confirms it."""
+    principal = await current_principal(request)
+    if principal is None:
+        return sign_in_redirect(request)
+    found = await connections_source.find_connection(request, principal, connection_id)
+    if found is None or found.ended:
+        return error_page(request, "Not found", "There is no such connection.", 404)
+    return render(request, "revoke.html", {"c": found}, principal=principal)
 
 
 @router.post(CONNECTIONS_PATH + "/{connection_id}/revoke")
@@ -114,5 +165,8 @@ async def revoke(request: Request, connection_id: str) -> Response:
     if not await connections_source.revoke(request, principal, connection_id):
         return error_page(request, "Not found", "There is no such connection.", 404)
     if request.headers.get("HX-Request") == "true":
+        if form.get("then") == "detail":  # the detail page reloads to show the revocation
+            detail = f"{CONNECTIONS_PATH}/{quote(connection_id, safe='')}"
+            return HTMLResponse("", headers={"HX-Redirect": detail})
         return HTMLResponse("")
     return RedirectResponse(CONNECTIONS_PATH, status_code=303)

@@ -9,6 +9,8 @@ run in-process GraphQL through ``app.state.graphql_execute``, like the connectio
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from fastapi import APIRouter, Request
@@ -17,6 +19,7 @@ from starlette.responses import Response
 
 from accountlens.web.browser import current_principal, error_page, render, sign_in_redirect
 from accountlens.web.connections_source import GraphQLExecutor
+from accountlens.web.transcript import speaker_turns
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,7 +53,10 @@ query Record($id: ID!) {{
 """
 CALLS = """
 query ConnectionCalls($id: ID!) {
-  mcpConnections { id clientName clientId ownerName ownerEmail createdAt lastUsedAt expiresAt }
+  mcpConnection(id: $id) {
+    id clientName clientId ownerId ownerName ownerEmail createdAt lastUsedAt expiresAt
+    redirectHost scope revokedAt revokedByName
+  }
   mcpToolCalls(connectionId: $id, first: 100) {
     calledAt tool arguments outcome errorCode resultCount latencyMs
   }
@@ -81,8 +87,40 @@ def _value(value: Any) -> dict[str, Any]:
         if "displayName" in value:
             return {"text": value["displayName"], "href": f"/records/{value['id']}"}
         if set(value) == {"amount", "currency"}:
-            return {"text": f"{value['amount']} {value['currency']}"}
+            return {"text": money(value["amount"], value["currency"])}
+    if isinstance(value, str):
+        return {"text": when(value)}
     return {"text": "" if value is None else str(value)}
+
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def money(amount: object, currency: str) -> str:
+    """``$285,600`` (cents only when there are any); unknown currencies keep their code."""
+    try:
+        number = Decimal(str(amount))
+    except InvalidOperation:
+        return f"{amount} {currency}"
+    text = f"{number:,.2f}".removesuffix(".00")
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def when(text: str) -> str:
+    """ISO dates and times as people read them (``20 Nov 2026``, ``… 14:05 UTC``); else as is."""
+    if len(text) == 10 and text[4:5] == "-" and text[7:8] == "-":
+        try:
+            return date.fromisoformat(text).strftime("%-d %b %Y")
+        except ValueError:
+            return text
+    if len(text) >= 19 and text[10:11] == "T":
+        try:
+            moment = datetime.fromisoformat(text).astimezone(UTC)
+        except ValueError:
+            return text
+        return moment.strftime("%-d %b %Y, %H:%M UTC")
+    return text
 
 
 def rows_of(node: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -112,7 +150,8 @@ async def record_page(request: Request, record_id: str) -> Response:
     if node is None:
         return error_page(request, "Not found", "There is no such record.", 404)
     body = next((node[key] for key in _BODIES if node.get(key)), None)
-    context = {"record": node, "rows": rows_of(node), "body": body}
+    turns = speaker_turns(body) if node.get("kind") == "transcript" and body else None
+    context = {"record": node, "rows": rows_of(node), "body": body, "turns": turns}
     return render(request, "records/record.html", context, principal=principal)
 
 
@@ -126,8 +165,8 @@ async def connection_page(request: Request, connection_id: str) -> Response:
     except Exception as failure:  # OperationFailed
         if getattr(failure, "codes", None) is None:
             raise
-        data = {"mcpConnections": [], "mcpToolCalls": []}
-    connection = next((c for c in data["mcpConnections"] if c["id"] == connection_id), None)
+        data = {"mcpConnection": None, "mcpToolCalls": []}
+    connection = data["mcpConnection"]
     if connection is None:
         return error_page(request, "Not found", "There is no such connection.", 404)
     context = {"connection": connection, "calls": data["mcpToolCalls"]}

@@ -18,6 +18,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        # GraphiQL's stylesheet (from its package) embeds its fonts as data: URLs.
+        "font-src 'self' data:",
         "connect-src 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",

@@ -130,7 +130,9 @@ async def test_sign_in_authorize_see_the_connection_and_revoke_it_in_place(
         row = page.locator("table.connections tbody tr")
         assert await row.count() == 1
         cells = await row.first.locator("td").all_text_contents()
-        assert cells[0] == "Chromium Test Client"
+        # the client cell names the client (a link to its page), then its ID and redirect host
+        assert await row.first.locator("td a").first.text_content() == "Chromium Test Client"
+        assert "127.0.0.1:33418" in cells[0]
         assert "Bob" in cells[1]
         assert cells[3] != "never"  # the call above was recorded
         await page.screenshot(path=str(SCREENSHOTS / "connections.png"), full_page=True)
