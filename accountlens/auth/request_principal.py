@@ -32,6 +32,7 @@ from accountlens.auth.call_limits import WithinLimit, per_connection, respond
 from accountlens.auth.resource import BearerGuard, bearer_token, deny
 from accountlens.auth.service import DatabaseAuthService
 from accountlens.auth.sessions import SessionCodec
+from accountlens.db.faults import failure_cause
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +95,12 @@ class RequestPrincipal:
         try:
             guard = BearerGuard(self.limited, service.verifier, limit=self.rule)
             await guard(scope, receive, tracked)
-        except (OSError, DBAPIError, TimeoutError):
+        except (OSError, DBAPIError, TimeoutError) as exc:
             # The database is away: fail fast with 503 (never a 500) and let the client retry.
-            log.warning("bearer request refused: the database is unavailable")
+            # The cause names the driver's complaint, never the statement or its parameters.
+            log.warning(
+                "bearer request refused: the database is unavailable (%s)", failure_cause(exc)
+            )
             if not started:
                 await respond(
                     send,

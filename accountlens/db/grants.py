@@ -30,9 +30,10 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
     "mcp_tool_calls": frozenset({"SELECT", "INSERT"}),
 }
 
-#: Column privileges on top: sign-in upgrades a password hash made with older argon2 costs.
+#: Column privileges on top: sign-in upgrades a password hash made with older argon2 costs, and
+#: a person changes their own password; the ORM stamps ``updated_at`` on the same UPDATE.
 COLUMN_PRIVILEGES: dict[str, dict[str, tuple[str, ...]]] = {
-    "users": {"UPDATE": ("password_hash",)},
+    "users": {"UPDATE": ("password_hash", "updated_at")},
 }
 
 #: Tables under row-level security hold customer data: the app reads them, never writes.

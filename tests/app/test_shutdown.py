@@ -168,6 +168,7 @@ async def test_sigterm_finishes_the_request_in_flight_exits_0_and_stops_postgres
         if server.returncode is None:
             server.kill()
             await server.wait()
+        print(log_path.read_text())  # pytest shows the server log when the test fails
 
 
 async def _ready(base_url: str, server: asyncio.subprocess.Process) -> bool:

@@ -59,7 +59,7 @@ async def demo_ids(db: Database) -> dict[str, str]:
     data = await data_of(
         db,
         admin,
-        """{ accounts(filter: [{field: "name", op: eq, value: "Acme Corp"}]) { nodes { id } }
+        """{ accounts(filter: [{field: "name", op: EQ, value: "Acme Corp"}]) { nodes { id } }
              people(first: 1) { nodes { id } }
              tasks(first: 100) { nodes { id comments(first: 1) { id } } } }""",
     )

@@ -162,7 +162,11 @@ async def test_a_503_names_its_cause_in_the_log(caplog: pytest.LogCaptureFixture
     await engine.dispose()
     # then it is told to retry, and the operator's log says why
     assert answer.status_code == 503
-    refused = [r.getMessage() for r in caplog.records if "MCP request refused" in r.getMessage()]
+    refused = [
+        r.getMessage()
+        for r in caplog.records
+        if "request refused: the database is unavailable" in r.getMessage()
+    ]
     assert refused, caplog.text
     assert "Connect call failed" in refused[0]
     assert token not in caplog.text

@@ -24,7 +24,8 @@ def test_a_capped_total_is_marked_as_a_lower_bound_right_after_it() -> None:
     assert payload["total"] == 10_000
     assert payload["total_is_lower_bound"] is True
     assert page.total_is_lower_bound is True
-    RecordPage.model_validate(payload)  # what the tool's outputSchema declares
+    # what the tool's outputSchema declares (the runtime stamps as_of on every answer)
+    RecordPage.model_validate({**payload, "as_of": "2026-12-01T00:00:00Z"})
 
 
 def test_an_exact_total_carries_no_lower_bound_key() -> None:
