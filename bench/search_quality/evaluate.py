@@ -135,6 +135,10 @@ class Persona:
             for r in rows
         ]
 
+    async def close(self) -> None:
+        """End the persona's read transaction (its connection goes back to the pool)."""
+        await self.reader.close()
+
     def scoped_account(self, topic: str) -> uuid.UUID | None:
         """The visible account with the most chunks of ``topic`` (ties: the lowest ID)."""
         counts = Counter(
@@ -159,19 +163,21 @@ class Persona:
     async def search(
         self, query: Query, mode: str, account: uuid.UUID | None
     ) -> list[dict[str, Any]]:
-        result = await schema.execute(
-            SEARCH,
-            variable_values={
-                "q": query.text,
-                "mode": mode.upper(),
-                "account": encode_id("account", account) if account else None,
-                "since": query.since,
-                "until": query.until,
-            },
-            context_value=build_context(
-                self.principal, self.db, embedder=self.embedder, tuning=self.tuning
-            ),
-        )
+        # Closing the context ends the operation's read transaction and frees its connection.
+        async with build_context(
+            self.principal, self.db, embedder=self.embedder, tuning=self.tuning
+        ) as context:
+            result = await schema.execute(
+                SEARCH,
+                variable_values={
+                    "q": query.text,
+                    "mode": mode.upper(),
+                    "account": encode_id("account", account) if account else None,
+                    "since": query.since,
+                    "until": query.until,
+                },
+                context_value=context,
+            )
         if result.errors or result.data is None:
             raise RuntimeError(f"semanticSearch failed: {result.errors}")
         passages: list[dict[str, Any]] = result.data["semanticSearch"]["passages"]
@@ -212,13 +218,16 @@ async def evaluate(
         persona = Persona(
             db, await principal_for(db, email), labels, embedder, tuning or SearchTuning()
         )
-        await persona.load()
-        out[user_class] = {mode: Scores() for mode in MODES}
-        for query in queries:
-            for mode in MODES:
-                found = await persona.judge(query, mode)
-                if found is not None:
-                    out[user_class][mode].add(found)
+        try:
+            await persona.load()
+            out[user_class] = {mode: Scores() for mode in MODES}
+            for query in queries:
+                for mode in MODES:
+                    found = await persona.judge(query, mode)
+                    if found is not None:
+                        out[user_class][mode].add(found)
+        finally:
+            await persona.close()
     return out
 
 

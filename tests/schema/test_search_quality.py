@@ -43,6 +43,7 @@ async def test_a_paraphrased_renewal_price_worry_is_not_crowded_out_by_keyword_d
 
     # when it is searched in the default mode
     top = await persona.top_labels(query, "hybrid", 5)
+    await persona.close()
 
     # then at least 4 of the top 5 are passages about a worry over the renewal or its price
     relevant = [label for label in top if grade(label, query.grades) >= 2]
@@ -63,6 +64,7 @@ async def test_vector_scores_are_cosine_similarities_and_hybrid_scores_lie_betwe
         expected = float(embedder.embed([passage["text"]])[0] @ asked)
         assert abs(passage["score"] - expected) < 1e-3, passage["text"]
     scores = [p["score"] for p in await persona.search(query, "hybrid", None)]
+    await persona.close()
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= s <= 1.0 for s in scores), scores
     assert scores[0] > 0.5  # a strong match says so: not a reciprocal-rank constant

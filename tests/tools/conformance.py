@@ -100,6 +100,8 @@ def running_accountlens(data: Path, port: int) -> Iterator[dict[str, str]]:
         "ACCOUNTLENS_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "ACCOUNTLENS_LOG_LEVEL": "WARNING",
     }
+    # Operator commands never create a database by accident; `migrate` makes this one.
+    accountlens("migrate", env=env)
     accountlens("orgs", "add", "conformance", "--name", "Conformance", env=env)
     accountlens("users", "add", EMAIL, "--org", "conformance", "--role", "admin",
                 "--password", PASSWORD, env=env)  # fmt: skip
