@@ -75,6 +75,10 @@ EXPECTED_FAILURES: dict[str, str] = {
     "resources-templates-read": FIXTURE,
     "resources-subscribe": NOT_OFFERED + " (resources/subscribe)",
     "resources-unsubscribe": NOT_OFFERED + " (resources/unsubscribe)",
+    # We advertise neither prompts nor resources (every question is a tool call), so listing
+    # them is "method not found" rather than an empty list (docs/security.md).
+    "prompts-list": NOT_OFFERED + " (prompts: none are advertised)",
+    "resources-list": NOT_OFFERED + " (resources: none are advertised)",
     "prompts-get-simple": FIXTURE,
     "prompts-get-with-args": FIXTURE,
     "prompts-get-embedded-resource": FIXTURE,

@@ -117,7 +117,7 @@ async def test_an_admin_revokes_every_connection_of_one_client(
     app: FastAPI, people: People
 ) -> None:
     async with client_for(app) as bob, client_for(app) as alice:
-        client_id = await register(bob)
+        client_id = await register(bob, client_name="another-client")  # identical ones share an id
         await sign_in(bob, people.bob.email)
         await sign_in(alice, people.alice.email)
         other, _ = await connected(alice, people.alice.email)
