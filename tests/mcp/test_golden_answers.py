@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,31 @@ _CURSOR = re.compile(r'"next_cursor":"[^"]*"')
 _AS_OF = re.compile(r'"as_of":"[^"]*"')
 
 
+_RELATIVE = {"today": 0, "-30d": -30, "+60d": 60}
+
+
+def in_utc_days(arguments: dict[str, Any]) -> dict[str, Any]:
+    """``arguments`` with relative dates as ISO dates counted from today in UTC.
+
+    The demo is anchored on the UTC day, but relative dates are read in each org's time zone: for
+    the hours when that zone's day differs from UTC's, "-30d" would reach one day further and
+    pick another set of rows. Dates counted from the demo's own day ask the same question daily.
+    """
+    today = datetime.now(UTC).date()
+
+    def resolved(value: Any) -> Any:
+        if isinstance(value, str) and value in _RELATIVE:
+            return (today + timedelta(days=_RELATIVE[value])).isoformat()
+        if isinstance(value, list):
+            return [resolved(v) for v in value]
+        if isinstance(value, dict):
+            return {k: resolved(v) for k, v in value.items()}
+        return value
+
+    resolved_arguments: dict[str, Any] = resolved(arguments)
+    return resolved_arguments
+
+
 def normalised(text: str, base_url: str) -> str:
     """``text`` with what changes from run to run (port, day, cursor, read time) made comparable."""
     today = datetime.now(UTC).date()
@@ -102,7 +127,7 @@ async def test_the_four_questions_answer_byte_for_byte_as_before(
     # when
     async with persona.client() as client:
         for question, (tool, arguments) in QUESTIONS.items():
-            result = await client.call_tool(tool, arguments)
+            result = await client.call_tool(tool, in_utc_days(arguments))
             (content,) = result.content
             assert isinstance(content, TextContent)
             assert not result.is_error, content.text
