@@ -195,7 +195,7 @@ def import_(
         str, typer.Option("--report", help="text (a table) or json (one object, for scripts)")
     ] = "text",
     source: Annotated[
-        str, typer.Option(help="jsonl (our format), csv (with --mapping) or salesforce")
+        str, typer.Option(help="jsonl (ours), csv (with --mapping), salesforce, transcripts")
     ] = "jsonl",
     mapping: Annotated[
         Path | None, typer.Option(help="TOML mapping of CSV columns to fields (--source csv)")
@@ -253,6 +253,7 @@ def import_(
                 mapping=mapping,
                 csv_options=overrides,
                 prune=prune,
+                batch_rows=settings.import_batch_rows,
             )
         except ImportSetupError as exc:
             console.print(f"[red]Import not started:[/red] {exc}", soft_wrap=True)

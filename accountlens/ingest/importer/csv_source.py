@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from accountlens.ingest.importer.coerce import CellError, CellOptions, convert, field_kinds
 from accountlens.ingest.importer.mapping import FieldMapping, FileMapping, Mapping
 from accountlens.ingest.importer.reading import (
+    Batches,
     ParsedFile,
     ParsedRow,
     RawRejected,
@@ -89,12 +90,15 @@ class CsvSource:
     def size(self) -> int:
         return max(0, count_lines(self.path) - 1)
 
-    def read(self, model: type[M], advance: Callable[[int], None] | None) -> ParsedFile[M]:
+    def batches(
+        self, model: type[M], size: int, advance: Callable[[int], None] | None
+    ) -> Batches[M]:
         parsed: ParsedFile[M] = ParsedFile()
         problem = self._undecodable()
         if problem is not None:
             parsed.rejected.append(RejectedRow(self.label, 0, problem))
-            return parsed
+            yield parsed
+            return
         encoding = "utf-8-sig" if self.options.encoding.lower() in ("utf-8", "utf8") else None
         with self.path.open(encoding=encoding or self.options.encoding, newline="") as handle:
             first = handle.readline()
@@ -105,14 +109,18 @@ class CsvSource:
             missing = self._missing_columns(header)
             if missing:
                 parsed.rejected.append(RejectedRow(self.label, 0, missing))
-                return parsed
+                yield parsed
+                return
             last = 1
             for line, record in _records(reader):
                 if advance is not None:
                     advance(reader.line_num - last)
                 last = reader.line_num
                 self._one(model, header, line, record, parsed)
-        return parsed
+                if len(parsed.rows) >= size:
+                    yield parsed
+                    parsed = ParsedFile()
+        yield parsed
 
     def _one(
         self, model: type[M], header: list[str], line: int, record: list[str], parsed: ParsedFile[M]

@@ -10,7 +10,7 @@ import difflib
 import json
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -29,10 +29,17 @@ SECRET_FIELDS = frozenset({"password"})
 _MAX_ECHO = 60
 
 
+#: Rows a source hands over at a time unless told otherwise (the setting import_batch_rows).
+DEFAULT_BATCH = 2_000
+
+
 @dataclass(frozen=True)
 class ParsedRow(Generic[M]):
     line: int
     row: M
+    #: The file the row came from when a source reads several (a folder of transcripts);
+    #: None for the source's own file.
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class RawRejected:
 
     line: int
     raw: dict[str, Any]
+    file: str | None = None
 
 
 @dataclass
@@ -50,6 +58,17 @@ class ParsedFile(Generic[M]):
     rejected_raw: list[RawRejected] = field(default_factory=list)
     #: Rows a mapping leaves out on purpose (deleted in the source, say).
     skipped: int = 0
+
+    def extend(self, other: ParsedFile[M]) -> None:
+        """Add ``other``'s rows and rejections (reading a source whole, batch after batch)."""
+        self.rows.extend(other.rows)
+        self.rejected.extend(other.rejected)
+        self.rejected_raw.extend(other.rejected_raw)
+        self.skipped += other.skipped
+
+
+#: A source's rows, a batch at a time (a generator, so a reader stopped early closes its file).
+Batches = Generator[ParsedFile[M], None, None]
 
 
 def count_lines(path: Path) -> int:
@@ -64,9 +83,13 @@ def count_lines(path: Path) -> int:
 
 
 def read_rows(
-    path: Path, model: type[M], advance: Callable[[int], None] | None = None
-) -> ParsedFile[M]:
-    """Validate every non-blank line of ``path``; ``advance(1)`` is called per line read."""
+    path: Path,
+    model: type[M],
+    advance: Callable[[int], None] | None = None,
+    batch: int = DEFAULT_BATCH,
+) -> Batches[M]:
+    """Validate every non-blank line of ``path``, handing over at most ``batch`` rows at a
+    time (with the rejections met meanwhile); ``advance(1)`` is called per line read."""
     parsed: ParsedFile[M] = ParsedFile()
     with path.open("rb") as handle:
         for number, raw_line in enumerate(handle, start=1):
@@ -90,7 +113,10 @@ def read_rows(
                 parsed.rejected_raw.append(RawRejected(number, _loose_object(line)))
                 continue
             parsed.rows.append(ParsedRow(number, row))
-    return parsed
+            if len(parsed.rows) >= batch:
+                yield parsed
+                parsed = ParsedFile()
+    yield parsed
 
 
 def _loose_object(line: str) -> dict[str, Any]:
