@@ -7,6 +7,9 @@ from pathlib import Path
 
 from accountlens.db.engine import Database
 from accountlens.db.models import Account, Opportunity, Person
+from accountlens.ingest.deferred import DeferredEmbedder
+from accountlens.ingest.embeddings import Embedder, get_local_embedder
+from accountlens.ingest.importer import import_directory
 from accountlens.ingest.importer.formats import AccountRow
 from accountlens.ingest.importer.sources import JsonlSource
 from bench.salesforce_export import write as write_export
@@ -63,3 +66,38 @@ def test_a_jsonl_file_is_read_in_batches_of_the_configured_size(tmp_path: Path) 
     # then no batch holds more than 250 rows, and none is lost
     assert max(sizes) == 250
     assert sum(sizes) == 1_001
+
+
+async def test_the_embedding_model_is_loaded_only_once_there_are_passages_to_embed(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    # given the import command's embedder, which loads the model on first use
+    loads: list[str] = []
+
+    def load() -> Embedder:
+        loads.append("model")
+        return get_local_embedder()
+
+    embedder = DeferredEmbedder(load)
+    write_export(tmp_path / "crm", 100)
+    meetings = write_directory(
+        tmp_path / "meetings",
+        {"documents.jsonl": [
+            {"external_id": "m-1", "kind": "transcript", "title": "Kickoff",
+             "occurred_at": "2025-01-01T10:00:00Z",
+             "turns": [{"speaker": "Ana", "start_seconds": 0, "text": "Welcome aboard."}]},
+        ]},
+    )  # fmt: skip
+
+    # when a CRM export is imported, then a transcript
+    await import_directory(
+        fresh_db.engine, tmp_path / "crm", org_slug="acme", create_org_name="Acme",
+        embedder=embedder, source="salesforce",
+    )  # fmt: skip
+    after_crm = list(loads)
+    report = await import_directory(fresh_db.engine, meetings, org_slug="acme", embedder=embedder)
+
+    # then the CRM import never loaded the model, and the transcript's passage was embedded
+    assert after_crm == []
+    assert loads == ["model"]
+    assert report.passages_embedded == 1
