@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from accountlens.ingest.importer.coerce import CellError, CellOptions, convert, field_kinds
-from accountlens.ingest.importer.mapping import FieldMapping, FileMapping, Mapping
+from accountlens.ingest.importer.mapping import CustomColumn, FieldMapping, FileMapping, Mapping
 from accountlens.ingest.importer.reading import (
     ParsedFile,
     ParsedRow,
@@ -81,6 +81,8 @@ class CsvSource:
         self.mapping = mapping
         self.options = options
         self._fields = mapping.fields()  # once, not per row
+        #: Each picklist field's values seen in rows that were read, by folded spelling.
+        self.picklist_values: dict[str, dict[str, str]] = {key: {} for key in mapping.picklists}
 
     @property
     def label(self) -> str:
@@ -90,8 +92,8 @@ class CsvSource:
         return max(0, count_lines(self.path) - 1)
 
     def read(self, model: type[M], advance: Callable[[int], None] | None) -> ParsedFile[M]:
-        parsed: ParsedFile[M] = ParsedFile()
-        problem = self._undecodable()
+        parsed: ParsedFile[M] = ParsedFile(lenient=self.lenient_fields())
+        problem = self.undecodable()
         if problem is not None:
             parsed.rejected.append(RejectedRow(self.label, 0, problem))
             return parsed
@@ -99,7 +101,7 @@ class CsvSource:
         with self.path.open(encoding=encoding or self.options.encoding, newline="") as handle:
             first = handle.readline()
             handle.seek(0)
-            delimiter = self.options.delimiter or _sniff(first)
+            delimiter = self.options.delimiter or sniff(first)
             reader = csv.reader(handle, delimiter=delimiter)
             header = [cell.strip() for cell in next(reader, [])]
             missing = self._missing_columns(header)
@@ -127,6 +129,16 @@ class CsvSource:
             parsed.rejected.append(RejectedRow(self.label, line, message))
             return
         cells = dict(zip(header, (cell.strip() for cell in record), strict=True))
+        self.take(model, line, cells, parsed)
+
+    def lenient_fields(self) -> frozenset[str]:
+        """Fields whose reference is left empty, not rejected, when its record is missing."""
+        return frozenset(
+            name for name, rule in self._fields.items() if rule.if_missing == "leave_empty"
+        )
+
+    def take(self, model: type[M], line: int, cells: dict[str, str], parsed: ParsedFile[M]) -> None:
+        """Turn one record's cells (column → text) into a validated row, or a rejection."""
         if self._skipped(cells):
             parsed.skipped += 1
             return
@@ -143,13 +155,21 @@ class CsvSource:
             parsed.rejected_raw.append(RawRejected(line, data))
             return
         parsed.rows.append(ParsedRow(line, row))
+        self._note_picklists(data)
+
+    def _note_picklists(self, data: dict[str, Any]) -> None:
+        custom = data.get("custom") or data.get("values") or {}
+        for key, seen in self.picklist_values.items():
+            value = data.get(key, custom.get(key))
+            if isinstance(value, str) and value.strip():
+                seen.setdefault(fold(value), value.strip())
 
     def _convert(self, model: type[M], cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         kinds = field_kinds(model)
         data: dict[str, Any] = {}
         problems: list[str] = []
         for name, rule in self._fields.items():
-            text = _cell_text(rule, cells)
+            text = _cell_text(rule, cells, self.path.stem, self.options.cells.list_separator)
             if not text:
                 continue  # empty and missing cells alike: the field is left out
             text = _mapped(rule, text)
@@ -162,20 +182,38 @@ class CsvSource:
                 data[name] = convert(kinds.get(name, "text"), text, options)
             except CellError as exc:
                 problems.append(f"{self._column_of(name)}: {exc}")
-        custom = {key: cells[column] for key, column in self._custom_columns(cells).items()}
-        custom = {key: value for key, value in custom.items() if value}
-        if custom and "custom" in kinds:
-            data["custom"] = custom
+        custom: dict[str, str | list[str]] = {}
+        for key, extra in self._custom_columns(cells).items():
+            text = cells[extra.column]
+            if text and extra.as_list:
+                separator = extra.separator or self.options.cells.list_separator
+                custom[key] = [part.strip() for part in text.split(separator) if part.strip()]
+            elif text:
+                custom[key] = text
+        # Custom objects keep their fields in ``values``; every other record in ``custom``.
+        into = "custom" if "custom" in kinds else "values" if "values" in kinds else None
+        if custom and into is not None:
+            data[into] = {**custom, **data.get(into, {})}
         return data, problems
 
-    def _custom_columns(self, cells: dict[str, str]) -> dict[str, str]:
-        columns = {key: column for key, column in self.mapping.custom.items() if column in cells}
+    def _custom_columns(self, cells: dict[str, str]) -> dict[str, CustomColumn]:
+        columns = {
+            key: rule if isinstance(rule, CustomColumn) else CustomColumn(column=rule)
+            for key, rule in self.mapping.custom.items()
+        }
+        columns = {key: rule for key, rule in columns.items() if rule.column in cells}
         suffix = self.mapping.custom_suffix
         if suffix:
+            taken = {rule.column for rule in columns.values()} | self._mapped_columns
             for column in cells:
-                if column.endswith(suffix) and column not in columns.values():
-                    columns.setdefault(custom_key(column, suffix), column)
+                if column.endswith(suffix) and column not in taken:
+                    columns.setdefault(custom_key(column, suffix), CustomColumn(column=column))
         return columns
+
+    @property
+    def _mapped_columns(self) -> set[str]:
+        """Columns a field already reads (a lookup ``Account__c`` is not a custom field too)."""
+        return {column for rule in self._fields.values() for column in rule.columns}
 
     def _column_of(self, name: str) -> str:
         rule = self._fields.get(name)
@@ -201,7 +239,7 @@ class CsvSource:
                 return f"file not imported: no column {column!r} (for {name}) in its header; {hint}"
         return None
 
-    def _undecodable(self) -> str | None:
+    def undecodable(self) -> str | None:
         """Why the file cannot be read in its encoding, checked before any row is used."""
         try:
             decoder = codecs.getincrementaldecoder(self.options.encoding)()
@@ -231,16 +269,27 @@ def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
-def _sniff(header: str) -> str:
+def sniff(header: str) -> str:
     """Comma or semicolon (spreadsheets in decimal-comma locales write semicolons)."""
     counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
-def _cell_text(rule: FieldMapping, cells: dict[str, str]) -> str:
+def _cell_text(rule: FieldMapping, cells: dict[str, str], stem: str, separator: str) -> str:
     if rule.value is not None:
-        return rule.value
+        return rule.value.replace("{file_stem}", stem)
+    if rule.first:
+        for column in rule.columns:
+            for part in cells.get(column, "").split(separator):
+                if part.strip():
+                    return part.strip()
+        return ""
     return " ".join(cells[column] for column in rule.columns if cells.get(column))
+
+
+def fold(value: str) -> str:
+    """A value as compared: without surrounding spaces, without case ("At Risk" = " at risk")."""
+    return value.strip().casefold()
 
 
 def _mapped(rule: FieldMapping, text: str) -> str:

@@ -72,6 +72,8 @@ class RecordSpec(Generic[M]):
     natural_key: NaturalKey | None = None
     #: Columns whose stored value survives a NULL in the file (a user's password hash).
     keep_when_null: tuple[str, ...] = ()
+    #: Columns naming a choice (a stage …): one spelling per value (see :mod:`.canonical`).
+    canonical: tuple[str, ...] = ()
 
     def refs(self, row: M) -> Sequence[Ref]:
         """The references the row makes, resolved before :meth:`values` is called."""

@@ -78,10 +78,12 @@ class Target(NamedTuple):
 
 
 class Resolved:
-    """The targets of one row's references, by field."""
+    """The targets of one row's references, by field; ``left_empty`` names lenient references
+    whose record was missing (``owner 'Dana Whit'``), which are left out of ``targets``."""
 
-    def __init__(self, targets: dict[str, Target]) -> None:
+    def __init__(self, targets: dict[str, Target], left_empty: list[str] | None = None) -> None:
         self._targets = targets
+        self.left_empty = left_empty or []
 
     def id(self, field: str) -> uuid.UUID | None:
         """The referenced ID, or None when the row left the (optional) reference out."""
@@ -119,8 +121,12 @@ async def resolve_references(
     org_id: uuid.UUID,
     rows: Sequence[Sequence[Ref]],
     rejected: RejectedKeys,
+    lenient: frozenset[str] = frozenset(),
 ) -> list[Resolved | list[str]]:
-    """For each row, its resolved targets, or the messages saying which references failed."""
+    """For each row, its resolved targets, or the messages saying which references failed.
+
+    A reference of a ``lenient`` field whose record is missing is left empty instead.
+    """
     wanted: dict[str, set[str]] = defaultdict(set)
     for refs in rows:
         for ref in refs:
@@ -130,23 +136,28 @@ async def resolve_references(
     for refs in rows:
         targets: dict[str, Target] = {}
         errors: list[str] = []
+        left_empty: list[str] = []
         for ref in refs:
             label = ref.kind.replace("_", " ")
             where = rejected.where(ref.kind, ref.key)
             target = found[ref.kind].get(ref.key)
-            if where is not None:
+            if target is None and ref.field.split("[")[0] in lenient:
+                left_empty.append(f"{ref.field} '{ref.key}'")
+            elif where is not None:
                 errors.append(f"{ref.field}: {label} '{ref.key}' was rejected ({where})")
             elif target is None:
                 errors.append(f"{ref.field}: {_not_found(KINDS[ref.kind], ref.key)}")
             else:
                 targets[ref.field] = target
-        results.append(errors if errors else Resolved(targets))
+        results.append(errors if errors else Resolved(targets, left_empty))
     return results
 
 
 def _not_found(kind: Kind, key: str) -> str:
     label = kind.name.replace("_", " ")
     by = f"external_id or {kind.alternate}" if kind.alternate else "external_id"
+    if kind.name == "user":
+        by = "external_id, email or name"
     return f"no {label} with {by} '{key}' (it must be in {kind.file} or already imported)"
 
 
@@ -186,4 +197,35 @@ async def _lookup(
         for value, id_, account_id in result:
             for key in normal[value]:
                 found[key] = Target(id_, account_id)
+    if by_user_email:
+        found.update(await _users_by_name(conn, org_id, [k for k in missing if k not in found]))
     return found
+
+
+async def _users_by_name(
+    conn: AsyncConnection, org_id: uuid.UUID, keys: list[str]
+) -> dict[str, Target]:
+    """Users named (without case) by ``keys``, where one user only has the name: exports such
+    as HubSpot's name a record's owner ("Rosa Quint") rather than give an ID or e-mail."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        if "@" not in key:
+            wanted[" ".join(key.split()).lower()].append(key)
+    if not wanted:
+        return {}
+    users = KINDS["user"].table
+    name = func.lower(users.c.name)
+    result = await conn.execute(
+        select(name, users.c.id).where(
+            users.c.org_id == org_id, name == any_(text_array(list(wanted)))
+        )
+    )
+    ids: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for value, id_ in result:
+        ids[value].append(id_)
+    return {
+        key: Target(matches[0], None)
+        for value, matches in ids.items()
+        if len(matches) == 1
+        for key in wanted[value]
+    }
