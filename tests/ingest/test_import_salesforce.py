@@ -35,7 +35,7 @@ async def test_a_salesforce_export_imports_objects_with_references_times_and_cus
         "Opportunity.csv": (2, 0, 0), "Task.csv": (2, 0, 0), "Event.csv": (1, 0, 0),
         "Case.csv": (2, 0, 0),
     }  # fmt: skip
-    assert "no account with external_id '0015g00000ZzZzZ'" in messages(report)["Contact.csv:4"]
+    assert "no account with external_id or name '0015g00000ZzZzZ'" in messages(report)["Contact.csv:4"]
     # 15- and 18-character IDs of the same record match
     brightwater = await _one(engine, select(Account).where(Account.name == "Brightwater Logistics"))
     assert brightwater.external_id == "0015g00000XyZaB"

@@ -76,17 +76,20 @@ def options_of(mapping: Mapping, given: CsvOverrides | None = None) -> CsvOption
 
 
 class CsvSource:
-    def __init__(self, path: Path, mapping: FileMapping, options: CsvOptions) -> None:
+    def __init__(
+        self, path: Path, mapping: FileMapping, options: CsvOptions, label: str | None = None
+    ) -> None:
         self.path = path
         self.mapping = mapping
         self.options = options
+        self._label = label or path.name
         self._fields = mapping.fields()  # once, not per row
         #: Each picklist field's values seen in rows that were read, by folded spelling.
         self.picklist_values: dict[str, dict[str, str]] = {key: {} for key in mapping.picklists}
 
     @property
     def label(self) -> str:
-        return self.path.name
+        return self._label
 
     def size(self) -> int:
         return max(0, count_lines(self.path) - 1)
@@ -103,7 +106,7 @@ class CsvSource:
             handle.seek(0)
             delimiter = self.options.delimiter or sniff(first)
             reader = csv.reader(handle, delimiter=delimiter)
-            header = [cell.strip() for cell in next(reader, [])]
+            header = self._spelt_as_mapped([cell.strip() for cell in next(reader, [])])
             missing = self._missing_columns(header)
             if missing:
                 parsed.rejected.append(RejectedRow(self.label, 0, missing))
@@ -131,6 +134,19 @@ class CsvSource:
         cells = dict(zip(header, (cell.strip() for cell in record), strict=True))
         self.take(model, line, cells, parsed)
 
+    def _spelt_as_mapped(self, header: list[str]) -> list[str]:
+        """Header names as the mapping spells them where only case differs ("Create date" is
+        "Create Date": HubSpot's labels are not cased alike across objects)."""
+        wanted = {column.casefold(): column for column in self._mapped_columns}
+        wanted.update({column.casefold(): column for column in self._custom_named})
+        exact = set(wanted.values())
+        return [name if name in exact else wanted.get(name.casefold(), name) for name in header]
+
+    @property
+    def _custom_named(self) -> set[str]:
+        named = {r if isinstance(r, str) else r.column for r in self.mapping.custom.values()}
+        return named | {rule.column for rule in self.mapping.skip}
+
     def lenient_fields(self) -> frozenset[str]:
         """Fields whose reference is left empty, not rejected, when its record is missing."""
         return frozenset(
@@ -143,6 +159,7 @@ class CsvSource:
             parsed.skipped += 1
             return
         data, problems = self._convert(model, cells)
+        self._one_spelling(data)
         if problems:
             parsed.rejected.append(RejectedRow(self.label, line, "; ".join(problems)))
             parsed.rejected_raw.append(RawRejected(line, data))
@@ -155,14 +172,15 @@ class CsvSource:
             parsed.rejected_raw.append(RawRejected(line, data))
             return
         parsed.rows.append(ParsedRow(line, row))
-        self._note_picklists(data)
 
-    def _note_picklists(self, data: dict[str, Any]) -> None:
+    def _one_spelling(self, data: dict[str, Any]) -> None:
+        """Picklist values as first spelt in the file ("contract sent" is "Contract Sent")."""
         custom = data.get("custom") or data.get("values") or {}
         for key, seen in self.picklist_values.items():
-            value = data.get(key, custom.get(key))
+            holder = data if key in data else custom
+            value = holder.get(key)
             if isinstance(value, str) and value.strip():
-                seen.setdefault(fold(value), value.strip())
+                holder[key] = seen.setdefault(fold(value), value.strip())
 
     def _convert(self, model: type[M], cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         kinds = field_kinds(model)

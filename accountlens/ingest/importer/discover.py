@@ -41,20 +41,25 @@ def mapped_sources(
 ) -> tuple[Sources, list[RejectedRow]]:
     """The files the mapping names that are present, by the record file they become.
 
-    A pattern (``*__c.csv`` for Salesforce custom objects) takes only files no earlier entry
-    took; an exact name takes its file even so (one file may feed several targets).
+    Every entry takes every file its name (or pattern) matches, so one file may feed several
+    targets (Zendesk's users export: agents become users, customers people).
     """
     paths = sorted(path for path in directory.iterdir() if path.is_file())
     sources: Sources = defaultdict(list)
     claimed: set[Path] = set()
+    # A file several entries read is reported once per target: "users.json (people)".
+    readers: dict[Path, int] = defaultdict(int)
     for entry in mapping.files:
-        pattern = any(char in entry.file for char in "*?[")
         for path in paths:
-            if not _matches(entry, path) or (pattern and path in claimed):
+            readers[path] += _matches(entry, path)
+    for entry in mapping.files:
+        for path in paths:
+            if not _matches(entry, path):
                 continue
             claimed.add(path)
             source_type = JsonLinesSource if entry.format == "jsonl" else CsvSource
-            source = source_type(path, entry, options)
+            label = f"{path.name} ({entry.target})" if readers[path] > 1 else None
+            source = source_type(path, entry, options, label)
             if entry.object_type_from_file:
                 sources["custom_object_types.jsonl"].append(ObjectTypeSource(source))
             sources[f"{entry.target}.jsonl"].append(source)

@@ -155,9 +155,8 @@ async def resolve_references(
 
 def _not_found(kind: Kind, key: str) -> str:
     label = kind.name.replace("_", " ")
-    by = f"external_id or {kind.alternate}" if kind.alternate else "external_id"
-    if kind.name == "user":
-        by = "external_id, email or name"
+    ways = ["external_id", *(way for way in (kind.alternate, UNIQUE_BY.get(kind.name)) if way)]
+    by = f"{', '.join(ways[:-1])} or {ways[-1]}" if len(ways) > 1 else ways[0]
     return f"no {label} with {by} '{key}' (it must be in {kind.file} or already imported)"
 
 
@@ -197,35 +196,45 @@ async def _lookup(
         for value, id_, account_id in result:
             for key in normal[value]:
                 found[key] = Target(id_, account_id)
-    if by_user_email:
-        found.update(await _users_by_name(conn, org_id, [k for k in missing if k not in found]))
+    if kind.name in UNIQUE_BY:
+        found.update(
+            await _by_unique_value(conn, org_id, kind, [k for k in missing if k not in found])
+        )
     return found
 
 
-async def _users_by_name(
-    conn: AsyncConnection, org_id: uuid.UUID, keys: list[str]
+#: A second way to name a record, used when no external_id matches and exactly one record
+#: has the value: exports name an owner ("Rosa Quint"), an organization ("Globex") or a
+#: requester (an e-mail) rather than give the ID.
+UNIQUE_BY = {"user": "name", "account": "name", "person": "email"}
+
+
+async def _by_unique_value(
+    conn: AsyncConnection, org_id: uuid.UUID, kind: Kind, keys: list[str]
 ) -> dict[str, Target]:
-    """Users named (without case) by ``keys``, where one user only has the name: exports such
-    as HubSpot's name a record's owner ("Rosa Quint") rather than give an ID or e-mail."""
+    """Records whose ``UNIQUE_BY`` column equals a key (without case), where only one does."""
     wanted: dict[str, list[str]] = defaultdict(list)
     for key in keys:
-        if "@" not in key:
-            wanted[" ".join(key.split()).lower()].append(key)
+        wanted[" ".join(key.split()).lower()].append(key)
     if not wanted:
         return {}
-    users = KINDS["user"].table
-    name = func.lower(users.c.name)
-    result = await conn.execute(
-        select(name, users.c.id).where(
-            users.c.org_id == org_id, name == any_(text_array(list(wanted)))
+    table = kind.table
+    value = func.lower(table.c[UNIQUE_BY[kind.name]])
+    account: ColumnElement[Any] = table.c.account_id if "account_id" in table.c else null()
+    ids: dict[str, list[Target]] = defaultdict(list)
+    names = list(wanted)
+    for start in range(0, len(names), _LOOKUP_BATCH):
+        batch = names[start : start + _LOOKUP_BATCH]
+        result = await conn.execute(
+            select(value, table.c.id, account).where(
+                table.c.org_id == org_id, value == any_(text_array(batch))
+            )
         )
-    )
-    ids: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for value, id_ in result:
-        ids[value].append(id_)
+        for found, id_, account_id in result:
+            ids[found].append(Target(id_, account_id))
     return {
-        key: Target(matches[0], None)
-        for value, matches in ids.items()
+        key: matches[0]
+        for found, matches in ids.items()
         if len(matches) == 1
-        for key in wanted[value]
+        for key in wanted[found]
     }
