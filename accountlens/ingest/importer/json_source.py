@@ -42,7 +42,8 @@ class JsonLinesSource(CsvSource):
                 if not text.strip():
                     continue
                 try:
-                    value = json.loads(text)
+                    # Without its line break, a line cut off inside a string reads as cut off.
+                    value = json.loads(text.rstrip("\r\n"))
                 except ValueError as exc:
                     parsed.rejected.append(RejectedRow(self.label, line, json_problem(str(exc))))
                     continue

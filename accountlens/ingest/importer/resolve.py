@@ -177,8 +177,22 @@ async def _lookup(
         for external_id, id_, account_id in result:
             found[external_id] = Target(id_, account_id)
     missing = [key for key in ordered if key not in found]
-    if kind.alternate is None or not missing:
-        return found
+    if kind.alternate is not None and missing:
+        found.update(await _by_alternate(conn, org_id, kind, missing))
+    if kind.name in UNIQUE_BY:
+        rest = [key for key in missing if key not in found]
+        found.update(await _by_unique_value(conn, org_id, kind, rest))
+    return found
+
+
+async def _by_alternate(
+    conn: AsyncConnection, org_id: uuid.UUID, kind: Kind, missing: list[str]
+) -> dict[str, Target]:
+    """Records matched by their alternate key (a user's e-mail, a type's key)."""
+    assert kind.alternate is not None
+    table = kind.table
+    account: ColumnElement[Any] = table.c.account_id if "account_id" in table.c else null()
+    found: dict[str, Target] = {}
     column = table.c[kind.alternate]
     by_user_email = kind.name == "user"
     normal: dict[str, list[str]] = defaultdict(list)
@@ -196,10 +210,6 @@ async def _lookup(
         for value, id_, account_id in result:
             for key in normal[value]:
                 found[key] = Target(id_, account_id)
-    if kind.name in UNIQUE_BY:
-        found.update(
-            await _by_unique_value(conn, org_id, kind, [k for k in missing if k not in found])
-        )
     return found
 
 
