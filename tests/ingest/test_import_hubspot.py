@@ -50,9 +50,10 @@ async def test_a_hubspot_export_imports_companies_contacts_deals_and_tickets_wit
         COMPANIES: (3, 0, 0, 0), CONTACTS: (2, 0, 0, 1), DEALS: (3, 0, 0, 1), TICKETS: (2, 0, 0, 1),
     }  # fmt: skip
     found = messages(report)
-    assert "Associated Company IDs (Primary) + Associated Company IDs (account)" in found[
-        f"{CONTACTS}:4"
-    ]
+    assert (
+        "Associated Company IDs (Primary) + Associated Company IDs (account)"
+        in found[f"{CONTACTS}:4"]
+    )
     assert "no account with external_id or name '18299999999'" in found[f"{DEALS}:5"]
     assert f"{TICKETS}:5" in found  # the quoted two-line description shifts the line numbers
     # two companies of the same name stay two; contacts follow their primary company
@@ -61,17 +62,28 @@ async def test_a_hubspot_export_imports_companies_contacts_deals_and_tickets_wit
     jonas = await _one(engine, select(Person).where(Person.external_id == "5102"))
     assert jonas.account_id == eu
     # the export's own values and times
-    assert (harbor.name, harbor.domain, harbor.employees) == ("Harbor & Vine Co.", "harborvine.example", 120)  # fmt: skip
+    assert (harbor.name, harbor.domain, harbor.employees) == (
+        "Harbor & Vine Co.",
+        "harborvine.example",
+        120,
+    )
     assert harbor.arr_amount == Decimal("5400000")
     assert harbor.created_at == datetime(2023, 2, 11, 10, 4, tzinfo=UTC)
     assert harbor.updated_at == datetime(2024, 10, 2, 8, 30, tzinfo=UTC)
     assert harbor.custom == {"city": "Portland", "country": "United States"}
     # an owner named in the export is the user of that name; one who is no user is left empty
     assert harbor.owner_id == await id_of(engine, User, "u-rosa")
-    assert await _scalar(engine, select(Account.owner_id).where(Account.external_id == "18233457002")) is None  # fmt: skip
+    assert (
+        await _scalar(engine, select(Account.owner_id).where(Account.external_id == "18233457002"))
+        is None
+    )
     assert any("Dana Whit" in note for note in report.notes)
     renewal = await _one(engine, select(Opportunity).where(Opportunity.external_id == "9001"))
-    assert (renewal.stage, renewal.stage_category, renewal.type) == ("Contract Sent", "open", "expansion")  # fmt: skip
+    assert (renewal.stage, renewal.stage_category, renewal.type) == (
+        "Contract Sent",
+        "open",
+        "expansion",
+    )
     assert renewal.close_date == date(2025, 1, 15)
     assert renewal.account_id == harbor.id
     pilot = await _one(engine, select(Opportunity).where(Opportunity.external_id == "9002"))
@@ -158,10 +170,16 @@ async def test_a_newer_hubspot_export_updates_what_changed_and_counts_add_up(
     assert _counts(same) == _counts(newer)
     rows = {name: 0 for name in newer.files}
     for name in rows:
-        rows[name] = sum(1 for line in (export / name).read_text().splitlines()[1:] if line[:1].isdigit())  # fmt: skip
+        rows[name] = sum(
+            1 for line in (export / name).read_text().splitlines()[1:] if line[:1].isdigit()
+        )
     assert {name: counts.total for name, counts in newer.files.items()} == rows
     renewal = await _one(engine, select(Opportunity).where(Opportunity.external_id == "9001"))
-    assert (renewal.stage, renewal.stage_category, renewal.amount) == ("Closed Won", "won", Decimal("51000"))  # fmt: skip
+    assert (renewal.stage, renewal.stage_category, renewal.amount) == (
+        "Closed Won",
+        "won",
+        Decimal("51000"),
+    )
     assert renewal.updated_at == datetime(2024, 11, 12, 15, tzinfo=UTC)
 
 

@@ -43,7 +43,9 @@ async def test_a_zendesk_export_imports_organizations_people_agents_and_tickets(
         "tickets.json": (3, 0, 0, 2, 0),
     }
     found = messages(report)
-    assert "missing required field 'key organization_id (account)'" in found["users.json (people):3"]  # fmt: skip
+    assert (
+        "missing required field 'key organization_id (account)'" in found["users.json (people):3"]
+    )
     assert "key organization_id + organization.id (account)" in found["tickets.json:3"]
     assert "invalid JSON" in found["tickets.json:5"]
     assert "no account with external_id or name 'No Such Org'" in found["tickets.csv:4"]
@@ -52,13 +54,21 @@ async def test_a_zendesk_export_imports_organizations_people_agents_and_tickets(
     assert harbor.custom["tags"] == ["enterprise", "wholesale"]
     assert harbor.created_at == datetime(2022, 3, 14, 9, 12, tzinfo=UTC)
     mei = await _one(engine, select(Person).where(Person.external_id == "9101"))
-    assert (mei.account_id, mei.email, mei.custom) == (harbor.id, "mei@harborvine.example", {"tags": ["champion"]})  # fmt: skip
+    assert (mei.account_id, mei.email, mei.custom) == (
+        harbor.id,
+        "mei@harborvine.example",
+        {"tags": ["champion"]},
+    )
     agents = dict(await _rows(engine, select(User.email, User.role)))
     assert agents == {"sam@ourdesk.example": "member", "ada@ourdesk.example": "admin"}
     # tickets: status, priority, tags and the source's times
     solved = await _one(engine, select(Ticket).where(Ticket.external_id == "501"))
     assert (solved.status, solved.priority, solved.requester_id) == ("solved", "high", mei.id)
-    assert solved.custom == {"tags": ["tracking", "sla_breach"], "type": "incident", "channel": "email"}  # fmt: skip
+    assert solved.custom == {
+        "tags": ["tracking", "sla_breach"],
+        "type": "incident",
+        "channel": "email",
+    }
     assert solved.opened_at == datetime(2024, 9, 3, 7, 45, tzinfo=UTC)
     assert solved.closed_at == datetime(2024, 9, 5, 11, 58, tzinfo=UTC)
     assert solved.updated_at == datetime(2024, 9, 5, 12, tzinfo=UTC)

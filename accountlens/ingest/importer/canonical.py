@@ -54,15 +54,15 @@ async def canonical_spellings(
 async def _stored_spellings(
     conn: AsyncConnection, org_id: uuid.UUID, spec: RecordSpec[Any], column: str
 ) -> dict[str, str]:
-    values = spec.table.c[column]
-    result = await conn.execute(
-        select(values).distinct()
-        .where(spec.table.c.org_id == org_id, values.is_not(None))
-        .order_by(values)
-    )  # fmt: skip
     spelling: dict[str, str] = {}
-    for (value,) in result:
-        spelling.setdefault(fold(value), value)
+    for values in (*spec.spelt_as, spec.table.c[column]):
+        result = await conn.execute(
+            select(values).distinct()
+            .where(values.table.c.org_id == org_id, values.is_not(None))
+            .order_by(values)
+        )  # fmt: skip
+        for (value,) in result:
+            spelling.setdefault(fold(value), value)
     return spelling
 
 

@@ -29,7 +29,7 @@ class JsonLinesSource(CsvSource):
         return count_lines(self.path)
 
     def read(self, model: type[M], advance: Callable[[int], None] | None) -> ParsedFile[M]:
-        parsed: ParsedFile[M] = ParsedFile(lenient=self.lenient_fields())
+        parsed: ParsedFile[M] = ParsedFile(lenient=self.lenient_fields(), column_of=self._column_of)
         problem = self.undecodable()
         if problem is not None:
             parsed.rejected.append(RejectedRow(self.label, 0, problem))

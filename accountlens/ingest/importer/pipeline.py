@@ -86,7 +86,7 @@ async def import_record_file(
     bar.describe(f"{source.label}: checking")
     async with target.connect() as conn:
         await spec.prepare(conn, ctx, [parsed_row.row for parsed_row in rows])
-        items = await _build_items(conn, ctx, run, spec, rows, parsed.lenient)
+        items = await _build_items(conn, ctx, run, spec, rows, parsed)
         await canonical_spellings(conn, ctx.org_id, spec, items)
         stored = await _stored_ids(conn, ctx.org_id, spec.table, [i.external_id for i in items])
         adoptions = await _check_natural_keys(conn, ctx, run, spec, items, stored)
@@ -150,10 +150,15 @@ async def _build_items(
     run: FileRun,
     spec: RecordSpec[M],
     rows: Sequence[ParsedRow[M]],
-    lenient: frozenset[str] = frozenset(),
+    read: ParsedFile[M],
 ) -> list[Item[M]]:
     resolutions = await resolve_references(
-        conn, ctx.org_id, [spec.refs(parsed.row) for parsed in rows], ctx.rejected, lenient
+        conn,
+        ctx.org_id,
+        [spec.refs(parsed.row) for parsed in rows],
+        ctx.rejected,
+        read.lenient,
+        read.column_of,
     )
     items: list[Item[M]] = []
     left_empty: list[str] = []

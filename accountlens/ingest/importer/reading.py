@@ -53,6 +53,8 @@ class ParsedFile(Generic[M]):
     #: Fields whose references are left empty when their record is missing (mapping rule
     #: ``if_missing = "leave_empty"``), instead of rejecting the row.
     lenient: frozenset[str] = frozenset()
+    #: How messages name a field: a CSV column ("column AccountId (account)"); None: as is.
+    column_of: Callable[[str], str] | None = None
 
 
 def count_lines(path: Path) -> int:

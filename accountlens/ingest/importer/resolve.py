@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -122,10 +122,12 @@ async def resolve_references(
     rows: Sequence[Sequence[Ref]],
     rejected: RejectedKeys,
     lenient: frozenset[str] = frozenset(),
+    column_of: Callable[[str], str] | None = None,
 ) -> list[Resolved | list[str]]:
     """For each row, its resolved targets, or the messages saying which references failed.
 
     A reference of a ``lenient`` field whose record is missing is left empty instead.
+    ``column_of`` names a field as the file does (a CSV column).
     """
     wanted: dict[str, set[str]] = defaultdict(set)
     for refs in rows:
@@ -141,12 +143,16 @@ async def resolve_references(
             label = ref.kind.replace("_", " ")
             where = rejected.where(ref.kind, ref.key)
             target = found[ref.kind].get(ref.key)
+            field = ref.field
+            if column_of is not None:
+                base, bracket, rest = field.partition("[")
+                field = column_of(base) + bracket + rest
             if target is None and ref.field.split("[")[0] in lenient:
                 left_empty.append(f"{ref.field} '{ref.key}'")
             elif where is not None:
-                errors.append(f"{ref.field}: {label} '{ref.key}' was rejected ({where})")
+                errors.append(f"{field}: {label} '{ref.key}' was rejected ({where})")
             elif target is None:
-                errors.append(f"{ref.field}: {_not_found(KINDS[ref.kind], ref.key)}")
+                errors.append(f"{field}: {_not_found(KINDS[ref.kind], ref.key)}")
             else:
                 targets[ref.field] = target
         results.append(errors if errors else Resolved(targets, left_empty))

@@ -200,6 +200,7 @@ class OpportunityStageChangeSpec(RecordSpec[OpportunityStageChangeRow]):
     model = OpportunityStageChangeRow
     table = table_of(OpportunityStageChange)
     canonical = ("from_stage", "to_stage")
+    spelt_as = (table_of(Opportunity).c.stage,)
 
     def event_time(self, row: OpportunityStageChangeRow) -> datetime | None:
         return row.changed_at
