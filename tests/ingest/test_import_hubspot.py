@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,31 @@ async def test_a_newer_hubspot_export_updates_what_changed_and_counts_add_up(
         Decimal("51000"),
     )
     assert renewal.updated_at == datetime(2024, 11, 12, 15, tzinfo=UTC)
+
+
+async def test_a_copy_of_the_hubspot_mapping_adjusted_for_own_stages_is_used_instead(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    # given: the shipped mapping, copied, with "Contract Sent" counted as won
+    engine = fresh_db.engine
+    export = shutil.copytree(FIXTURES, tmp_path / "export")
+    shipped = files("accountlens.ingest.importer").joinpath("mappings/hubspot.toml").read_text()
+    adjusted = shipped.replace(
+        '"Closed Won" = "won",', '"Closed Won" = "won", "Contract Sent" = "won",'
+    )
+    assert adjusted != shipped
+    mapping = tmp_path / "our-hubspot.toml"
+    mapping.write_text(adjusted)
+
+    # when
+    report = await run_import(engine, export, source="hubspot", mapping=mapping)
+
+    # then
+    assert report.source == "hubspot"
+    categories = dict(
+        await _rows(engine, select(Opportunity.external_id, Opportunity.stage_category))
+    )
+    assert categories == {"9001": "won", "9002": "won", "9003": "won"}
 
 
 async def _one(engine: Any, statement: Any) -> Any:

@@ -25,6 +25,7 @@ _PROPERTIES = table_of(PropertyDefinition)
 
 
 def fold(value: str) -> str:
+    """A value as compared: without surrounding spaces, without case ("At Risk" = " at risk")."""
     return value.strip().casefold()
 
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from accountlens.ingest.importer.canonical import fold
 from accountlens.ingest.importer.coerce import CellError, CellOptions, convert, field_kinds
 from accountlens.ingest.importer.mapping import CustomColumn, FieldMapping, FileMapping, Mapping
 from accountlens.ingest.importer.reading import (
@@ -249,6 +250,8 @@ class CsvSource:
     def _missing_columns(self, header: list[str]) -> str | None:
         present = set(header)
         for name, rule in self._fields.items():
+            if rule.first and present & set(rule.columns):
+                continue  # one of the alternatives is enough
             for column in rule.columns:
                 if column in present or rule.optional:
                     continue
@@ -303,11 +306,6 @@ def _cell_text(rule: FieldMapping, cells: dict[str, str], stem: str, separator: 
                     return part.strip()
         return ""
     return " ".join(cells[column] for column in rule.columns if cells.get(column))
-
-
-def fold(value: str) -> str:
-    """A value as compared: without surrounding spaces, without case ("At Risk" = " at risk")."""
-    return value.strip().casefold()
 
 
 def _mapped(rule: FieldMapping, text: str) -> str:

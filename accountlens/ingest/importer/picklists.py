@@ -18,7 +18,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from accountlens.db.models import PropertyDefinition
-from accountlens.ingest.importer.csv_source import CsvSource, fold
+from accountlens.ingest.importer.canonical import fold
+from accountlens.ingest.importer.csv_source import CsvSource
 from accountlens.ingest.importer.load import table_of
 from accountlens.ingest.importer.records import ImportContext
 from accountlens.ingest.importer.specs_custom import BUILTIN_TYPES
