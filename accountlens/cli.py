@@ -195,7 +195,11 @@ def import_(
         str, typer.Option("--report", help="text (a table) or json (one object, for scripts)")
     ] = "text",
     source: Annotated[
-        str, typer.Option(help="jsonl (ours), csv (with --mapping), salesforce, transcripts")
+        str,
+        typer.Option(
+            help="jsonl (our format), csv (with --mapping), salesforce, hubspot, zendesk or "
+            "transcripts"
+        ),
     ] = "jsonl",
     mapping: Annotated[
         Path | None, typer.Option(help="TOML mapping of CSV columns to fields (--source csv)")

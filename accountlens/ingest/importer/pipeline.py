@@ -24,6 +24,7 @@ from sqlalchemy import Table, any_, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from accountlens.ingest.importer.canonical import canonical_spellings
 from accountlens.ingest.importer.fields import KeyedRow
 from accountlens.ingest.importer.load import (
     adopt,
@@ -91,6 +92,9 @@ class FileState:
     #: database refuses the file and they must be reported rejected after all.
     written: list[tuple[Place, list[object]]] = field(default_factory=list)
     counts: FileCounts = field(default_factory=FileCounts)
+    #: References left empty (mapping rule ``if_missing = "leave_empty"``), and a few of them.
+    left_empty: int = 0
+    left_empty_shown: set[str] = field(default_factory=set)
 
 
 async def import_record_file(
@@ -111,6 +115,12 @@ async def import_record_file(
     else:
         for name in ("inserted", "updated", "unchanged"):
             setattr(run.counts, name, getattr(run.counts, name) + getattr(state.counts, name))
+    if state.left_empty:
+        shown = ", ".join(sorted(state.left_empty_shown))
+        ctx.report.notes.append(
+            f"{run.file}: {state.left_empty} references to records not in AccountLens were left "
+            f"empty ({shown})"
+        )
     bar.finish(f"{source.label}: done")
 
 
@@ -135,7 +145,8 @@ async def _import_batch(
     if not rows:
         return
     await spec.prepare(conn, ctx, [parsed_row.row for parsed_row in rows])
-    items = await _build_items(conn, ctx, run, spec, rows)
+    items = await _build_items(conn, ctx, run, spec, rows, parsed, state)
+    await canonical_spellings(conn, ctx.org_id, spec, items)
     stored = await _stored_ids(conn, ctx.org_id, spec.table, [i.external_id for i in items])
     adoptions = await _check_natural_keys(conn, ctx, run, spec, items, stored, state)
     for item in items:
@@ -210,16 +221,25 @@ async def _build_items(
     run: FileRun,
     spec: RecordSpec[M],
     rows: Sequence[ParsedRow[M]],
+    read: ParsedFile[M],
+    state: FileState,
 ) -> list[Item[M]]:
     resolutions = await resolve_references(
-        conn, ctx.org_id, [spec.refs(parsed.row) for parsed in rows], ctx.rejected
+        conn,
+        ctx.org_id,
+        [spec.refs(parsed.row) for parsed in rows],
+        ctx.rejected,
+        read.lenient,
+        read.column_of,
     )
     items: list[Item[M]] = []
+    left_empty: list[str] = []
     for parsed, resolved in zip(rows, resolutions, strict=True):
         place: Place = (parsed.file, parsed.line)
         if not isinstance(resolved, Resolved):
             _reject_row(ctx, run, spec, place, parsed.row, "; ".join(resolved))
             continue
+        left_empty += resolved.left_empty
         try:
             values = source_times(spec, parsed.row, spec.values(parsed.row, resolved))
             members = spec.members(parsed.row, resolved)
@@ -229,6 +249,10 @@ async def _build_items(
         item = Item(parsed.line, parsed.row, parsed.row.external_id, values, members)
         item.file = parsed.file
         items.append(item)
+    state.left_empty += len(left_empty)
+    state.left_empty_shown |= set(left_empty)
+    # A few names suffice for the note; holding every one would grow with the file.
+    state.left_empty_shown = set(sorted(state.left_empty_shown)[:5])
     return items
 
 

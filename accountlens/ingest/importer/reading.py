@@ -58,6 +58,11 @@ class ParsedFile(Generic[M]):
     rejected_raw: list[RawRejected] = field(default_factory=list)
     #: Rows a mapping leaves out on purpose (deleted in the source, say).
     skipped: int = 0
+    #: Fields whose references are left empty when their record is missing (mapping rule
+    #: ``if_missing = "leave_empty"``), instead of rejecting the row.
+    lenient: frozenset[str] = frozenset()
+    #: How messages name a field: a CSV column ("column AccountId (account)"); None: as is.
+    column_of: Callable[[str], str] | None = None
 
     def extend(self, other: ParsedFile[M]) -> None:
         """Add ``other``'s rows and rejections (reading a source whole, batch after batch)."""
@@ -65,6 +70,7 @@ class ParsedFile(Generic[M]):
         self.rejected.extend(other.rejected)
         self.rejected_raw.extend(other.rejected_raw)
         self.skipped += other.skipped
+        self.lenient, self.column_of = other.lenient, other.column_of
 
 
 #: A source's rows, a batch at a time (a generator, so a reader stopped early closes its file).
