@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accountlens.db.engine import Database
-from accountlens.db.models import Account, Document, DocumentChunk, DocumentParticipant, Person
+from accountlens.db.models import (
+    Account,
+    DataSource,
+    Document,
+    DocumentChunk,
+    DocumentParticipant,
+    Person,
+)
 from accountlens.db.models import User as UserModel
 from accountlens.ingest.embeddings import get_local_embedder
 from accountlens.resolvers.semantic import SearchTuning
@@ -263,6 +270,9 @@ async def test_re_importing_a_folder_of_transcripts_changes_nothing(
     assert await count(engine, Document) == 4
     async with engine.connect() as conn:
         assert set(await conn.scalars(select(DocumentChunk.id))) == before
+        # and the source's last import time is recorded, for freshness in answers
+        sources = set(await conn.scalars(select(DataSource.source)))
+    assert sources == {"jsonl", "transcripts"}
 
 
 async def test_a_transcript_with_an_unknown_account_domain_or_no_meeting_time_is_refused(
