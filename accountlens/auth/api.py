@@ -83,14 +83,35 @@ class ConnectionView:
 class SignInRefused(Exception):  # noqa: N818 - an outcome, not a programming error
     """Wrong credentials, a disabled user, or too many attempts; ``reason`` is user-facing."""
 
-    def __init__(self, reason: str, *, retry_after: int | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retry_after: int | None = None, single_sign_on: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after  # seconds until the failure budget frees, when limited
+        self.single_sign_on = single_sign_on  # the org signs in through its OpenID provider
 
     @property
     def retry_later(self) -> bool:
         return self.retry_after is not None
+
+
+class SsoRefused(Exception):  # noqa: N818 - an outcome, not a programming error
+    """Single sign-on did not sign the person in; ``reason`` is what the page says."""
+
+    def __init__(self, reason: str, status_code: int = 403) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status_code = status_code
+
+
+@dataclass(frozen=True, slots=True)
+class SsoSignIn:
+    """Whom single sign-on signed in, and the same-site path they were on their way to."""
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID
+    next_path: str
 
 
 class PasswordChangeRefused(Exception):  # noqa: N818 - an outcome, not a programming error
@@ -109,6 +130,16 @@ class AuthService(Protocol):
     async def sign_in(self, email: str, password: str, address: str) -> list[Principal]:
         """Every account (one per org) these credentials open, at least one; or raise
         :class:`SignInRefused`. Several: the person picks the workspace."""
+        ...
+
+    async def sso_start(self, email: str, browser_nonce: str, next_path: str) -> str:
+        """The URL of the provider of the org that claims the e-mail's domain, for a sign-in
+        bound to this browser; or raise :class:`SsoRefused`."""
+        ...
+
+    async def sso_finish(self, params: Mapping[str, str], browser_nonce: str) -> SsoSignIn:
+        """Check what the provider sent back and find (or create) the person; or raise
+        :class:`SsoRefused`."""
         ...
 
     async def start_session(self, org_id: uuid.UUID, user_id: uuid.UUID) -> str | None:

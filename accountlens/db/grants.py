@@ -26,6 +26,10 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
     "rate_limit_buckets": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
     # Browser sessions: started at sign-in, ended by sign-out, a password change or an admin.
     "web_sessions": frozenset({"SELECT", "INSERT", "DELETE"}),
+    # Single sign-on: the org's provider is set by the owner's `accountlens sso set`; sign-ins
+    # in flight are written at the redirect to the provider and claimed once on the way back.
+    "sso_configs": frozenset({"SELECT"}),
+    "sso_attempts": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
     # The audit log is append-only for the app.
     "mcp_tool_calls": frozenset({"SELECT", "INSERT"}),
 }
@@ -35,6 +39,14 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
 COLUMN_PRIVILEGES: dict[str, dict[str, tuple[str, ...]]] = {
     "users": {"UPDATE": ("password_hash", "updated_at")},
 }
+
+#: Functions the app role may run. Both are SECURITY DEFINER (migration 0015): single sign-on
+#: creates a user or records their provider subject only as the org's SSO settings allow,
+#: while a plain ``INSERT INTO users`` stays refused.
+FUNCTION_PRIVILEGES: tuple[str, ...] = (
+    "sso_provision_user(uuid, text, text, text)",
+    "sso_link_user(uuid, uuid, text)",
+)
 
 #: Tables under row-level security hold customer data: the app reads them, never writes.
 CUSTOMER_DATA = frozenset({"SELECT"})
