@@ -36,7 +36,8 @@ NOT_SET_UP = (
     "Single sign-on is not set up for this e-mail address. Sign in with your password instead."
 )
 UNREACHABLE = (
-    "Your organisation's sign-in provider cannot be reached right now. Try again in a minute."
+    "Your organisation's sign-in provider cannot be used right now (it is unreachable or set "
+    "up wrongly). Try again in a minute, or tell an admin of your organisation."
 )
 NOT_VERIFIED = "Your sign-in provider's answer could not be verified, so you are not signed in."
 STALE = (
