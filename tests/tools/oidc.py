@@ -21,7 +21,7 @@ import httpx
 from tests.tools.npm import OIDC_PROVIDER, ensure_packages, node_binary
 
 SCRIPT = Path(__file__).with_name("oidc_provider.mjs")
-CLIENT_SECRET = "test-provider-client-secret-0123456789"  # noqa: S105 - a test provider's
+CLIENT_SECRET = "test-provider-client-secret-0123456789"
 FORM = re.compile(r'<form[^>]*action="([^"]+)"[^>]*method="post"', re.IGNORECASE)
 PROMPT = re.compile(r'name="prompt" value="(login|consent)"')
 MAX_STEPS = 12
@@ -71,7 +71,8 @@ async def sign_in_at_provider(browser: httpx.AsyncClient, url: str, login: str) 
             continue
         assert response.status_code == 200, response.text[:500]
         prompt, action = PROMPT.search(response.text), FORM.search(response.text)
-        assert prompt and action, f"not a login or consent page: {response.text[:500]}"
+        assert prompt, f"not a login or consent page: {response.text[:500]}"
+        assert action, f"a page without its form: {response.text[:500]}"
         form = {"prompt": prompt.group(1)}
         if prompt.group(1) == "login":
             form |= {"login": login, "password": "any password"}

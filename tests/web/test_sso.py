@@ -132,7 +132,9 @@ async def test_an_existing_person_is_matched_by_verified_email_then_by_subject(
         await other.get(await round_trip(other, "alice@acme.test"))
         assert await signed_in_as(other) == "Alice · Acme Corp"
     async with fresh_db.sessions() as session:
-        count = len(list(await session.scalars(select(User).where(User.email == "alice@acme.test"))))
+        count = len(
+            list(await session.scalars(select(User).where(User.email == "alice@acme.test")))
+        )
     assert count == 1
 
 
