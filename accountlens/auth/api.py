@@ -114,6 +114,45 @@ class SsoSignIn:
     next_path: str
 
 
+@dataclass(frozen=True, slots=True)
+class SsoSettingsView:
+    """An org's single sign-on settings as an admin may see them: never the client secret."""
+
+    issuer: str
+    client_id: str
+    allowed_domains: tuple[str, ...]
+    jit_provisioning: bool
+    default_role: str
+    local_passwords_disabled: bool
+    callback_url: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SsoChanges:
+    """What an org admin changes in their org's SSO settings; None leaves a setting as it is.
+
+    The allowed domains are not among them: which org a domain signs in to is the operator's
+    call (``accountlens sso set``), since a domain claimed by the wrong org would send other
+    people to that org's provider and could turn their passwords off.
+    """
+
+    issuer: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    jit_provisioning: bool | None = None
+    default_role: str | None = None
+    local_passwords_disabled: bool | None = None
+
+
+class SsoUpdateRefused(Exception):  # noqa: N818 - an outcome, not a programming error
+    """The SSO settings cannot be changed like that; ``reason`` is user-facing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class PasswordChangeRefused(Exception):  # noqa: N818 - an outcome, not a programming error
     """A wrong current password or a new one that breaks the rules; ``reason`` is user-facing."""
 
@@ -140,6 +179,14 @@ class AuthService(Protocol):
     async def sso_finish(self, params: Mapping[str, str], browser_nonce: str) -> SsoSignIn:
         """Check what the provider sent back and find (or create) the person; or raise
         :class:`SsoRefused`."""
+        ...
+
+    async def sso_settings(self, principal: Principal) -> SsoSettingsView | None:
+        """The SSO settings of the principal's org (None when it has none); admins only."""
+        ...
+
+    async def update_sso(self, principal: Principal, changes: SsoChanges) -> SsoSettingsView:
+        """An admin changes their org's SSO settings, or :class:`SsoUpdateRefused`."""
         ...
 
     async def start_session(self, org_id: uuid.UUID, user_id: uuid.UUID) -> str | None:

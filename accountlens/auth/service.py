@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 
-from accountlens.auth import connections, repository, sso_store, users, web_sessions
+from accountlens.auth import connections, repository, sso_admin, sso_store, users, web_sessions
 from accountlens.auth.api import (
     AuthorizationError,
     ConnectionView,
     ConsentRequest,
     PasswordChangeRefused,
     SignInRefused,
+    SsoChanges,
+    SsoSettingsView,
     SsoSignIn,
 )
 from accountlens.auth.client_documents import ClientDocumentFetcher
@@ -80,6 +82,21 @@ class DatabaseAuthService:
 
     async def sso_finish(self, params: Mapping[str, str], browser_nonce: str) -> SsoSignIn:
         return await self.sso.finish(params, browser_nonce)
+
+    async def sso_settings(self, principal: Principal) -> SsoSettingsView | None:
+        if not principal.is_admin:
+            return None
+        async with self._database().sessions() as session:
+            config = await sso_store.config_of(session, principal.org_id)
+        return sso_admin.view_of(config, self.options.sso_callback_url) if config else None
+
+    async def update_sso(self, principal: Principal, changes: SsoChanges) -> SsoSettingsView:
+        async with self._database().sessions() as session:
+            config = await sso_admin.update_org_sso(
+                session, self.options.secret_key, principal.org_id, changes
+            )
+            await session.commit()
+            return sso_admin.view_of(config, self.options.sso_callback_url)
 
     async def start_session(self, org_id: uuid.UUID, user_id: uuid.UUID) -> str | None:
         async with self._database().sessions() as session:

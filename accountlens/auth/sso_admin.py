@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accountlens.auth.api import SsoChanges, SsoSettingsView, SsoUpdateRefused
 from accountlens.auth.oidc_client import check_issuer_url
 from accountlens.auth.principal import Role
 from accountlens.auth.sso_secrets import seal
@@ -101,3 +103,55 @@ async def remove_sso(session: AsyncSession, org_slug: str) -> bool:
         delete(SsoConfig).where(SsoConfig.org_id == org.id).returning(SsoConfig.org_id)
     )
     return result.first() is not None
+
+
+def view_of(config: SsoConfig, callback_url: str) -> SsoSettingsView:
+    return SsoSettingsView(
+        issuer=config.issuer,
+        client_id=config.client_id,
+        allowed_domains=tuple(config.allowed_domains),
+        jit_provisioning=config.jit_provisioning,
+        default_role=config.default_role,
+        local_passwords_disabled=config.local_passwords_disabled,
+        callback_url=callback_url,
+        updated_at=config.updated_at,
+    )
+
+
+async def update_org_sso(
+    session: AsyncSession, secret_key: bytes, org_id: uuid.UUID, changes: SsoChanges
+) -> SsoConfig:
+    """An org admin's change (as the app role: it may update these columns, not the domains)."""
+    config = await session.get(SsoConfig, org_id, with_for_update=True)
+    if config is None:
+        raise SsoUpdateRefused(
+            "Single sign-on is not set up for this organisation: the operator sets it up first."
+        )
+    if changes.issuer is not None:
+        try:
+            config.issuer = check_issuer_url(changes.issuer.strip())
+        except ValueError as exc:
+            raise SsoUpdateRefused(f"Issuer: {exc}.") from None
+    client_id = config.client_id
+    if changes.client_id is not None:
+        client_id = changes.client_id.strip()
+        if not client_id:
+            raise SsoUpdateRefused("The client ID is empty.")
+    if changes.client_secret is not None:
+        if not changes.client_secret.strip():
+            raise SsoUpdateRefused("The client secret is empty.")
+        config.client_secret = seal(secret_key, org_id, client_id, changes.client_secret.strip())
+    elif client_id != config.client_id:  # the stored secret is bound to the old client ID
+        raise SsoUpdateRefused("A new client ID needs its client secret too.")
+    config.client_id = client_id
+    if changes.default_role is not None:
+        if changes.default_role not in ("admin", "member"):
+            raise SsoUpdateRefused("The default role is admin or member.")
+        config.default_role = changes.default_role
+    if changes.jit_provisioning is not None:
+        config.jit_provisioning = changes.jit_provisioning
+    if changes.local_passwords_disabled is not None:
+        config.local_passwords_disabled = changes.local_passwords_disabled
+    await session.flush()
+    await session.refresh(config)
+    return config

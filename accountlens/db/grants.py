@@ -36,8 +36,22 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
 
 #: Column privileges on top: sign-in upgrades a password hash made with older argon2 costs, and
 #: a person changes their own password; the ORM stamps ``updated_at`` on the same UPDATE.
+#: Admins change their org's SSO provider, but not its domains.
 COLUMN_PRIVILEGES: dict[str, dict[str, tuple[str, ...]]] = {
     "users": {"UPDATE": ("password_hash", "updated_at")},
+    # An org admin changes their org's provider (GraphQL `updateSingleSignOn`), never which
+    # e-mail domains sign in through it: those stay the operator's (`accountlens sso set`).
+    "sso_configs": {
+        "UPDATE": (
+            "issuer",
+            "client_id",
+            "client_secret",
+            "jit_provisioning",
+            "default_role",
+            "local_passwords_disabled",
+            "updated_at",
+        )
+    },
 }
 
 #: Functions the app role may run. Both are SECURITY DEFINER (migration 0015): single sign-on

@@ -77,6 +77,11 @@ async def test_the_app_roles_column_privileges_are_exactly_the_allowlist(
         "INSERT INTO team_members SELECT * FROM team_members LIMIT 1",
         "DELETE FROM team_members",
         "DELETE FROM mcp_tool_calls",
+        # an org admin may change their provider, never claim another org's e-mail domains
+        "UPDATE sso_configs SET allowed_domains = '{gmail.com}'",
+        "INSERT INTO sso_configs (org_id, issuer, client_id, client_secret, allowed_domains) "
+        "SELECT id, 'https://x', 'x', '', '{gmail.com}' FROM orgs LIMIT 1",
+        "DELETE FROM sso_configs",
     ],
 )
 async def test_the_app_role_cannot_change_roles_orgs_teams_or_the_audit_log(
