@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     # Single sign-on (OpenID Connect): how long a sign-in may stay at the provider, how long
     # one call to the provider may take, how long its discovery document and keys are cached,
     # and the clock skew tolerated on ID token times.
+    sso_start_limit_per_address: int = Field(default=60, ge=1)  # per sign-in window
     sso_attempt_ttl_seconds: int = Field(default=600, ge=30, le=3600)
     sso_http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     sso_metadata_cache_seconds: int = Field(default=300, ge=0, le=86_400)

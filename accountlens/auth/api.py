@@ -171,9 +171,9 @@ class AuthService(Protocol):
         :class:`SignInRefused`. Several: the person picks the workspace."""
         ...
 
-    async def sso_start(self, email: str, browser_nonce: str, next_path: str) -> str:
+    async def sso_start(self, email: str, browser_nonce: str, next_path: str, address: str) -> str:
         """The URL of the provider of the org that claims the e-mail's domain, for a sign-in
-        bound to this browser; or raise :class:`SsoRefused`."""
+        bound to this browser; or raise :class:`SsoRefused` (429: too many from ``address``)."""
         ...
 
     async def sso_finish(self, params: Mapping[str, str], browser_nonce: str) -> SsoSignIn:

@@ -61,6 +61,10 @@ class AuthOptions:
     unused_client_max_age: timedelta = timedelta(days=7)
     # Single sign-on (OpenID Connect); `sso_tls` is what provider calls verify TLS with.
     sso_attempt_ttl: timedelta = timedelta(minutes=10)
+    # Sign-ins sent to a provider, per address (each stores an attempt row); all count.
+    sso_starts_per_address: RateLimit = field(
+        default_factory=lambda: RateLimit(60, timedelta(minutes=15))
+    )
     sso_http_timeout_seconds: float = 5.0
     sso_metadata_cache_ttl: timedelta = timedelta(minutes=5)
     sso_clock_leeway_seconds: int = 60
@@ -81,6 +85,7 @@ class AuthOptions:
             registrations_global=RateLimit(settings.registration_limit_global, register),
             unused_client_max_age=timedelta(hours=settings.unused_client_max_age_hours),
             sso_attempt_ttl=timedelta(seconds=settings.sso_attempt_ttl_seconds),
+            sso_starts_per_address=RateLimit(settings.sso_start_limit_per_address, sign_in),
             sso_http_timeout_seconds=settings.sso_http_timeout_seconds,
             sso_metadata_cache_ttl=timedelta(seconds=settings.sso_metadata_cache_seconds),
             sso_clock_leeway_seconds=settings.sso_clock_leeway_seconds,

@@ -13,6 +13,7 @@ from accountlens.auth.api import (
     PasswordChangeRefused,
     SignInRefused,
     SsoChanges,
+    SsoRefused,
     SsoSettingsView,
     SsoSignIn,
 )
@@ -77,7 +78,15 @@ class DatabaseAuthService:
             raise SignInRefused("That e-mail and password do not match an active account.")
         return [repository.principal_of(user) for user in matched]
 
-    async def sso_start(self, email: str, browser_nonce: str, next_path: str) -> str:
+    async def sso_start(self, email: str, browser_nonce: str, next_path: str, address: str) -> str:
+        key = repository.limiter_key("sso-start-ip", address)
+        async with self._database().sessions() as session:
+            wait = await repository.take(session, key, self.options.sso_starts_per_address)
+            await session.commit()
+        if wait is not None:
+            raise SsoRefused(
+                "Too many single sign-on attempts from your network. Wait a few minutes.", 429
+            )
         return await self.sso.start(email, browser_nonce, next_path)
 
     async def sso_finish(self, params: Mapping[str, str], browser_nonce: str) -> SsoSignIn:

@@ -31,7 +31,8 @@ async def sso_start(request: Request) -> Response:
     if session is None or not csrf_ok(request, form.get("csrf_token")):
         return error_page(request, "Expired form", "Reload the page and try again.", 403)
     try:
-        url = await get_auth_service(request).sso_start(email, session.nonce, target)
+        address = request.client.host if request.client else "unknown"
+        url = await get_auth_service(request).sso_start(email, session.nonce, target, address)
     except SsoRefused as refused:
         context = {"next": target, "error": refused.reason, "email": email}
         return render(request, "sign_in.html", context, status_code=refused.status_code)

@@ -9,7 +9,9 @@ signed with another key, and a replayed ID token.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import parse_qs, quote, urlsplit
+from dataclasses import replace
+from datetime import timedelta
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import httpx
 import pytest_asyncio
@@ -17,10 +19,22 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from accountlens.auth import users
+from accountlens.auth.install import configure_auth
+from accountlens.auth.options import RateLimit
 from accountlens.auth.sso_admin import SsoSettings, set_sso
 from accountlens.db.engine import Database
 from accountlens.db.models import User
-from tests.auth.helpers import People, csrf_of, sign_in
+from tests.auth.helpers import (
+    People,
+    approve,
+    authorize_params,
+    csrf_of,
+    exchange,
+    pkce,
+    query_of,
+    register,
+    sign_in,
+)
 from tests.tools.oidc import CLIENT_SECRET, running_provider, sign_in_at_provider
 
 APP = "http://127.0.0.1:8000"
@@ -138,18 +152,36 @@ async def test_an_existing_person_is_matched_by_verified_email_then_by_subject(
     assert count == 1
 
 
-async def test_the_mcp_consent_page_continues_after_sso_and_next_never_leaves_the_site(
+async def test_an_mcp_client_authorization_continues_to_consent_after_sso_and_gets_a_token(
+    app: FastAPI, fresh_db: Database, people: People, issuer: str, browser: httpx.AsyncClient
+) -> None:
+    # given an MCP client sends a signed-out browser to our authorization endpoint
+    await configure(app, fresh_db, issuer)
+    client_id = await register(browser)
+    verifier, challenge = pkce()
+    params = authorize_params(client_id, challenge)
+    asked = await browser.get("/oauth/authorize?" + urlencode(params))
+    assert asked.status_code == 303
+    next_path = query_of(asked.headers["location"])["next"]
+    # when the person signs in through their provider
+    landed = await browser.get(await round_trip(browser, "bob@acme.test", next_path=next_path))
+    # then they are back on the consent page, and approving gives the client a token
+    assert landed.headers["location"] == next_path
+    decision = await approve(browser, params)
+    code = query_of(decision.headers["location"])["code"]
+    token = await exchange(browser, client_id, code, verifier)
+    assert token.status_code == 200, token.text
+    assert token.json()["token_type"] == "Bearer"
+
+
+async def test_a_next_path_off_the_site_lands_on_the_home_page_after_sso(
     app: FastAPI, fresh_db: Database, people: People, issuer: str, browser: httpx.AsyncClient
 ) -> None:
     await configure(app, fresh_db, issuer)
-    authorize = "/oauth/authorize?client_id=c&state=s%20t&scope=read"
-    landed = await browser.get(await round_trip(browser, "bob@acme.test", next_path=authorize))
-    assert landed.headers["location"] == authorize
-    async with browser_for(app) as other:
-        off_site = await other.get(
-            await round_trip(other, "bob@acme.test", next_path="//evil.example/x")
-        )
-    assert off_site.headers["location"] == "/"
+    for off_site in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        async with browser_for(app) as other:
+            landed = await other.get(await round_trip(other, "bob@acme.test", next_path=off_site))
+            assert landed.headers["location"] == "/"
 
 
 async def test_a_domain_without_sso_stays_on_the_sign_in_page(
@@ -298,3 +330,15 @@ async def test_the_provider_refusing_shows_a_page_and_uses_up_the_attempt(
     assert refused.status_code == 403
     assert "did not sign you in" in refused.text
     assert (await browser.get("/sign-in/sso/callback", params={"state": state})).status_code == 400
+
+
+async def test_sso_starts_are_rate_limited_per_address(
+    app: FastAPI, fresh_db: Database, people: People, issuer: str, browser: httpx.AsyncClient
+) -> None:
+    await configure(app, fresh_db, issuer)
+    options = app.state.auth_service.options
+    configure_auth(app, replace(options, sso_starts_per_address=RateLimit(2, timedelta(hours=1))))
+    statuses = [(await start(browser, "alice@acme.test")).status_code for _ in range(3)]
+    assert statuses == [303, 303, 429]
+    limited = await start(browser, "alice@acme.test")
+    assert "Too many single sign-on attempts" in limited.text
