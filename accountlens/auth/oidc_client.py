@@ -62,14 +62,18 @@ class Identity:
 
 
 def check_issuer_url(issuer: str) -> str:
-    """An issuer URL we may talk to: https, or http on loopback only; no query or fragment."""
+    """An issuer URL we may talk to: https, or http on loopback only; no query or fragment.
+
+    Kept exactly as given: the ID token's ``iss`` must equal it character for character, and
+    some providers' issuers end in ``/`` (Discovery §4 drops that slash only to build the URL).
+    """
     parts = urlsplit(issuer)
     loopback = is_loopback_host(parts.hostname)
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
         raise ValueError("the issuer is an https URL (http only on loopback)")
     if not parts.hostname or parts.query or parts.fragment:
         raise ValueError("the issuer is a URL without query or fragment")
-    return issuer.rstrip("/")
+    return issuer
 
 
 class OidcClient:
@@ -118,7 +122,7 @@ class OidcClient:
         cached = self._metadata.get(issuer)
         if cached and self._fresh(cached[0]):
             return cached[1]
-        doc = await self._get_json(f"{issuer}/.well-known/openid-configuration")
+        doc = await self._get_json(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
         if doc.get("issuer") != issuer:
             raise ProviderError("the discovery document names another issuer")
         try:

@@ -79,7 +79,7 @@ def sso_set(
         await set_sso(session, key, org, wanted)
 
     _run(work)
-    console.print(f"[green]{org} signs in through {issuer.rstrip('/')}.[/green]")
+    console.print(f"[green]{org} signs in through {issuer.strip()}.[/green]")
 
 
 @sso_app.command("show")
