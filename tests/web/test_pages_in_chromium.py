@@ -263,6 +263,12 @@ async def test_every_page_fits_the_screen_and_passes_axe_in_light_and_dark(
     await visitor.fill("input[name=password]", "wrong password for the tour")
     await visitor.click("button[type=submit]")
     await check_page(visitor, "sign-in-failed")
+    # single sign-on: a domain without it stays on the sign-in page; a stale return, a page
+    await visitor.fill("input[name=email]", "someone@no-sso.example")
+    await visitor.click("button[formaction='/sign-in/sso']")
+    await check_page(visitor, "sign-in-sso-not-set-up")
+    await visitor.goto(f"{site}/sign-in/sso/callback?state=stale")
+    await check_page(visitor, "sso-refused")
     await anonymous.close()
 
 
