@@ -55,7 +55,8 @@ CALLS = """
 query ConnectionCalls($id: ID!) {
   mcpConnection(id: $id) {
     id clientName clientId ownerId ownerName ownerEmail createdAt lastUsedAt expiresAt
-    redirectHost scope revokedAt revokedByName
+    redirectHost scope revokedAt revokedByName kind
+    narrowing { objectTypes transcripts knowledgeBase excluded }
   }
   mcpToolCalls(connectionId: $id, first: 100) {
     calledAt tool arguments outcome errorCode resultCount latencyMs
