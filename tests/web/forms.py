@@ -30,18 +30,24 @@ class Form:
         assert any(v == value for v, _ in options), f"no option {value!r} in {name}"
         self.selects[name] = [(v, v == value) for v, _ in options]
 
+    def fill(self, name: str, value: str) -> None:
+        """Type ``value`` into the text input ``name``."""
+        assert any(n == name for n, _ in self.fields), f"no field {name} on the form"
+        self.fields = [(n, value if n == name else v) for n, v in self.fields]
+
     def options(self, name: str) -> list[str]:
         return [v for v, _ in self.selects[name]]
 
-    def submission(self, button: tuple[str, str]) -> list[tuple[str, str]]:
-        """What the browser posts when ``button`` (name, value) is pressed."""
-        assert button in self.buttons, f"no button {button} on the form"
+    def submission(self, button: tuple[str, str] | None = None) -> list[tuple[str, str]]:
+        """What the browser posts when ``button`` (name, value) is pressed; None: a button
+        without a name (it adds nothing)."""
+        assert button is None or button in self.buttons, f"no button {button} on the form"
         sent = list(self.fields)
         sent += [key for key, on in self.checkboxes.items() if on]
         for name, options in self.selects.items():
             chosen = [v for v, selected in options if selected] or [options[0][0]]
             sent.append((name, chosen[0]))
-        return [*sent, button]
+        return [*sent, button] if button else sent
 
 
 class _Reader(HTMLParser):
