@@ -17,6 +17,7 @@ import pytest_asyncio
 
 from tests.mcp.conftest import Live
 from tests.mcp.live import Persona, call, call_error
+from tests.mcp.test_record_pages import browser_for
 from tests.schema.demo import DEMO_USERS
 from tests.web.forms import Form
 
@@ -160,3 +161,17 @@ async def test_the_connection_expires_after_the_chosen_30_days_and_shows_its_nar
         "knowledgeBase": True,
         "excluded": ["activity", "ticket", "transcript"],
     }
+
+
+async def test_the_connections_page_and_the_connections_own_page_show_the_narrowing(
+    live: Live, narrowed: Persona
+) -> None:
+    me = await graphql(live, narrowed.token, "{ me { connectionId } }")
+    connection_id = me["data"]["me"]["connectionId"]
+    async with browser_for(live, "restricted admin") as browser:
+        listing = (await browser.get("/admin/settings/connections")).text
+        detail = (await browser.get(f"/admin/settings/connections/{connection_id}")).text
+    row = listing.split(f'id="connection-{connection_id}"', 1)[1].split("</tr>", 1)[0]
+    assert "Narrowed: no activities, no tickets, no transcripts" in row
+    assert "May read only account, person, opportunity, task, project, custom_object" in detail
+    assert "transcripts no; KB articles yes" in detail
