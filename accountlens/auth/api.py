@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.requests import HTTPConnection
 
 from accountlens.auth.options import AuthOptions
-from accountlens.auth.principal import Principal
+from accountlens.auth.principal import NOT_NARROWED, Narrowing, Principal
 from accountlens.auth.sessions import BrowserSession, PendingChoice
 
 #: What a lost or unreachable database raises, for layers that may not import the driver.
@@ -78,6 +78,26 @@ class ConnectionView:
     scope: str = ""
     revoked_at: datetime | None = None
     revoked_by_name: str | None = None
+    kind: str = "oauth"
+    narrowing: Narrowing = NOT_NARROWED
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentChoices:
+    """What the person chose on the consent page besides "Allow": narrowing and expiry."""
+
+    narrowing: Narrowing = NOT_NARROWED
+    lifetime_days: int | None = None
+    """None: the preselected expiry (:func:`accountlens.auth.lifetimes.default_lifetime`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedServiceToken:
+    """A new service token: ``token`` is shown once and stored nowhere."""
+
+    id: uuid.UUID
+    token: str
+    expires_at: datetime
 
 
 class SignInRefused(Exception):  # noqa: N818 - an outcome, not a programming error
@@ -222,9 +242,22 @@ class AuthService(Protocol):
         ...
 
     async def approve(
-        self, principal: Principal, params: Mapping[str, str]
+        self,
+        principal: Principal,
+        params: Mapping[str, str],
+        choices: ConsentChoices = ConsentChoices(),
     ) -> str | AuthorizationError:
         """Issue a code for a re-validated request; returns the client redirect URL."""
+        ...
+
+    async def consent_lifetimes(self, principal: Principal) -> tuple[tuple[int, ...], int]:
+        """The expiries (days) the consent page offers this person, and the preselected one."""
+        ...
+
+    async def create_service_token(
+        self, principal: Principal, name: str, lifetime_days: int
+    ) -> IssuedServiceToken | None:
+        """An admin's new read-only token for an internal app; None for anyone else."""
         ...
 
     def deny(self, consent: ConsentRequest) -> str:

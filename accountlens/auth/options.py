@@ -102,6 +102,11 @@ class AuthOptions:
         return f"{self.issuer}/mcp"
 
     @property
+    def graphql_resource(self) -> str:
+        """What internal apps' service tokens are bound to: the GraphQL endpoint, not MCP."""
+        return f"{self.issuer}/graphql"
+
+    @property
     def resource_metadata_url(self) -> str:
         """RFC 9728 metadata for the MCP resource, path-inserted."""
         return f"{self.issuer}/.well-known/oauth-protected-resource/mcp"

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 
-from accountlens.auth import connections, repository, sso_admin, sso_store, users, web_sessions
+from accountlens.auth import (
+    connections,
+    lifetimes,
+    repository,
+    service_tokens,
+    sso_admin,
+    sso_store,
+    users,
+    web_sessions,
+)
 from accountlens.auth.api import (
     AuthorizationError,
     ConnectionView,
+    ConsentChoices,
     ConsentRequest,
+    IssuedServiceToken,
     PasswordChangeRefused,
     SignInRefused,
     SsoChanges,
@@ -26,6 +38,8 @@ from accountlens.auth.resource import ConnectionTokenVerifier
 from accountlens.auth.sessions import BrowserSession, PendingChoice, session_id_hash
 from accountlens.auth.sso import SsoFlows
 from accountlens.db.engine import Database
+
+log = logging.getLogger(__name__)
 
 SSO_ONLY = (
     "Your organisation signs in with single sign-on, not passwords: "
@@ -180,9 +194,31 @@ class DatabaseAuthService:
         return await self.flows.validate_authorization(params, repeated)
 
     async def approve(
-        self, principal: Principal, params: Mapping[str, str]
+        self,
+        principal: Principal,
+        params: Mapping[str, str],
+        choices: ConsentChoices = ConsentChoices(),  # noqa: B008 - frozen, never mutated
     ) -> str | AuthorizationError:
-        return await self.flows.approve(principal, params)
+        return await self.flows.approve(principal, params, choices)
+
+    async def consent_lifetimes(self, principal: Principal) -> tuple[tuple[int, ...], int]:
+        async with self._database().sessions() as session:
+            ceiling = await lifetimes.lifetime_ceiling_days(session, self.options, principal.org_id)
+        choices = lifetimes.lifetime_choices(ceiling)
+        default = lifetimes.default_lifetime(self.options, ceiling)
+        return choices, default if default in choices else choices[-1]
+
+    async def create_service_token(
+        self, principal: Principal, name: str, lifetime_days: int
+    ) -> IssuedServiceToken | None:
+        async with self._database().sessions() as session:
+            issued = await service_tokens.create(
+                session, self.options, principal, name, lifetime_days
+            )
+            await session.commit()
+        if issued is not None:
+            log.info("service token %s created by user %s", issued.id, principal.user_id)
+        return issued
 
     def deny(self, consent: ConsentRequest) -> str:
         return self.flows.deny(consent)

@@ -97,7 +97,13 @@ async def connections_page(request: Request) -> Response:
     if principal is None:
         return sign_in_redirect(request)
     live, history = await connections_source.list_connections(request, principal)
-    context = {"connections": live, "history": history, "notice": request.query_params.get("n")}
+    context = {
+        "connections": [c for c in live if c.kind != "service"],
+        "tokens": [c for c in live if c.kind == "service"],
+        "history": history,
+        "notice": request.query_params.get("n"),
+        "token_days": (30, 90, 365),
+    }
     return render(request, "connections.html", context, principal=principal)
 
 
