@@ -181,7 +181,8 @@ async def import_directory(
         if not dry_run:
             await record_import(target, org_id, name)
     order = {name: index for index, name in enumerate(report.files)}
-    report.rejected.sort(key=lambda row: (order.get(row.file, -1), row.line))
+    # A folder source's rejections name each of its files: by file, then line.
+    report.rejected.sort(key=lambda row: (order.get(row.file, -1), row.file, row.line))
     return report
 
 
