@@ -26,6 +26,9 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
     "rate_limit_buckets": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
     # Browser sessions: started at sign-in, ended by sign-out, a password change or an admin.
     "web_sessions": frozenset({"SELECT", "INSERT", "DELETE"}),
+    # Field-level security: an admin's mutation hides (INSERT) and shows again (DELETE) a field,
+    # row-level security keeping both inside the bound org.
+    "field_security": frozenset({"SELECT", "INSERT", "DELETE"}),
     # The audit log is append-only for the app.
     "mcp_tool_calls": frozenset({"SELECT", "INSERT"}),
 }

@@ -14,6 +14,7 @@ from accountlens.resolvers.lists import list_records
 from accountlens.schema.connections import ConnectionsQuery
 from accountlens.schema.connections import Mutation as ConnectionsMutation
 from accountlens.schema.errors import BadInputError, NotFoundError, should_mask_error
+from accountlens.schema.field_security import FieldSecurityMutation, FieldSecurityQuery
 from accountlens.schema.ids import decode_as
 from accountlens.schema.inputs import FilterInput, SortInput, to_list_query, wants_total
 from accountlens.schema.limits import extensions
@@ -46,7 +47,7 @@ After = Annotated[str | None, strawberry.argument(description="`endCursor` of th
 
 
 @strawberry.type(description="Read-only access to the org's customer data, as the caller sees it.")
-class Query(AnalyticsQuery, ConnectionsQuery):
+class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery):
     @field("The signed-in user, org and connection.")
     def me(self, info: AppInfo) -> Me:
         return me_of(info)
@@ -300,8 +301,11 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         return connection(page, CustomObject.from_row)
 
 
-@strawberry.type(description="The writes of the web UI: revoking connections, signing people out.")
-class Mutation(ConnectionsMutation, SessionsMutation):
+@strawberry.type(
+    description="The writes of the web UI: revoking connections, signing people out, hiding "
+    "fields from members."
+)
+class Mutation(ConnectionsMutation, SessionsMutation, FieldSecurityMutation):
     pass
 
 

@@ -37,6 +37,7 @@ from accountlens.db.models.documents import (
     DocumentParticipant,
     passage_hash,
 )
+from accountlens.db.models.field_security import FieldSecurity
 from accountlens.db.models.sources import DataSource
 from accountlens.db.models.usage import AccountUsageDaily, FeatureUsageDaily, PersonUsageDaily
 from accountlens.db.models.work import Project, ProjectMember, Task, TaskComment
@@ -61,6 +62,7 @@ __all__ = [
     "DocumentChunk",
     "DocumentParticipant",
     "FeatureUsageDaily",
+    "FieldSecurity",
     "Group",
     "GroupMember",
     "OAuthClient",
