@@ -175,7 +175,7 @@ async def test_only_a_signed_in_admin_may_hide_fields_and_list_them(fresh_db: Da
     # given an org with an admin, a member, and the admin's MCP token
     org = await build_org(fresh_db)
     token = replace(org.admin, connection_id=uuid.uuid4())
-    variables = {"type": "account", "field": "arr", "hidden": True}
+    variables: dict[str, Any] = {"type": "account", "field": "arr", "hidden": True}
     listing = '{ fieldSecurity(objectType: "account") { field hidden } }'
     # when the member and the token try, then they are refused and nothing changes
     member = await error_of(fresh_db, org.member, HIDE, **variables)

@@ -252,8 +252,9 @@ async def build_oracle(db: Database) -> Oracle:
             org_of[r["id"]] = r["org_id"]
     hidden: dict[uuid.UUID, dict[str, set[str]]] = {}
     async with db.engine.connect() as conn:
-        for r in (await conn.execute(text("SELECT * FROM field_security"))).mappings():
-            hidden.setdefault(r["org_id"], {}).setdefault(r["object_type"], set()).add(r["field"])
+        rules = await conn.execute(text("SELECT org_id, object_type, field FROM field_security"))
+        for org, object_type, key in rules.all():
+            hidden.setdefault(org, {}).setdefault(object_type, set()).add(key)
     everything["chunk"] = {c["id"] for c in snap.chunks}
     for c in snap.chunks:
         org_of[c["id"]] = c["org_id"]
