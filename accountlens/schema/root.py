@@ -19,6 +19,7 @@ from accountlens.schema.ids import decode_as
 from accountlens.schema.inputs import FilterInput, SortInput, to_list_query, wants_total
 from accountlens.schema.limits import extensions
 from accountlens.schema.sessions import SessionsMutation
+from accountlens.schema.sso import SsoMutation, SsoQuery
 from accountlens.schema.types.analytics import AnalyticsQuery
 from accountlens.schema.types.base import AppInfo, Connection, Node, connection, field
 from accountlens.schema.types.crm import (
@@ -47,7 +48,7 @@ After = Annotated[str | None, strawberry.argument(description="`endCursor` of th
 
 
 @strawberry.type(description="Read-only access to the org's customer data, as the caller sees it.")
-class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery):
+class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery, SsoQuery):
     @field("The signed-in user, org and connection.")
     def me(self, info: AppInfo) -> Me:
         return me_of(info)
@@ -302,10 +303,10 @@ class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery):
 
 
 @strawberry.type(
-    description="The writes of the web UI: revoking connections, signing people out, hiding "
-    "fields from members."
+    description="The writes of the web UI: revoking connections, signing people out, SSO "
+    "settings, hiding fields from members."
 )
-class Mutation(ConnectionsMutation, SessionsMutation, FieldSecurityMutation):
+class Mutation(ConnectionsMutation, SessionsMutation, SsoMutation, FieldSecurityMutation):
     pass
 
 
