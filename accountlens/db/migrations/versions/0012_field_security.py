@@ -6,7 +6,7 @@ so it gets the row-level security policy of every customer-data table (see 0006)
 may add and remove rows (the admin mutation), scoped to the bound org.
 
 Revision ID: 0012
-Revises: 0017
+Revises: 0009
 Create Date: 2026-12-02 04:30:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision = "0012"
-down_revision = "0017"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
