@@ -32,6 +32,7 @@ from accountlens.db.models import (
     Ticket,
     User,
 )
+from accountlens.object_types import TYPES, TypeInfo
 from accountlens.resolvers import visibility as v
 from accountlens.resolvers.errors import unknown_choice
 
@@ -79,6 +80,11 @@ class ObjectSpec:
     def columns(self) -> list[Column[Any]]:
         """The table's columns a row carries (everything but secrets and search internals)."""
         return [c for c in self.model.__table__.columns if c.key not in HIDDEN_COLUMNS]
+
+    @property
+    def info(self) -> TypeInfo:
+        """The type's names across IDs, GraphQL, MCP and import (accountlens/object_types.py)."""
+        return TYPES[self.key]
 
     @property
     def id_column(self) -> Attr:
