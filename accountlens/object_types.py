@@ -57,6 +57,10 @@ TYPES: dict[str, TypeInfo] = {
             "ticket", "tkt", "Ticket", "tickets",
             ("status", "priority", "opened_at", "closed_at", "account", "requester"), True,
         ),
+        TypeInfo(
+            "contract", "ctr", "Contract", "contracts",
+            ("status", "start_date", "end_date", "value", "renewal_terms", "account"), True,
+        ),
         TypeInfo("custom_object", "cob", "CustomObject", None, ("values", "account")),
         TypeInfo("custom_object_type", "cot", "CustomObjectType", None, ("key", "label", "count")),
         TypeInfo("group", "grp", "Group", None, ("kind", "member_type", "description")),

@@ -21,6 +21,7 @@ from accountlens.schema.sessions import SessionsMutation
 from accountlens.schema.sso import SsoMutation, SsoQuery
 from accountlens.schema.types.analytics import AnalyticsQuery
 from accountlens.schema.types.base import AppInfo, Connection, Node, connection, field
+from accountlens.schema.types.contracts import Contract
 from accountlens.schema.types.crm import (
     Account,
     Activity,
@@ -59,6 +60,7 @@ class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery, SsoQuery):
     activities = list_field(Activity, "Emails, calls, meetings and notes.")
     projects = list_field(Project, "Projects.")
     tickets = list_field(Ticket, "Support tickets.")
+    contracts = list_field(Contract, "Contracts accounts have signed.")
     documents = list_field(Document, "Transcripts and knowledge-base articles.")
     users = list_field(User, "Colleagues.")
     teams = list_field(Team, "Teams of colleagues.")

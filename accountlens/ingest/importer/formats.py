@@ -163,6 +163,23 @@ class TicketRow(RecordRow):
     closed_at: Timestamp | None = None
 
 
+class ContractRow(RecordRow):
+    account: ExternalId
+    name: Name
+    status: Literal["draft", "active", "expired", "terminated"]
+    start_date: date
+    end_date: date | None = None
+    value_amount: Amount | None = None
+    value_currency: Currency = "USD"
+    renewal_terms: str | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> Self:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
+
+
 class FieldDefinition(StrictModel):
     """A field of a custom object type (or a custom field of a built-in type)."""
 
