@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accountlens.auth.api import AdminWriteRefused
 from accountlens.auth.principal import Principal, Role
 
-
 #: The SQLSTATEs the functions raise, and what each means here.
 _KINDS = {"42501": "forbidden", "P0002": "not_found", "22023": "invalid"}
 

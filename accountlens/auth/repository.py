@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,7 +92,7 @@ async def password_salts(session: AsyncSession, email: str) -> list[PasswordSalt
     found = await session.execute(
         text("SELECT * FROM accountlens_password_salts(:email)"), {"email": email.strip().lower()}
     )
-    return [PasswordSalt(*row) for row in found.tuples()]
+    return [PasswordSalt(*row) for row in found.all()]
 
 
 async def password_matches(

@@ -179,9 +179,7 @@ async def change_own_password(
     salts = await repository.password_salts(session, user.email)
     salt = next((s for s in salts if (s.org_id, s.user_id) == (user.org_id, user.id)), None)
     proof = candidate_hash(salt.salted, salt.digest_length, current) if salt else None
-    if proof is None or not await repository.password_matches(
-        session, user.org_id, user.id, proof
-    ):
+    if proof is None or not await repository.password_matches(session, user.org_id, user.id, proof):
         raise AccountError("That is not your current password.")
     check_password_rules(new)
     # The database checks the proof again as it replaces the hash, so the app role cannot

@@ -106,7 +106,7 @@ async def grant_app_role(owner: AsyncEngine, role: str) -> None:
 
 
 async def _grant_readable_columns(conn: AsyncConnection, table: str, role: str) -> None:
-    """Column SELECT on every column of ``table`` but its hidden ones (``grants.HIDDEN_COLUMNS``)."""
+    """Column SELECT on every column of ``table`` but its hidden ones (grants.HIDDEN_COLUMNS)."""
     found = await conn.execute(
         text(
             "SELECT attname FROM pg_attribute WHERE attrelid = CAST(:table AS regclass) "

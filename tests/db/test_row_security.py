@@ -128,7 +128,7 @@ async def test_teams_and_their_members_are_seen_only_inside_their_own_org(
     for org_id, count in counts.items():
         async with demo_db.read_engine.connect() as conn:
             await bind_org(conn, org_id)
-            seen = dict(
+            seen: dict[uuid.UUID, int] = dict(
                 (await conn.execute(text(f"SELECT org_id, count(*) FROM {table} GROUP BY 1"))).all()
             )
         # then it gets only the bound org's rows

@@ -67,14 +67,12 @@ POLICY = "org_isolation"
 CURRENT_ORG = "NULLIF(current_setting('accountlens.org_id', true), '')::uuid"
 RLS_TABLES = ("teams", "team_members")
 
-#: Why every function below has this: see the module docstring.
-SAFE_PATH = "SET search_path = pg_catalog, pg_temp"
-
+# Every function below sets ``search_path = pg_catalog, pg_temp``: see the module docstring.
 FUNCTIONS = {
-    "accountlens_password_salts(text)": f"""
+    "accountlens_password_salts(text)": """
         CREATE FUNCTION accountlens_password_salts(p_email text)
         RETURNS TABLE (org_id uuid, user_id uuid, salted text, digest_length integer)
-        LANGUAGE sql STABLE SECURITY DEFINER {SAFE_PATH}
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
         AS $$
             SELECT u.org_id, u.id,
                    regexp_replace(u.password_hash, '[^$]*$', ''),
@@ -84,10 +82,10 @@ FUNCTIONS = {
             ORDER BY u.created_at
         $$
     """,
-    "accountlens_password_matches(uuid, uuid, text)": f"""
+    "accountlens_password_matches(uuid, uuid, text)": """
         CREATE FUNCTION accountlens_password_matches(p_org uuid, p_user uuid, p_candidate text)
         RETURNS boolean
-        LANGUAGE sql STABLE SECURITY DEFINER {SAFE_PATH}
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
         AS $$
             -- digests of both sides: the comparison's time says nothing about the stored hash
             SELECT coalesce((
@@ -98,11 +96,11 @@ FUNCTIONS = {
             ), false)
         $$
     """,
-    "accountlens_replace_password_hash(uuid, uuid, text, text)": f"""
+    "accountlens_replace_password_hash(uuid, uuid, text, text)": """
         CREATE FUNCTION accountlens_replace_password_hash(
             p_org uuid, p_user uuid, p_current text, p_new text
         ) RETURNS boolean
-        LANGUAGE plpgsql SECURITY DEFINER {SAFE_PATH}
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
         AS $$
         BEGIN
             IF p_new IS NULL OR p_new NOT LIKE '$argon2%' THEN
@@ -117,11 +115,11 @@ FUNCTIONS = {
         END
         $$
     """,
-    "accountlens_set_user_role(uuid, uuid, uuid, text)": f"""
+    "accountlens_set_user_role(uuid, uuid, uuid, text)": """
         CREATE FUNCTION accountlens_set_user_role(
             p_org uuid, p_actor uuid, p_user uuid, p_role text
         ) RETURNS void
-        LANGUAGE plpgsql SECURITY DEFINER {SAFE_PATH}
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
         AS $$
         BEGIN
             PERFORM public.accountlens_require_admin(p_org, p_actor);
@@ -145,11 +143,11 @@ FUNCTIONS = {
         END
         $$
     """,
-    "accountlens_update_org(uuid, uuid, text, text, text)": f"""
+    "accountlens_update_org(uuid, uuid, text, text, text)": """
         CREATE FUNCTION accountlens_update_org(
             p_org uuid, p_actor uuid, p_name text, p_visibility text, p_timezone text
         ) RETURNS void
-        LANGUAGE plpgsql SECURITY DEFINER {SAFE_PATH}
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
         AS $$
         BEGIN
             PERFORM public.accountlens_require_admin(p_org, p_actor);
@@ -175,9 +173,9 @@ FUNCTIONS = {
 }
 
 #: Not for the app role: the admin check the two admin functions share.
-REQUIRE_ADMIN = f"""
+REQUIRE_ADMIN = """
     CREATE FUNCTION accountlens_require_admin(p_org uuid, p_actor uuid) RETURNS void
-    LANGUAGE plpgsql STABLE SECURITY DEFINER {SAFE_PATH}
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     AS $$
     BEGIN
         IF NOT EXISTS (
