@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import text
 
-from accountlens.auth import admin_writes, passwords, users
+from accountlens.auth import admin_writes, passwords, users, web_sessions
 from accountlens.auth.api import AdminWriteRefused
 from accountlens.auth.principal import Principal
 from accountlens.db.engine import Database
+from accountlens.db.row_security import bind_org
 from tests.auth.helpers import PASSWORD, People, Person
 
 #: What the person is told, per kind of refusal (the functions' own words, nothing from input).
@@ -223,3 +225,33 @@ async def test_an_admin_changes_their_orgs_settings_and_no_one_else_may(
     assert await _column(fresh_db, "orgs", "account_visibility", "id", org) == "open"
     assert await _column(fresh_db, "orgs", "timezone", "id", org) == "Europe/Berlin"
     assert await _column(fresh_db, "orgs", "name", "id", people.dave.org_id) == "Globex"
+
+
+async def test_web_sessions_are_seen_only_inside_their_own_org_and_still_work(
+    fresh_db: Database, people: People
+) -> None:
+    # given a web session each for Alice (acme) and Dave (globex), started as the app role
+    key = b"k" * 32
+    async with fresh_db.read_sessions() as session:
+        alice = await web_sessions.start(
+            session, key, people.alice.org_id, people.alice.user_id, timedelta(days=1)
+        )
+        await web_sessions.start(
+            session, key, people.dave.org_id, people.dave.user_id, timedelta(days=1)
+        )
+        await session.commit()
+    # when the app role reads the table without an org, and bound to acme
+    async with fresh_db.read_engine.connect() as conn:
+        unbound = await conn.scalar(text("SELECT count(*) FROM web_sessions"))
+        await bind_org(conn, people.alice.org_id)
+        seen = (await conn.execute(text("SELECT org_id FROM web_sessions"))).scalars().all()
+    # then it sees nothing, then acme's session alone
+    assert unbound == 0
+    assert seen == [people.alice.org_id]
+    # and Alice's session still signs her in, in acme only
+    async with fresh_db.read_sessions() as session:
+        found = await web_sessions.signed_in_user(session, key, people.alice.org_id, alice)
+        elsewhere = await web_sessions.signed_in_user(session, key, people.dave.org_id, alice)
+    assert found is not None
+    assert found[0].id == people.alice.user_id
+    assert elsewhere is None

@@ -38,7 +38,6 @@ IDENTITY_AND_AUTH_TABLES = {
     "connections",
     "rate_limit_buckets",
     "mcp_tool_calls",
-    "web_sessions",
 }
 
 #: GraphQL list field per registry type whose table row-level security protects.

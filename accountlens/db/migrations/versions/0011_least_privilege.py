@@ -1,5 +1,5 @@
 """Least privilege: password hashes behind functions, admin writes through checked functions,
-row-level security on teams and team members.
+row-level security on teams, team members and web sessions.
 
 The app role (``DATABASE_URL``) loses every way to read ``users.password_hash``: it gets column
 SELECT on the other columns of ``users`` (``accountlens/db/grants.py``) and these functions,
@@ -39,9 +39,11 @@ users                       no    sign-in finds accounts by e-mail before any or
                                   cookie or principal. Read-only, hash hidden, role writes only
                                   through ``accountlens_set_user_role``.
 connections                 no    the same bearer statement reads and updates it
-web_sessions                no    looked up by ``(org_id, HMAC)`` from the cookie; the org is
-                                  known, left for the pass that binds the auth transactions
-oauth_authorization_codes   no    as web_sessions: found by ``(org_id, id)`` from the code
+web_sessions                yes   every statement (``auth/web_sessions.py``) has the org from
+                                  the cookie or the principal and binds the transaction first
+oauth_authorization_codes   no    found by ``(org_id, id)`` from the code, so the org is known,
+                                  but issuing, exchanging and replay revocation run in the
+                                  authlib flow's transactions; left for a pass that binds them
 mcp_tool_calls              no    the audit writer inserts rows of many orgs in one statement
 oauth_clients,              no    global rows (``GLOBAL_ORG_ID``): registration and limits
 rate_limit_buckets                happen before anyone signs in
@@ -65,7 +67,7 @@ depends_on = None
 
 POLICY = "org_isolation"
 CURRENT_ORG = "NULLIF(current_setting('accountlens.org_id', true), '')::uuid"
-RLS_TABLES = ("teams", "team_members")
+RLS_TABLES = ("teams", "team_members", "web_sessions")
 
 # Every function below sets ``search_path = pg_catalog, pg_temp``: see the module docstring.
 FUNCTIONS = {
