@@ -31,13 +31,13 @@ async def _call(session: AsyncSession, statement: str, params: dict[str, object]
         async with session.begin_nested():  # a refusal leaves the caller's transaction usable
             await session.execute(text(statement), params)
     except DBAPIError as exc:
-        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        kind = _KINDS.get(str(code))
+        # The driver's own error (asyncpg's) carries the SQLSTATE and the message.
+        cause = exc.orig.__cause__ if exc.orig is not None else None
+        kind = _KINDS.get(str(getattr(cause, "sqlstate", "")))
         if kind is None:
             raise
         # The message is ours (RAISE EXCEPTION in the function), never a value of the request.
-        message = str(getattr(exc.orig, "args", [""])[0]).rsplit(": ", 1)[-1]
-        raise AdminWriteRefused(kind, message) from None
+        raise AdminWriteRefused(kind, str(getattr(cause, "message", ""))) from None
 
 
 async def set_user_role(

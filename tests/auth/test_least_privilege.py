@@ -16,11 +16,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from accountlens.auth import admin_writes, passwords, users, web_sessions
-from accountlens.auth.api import AdminWriteRefused
+from accountlens.auth.api import AdminWriteRefused, AuthService
 from accountlens.auth.principal import Principal
 from accountlens.db.engine import Database
 from accountlens.db.row_security import bind_org
-from tests.auth.helpers import PASSWORD, People, Person
+from tests.auth.helpers import PASSWORD, People, Person, build_app
 
 #: What the person is told, per kind of refusal (the functions' own words, nothing from input).
 REASONS = {
@@ -255,3 +255,18 @@ async def test_web_sessions_are_seen_only_inside_their_own_org_and_still_work(
     assert found is not None
     assert found[0].id == people.alice.user_id
     assert elsewhere is None
+
+
+async def test_the_auth_service_offers_the_admin_changes_to_the_admin_pages(
+    fresh_db: Database, people: People
+) -> None:
+    # given the app's own auth service (which runs as the app role, tests/auth/helpers.py)
+    service: AuthService = build_app(fresh_db, "http://127.0.0.1:8000").state.auth_service
+    # when a member asks for an admin change, then it is refused and nothing changes
+    with pytest.raises(AdminWriteRefused):
+        await service.update_org(_principal(people.bob, "admin"), timezone="Asia/Tokyo")
+    # and when acme's admin asks, both changes are stored
+    await service.set_user_role(_principal(people.alice, "admin"), people.carol.user_id, "admin")
+    await service.update_org(_principal(people.alice, "admin"), timezone="Asia/Tokyo")
+    assert await _column(fresh_db, "users", "role", "id", people.carol.user_id) == "admin"
+    assert await _column(fresh_db, "orgs", "timezone", "id", people.alice.org_id) == "Asia/Tokyo"
