@@ -29,6 +29,10 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
     "rate_limit_buckets": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
     # Browser sessions: started at sign-in, ended by sign-out, a password change or an admin.
     "web_sessions": frozenset({"SELECT", "INSERT", "DELETE"}),
+    # Single sign-on: the org's provider is set by the owner's `accountlens sso set`; sign-ins
+    # in flight are written at the redirect to the provider and claimed once on the way back.
+    "sso_configs": frozenset({"SELECT"}),
+    "sso_attempts": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
     # The audit log is append-only for the app.
     "mcp_tool_calls": frozenset({"SELECT", "INSERT"}),
 }
@@ -40,14 +44,33 @@ HIDDEN_COLUMNS: dict[str, frozenset[str]] = {
     "users": frozenset({"password_hash"}),
 }
 
-#: Column privileges on top of the table privileges (none today: rehashing on sign-in and a
-#: password change go through ``accountlens_replace_password_hash``).
-COLUMN_PRIVILEGES: dict[str, dict[str, tuple[str, ...]]] = {}
+#: Column privileges on top of the table privileges. None on ``users``: rehashing on sign-in
+#: and a password change go through ``accountlens_replace_password_hash``. Admins change
+#: their org's SSO provider, but not its domains.
+COLUMN_PRIVILEGES: dict[str, dict[str, tuple[str, ...]]] = {
+    # An org admin changes their org's provider (GraphQL `updateSingleSignOn`), never which
+    # e-mail domains sign in through it: those stay the operator's (`accountlens sso set`).
+    "sso_configs": {
+        "UPDATE": (
+            "issuer",
+            "client_id",
+            "client_secret",
+            "jit_provisioning",
+            "default_role",
+            "local_passwords_disabled",
+            "updated_at",
+        )
+    },
+}
 
-#: Functions the app role may EXECUTE (SECURITY DEFINER, owned by the owner; migration 0011).
-#: PUBLIC may execute none of them; any other ``accountlens_*`` function is the owner's alone.
-FUNCTIONS: tuple[str, ...] = (
-    # sign-in: per account of an e-mail the hash minus its digest, then a verdict per candidate
+#: Functions the app role may EXECUTE, all SECURITY DEFINER and owned by the owner; PUBLIC may
+#: execute none of them, and any other ``accountlens_*`` function is the owner's alone.
+FUNCTION_PRIVILEGES: tuple[str, ...] = (
+    # single sign-on (migration 0015) creates a user or records their provider subject only as
+    # the org's SSO settings allow, while a plain ``INSERT INTO users`` stays refused
+    "sso_provision_user(uuid, text, text, text)",
+    "sso_link_user(uuid, uuid, text)",
+    # sign-in (0011): per account of an e-mail the hash minus its digest, then a verdict
     "accountlens_password_salts(text)",
     "accountlens_password_matches(uuid, uuid, text)",
     # rehash on sign-in and a person's own password change, both proving the current password

@@ -11,8 +11,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
+from accountlens.auth import users
 from accountlens.db.engine import Database
-from accountlens.db.grants import COLUMN_PRIVILEGES, FUNCTIONS, HIDDEN_COLUMNS, privileges_for
+from accountlens.db.grants import (
+    COLUMN_PRIVILEGES,
+    FUNCTION_PRIVILEGES,
+    HIDDEN_COLUMNS,
+    privileges_for,
+)
+from accountlens.db.models import SsoConfig
 from accountlens.db.row_security import APP_ROLE
 
 TABLE_ACLS = text(
@@ -39,17 +46,6 @@ COLUMN_ACLS = text(
 COLUMNS = text(
     "SELECT attname FROM pg_attribute WHERE attrelid = CAST(:table AS regclass) "
     "AND attnum > 0 AND NOT attisdropped"
-)
-
-#: Our functions (``accountlens_*``) and who besides their owner may execute each.
-FUNCTION_ACLS = text(
-    "SELECT p.oid::regprocedure::text, "
-    "  has_function_privilege(:role, p.oid, 'EXECUTE'), "
-    "  coalesce(bool_or(a.grantee = 0), p.proacl IS NULL) "
-    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-    "LEFT JOIN LATERAL aclexplode(p.proacl) a ON true "
-    "WHERE n.nspname = 'public' AND p.proname LIKE 'accountlens\\_%' "
-    "GROUP BY p.oid"
 )
 
 
@@ -93,19 +89,6 @@ async def test_the_app_roles_column_privileges_are_exactly_the_allowlist(
     assert ("users", "UPDATE") not in live
 
 
-async def test_the_app_role_executes_exactly_the_listed_functions_and_public_none(
-    demo_db: Database,
-) -> None:
-    async with demo_db.engine.connect() as conn:
-        rows = (await conn.execute(FUNCTION_ACLS, {"role": APP_ROLE})).all()
-    executable = {signature for signature, app_may, _ in rows if app_may}
-    assert executable == {f.replace(" ", "") for f in FUNCTIONS}  # the catalog spells no spaces
-    # PUBLIC (every role) may execute none of them: a SECURITY DEFINER function runs as the owner
-    assert [signature for signature, _, public_may in rows if public_may] == []
-    # and the helper the admin functions share is the owner's alone
-    assert "accountlens_require_admin(uuid,uuid)" in {s for s, _, _ in rows} - executable
-
-
 @pytest.mark.parametrize(
     "statement",
     [
@@ -139,6 +122,11 @@ async def test_the_app_role_cannot_read_or_write_password_hashes(
         "INSERT INTO team_members SELECT * FROM team_members LIMIT 1",
         "DELETE FROM team_members",
         "DELETE FROM mcp_tool_calls",
+        # an org admin may change their provider, never claim another org's e-mail domains
+        "UPDATE sso_configs SET allowed_domains = '{gmail.com}'",
+        "INSERT INTO sso_configs (org_id, issuer, client_id, client_secret, allowed_domains) "
+        "SELECT id, 'https://x', 'x', '', '{gmail.com}' FROM orgs LIMIT 1",
+        "DELETE FROM sso_configs",
     ],
 )
 async def test_the_app_role_cannot_change_roles_orgs_teams_or_the_audit_log(
@@ -147,3 +135,103 @@ async def test_the_app_role_cannot_change_roles_orgs_teams_or_the_audit_log(
     async with demo_db.read_engine.connect() as conn:
         with pytest.raises(ProgrammingError, match="permission denied"):
             await conn.execute(text(statement))
+
+
+FUNCTION_ACLS = text(
+    "SELECT p.oid::regprocedure::text FROM pg_proc p "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE n.nspname = 'public' AND p.prosecdef "
+    "AND has_function_privilege(:role, p.oid, 'EXECUTE')"
+)
+
+
+async def test_the_app_role_runs_exactly_the_allowlisted_security_definer_functions(
+    demo_db: Database,
+) -> None:
+    async with demo_db.engine.connect() as conn:
+        granted = set((await conn.execute(FUNCTION_ACLS, {"role": APP_ROLE})).scalars())
+        public = set((await conn.execute(FUNCTION_ACLS, {"role": "public"})).scalars())
+    assert granted == {signature.replace(" ", "") for signature in FUNCTION_PRIVILEGES}
+    assert public == set()
+
+
+async def test_the_app_role_creates_a_user_only_as_the_orgs_sso_settings_allow(
+    fresh_db: Database,
+) -> None:
+    # given an org whose SSO allows acme.test, without just-in-time provisioning
+    async with fresh_db.sessions() as session:
+        org = await users.create_org(session, "Acme", "acme", "restricted")
+        session.add(
+            SsoConfig(
+                org_id=org.id,
+                issuer="https://idp.example",
+                client_id="c",
+                client_secret=b"sealed",
+                allowed_domains=["acme.test"],
+                default_role="member",
+            )
+        )
+        await session.commit()
+    provision = text("SELECT sso_provision_user(:org, :email, 'Pat', 'sub-1')")
+    async with fresh_db.read_engine.begin() as conn:
+        off = await conn.scalar(provision, {"org": org.id, "email": "pat@acme.test"})
+    assert off is None
+    async with fresh_db.engine.begin() as conn:
+        await conn.execute(text("UPDATE sso_configs SET jit_provisioning = true"))
+    async with fresh_db.read_engine.begin() as conn:
+        outside = await conn.scalar(provision, {"org": org.id, "email": "pat@evil.test"})
+        made = await conn.scalar(provision, {"org": org.id, "email": "pat@acme.test"})
+    assert outside is None
+    assert made is not None
+    async with fresh_db.engine.connect() as conn:
+        role = await conn.scalar(text("SELECT role FROM users WHERE id = :id"), {"id": made})
+    assert role == "member"
+
+
+SEARCH_PATHS = text(
+    "SELECT p.oid::regprocedure::text, "
+    "  (SELECT c FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%') "
+    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE n.nspname = 'public' AND p.prosecdef"
+)
+
+
+async def test_every_security_definer_function_searches_temporary_tables_last(
+    demo_db: Database,
+) -> None:
+    # A path without pg_temp searches the caller's temporary tables *first*, so a temporary
+    # table could stand in for ours inside a function that runs with the owner's rights.
+    async with demo_db.engine.connect() as conn:
+        paths: dict[str, str | None] = dict((await conn.execute(SEARCH_PATHS)).all())
+    assert paths
+    for function, path in paths.items():
+        assert path is not None, function
+        assert path.replace(" ", "").endswith(",pg_temp"), (function, path)
+
+
+async def test_a_temporary_table_cannot_stand_in_for_the_sso_settings(fresh_db: Database) -> None:
+    # given an org without single sign-on
+    async with fresh_db.sessions() as session:
+        org = await users.create_org(session, "Acme", "acme", "restricted")
+        await session.commit()
+    # when the app role makes a temporary sso_configs that lets anyone in as an admin
+    async with fresh_db.read_engine.begin() as conn:
+        await conn.execute(
+            text("CREATE TEMPORARY TABLE sso_configs (LIKE public.sso_configs INCLUDING DEFAULTS)")
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO sso_configs (org_id, issuer, client_id, client_secret, "
+                "allowed_domains, jit_provisioning, default_role) "
+                "VALUES (:org, 'https://x', 'x', '', '{evil.test}', true, 'admin')"
+            ),
+            {"org": org.id},
+        )
+        made = await conn.scalar(
+            text("SELECT sso_provision_user(:org, 'mallory@evil.test', 'M', 'sub')"),
+            {"org": org.id},
+        )
+    # then the function reads the real (absent) settings and creates no one
+    assert made is None
+    async with fresh_db.engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM users")) == 0

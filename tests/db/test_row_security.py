@@ -38,6 +38,8 @@ IDENTITY_AND_AUTH_TABLES = {
     "connections",
     "rate_limit_buckets",
     "mcp_tool_calls",
+    "sso_configs",
+    "sso_attempts",
 }
 
 #: GraphQL list field per registry type whose table row-level security protects.

@@ -25,6 +25,11 @@ to everyone before PostgreSQL 15) could put its own ``users`` table or ``lower()
 in front of ours and have it run as the owner. ``pg_temp`` goes last for the same reason: it
 is searched first unless named.
 
+The single sign-on functions of 0015 get ``pg_temp`` at the end of their path: without it a
+caller's temporary tables are searched *first*, so the app role could create a temporary
+``sso_configs`` allowing its own domain with just-in-time admins, and ``sso_provision_user``,
+running as the owner, would create an admin in any org (``tests/db/test_grants.py``).
+
 Row-level security, per identity table that carries ``org_id`` (the policy of 0006; a table
 gets it where every path that reads it as the app role knows the org at that time):
 
@@ -47,11 +52,14 @@ oauth_authorization_codes   no    found by ``(org_id, id)`` from the code, so th
 mcp_tool_calls              no    the audit writer inserts rows of many orgs in one statement
 oauth_clients,              no    global rows (``GLOBAL_ORG_ID``): registration and limits
 rate_limit_buckets                happen before anyone signs in
+sso_configs                 no    found by the e-mail's domain at sign-in, before an org is known
+sso_attempts                no    found by ``(org_id, state)`` from the callback, so the org is
+                                  known; left for a pass that binds the SSO flow's transactions
 orgs                        no    no ``org_id`` column; read-only for the app
 ==========================  ====  ============================================================
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0017
 Create Date: 2026-12-02 04:30:00
 """
 
@@ -61,7 +69,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
@@ -192,7 +200,15 @@ REQUIRE_ADMIN = """
 """
 
 
+#: The 0015 functions, which name tables unqualified and so keep ``public`` on their path.
+SSO_FUNCTIONS = ("sso_provision_user(uuid, text, text, text)", "sso_link_user(uuid, uuid, text)")
+
+
 def upgrade() -> None:
+    for signature in SSO_FUNCTIONS:
+        op.execute(
+            text(f"ALTER FUNCTION {signature} SET search_path = pg_catalog, public, pg_temp")
+        )
     for table in RLS_TABLES:
         op.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
         op.execute(text(f"CREATE POLICY {POLICY} ON {table} USING (org_id = {CURRENT_ORG})"))
@@ -205,6 +221,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for signature in SSO_FUNCTIONS:
+        op.execute(text(f"ALTER FUNCTION {signature} SET search_path = pg_catalog, public"))
     for signature in FUNCTIONS:
         op.execute(text(f"DROP FUNCTION IF EXISTS {signature}"))
     op.execute(text("DROP FUNCTION IF EXISTS accountlens_require_admin(uuid, uuid)"))
