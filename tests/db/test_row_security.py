@@ -38,6 +38,8 @@ IDENTITY_AND_AUTH_TABLES = {
     "connections",
     "rate_limit_buckets",
     "mcp_tool_calls",
+    # SSO: the provider is found by the e-mail's domain, and a callback claims its attempt by
+    # `state`, both before the person (and so the org) is known.
     "sso_configs",
     "sso_attempts",
 }
