@@ -1,7 +1,7 @@
 """Admin changes to people and the org: the one sanctioned path past the app role's grants.
 
 The app role may not UPDATE ``users`` or ``orgs`` (``accountlens/db/grants.py``), so an admin's
-role change or org-settings change calls a SECURITY DEFINER function of migration 0011, which
+role change or org-settings change calls a SECURITY DEFINER function of migration 0020, which
 runs as the owner after checking, in the database, that the actor is an active admin of the
 org and the user belongs to that org (and that an org keeps one active admin). A bug that
 forgets the admin check or passes another org's user is refused there. The functions trust the

@@ -87,7 +87,7 @@ class PasswordSalt:
 async def password_salts(session: AsyncSession, email: str) -> list[PasswordSalt]:
     """Active accounts with this e-mail and a password, in any org, oldest first.
 
-    Through the SECURITY DEFINER function of migration 0011: the app role cannot read hashes.
+    Through the SECURITY DEFINER function of migration 0020: the app role cannot read hashes.
     """
     found = await session.execute(
         text("SELECT * FROM accountlens_password_salts(:email)"), {"email": email.strip().lower()}

@@ -3,7 +3,7 @@
 Rows are found by ``(org_id, HMAC(secret key, session id))`` (see :mod:`accountlens.auth.sessions`)
 and always on the primary: a session ended a moment ago must be refused by every replica. The
 org is known before every statement here (the cookie names it), so the table is under row-level
-security (migration 0011) and each function binds its transaction to that org first.
+security (migration 0020) and each function binds its transaction to that org first.
 Functions take an ``AsyncSession`` and never commit: the caller owns the transaction.
 """
 

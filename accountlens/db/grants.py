@@ -7,7 +7,7 @@ tables except password hashes, and writes only what sign-in, OAuth, rate limitin
 audit log write. It cannot change anyone's role, an org's settings or a team: an ``UPDATE users
 SET role = 'admin'`` through a bug or an injection is refused by the database. Those changes,
 and everything that touches a password hash, go through the SECURITY DEFINER functions of
-migration 0011, which check who asks. ``tests/db/test_grants.py`` compares the live
+migration 0020, which check who asks. ``tests/db/test_grants.py`` compares the live
 privileges with these tables, so a new table or function must be added here on purpose.
 """
 
@@ -73,7 +73,7 @@ FUNCTION_PRIVILEGES: tuple[str, ...] = (
     # the org's SSO settings allow, while a plain ``INSERT INTO users`` stays refused
     "sso_provision_user(uuid, text, text, text)",
     "sso_link_user(uuid, uuid, text)",
-    # sign-in (0011): per account of an e-mail the hash minus its digest, then a verdict
+    # sign-in (0020): per account of an e-mail the hash minus its digest, then a verdict
     "accountlens_password_salts(text)",
     "accountlens_password_matches(uuid, uuid, text)",
     # rehash on sign-in and a person's own password change, both proving the current password

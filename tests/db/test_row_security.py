@@ -29,7 +29,7 @@ from tests.schema.demo import demo_principal
 from tests.schema.helpers import data_of
 
 #: Tables with an ``org_id`` that sign-in, token checks or the audit writer read or write outside
-#: an org-bound transaction (the decision table is in migration 0011 and docs/security.md).
+#: an org-bound transaction (the decision table is in migration 0020 and docs/security.md).
 #: (``orgs`` itself has no ``org_id``: a principal's org row is read by its id.)
 IDENTITY_AND_AUTH_TABLES = {
     "users",

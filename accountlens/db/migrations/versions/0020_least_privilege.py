@@ -58,7 +58,7 @@ sso_attempts                no    found by ``(org_id, state)`` from the callback
 orgs                        no    no ``org_id`` column; read-only for the app
 ==========================  ====  ============================================================
 
-Revision ID: 0011
+Revision ID: 0020
 Revises: 0017
 Create Date: 2026-12-02 04:30:00
 """
@@ -68,7 +68,7 @@ from __future__ import annotations
 from alembic import op
 from sqlalchemy import text
 
-revision = "0011"
+revision = "0020"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
