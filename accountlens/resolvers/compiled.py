@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Executable
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import ClauseElement, sqltypes
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
@@ -112,8 +112,10 @@ def _plan(compiled: SQLCompiler, dialect: Dialect) -> Plan:
         expands=bool(compiled.literal_execute_params or compiled.post_compile_params),
         types=tuple(entry.type for entry in compiled._result_columns or ()),
     )
-    if not any(isinstance(t, (sqltypes.Numeric, sqltypes.TypeDecorator)) for t in plan.types):
-        plan.resolve(dialect, ())  # no processor here asks for the server's type
+    try:
+        plan.resolve(dialect, ())
+    except TypeError:
+        plan.results = None  # a numeric column's processor depends on the server's type
     return plan
 
 
