@@ -17,9 +17,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Float,
     Select,
+    String,
+    bindparam,
     case,
     cast,
     func,
@@ -63,10 +66,26 @@ class HitPage:
     count: Callable[[], Awaitable[int]]
 
 
-def _branch(reader: Reader, type_key: str, query: str) -> Select[str, uuid.UUID, float, str]:
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """The query and its two LIKE patterns, each bound once however many branches use it."""
+
+    query: BindParameter[str]
+    prefix: BindParameter[str]
+    word_prefix: BindParameter[str]
+
+    @classmethod
+    def of(cls, query: str) -> _Terms:
+        return cls(
+            bindparam("q", query, type_=String),
+            bindparam("prefix", like_pattern(query) + "%", type_=String),
+            bindparam("word_prefix", "% " + like_pattern(query) + "%", type_=String),
+        )
+
+
+def _branch(reader: Reader, type_key: str, terms: _Terms) -> Select[str, uuid.UUID, float, str]:
     spec = SPECS[type_key]
-    prefix = like_pattern(query) + "%"
-    word_prefix = "% " + like_pattern(query) + "%"
+    query, prefix, word_prefix = terms.query, terms.prefix, terms.word_prefix
     scores: list[ColumnElement[float]] = []
     matches: list[ColumnElement[bool]] = []
     for column in spec.search_columns:
@@ -78,7 +97,7 @@ def _branch(reader: Reader, type_key: str, query: str) -> Select[str, uuid.UUID,
         if (type_key, column.key) not in SENTENCE_COLUMNS:
             matches.append(column.op("%")(query))
         matches += [
-            literal(query).op("<%")(column),
+            query.op("<%")(column),
             column.ilike(prefix, escape="\\"),
             column.ilike(word_prefix, escape="\\"),
         ]
@@ -134,7 +153,9 @@ async def search(
     limit = check_page_size(first)
     signature = _signature(query, chosen)
     offset = _offset(after, signature)
-    branches = [_branch(reader, t, query) for t in chosen]
+    # One statement text per type set (and viewer shape): the terms are parameters bound once.
+    terms = _Terms.of(query)
+    branches = [_branch(reader, t, terms) for t in chosen]
     # The trigram matching is the whole cost, so it runs once: the matches are materialised and
     # both the page and the exact total are read from them in the same statement.
     matches = union_all(*branches).cte("matches").prefix_with("MATERIALIZED")
