@@ -102,6 +102,8 @@ async def measure(
     profile: str | None,
 ) -> None:
     first = await call_tool(http, token, "list_objects", {"object_type": "account", "limit": 1})
+    if not first.ok:
+        raise SystemExit(f"the first call failed: {first.error}")
     account = (first.structured or {})["records"][0]["id"]
     calls: dict[str, tuple[str, dict[str, Any]]] = {
         "whoami": ("whoami", {}),
