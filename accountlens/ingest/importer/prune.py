@@ -5,16 +5,17 @@ record created by hand is never the export's to remove). A file whose source cou
 completely (refused whole, or a line whose ID was unreadable) is not pruned: absence from it
 proves nothing. Files are pruned in reverse import order, so children go before their parents;
 deleting a parent also removes what hangs off it (its people, its stage changes …), as the
-foreign keys say.
+foreign keys say, and clears the optional references to it (a document's account …).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Table, any_, delete, not_
+from sqlalchemy import Table, any_, delete, not_, select
 
-from accountlens.ingest.importer.load import text_array
+from accountlens.db.references import clear_references
+from accountlens.ingest.importer.load import text_array, uuid_array
 from accountlens.ingest.importer.records import ImportContext
 from accountlens.ingest.importer.target import ImportTarget
 
@@ -28,13 +29,20 @@ async def prune(
             continue
         kept = sorted(ctx.seen[file])
         async with target.begin() as conn:
+            gone = list(
+                await conn.scalars(
+                    select(table.c.id).where(
+                        table.c.org_id == ctx.org_id,
+                        table.c.external_id.is_not(None),
+                        not_(table.c.external_id == any_(text_array(kept))),
+                    )
+                )
+            )
+            # Optional references to these records become NULL (see db/references.py).
+            await clear_references(conn, table, ctx.org_id, gone)
             result = await conn.execute(
                 delete(table)
-                .where(
-                    table.c.org_id == ctx.org_id,
-                    table.c.external_id.is_not(None),
-                    not_(table.c.external_id == any_(text_array(kept))),
-                )
+                .where(table.c.org_id == ctx.org_id, table.c.id == any_(uuid_array(gone)))
                 .returning(table.c.id)
             )
             removed = len(result.all())
