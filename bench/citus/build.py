@@ -130,10 +130,7 @@ def open_for_others(path: Path) -> None:
     As root the servers run as the wheel's dedicated user (``initdb`` refuses root), which
     needs to reach the binaries under root's home: folders above get ``o+x`` only.
     """
-    for parent in path.parents:
-        mode = parent.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            parent.chmod(mode | stat.S_IXOTH)
+    allow_traversal(path.parent)
     for folder, dirs, files in os.walk(path):
         for name in [*dirs, *files]:
             target = Path(folder, name)
@@ -142,3 +139,11 @@ def open_for_others(path: Path) -> None:
             mode = target.stat().st_mode
             extra = stat.S_IROTH | (stat.S_IXOTH if mode & stat.S_IXUSR else 0)
             target.chmod(mode | extra)
+
+
+def allow_traversal(path: Path) -> None:
+    """Add ``o+x`` to ``path`` and every folder above it that lacks it (nothing else)."""
+    for folder in [path, *path.parents]:
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)
