@@ -105,8 +105,10 @@ async def plan(conn: AsyncConnection) -> list[str]:
     return [c for c in calls if c.split("'")[1] not in placed]
 
 
-async def distribute(owner: AsyncEngine) -> Placement:
+async def distribute(owner: AsyncEngine, shard_count: int | None = None) -> Placement:
     """Place every table of the schema on the cluster (see the module doc); idempotent.
+
+    ``shard_count`` overrides ``citus.shard_count`` (32 by default) for the tables placed now.
 
     Also marks the search functions LEAKPROOF on every worker (the coordinator's mark does
     not travel) and makes ``citus.propagate_set_commands`` default to ``local`` for the
@@ -132,6 +134,8 @@ async def distribute(owner: AsyncEngine) -> Placement:
         # Placing a table with rows copies them; one statement at a time, in one transaction
         # so that a failure leaves the schema as it was.
         await conn.execute(text("SET LOCAL citus.multi_shard_modify_mode = 'sequential'"))
+        if shard_count is not None:
+            await conn.execute(text(f"SET LOCAL citus.shard_count = {int(shard_count)}"))
         for statement in ran:
             log.info("citus: %s", statement)
             await conn.execute(text(statement))

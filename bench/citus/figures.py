@@ -42,6 +42,10 @@ EXPLAINS = {
         "ON e.org_id = c.org_id AND e.text_hash = c.text_hash WHERE c.org_id = $1 "
         "ORDER BY e.embedding <=> $2::vector LIMIT 10"
     ),
+    "sign-in lookup (users by e-mail, every org)": (
+        "SELECT org_id, id FROM users WHERE lower(email) = 'ada@northwind.example' "
+        "AND is_active AND $1::uuid IS NOT NULL"
+    ),
 }
 
 
