@@ -125,7 +125,7 @@ class Cluster:
                     self._run("pg_ctl", "-D", str(node.pgdata), "-m", "fast", "-w", "stop")
 
 
-def start_cluster(build: CitusBuild, root: Path, ports: tuple[int, int, int]) -> Cluster:
+def start_cluster(build: CitusBuild, root: Path, ports: tuple[int, ...]) -> Cluster:
     """Initialise (if new) and start the three nodes under ``root`` and join them."""
     user = _system_user()
     root.mkdir(parents=True, exist_ok=True)

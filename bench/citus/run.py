@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -19,12 +20,24 @@ from bench.dataset import ensure_dataset
 from bench.server import Server, start_server
 
 
+def free_ports(count: int) -> tuple[int, ...]:
+    """Loopback ports nothing listens on now (the OS picks them)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return tuple(int(p.getsockname()[1]) for p in probes)
+    finally:
+        for probe in probes:
+            probe.close()
+
+
 @dataclass(frozen=True)
 class Options:
     work_dir: Path
     tarball: Path = DEFAULT_TARBALL
-    node_ports: tuple[int, int, int] = (9701, 9702, 9703)
-    app_ports: tuple[int, int] = (8796, 8797)  # cluster, single node
+    node_ports: tuple[int, ...] = field(default_factory=lambda: free_ports(3))
+    app_ports: tuple[int, ...] = field(default_factory=lambda: free_ports(2))  # cluster, single
     rounds: int = 3
     #: Shards per distributed table: fewer than Citus's 32 keeps the run short; with 4 the
     #: demo's two orgs still land on different workers.
