@@ -74,7 +74,7 @@ def org_fk(column: str, table: str, *, nullable: bool = False) -> ForeignKeyCons
 
     Required references cascade. Optional ones take no action: deleting a target that is
     still referenced fails, and whoever deletes clears the references first, in the same
-    transaction (:func:`accountlens.db.references.clear_references`). They used to say
+    transaction (:func:`accountlens.ingest.importer.references.clear_references`). They used to say
     ``ON DELETE SET NULL (column)``, which Citus refuses on any key that includes the
     distribution column (migration 0010).
     """

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import Table, any_, delete, not_, select
 
-from accountlens.db.references import clear_references
 from accountlens.ingest.importer.load import text_array, uuid_array
 from accountlens.ingest.importer.records import ImportContext
+from accountlens.ingest.importer.references import clear_references
 from accountlens.ingest.importer.target import ImportTarget
 
 
@@ -38,7 +38,7 @@ async def prune(
                     )
                 )
             )
-            # Optional references to these records become NULL (see db/references.py).
+            # Optional references to these records become NULL (see references.py).
             await clear_references(conn, table, ctx.org_id, gone)
             result = await conn.execute(
                 delete(table)

@@ -4,7 +4,7 @@ Citus refuses ``ON DELETE SET NULL`` (with or without a column list) on every fo
 includes the distribution column, and every reference between records is ``(org_id, <ref>_id)``.
 These keys now take no action: deleting a record that is still referenced fails, and the code
 that deletes (the importer's ``--prune``) clears the references first, in the same transaction
-(``accountlens/db/references.py``). The integrity guarantee is unchanged; only who clears the
+(``accountlens/ingest/importer/references.py``). The integrity guarantee is unchanged; only who clears the
 reference moved. Found by introspection, so the migration needs no list of the keys.
 
 The org binding (``accountlens/db/row_security.py``) used ``set_config(…, true)``, which Citus
