@@ -5,7 +5,8 @@ Which table goes where, and why:
 * **Reference tables** (a copy on every node): ``orgs`` (keyed by ``id``, global unique
   ``slug``), ``oauth_clients`` (global, nil org) and ``users``: signing in looks a user up by
   e-mail across orgs, which on a reference table is one local read on the coordinator rather
-  than a query on every shard; users are few and change rarely.
+  than a query on every shard; users are few and change rarely. ``sso_configs`` likewise: a
+  sign-in finds the org's provider by the e-mail's domain before it knows the org.
 * ``rate_limit_buckets`` is hash-distributed by ``bucket`` (its primary key includes it): it
   takes a write on most requests, which a reference table would copy to every node, and all
   its rows share the nil org, so by ``org_id`` they would all land on one shard.
@@ -33,7 +34,7 @@ from accountlens.db.row_security import TRUSTED_FUNCTIONS
 
 log = logging.getLogger(__name__)
 
-REFERENCE_TABLES = ("orgs", "oauth_clients", "users")
+REFERENCE_TABLES = ("orgs", "oauth_clients", "users", "sso_configs")
 #: Distributed by another column than ``org_id``: table -> distribution column.
 OTHER_DISTRIBUTION = {"rate_limit_buckets": "bucket"}
 #: Kept on the coordinator only.
