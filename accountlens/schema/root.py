@@ -18,6 +18,7 @@ from accountlens.schema.ids import decode_as
 from accountlens.schema.inputs import FilterInput, SortInput, to_list_query, wants_total
 from accountlens.schema.limits import extensions
 from accountlens.schema.sessions import SessionsMutation
+from accountlens.schema.sso import SsoMutation, SsoQuery
 from accountlens.schema.types.analytics import AnalyticsQuery
 from accountlens.schema.types.base import AppInfo, Connection, Node, connection, field
 from accountlens.schema.types.crm import (
@@ -46,7 +47,7 @@ After = Annotated[str | None, strawberry.argument(description="`endCursor` of th
 
 
 @strawberry.type(description="Read-only access to the org's customer data, as the caller sees it.")
-class Query(AnalyticsQuery, ConnectionsQuery):
+class Query(AnalyticsQuery, ConnectionsQuery, SsoQuery):
     @field("The signed-in user, org and connection.")
     def me(self, info: AppInfo) -> Me:
         return me_of(info)
@@ -300,8 +301,10 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         return connection(page, CustomObject.from_row)
 
 
-@strawberry.type(description="The writes of the web UI: revoking connections, signing people out.")
-class Mutation(ConnectionsMutation, SessionsMutation):
+@strawberry.type(
+    description="The writes of the web UI: revoking connections, signing people out, SSO settings."
+)
+class Mutation(ConnectionsMutation, SessionsMutation, SsoMutation):
     pass
 
 
