@@ -40,6 +40,9 @@ IDENTITY_AND_AUTH_TABLES = {
     "rate_limit_buckets",
     "mcp_tool_calls",
     "web_sessions",
+    # Single sign-on (migration 0015): read before any customer data, like web sessions.
+    "sso_configs",
+    "sso_attempts",
 }
 
 #: GraphQL list field per registry type whose table row-level security protects.

@@ -15,7 +15,7 @@ Citus is loaded). It takes its values as parameters, so the reader's binding sta
 trip of one cached statement; on a single server it does exactly what ``set_config`` did.
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0017
 Create Date: 2026-12-02 04:45:00
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
