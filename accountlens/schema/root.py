@@ -14,6 +14,7 @@ from accountlens.resolvers.lists import list_records
 from accountlens.schema.connections import ConnectionsQuery
 from accountlens.schema.connections import Mutation as ConnectionsMutation
 from accountlens.schema.errors import BadInputError, NotFoundError, should_mask_error
+from accountlens.schema.field_security import FieldSecurityMutation, FieldSecurityQuery
 from accountlens.schema.ids import decode_as
 from accountlens.schema.inputs import FilterInput, SortInput, to_list_query, wants_total
 from accountlens.schema.limits import extensions
@@ -47,7 +48,7 @@ After = Annotated[str | None, strawberry.argument(description="`endCursor` of th
 
 
 @strawberry.type(description="Read-only access to the org's customer data, as the caller sees it.")
-class Query(AnalyticsQuery, ConnectionsQuery, SsoQuery):
+class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery, SsoQuery):
     @field("The signed-in user, org and connection.")
     def me(self, info: AppInfo) -> Me:
         return me_of(info)
@@ -302,9 +303,10 @@ class Query(AnalyticsQuery, ConnectionsQuery, SsoQuery):
 
 
 @strawberry.type(
-    description="The writes of the web UI: revoking connections, signing people out, SSO settings."
+    description="The writes of the web UI: revoking connections, signing people out, SSO "
+    "settings, hiding fields from members."
 )
-class Mutation(ConnectionsMutation, SessionsMutation, SsoMutation):
+class Mutation(ConnectionsMutation, SessionsMutation, SsoMutation, FieldSecurityMutation):
     pass
 
 
