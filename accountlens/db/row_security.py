@@ -46,7 +46,7 @@ async def bind_org(
     """Scope the connection's current transaction to ``org_id`` (reverts at its end).
 
     ``settings`` are further transaction-local settings (``hnsw.ef_search`` …), set in the
-    same round trip. ``accountlens_bind`` (migration 0010) issues one ``SET LOCAL`` per
+    same round trip. ``accountlens_bind`` (migration 0021) issues one ``SET LOCAL`` per
     setting: unlike ``set_config``, Citus sends those to the workers, whose row-level security
     must see the org too. Its arguments are parameters, so the statement is one cached text.
     """
@@ -70,8 +70,10 @@ def begin_bound_sql(org_id: uuid.UUID, settings: Mapping[str, str] | None = None
     if not isinstance(org_id, uuid.UUID):
         raise TypeError("the org to bind must be a uuid.UUID")
     values = {ORG_SETTING: str(org_id), **(settings or {})}
-    calls = ", ".join(f"set_config({_literal(n)}, {_literal(v)}, true)" for n, v in values.items())
-    return f"BEGIN; SELECT {calls}"
+    # Through accountlens_bind, as bind_org: its SET LOCAL reaches Citus workers, set_config not.
+    names = ", ".join(_literal(n) for n in values)
+    vals = ", ".join(_literal(v) for v in values.values())
+    return f"BEGIN; SELECT accountlens_bind(ARRAY[{names}]::text[], ARRAY[{vals}]::text[])"
 
 
 def _literal(value: str) -> str:

@@ -76,7 +76,7 @@ def org_fk(column: str, table: str, *, nullable: bool = False) -> ForeignKeyCons
     still referenced fails, and whoever deletes clears the references first, in the same
     transaction (:func:`accountlens.ingest.importer.references.clear_references`). They used to say
     ``ON DELETE SET NULL (column)``, which Citus refuses on any key that includes the
-    distribution column (migration 0010).
+    distribution column (migration 0021).
     """
     ondelete = None if nullable else "CASCADE"
     return ForeignKeyConstraint(

@@ -2,7 +2,7 @@
 
 Optional references between records (``accounts.owner_id``, ``documents.account_id`` …) are
 composite ``(org_id, <ref>_id)`` foreign keys that take no action on delete, because Citus
-refuses ``ON DELETE SET NULL`` on keys that include the distribution column (migration 0010).
+refuses ``ON DELETE SET NULL`` on keys that include the distribution column (migration 0021).
 Whoever deletes records clears what points at them first, in the same transaction, so the
 reference becomes ``NULL`` as before and ``org_id`` is never touched.
 """

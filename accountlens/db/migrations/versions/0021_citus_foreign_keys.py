@@ -14,8 +14,8 @@ uses (once ``citus.propagate_set_commands`` is ``local``, which the function its
 Citus is loaded). It takes its values as parameters, so the reader's binding stays one round
 trip of one cached statement; on a single server it does exactly what ``set_config`` did.
 
-Revision ID: 0010
-Revises: 0017
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-02 04:45:00
 """
 
@@ -24,8 +24,8 @@ from __future__ import annotations
 from alembic import op
 from sqlalchemy import text
 
-revision = "0010"
-down_revision = "0017"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
