@@ -294,6 +294,7 @@ def import_(
                 csv_options=overrides,
                 prune=prune,
                 batch_rows=settings.import_batch_rows,
+                max_transcript_bytes=settings.import_max_transcript_bytes,
             )
         except ImportSetupError as exc:
             console.print(f"[red]Import not started:[/red] {exc}", soft_wrap=True)
