@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Mapping
 
 from accountlens.auth import (
+    admin_writes,
     connections,
     lifetimes,
     repository,
@@ -33,7 +34,7 @@ from accountlens.auth.client_documents import ClientDocumentFetcher
 from accountlens.auth.client_registry import ClientRegistry
 from accountlens.auth.oauth_flows import OAuthFlows
 from accountlens.auth.options import AuthOptions
-from accountlens.auth.principal import Principal
+from accountlens.auth.principal import Principal, Role
 from accountlens.auth.resource import ConnectionTokenVerifier
 from accountlens.auth.sessions import BrowserSession, PendingChoice, session_id_hash
 from accountlens.auth.sso import SsoFlows
@@ -187,6 +188,29 @@ class DatabaseAuthService:
             count = await web_sessions.end_all(session, principal.org_id, user_id)
             await session.commit()
         return count
+
+    async def set_user_role(self, principal: Principal, user_id: uuid.UUID, role: Role) -> None:
+        async with self._database().sessions() as session:
+            await admin_writes.set_user_role(session, principal, user_id, role)
+            await session.commit()
+
+    async def update_org(
+        self,
+        principal: Principal,
+        *,
+        name: str | None = None,
+        account_visibility: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        async with self._database().sessions() as session:
+            await admin_writes.update_org(
+                session,
+                principal,
+                name=name,
+                account_visibility=account_visibility,
+                timezone=timezone,
+            )
+            await session.commit()
 
     async def validate_authorization(
         self, params: Mapping[str, str], repeated: set[str]
