@@ -101,6 +101,15 @@ class PasswordChangeRefused(Exception):  # noqa: N818 - an outcome, not a progra
         self.reason = reason
 
 
+@dataclass(frozen=True, slots=True)
+class LinkHolder:
+    """Whose invite or reset link this is, for the set-password page."""
+
+    email: str
+    org_name: str
+    purpose: str  # invite | reset
+
+
 class AuthService(Protocol):
     """The operations behind the sign-in, consent and connections pages."""
 
@@ -130,6 +139,14 @@ class AuthService(Protocol):
     async def change_password(self, session: BrowserSession, current: str, new: str) -> None:
         """Change the signed-in user's password and end their other sessions, or raise
         :class:`PasswordChangeRefused`."""
+        ...
+
+    async def link_holder(self, token: str) -> LinkHolder | None:
+        """The person a live invite or reset link is for; None when unknown, used or expired."""
+        ...
+
+    async def redeem_link(self, token: str, password: str) -> None:
+        """Set the password through a link (once), or raise :class:`PasswordChangeRefused`."""
         ...
 
     async def sign_out_user(self, principal: Principal, user_id: uuid.UUID) -> int | None:

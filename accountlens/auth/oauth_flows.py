@@ -182,6 +182,9 @@ class OAuthFlows:
                 user = await repository.active_user(session, row.org_id, row.user_id)
                 preloaded.code = repository.stored_code(row)
                 preloaded.code_user = repository.principal_of(user) if user else None
+                preloaded.lifetime = await repository.token_lifetime(
+                    session, row.org_id, self.options.access_token_ttl
+                )
             server = AccountLensAuthorizationServer(self.options, preloaded)
             request = StarletteOAuth2Request(
                 "POST", self.options.issuer + "/oauth/token", headers, form
@@ -202,7 +205,7 @@ class OAuthFlows:
                 token_salt=minted.salt,
                 token_hash=minted.digest,
                 created_at=repository.now(),
-                expires_at=repository.now() + self.options.access_token_ttl,
+                expires_at=repository.now() + (preloaded.lifetime or self.options.access_token_ttl),
             )
             session.add(connection)
             await session.flush()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 
-from accountlens.auth import connections, repository, users, web_sessions
+from accountlens.auth import connections, links, repository, users, web_sessions
 from accountlens.auth.api import (
     AuthorizationError,
     ConnectionView,
     ConsentRequest,
+    LinkHolder,
     PasswordChangeRefused,
     SignInRefused,
 )
@@ -17,6 +18,7 @@ from accountlens.auth.client_documents import ClientDocumentFetcher
 from accountlens.auth.client_registry import ClientRegistry
 from accountlens.auth.oauth_flows import OAuthFlows
 from accountlens.auth.options import AuthOptions
+from accountlens.auth.passwords import PasswordRejected
 from accountlens.auth.principal import Principal
 from accountlens.auth.resource import ConnectionTokenVerifier
 from accountlens.auth.sessions import BrowserSession, PendingChoice, session_id_hash
@@ -115,6 +117,23 @@ class DatabaseAuthService:
             except users.AccountError as refused:
                 raise PasswordChangeRefused(str(refused)) from None
             await db_session.commit()
+
+    async def link_holder(self, token: str) -> LinkHolder | None:
+        async with self._database().sessions() as session:
+            found = await links.pending(session, self.options.secret_key, token)
+            if found is None:
+                return None
+            user, purpose = found
+            org = await repository.active_user_in_org(session, user.org_id, user.id)
+        return LinkHolder(user.email, org[1].name if org else "", purpose)
+
+    async def redeem_link(self, token: str, password: str) -> None:
+        async with self._database().sessions() as session:
+            try:
+                await links.redeem(session, self.options.secret_key, token, password)
+            except (links.LinkRefused, PasswordRejected) as refused:
+                raise PasswordChangeRefused(str(refused)) from None
+            await session.commit()
 
     async def sign_out_user(self, principal: Principal, user_id: uuid.UUID) -> int | None:
         if not principal.is_admin:

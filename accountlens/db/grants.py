@@ -26,8 +26,12 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
     "rate_limit_buckets": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
     # Browser sessions: started at sign-in, ended by sign-out, a password change or an admin.
     "web_sessions": frozenset({"SELECT", "INSERT", "DELETE"}),
-    # The audit log is append-only for the app.
+    # The audit logs are append-only for the app.
     "mcp_tool_calls": frozenset({"SELECT", "INSERT"}),
+    "admin_audit": frozenset({"SELECT", "INSERT"}),
+    # Invite and reset links: made by an admin's action (the owner path), redeemed (deleted)
+    # by the person who holds one, who sets their own password with it.
+    "account_links": frozenset({"SELECT", "DELETE"}),
 }
 
 #: Column privileges on top: sign-in upgrades a password hash made with older argon2 costs, and

@@ -19,9 +19,10 @@ from accountlens.schema.root import schema
 class OperationFailed(Exception):  # noqa: N818 - an outcome carrying the GraphQL error codes
     """The operation answered with errors; ``codes`` are their ``extensions.code`` values."""
 
-    def __init__(self, codes: list[str]) -> None:
+    def __init__(self, codes: list[str], messages: list[str] | None = None) -> None:
         super().__init__(", ".join(codes))
         self.codes = codes
+        self.messages = messages or []
 
 
 async def execute_graphql(
@@ -37,6 +38,7 @@ async def execute_graphql(
         )
     if result.errors:
         raise OperationFailed(
-            [str((e.extensions or {}).get("code", "INTERNAL")) for e in result.errors]
+            [str((e.extensions or {}).get("code", "INTERNAL")) for e in result.errors],
+            [e.message for e in result.errors],
         )
     return dict(result.data or {})

@@ -11,6 +11,8 @@ from strawberry.types import ExecutionContext
 from accountlens.resolvers import catalog
 from accountlens.resolvers.filters import Filter
 from accountlens.resolvers.lists import list_records
+from accountlens.schema.admin import AdminMutation, AdminQuery
+from accountlens.schema.audit_page import AuditQuery
 from accountlens.schema.connections import ConnectionsQuery
 from accountlens.schema.connections import Mutation as ConnectionsMutation
 from accountlens.schema.errors import BadInputError, NotFoundError, should_mask_error
@@ -46,7 +48,7 @@ After = Annotated[str | None, strawberry.argument(description="`endCursor` of th
 
 
 @strawberry.type(description="Read-only access to the org's customer data, as the caller sees it.")
-class Query(AnalyticsQuery, ConnectionsQuery):
+class Query(AnalyticsQuery, ConnectionsQuery, AdminQuery, AuditQuery):
     @field("The signed-in user, org and connection.")
     def me(self, info: AppInfo) -> Me:
         return me_of(info)
@@ -300,8 +302,10 @@ class Query(AnalyticsQuery, ConnectionsQuery):
         return connection(page, CustomObject.from_row)
 
 
-@strawberry.type(description="The writes of the web UI: revoking connections, signing people out.")
-class Mutation(ConnectionsMutation, SessionsMutation):
+@strawberry.type(
+    description="The writes of the web UI (revoking connections, the admin pages); never a token's."
+)
+class Mutation(ConnectionsMutation, SessionsMutation, AdminMutation):
     pass
 
 
