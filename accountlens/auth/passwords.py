@@ -46,7 +46,7 @@ def needs_rehash(password_hash: str) -> bool:
 @lru_cache(maxsize=1)
 def breached_passwords() -> frozenset[str]:
     """The breached-password list, lower-cased; loaded on first use (about 30,000 entries)."""
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     return frozenset(str(word).lower() for word in FREQUENCY_LISTS["passwords"])
 

@@ -98,12 +98,10 @@ async def _users_page(
 
 @router.get("/admin", include_in_schema=False)
 async def admin_index(request: Request) -> Response:
-    """Admins land on People; members on their MCP connections (the one admin page they use)."""
+    """Admins land on People; everyone else on MCP Connections (which asks them to sign in)."""
     principal = await current_principal(request)
-    if principal is None:
-        return sign_in_redirect(request)
-    target = USERS_PATH if principal.is_admin else "/admin/settings/connections"
-    return RedirectResponse(target, status_code=303)
+    admin = principal is not None and principal.is_admin
+    return RedirectResponse(USERS_PATH if admin else "/admin/settings/connections", 303)
 
 
 @router.get(USERS_PATH, response_class=HTMLResponse)
