@@ -71,7 +71,8 @@ async def test_a_duplicate_team_name_is_refused_with_a_message(
     async with browser_as(app, people.alice.email) as alice:
         await post_form(alice, "/admin/teams", {"name": "Growth"}, page="/admin/teams")
         again = await post_form(alice, "/admin/teams", {"name": "Growth"}, page="/admin/teams")
-        assert again.status_code == 400 and "exists" in again.text
+        assert again.status_code == 400
+        assert "exists" in again.text
 
 
 async def test_another_orgs_team_is_not_found_and_cannot_be_changed(
@@ -109,7 +110,8 @@ async def test_org_settings_change_visibility_time_zone_and_token_ceiling(
         )
         assert saved.status_code == 303
         page = await alice.get("/admin/settings/org")
-        assert 'value="Europe/Berlin"' in page.text and 'value="7"' in page.text
+        assert 'value="Europe/Berlin"' in page.text
+        assert 'value="7"' in page.text
         assert "org.settings_changed" in page.text  # the admin audit log, on the same page
     async with fresh_db.engine.connect() as conn:
         row = (
@@ -134,7 +136,8 @@ async def test_a_made_up_time_zone_is_refused_and_nothing_changes(
             {"account_visibility": "open", "timezone": "Mars/Olympus", "token_lifetime_days": ""},
             page="/admin/settings/org",
         )
-        assert refused.status_code == 400 and "IANA" in refused.text
+        assert refused.status_code == 400
+        assert "IANA" in refused.text
         too_long = await post_form(
             alice,
             "/admin/settings/org",
