@@ -108,7 +108,7 @@ async def test_a_bad_cell_or_reference_is_reported_with_file_line_and_column(
     )
     assert "column Company (name)" in found["companies.csv:3"]
     assert "missing required field" in found["companies.csv:3"]
-    assert "no account with external_id 'C-404'" in found["contacts.csv:2"]
+    assert "no account with external_id or name 'C-404'" in found["contacts.csv:2"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -456,7 +456,7 @@ async def test_bad_rows_are_reported_with_file_and_line_and_good_rows_land(
     assert "'up', 'flat' or 'down'" in found["accounts.jsonl:4"]
     assert "employees" in found["accounts.jsonl:5"]
     assert "duplicate external_id 'a-good'" in found["accounts.jsonl:6"]
-    assert "no account with external_id 'a-nowhere'" in found["people.jsonl:2"]
+    assert "no account with external_id or name 'a-nowhere'" in found["people.jsonl:2"]
     assert report.counts("accounts.jsonl").inserted == 1
     assert report.counts("accounts.jsonl").rejected == 5
     assert report.counts("people.jsonl").inserted == 1

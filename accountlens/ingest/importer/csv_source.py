@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from accountlens.ingest.importer.canonical import fold
 from accountlens.ingest.importer.coerce import CellError, CellOptions, convert, field_kinds
-from accountlens.ingest.importer.mapping import FieldMapping, FileMapping, Mapping
+from accountlens.ingest.importer.mapping import CustomColumn, FieldMapping, FileMapping, Mapping
 from accountlens.ingest.importer.reading import (
     ParsedFile,
     ParsedRow,
@@ -76,22 +77,27 @@ def options_of(mapping: Mapping, given: CsvOverrides | None = None) -> CsvOption
 
 
 class CsvSource:
-    def __init__(self, path: Path, mapping: FileMapping, options: CsvOptions) -> None:
+    def __init__(
+        self, path: Path, mapping: FileMapping, options: CsvOptions, label: str | None = None
+    ) -> None:
         self.path = path
         self.mapping = mapping
         self.options = options
+        self._label = label or path.name
         self._fields = mapping.fields()  # once, not per row
+        #: Each picklist field's values seen in rows that were read, by folded spelling.
+        self.picklist_values: dict[str, dict[str, str]] = {key: {} for key in mapping.picklists}
 
     @property
     def label(self) -> str:
-        return self.path.name
+        return self._label
 
     def size(self) -> int:
         return max(0, count_lines(self.path) - 1)
 
     def read(self, model: type[M], advance: Callable[[int], None] | None) -> ParsedFile[M]:
-        parsed: ParsedFile[M] = ParsedFile()
-        problem = self._undecodable()
+        parsed: ParsedFile[M] = ParsedFile(lenient=self.lenient_fields(), column_of=self._column_of)
+        problem = self.undecodable()
         if problem is not None:
             parsed.rejected.append(RejectedRow(self.label, 0, problem))
             return parsed
@@ -99,9 +105,9 @@ class CsvSource:
         with self.path.open(encoding=encoding or self.options.encoding, newline="") as handle:
             first = handle.readline()
             handle.seek(0)
-            delimiter = self.options.delimiter or _sniff(first)
+            delimiter = self.options.delimiter or sniff(first)
             reader = csv.reader(handle, delimiter=delimiter)
-            header = [cell.strip() for cell in next(reader, [])]
+            header = self._spelt_as_mapped([cell.strip() for cell in next(reader, [])])
             missing = self._missing_columns(header)
             if missing:
                 parsed.rejected.append(RejectedRow(self.label, 0, missing))
@@ -127,10 +133,34 @@ class CsvSource:
             parsed.rejected.append(RejectedRow(self.label, line, message))
             return
         cells = dict(zip(header, (cell.strip() for cell in record), strict=True))
+        self.take(model, line, cells, parsed)
+
+    def _spelt_as_mapped(self, header: list[str]) -> list[str]:
+        """Header names as the mapping spells them where only case differs ("Create date" is
+        "Create Date": HubSpot's labels are not cased alike across objects)."""
+        wanted = {column.casefold(): column for column in self._mapped_columns}
+        wanted.update({column.casefold(): column for column in self._custom_named})
+        exact = set(wanted.values())
+        return [name if name in exact else wanted.get(name.casefold(), name) for name in header]
+
+    @property
+    def _custom_named(self) -> set[str]:
+        named = {r if isinstance(r, str) else r.column for r in self.mapping.custom.values()}
+        return named | {rule.column for rule in self.mapping.skip}
+
+    def lenient_fields(self) -> frozenset[str]:
+        """Fields whose reference is left empty, not rejected, when its record is missing."""
+        return frozenset(
+            name for name, rule in self._fields.items() if rule.if_missing == "leave_empty"
+        )
+
+    def take(self, model: type[M], line: int, cells: dict[str, str], parsed: ParsedFile[M]) -> None:
+        """Turn one record's cells (column → text) into a validated row, or a rejection."""
         if self._skipped(cells):
             parsed.skipped += 1
             return
         data, problems = self._convert(model, cells)
+        self._one_spelling(data)
         if problems:
             parsed.rejected.append(RejectedRow(self.label, line, "; ".join(problems)))
             parsed.rejected_raw.append(RawRejected(line, data))
@@ -144,12 +174,21 @@ class CsvSource:
             return
         parsed.rows.append(ParsedRow(line, row))
 
+    def _one_spelling(self, data: dict[str, Any]) -> None:
+        """Picklist values as first spelt in the file ("contract sent" is "Contract Sent")."""
+        custom = data.get("custom") or data.get("values") or {}
+        for key, seen in self.picklist_values.items():
+            holder = data if key in data else custom
+            value = holder.get(key)
+            if isinstance(value, str) and value.strip():
+                holder[key] = seen.setdefault(fold(value), value.strip())
+
     def _convert(self, model: type[M], cells: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         kinds = field_kinds(model)
         data: dict[str, Any] = {}
         problems: list[str] = []
         for name, rule in self._fields.items():
-            text = _cell_text(rule, cells)
+            text = _cell_text(rule, cells, self.path.stem, self.options.cells.list_separator)
             if not text:
                 continue  # empty and missing cells alike: the field is left out
             text = _mapped(rule, text)
@@ -162,20 +201,38 @@ class CsvSource:
                 data[name] = convert(kinds.get(name, "text"), text, options)
             except CellError as exc:
                 problems.append(f"{self._column_of(name)}: {exc}")
-        custom = {key: cells[column] for key, column in self._custom_columns(cells).items()}
-        custom = {key: value for key, value in custom.items() if value}
-        if custom and "custom" in kinds:
-            data["custom"] = custom
+        custom: dict[str, str | list[str]] = {}
+        for key, extra in self._custom_columns(cells).items():
+            text = cells[extra.column]
+            if text and extra.as_list:
+                separator = extra.separator or self.options.cells.list_separator
+                custom[key] = [part.strip() for part in text.split(separator) if part.strip()]
+            elif text:
+                custom[key] = text
+        # Custom objects keep their fields in ``values``; every other record in ``custom``.
+        into = "custom" if "custom" in kinds else "values" if "values" in kinds else None
+        if custom and into is not None:
+            data[into] = {**custom, **data.get(into, {})}
         return data, problems
 
-    def _custom_columns(self, cells: dict[str, str]) -> dict[str, str]:
-        columns = {key: column for key, column in self.mapping.custom.items() if column in cells}
+    def _custom_columns(self, cells: dict[str, str]) -> dict[str, CustomColumn]:
+        columns = {
+            key: rule if isinstance(rule, CustomColumn) else CustomColumn(column=rule)
+            for key, rule in self.mapping.custom.items()
+        }
+        columns = {key: rule for key, rule in columns.items() if rule.column in cells}
         suffix = self.mapping.custom_suffix
         if suffix:
+            taken = {rule.column for rule in columns.values()} | self._mapped_columns
             for column in cells:
-                if column.endswith(suffix) and column not in columns.values():
-                    columns.setdefault(custom_key(column, suffix), column)
+                if column.endswith(suffix) and column not in taken:
+                    columns.setdefault(custom_key(column, suffix), CustomColumn(column=column))
         return columns
+
+    @property
+    def _mapped_columns(self) -> set[str]:
+        """Columns a field already reads (a lookup ``Account__c`` is not a custom field too)."""
+        return {column for rule in self._fields.values() for column in rule.columns}
 
     def _column_of(self, name: str) -> str:
         rule = self._fields.get(name)
@@ -193,6 +250,8 @@ class CsvSource:
     def _missing_columns(self, header: list[str]) -> str | None:
         present = set(header)
         for name, rule in self._fields.items():
+            if rule.first and present & set(rule.columns):
+                continue  # one of the alternatives is enough
             for column in rule.columns:
                 if column in present or rule.optional:
                     continue
@@ -201,7 +260,7 @@ class CsvSource:
                 return f"file not imported: no column {column!r} (for {name}) in its header; {hint}"
         return None
 
-    def _undecodable(self) -> str | None:
+    def undecodable(self) -> str | None:
         """Why the file cannot be read in its encoding, checked before any row is used."""
         try:
             decoder = codecs.getincrementaldecoder(self.options.encoding)()
@@ -231,15 +290,21 @@ def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
-def _sniff(header: str) -> str:
+def sniff(header: str) -> str:
     """Comma or semicolon (spreadsheets in decimal-comma locales write semicolons)."""
     counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
-def _cell_text(rule: FieldMapping, cells: dict[str, str]) -> str:
+def _cell_text(rule: FieldMapping, cells: dict[str, str], stem: str, separator: str) -> str:
     if rule.value is not None:
-        return rule.value
+        return rule.value.replace("{file_stem}", stem)
+    if rule.first:
+        for column in rule.columns:
+            for part in cells.get(column, "").split(separator):
+                if part.strip():
+                    return part.strip()
+        return ""
     return " ".join(cells[column] for column in rule.columns if cells.get(column))
 
 

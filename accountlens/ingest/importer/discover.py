@@ -10,12 +10,15 @@ does not go unnoticed.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
 from accountlens.ingest.importer.csv_source import CsvOptions, CsvSource
-from accountlens.ingest.importer.mapping import Mapping
+from accountlens.ingest.importer.json_source import JsonLinesSource
+from accountlens.ingest.importer.mapping import FileMapping, Mapping
+from accountlens.ingest.importer.object_files import ObjectTypeSource
 from accountlens.ingest.importer.report import RejectedRow
 from accountlens.ingest.importer.sources import JsonlSource, RowSource
 
@@ -36,23 +39,41 @@ def jsonl_sources(directory: Path, files: Sequence[str]) -> tuple[Sources, list[
 def mapped_sources(
     directory: Path, mapping: Mapping, options: CsvOptions
 ) -> tuple[Sources, list[RejectedRow]]:
-    """The CSV files the mapping names that are present, by the record file they become."""
-    by_name = {path.name.casefold(): path for path in directory.iterdir() if path.is_file()}
+    """The files the mapping names that are present, by the record file they become.
+
+    Every entry takes every file its name (or pattern) matches, so one file may feed several
+    targets (Zendesk's users export: agents become users, customers people).
+    """
+    paths = sorted(path for path in directory.iterdir() if path.is_file())
     sources: Sources = defaultdict(list)
-    used: set[Path] = set()
+    claimed: set[Path] = set()
+    # A file several entries read is reported once per target: "users.json (people)".
+    readers: dict[Path, int] = defaultdict(int)
     for entry in mapping.files:
-        path = by_name.get(entry.file.casefold())
-        if path is None:
-            continue
-        used.add(path)
-        sources[f"{entry.target}.jsonl"].append(CsvSource(path, entry, options))
+        for path in paths:
+            readers[path] += _matches(entry, path)
+    for entry in mapping.files:
+        for path in paths:
+            if not _matches(entry, path):
+                continue
+            claimed.add(path)
+            source_type = JsonLinesSource if entry.format == "jsonl" else CsvSource
+            label = f"{path.name} ({entry.target})" if readers[path] > 1 else None
+            source = source_type(path, entry, options, label)
+            if entry.object_type_from_file:
+                sources["custom_object_types.jsonl"].append(ObjectTypeSource(source))
+            sources[f"{entry.target}.jsonl"].append(source)
     names = [entry.file for entry in mapping.files]
     rejected = [
         _unknown(path.name, names, what="not in the mapping")
-        for path in sorted(by_name.values())
-        if path.suffix.lower() == ".csv" and path not in used
+        for path in paths
+        if path.suffix.lower() in (".csv", ".json", ".jsonl") and path not in claimed
     ]
     return dict(sources), rejected
+
+
+def _matches(entry: FileMapping, path: Path) -> bool:
+    return fnmatch.fnmatchcase(path.name.casefold(), entry.file.casefold())
 
 
 def _unknown(name: str, known: Sequence[str], what: str = "unknown file") -> RejectedRow:

@@ -41,6 +41,14 @@ class FieldMapping(Rule):
     #: A Salesforce record ID: the 18-character form is cut to its 15-character (case-sensitive)
     #: form, so files that mix both (reports and Data Loader) still match.
     salesforce_id: bool = False
+    #: Take the first non-empty of the columns and, of its values separated by the source's
+    #: ``list_separator``, the first: HubSpot association columns ("Associated Company IDs")
+    #: hold every associated record, the primary one first.
+    first: bool = False
+    #: A reference the target may lack: when no such record exists, the field is left empty
+    #: (and the report says so once per file) instead of the row being rejected. For owners
+    #: named in an export that carries no users.
+    if_missing: Literal["reject", "leave_empty"] = "reject"
 
     @model_validator(mode="after")
     def _one_origin(self) -> FieldMapping:
@@ -53,6 +61,15 @@ class FieldMapping(Rule):
         if self.column is None:
             return []
         return [self.column] if isinstance(self.column, str) else list(self.column)
+
+
+class CustomColumn(Rule):
+    """A custom field with more than a column: a list (Zendesk tags) split at ``separator``."""
+
+    column: str
+    as_list: bool = Field(default=False, alias="list")
+    #: What separates the items of a list cell; default the source's ``list_separator``.
+    separator: str | None = None
 
 
 class SkipRule(Rule):
@@ -74,15 +91,27 @@ Column = Annotated[str | list[str] | FieldMapping, Field(union_mode="left_to_rig
 class FileMapping(Rule):
     """One CSV file: the record file it becomes and its columns."""
 
+    #: The file's name, matched without regard to case; ``*`` and ``?`` match any characters
+    #: (HubSpot names its exports ``hubspot-crm-exports-all-companies-2024-11-05.csv``).
     file: str
     target: Target
+    #: ``csv``, or ``jsonl``: one JSON object per line (Zendesk's JSON export), whose keys
+    #: (``requester.email`` for nested objects) take the place of columns.
+    format: Literal["csv", "jsonl"] = "csv"
     columns: dict[str, Column]
     #: Custom fields: our key → column.
-    custom: dict[str, str] = Field(default_factory=dict)
+    custom: dict[str, str | CustomColumn] = Field(default_factory=dict)
     #: Every column ending with this (Salesforce "__c") is a custom field too; its key is the
     #: column's name without the suffix, in lower case.
     custom_suffix: str | None = None
     skip: list[SkipRule] = Field(default_factory=list)
+    #: Fields (ours, or custom keys) whose values are a closed list in the source (picklists,
+    #: dropdowns, pipelines): their distinct values become the allowed values of the field's
+    #: property definition, which ``search_properties`` reports.
+    picklists: list[str] = Field(default_factory=list)
+    #: ``custom_objects`` only: the file is a custom object of its own (Salesforce
+    #: ``Invoice__c.csv``): its type is made from the file's name and header.
+    object_type_from_file: bool = False
 
     def fields(self) -> dict[str, FieldMapping]:
         return {
@@ -137,7 +166,7 @@ def _union_member(part: int | str) -> bool:
 
 
 #: The shipped mappings (``mappings/<name>.toml``), each usable as ``--source <name>``.
-BUILTIN: tuple[str, ...] = ("salesforce",)
+BUILTIN: tuple[str, ...] = ("salesforce", "hubspot", "zendesk")
 
 
 def builtin_mapping(source: str) -> Mapping:

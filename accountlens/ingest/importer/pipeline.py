@@ -17,6 +17,7 @@ from sqlalchemy import Table, any_, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from accountlens.ingest.importer.canonical import canonical_spellings
 from accountlens.ingest.importer.fields import KeyedRow
 from accountlens.ingest.importer.load import (
     adopt,
@@ -85,7 +86,8 @@ async def import_record_file(
     bar.describe(f"{source.label}: checking")
     async with target.connect() as conn:
         await spec.prepare(conn, ctx, [parsed_row.row for parsed_row in rows])
-        items = await _build_items(conn, ctx, run, spec, rows)
+        items = await _build_items(conn, ctx, run, spec, rows, parsed)
+        await canonical_spellings(conn, ctx.org_id, spec, items)
         stored = await _stored_ids(conn, ctx.org_id, spec.table, [i.external_id for i in items])
         adoptions = await _check_natural_keys(conn, ctx, run, spec, items, stored)
         for item in items:
@@ -148,15 +150,23 @@ async def _build_items(
     run: FileRun,
     spec: RecordSpec[M],
     rows: Sequence[ParsedRow[M]],
+    read: ParsedFile[M],
 ) -> list[Item[M]]:
     resolutions = await resolve_references(
-        conn, ctx.org_id, [spec.refs(parsed.row) for parsed in rows], ctx.rejected
+        conn,
+        ctx.org_id,
+        [spec.refs(parsed.row) for parsed in rows],
+        ctx.rejected,
+        read.lenient,
+        read.column_of,
     )
     items: list[Item[M]] = []
+    left_empty: list[str] = []
     for parsed, resolved in zip(rows, resolutions, strict=True):
         if not isinstance(resolved, Resolved):
             _reject_row(ctx, run, spec, parsed.line, parsed.row, "; ".join(resolved))
             continue
+        left_empty += resolved.left_empty
         try:
             values = source_times(spec, parsed.row, spec.values(parsed.row, resolved))
             members = spec.members(parsed.row, resolved)
@@ -164,6 +174,12 @@ async def _build_items(
             _reject_row(ctx, run, spec, parsed.line, parsed.row, str(exc))
             continue
         items.append(Item(parsed.line, parsed.row, parsed.row.external_id, values, members))
+    if left_empty:
+        shown = ", ".join(sorted(set(left_empty))[:5])
+        ctx.report.notes.append(
+            f"{run.file}: {len(left_empty)} references to records not in AccountLens were left "
+            f"empty ({shown})"
+        )
     return items
 
 

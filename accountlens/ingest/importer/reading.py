@@ -50,6 +50,11 @@ class ParsedFile(Generic[M]):
     rejected_raw: list[RawRejected] = field(default_factory=list)
     #: Rows a mapping leaves out on purpose (deleted in the source, say).
     skipped: int = 0
+    #: Fields whose references are left empty when their record is missing (mapping rule
+    #: ``if_missing = "leave_empty"``), instead of rejecting the row.
+    lenient: frozenset[str] = frozenset()
+    #: How messages name a field: a CSV column ("column AccountId (account)"); None: as is.
+    column_of: Callable[[str], str] | None = None
 
 
 def count_lines(path: Path) -> int:

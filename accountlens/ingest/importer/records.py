@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import Column, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from accountlens.ingest.importer.fields import KeyedRow, RecordRow
@@ -72,6 +72,11 @@ class RecordSpec(Generic[M]):
     natural_key: NaturalKey | None = None
     #: Columns whose stored value survives a NULL in the file (a user's password hash).
     keep_when_null: tuple[str, ...] = ()
+    #: Columns naming a choice (a stage …): one spelling per value (see :mod:`.canonical`).
+    canonical: tuple[str, ...] = ()
+    #: Columns of other tables whose spellings the :attr:`canonical` ones follow first (a stage
+    #: change's stages are spelt as the opportunities' stages).
+    spelt_as: tuple[Column[Any], ...] = ()
 
     def refs(self, row: M) -> Sequence[Ref]:
         """The references the row makes, resolved before :meth:`values` is called."""

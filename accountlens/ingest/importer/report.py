@@ -62,6 +62,8 @@ class ImportReport:
     passages_embedded: int = 0
     #: Records removed by --prune, per record file (not rows of any file, so not in the table).
     pruned: dict[str, int] = field(default_factory=dict)
+    #: What an import did besides rows, in words (picklist values added, owners left empty …).
+    notes: list[str] = field(default_factory=list)
 
     def counts(self, file: str) -> FileCounts:
         """Counts for ``file`` (all zero when the file was absent)."""
@@ -101,6 +103,7 @@ class ImportReport:
             "totals": asdict(self.totals()),
             "passages_embedded": self.passages_embedded,
             "pruned": dict(self.pruned),
+            "notes": list(self.notes),
             "rejected_rows": [_problem(row) for row in self.rejected_rows],
             "rejected_files": [_problem(row) for row in self.rejected_files],
         }
@@ -143,6 +146,8 @@ class ImportReport:
             console.print(f"Embedded {self.passages_embedded} passages.")
         for name, removed in self.pruned.items():
             console.print(f"Pruned {removed} records of {escape(name)} missing from the export.")
+        for note in self.notes:
+            console.print(escape(note))
         rows = self.rejected_rows
         if total.rejected:
             plural = "row" if total.rejected == 1 else "rows"

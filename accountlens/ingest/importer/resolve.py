@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -78,10 +78,12 @@ class Target(NamedTuple):
 
 
 class Resolved:
-    """The targets of one row's references, by field."""
+    """The targets of one row's references, by field; ``left_empty`` names lenient references
+    whose record was missing (``owner 'Dana Whit'``), which are left out of ``targets``."""
 
-    def __init__(self, targets: dict[str, Target]) -> None:
+    def __init__(self, targets: dict[str, Target], left_empty: list[str] | None = None) -> None:
         self._targets = targets
+        self.left_empty = left_empty or []
 
     def id(self, field: str) -> uuid.UUID | None:
         """The referenced ID, or None when the row left the (optional) reference out."""
@@ -119,8 +121,14 @@ async def resolve_references(
     org_id: uuid.UUID,
     rows: Sequence[Sequence[Ref]],
     rejected: RejectedKeys,
+    lenient: frozenset[str] = frozenset(),
+    column_of: Callable[[str], str] | None = None,
 ) -> list[Resolved | list[str]]:
-    """For each row, its resolved targets, or the messages saying which references failed."""
+    """For each row, its resolved targets, or the messages saying which references failed.
+
+    A reference of a ``lenient`` field whose record is missing is left empty instead.
+    ``column_of`` names a field as the file does (a CSV column).
+    """
     wanted: dict[str, set[str]] = defaultdict(set)
     for refs in rows:
         for ref in refs:
@@ -130,23 +138,31 @@ async def resolve_references(
     for refs in rows:
         targets: dict[str, Target] = {}
         errors: list[str] = []
+        left_empty: list[str] = []
         for ref in refs:
             label = ref.kind.replace("_", " ")
             where = rejected.where(ref.kind, ref.key)
             target = found[ref.kind].get(ref.key)
-            if where is not None:
-                errors.append(f"{ref.field}: {label} '{ref.key}' was rejected ({where})")
+            field = ref.field
+            if column_of is not None:
+                base, bracket, rest = field.partition("[")
+                field = column_of(base) + bracket + rest
+            if target is None and ref.field.split("[")[0] in lenient:
+                left_empty.append(f"{ref.field} '{ref.key}'")
+            elif where is not None:
+                errors.append(f"{field}: {label} '{ref.key}' was rejected ({where})")
             elif target is None:
-                errors.append(f"{ref.field}: {_not_found(KINDS[ref.kind], ref.key)}")
+                errors.append(f"{field}: {_not_found(KINDS[ref.kind], ref.key)}")
             else:
                 targets[ref.field] = target
-        results.append(errors if errors else Resolved(targets))
+        results.append(errors if errors else Resolved(targets, left_empty))
     return results
 
 
 def _not_found(kind: Kind, key: str) -> str:
     label = kind.name.replace("_", " ")
-    by = f"external_id or {kind.alternate}" if kind.alternate else "external_id"
+    ways = ["external_id", *(way for way in (kind.alternate, UNIQUE_BY.get(kind.name)) if way)]
+    by = f"{', '.join(ways[:-1])} or {ways[-1]}" if len(ways) > 1 else ways[0]
     return f"no {label} with {by} '{key}' (it must be in {kind.file} or already imported)"
 
 
@@ -167,8 +183,22 @@ async def _lookup(
         for external_id, id_, account_id in result:
             found[external_id] = Target(id_, account_id)
     missing = [key for key in ordered if key not in found]
-    if kind.alternate is None or not missing:
-        return found
+    if kind.alternate is not None and missing:
+        found.update(await _by_alternate(conn, org_id, kind, missing))
+    if kind.name in UNIQUE_BY:
+        rest = [key for key in missing if key not in found]
+        found.update(await _by_unique_value(conn, org_id, kind, rest))
+    return found
+
+
+async def _by_alternate(
+    conn: AsyncConnection, org_id: uuid.UUID, kind: Kind, missing: list[str]
+) -> dict[str, Target]:
+    """Records matched by their alternate key (a user's e-mail, a type's key)."""
+    assert kind.alternate is not None
+    table = kind.table
+    account: ColumnElement[Any] = table.c.account_id if "account_id" in table.c else null()
+    found: dict[str, Target] = {}
     column = table.c[kind.alternate]
     by_user_email = kind.name == "user"
     normal: dict[str, list[str]] = defaultdict(list)
@@ -187,3 +217,40 @@ async def _lookup(
             for key in normal[value]:
                 found[key] = Target(id_, account_id)
     return found
+
+
+#: A second way to name a record, used when no external_id matches and exactly one record
+#: has the value: exports name an owner ("Rosa Quint"), an organization ("Globex") or a
+#: requester (an e-mail) rather than give the ID.
+UNIQUE_BY = {"user": "name", "account": "name", "person": "email"}
+
+
+async def _by_unique_value(
+    conn: AsyncConnection, org_id: uuid.UUID, kind: Kind, keys: list[str]
+) -> dict[str, Target]:
+    """Records whose ``UNIQUE_BY`` column equals a key (without case), where only one does."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        wanted[" ".join(key.split()).lower()].append(key)
+    if not wanted:
+        return {}
+    table = kind.table
+    value = func.lower(table.c[UNIQUE_BY[kind.name]])
+    account: ColumnElement[Any] = table.c.account_id if "account_id" in table.c else null()
+    ids: dict[str, list[Target]] = defaultdict(list)
+    names = list(wanted)
+    for start in range(0, len(names), _LOOKUP_BATCH):
+        batch = names[start : start + _LOOKUP_BATCH]
+        result = await conn.execute(
+            select(value, table.c.id, account).where(
+                table.c.org_id == org_id, value == any_(text_array(batch))
+            )
+        )
+        for found, id_, account_id in result:
+            ids[found].append(Target(id_, account_id))
+    return {
+        key: matches[0]
+        for found, matches in ids.items()
+        if len(matches) == 1
+        for key in wanted[found]
+    }

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accountlens.db.models import EMBEDDING_DIMENSIONS, DataSource, Org
-from accountlens.ingest.importer.csv_source import CsvOverrides, options_of
+from accountlens.ingest.importer.csv_source import CsvOverrides, CsvSource, options_of
 from accountlens.ingest.importer.discover import Sources, jsonl_sources, mapped_sources
 from accountlens.ingest.importer.documents import DocumentSpec
 from accountlens.ingest.importer.load import table_of
@@ -25,6 +25,7 @@ from accountlens.ingest.importer.mapping import (
     builtin_mapping,
     load_mapping,
 )
+from accountlens.ingest.importer.picklists import write_picklists
 from accountlens.ingest.importer.pipeline import import_record_file
 from accountlens.ingest.importer.prune import prune as prune_missing
 from accountlens.ingest.importer.records import ImportContext, RecordSpec
@@ -159,6 +160,8 @@ async def import_directory(
             for file, step in import_steps():
                 for each in sources.get(file, []):
                     await step(target, ctx, each)
+                    if isinstance(each, CsvSource):
+                        await write_picklists(target, ctx, each)
             if prune:
                 specs: list[type[RecordSpec[Any]]] = [*RECORD_SPECS, DocumentSpec]
                 await prune_missing(target, ctx, [(spec.file, spec.table) for spec in specs])

@@ -131,6 +131,7 @@ class AccountSpec(RecordSpec[AccountRow]):
     kind = "account"
     model = AccountRow
     table = table_of(Account)
+    canonical = ("industry", "lifecycle_stage")
     children = (
         ChildTable(
             "account_team", table_of(AccountTeamMember), "account_id", ("user_id",), ("role",)
@@ -164,6 +165,7 @@ class PersonSpec(RecordSpec[PersonRow]):
     kind = "person"
     model = PersonRow
     table = table_of(Person)
+    canonical = ("persona",)
 
     def refs(self, row: PersonRow) -> list[Ref]:
         return [Ref("account", "account", row.account)]
@@ -179,6 +181,7 @@ class OpportunitySpec(RecordSpec[OpportunityRow]):
     kind = "opportunity"
     model = OpportunityRow
     table = table_of(Opportunity)
+    canonical = ("stage",)
 
     def refs(self, row: OpportunityRow) -> list[Ref]:
         return [Ref("account", "account", row.account), *optional_ref("owner", "user", row.owner)]
@@ -196,6 +199,8 @@ class OpportunityStageChangeSpec(RecordSpec[OpportunityStageChangeRow]):
     kind = "opportunity_stage_change"
     model = OpportunityStageChangeRow
     table = table_of(OpportunityStageChange)
+    canonical = ("from_stage", "to_stage")
+    spelt_as = (table_of(Opportunity).c.stage,)
 
     def event_time(self, row: OpportunityStageChangeRow) -> datetime | None:
         return row.changed_at
