@@ -5,7 +5,9 @@ operator commands (``accountlens users …``, ``orgs …``) run as the owner. Th
 therefore reads customer data (row-level security scopes it to one org), reads the identity
 tables, and writes only what sign-in, OAuth, rate limiting and the audit log write. It cannot
 change anyone's role, an org's settings or a team: an ``UPDATE users SET role = 'admin'``
-through a bug or an injection is refused by the database. ``tests/db/test_grants.py``
+through a bug or an injection is refused by the database; the admin pages make those changes
+through the owner's connection, one audited function per action (``accountlens.auth.admin``).
+``tests/db/test_grants.py``
 compares the live privileges with this table, so a new table must be added here on purpose.
 """
 
