@@ -22,7 +22,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountlens.auth import web_sessions
-from accountlens.auth.passwords import check_password, hash_password
+from accountlens.auth.password_policy import check_password
+from accountlens.auth.passwords import hash_password
 from accountlens.auth.visibility import presented_link, user_links
 from accountlens.db.models import AccountLink, AdminAction, User
 

@@ -18,7 +18,7 @@ from accountlens.auth.client_documents import ClientDocumentFetcher
 from accountlens.auth.client_registry import ClientRegistry
 from accountlens.auth.oauth_flows import OAuthFlows
 from accountlens.auth.options import AuthOptions
-from accountlens.auth.passwords import PasswordRejected
+from accountlens.auth.password_policy import PasswordRejected
 from accountlens.auth.principal import Principal
 from accountlens.auth.resource import ConnectionTokenVerifier
 from accountlens.auth.sessions import BrowserSession, PendingChoice, session_id_hash

@@ -9,13 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountlens.auth import repository, web_sessions
-from accountlens.auth.passwords import (
-    PasswordRejected,
-    check_password,
-    hash_password,
-    needs_rehash,
-    verify_password,
-)
+from accountlens.auth.password_policy import PasswordRejected, check_password
+from accountlens.auth.passwords import hash_password, needs_rehash, verify_password
 from accountlens.auth.principal import Role
 from accountlens.db.models import Org, User
 
@@ -55,7 +50,7 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> list
 
 def check_password_rules(password: str) -> None:
     """Raise :class:`AccountError` when ``password`` breaks the one policy
-    (:func:`accountlens.auth.passwords.check_password`)."""
+    (:func:`accountlens.auth.password_policy.check_password`)."""
     try:
         check_password(password)
     except PasswordRejected as rejected:

@@ -10,7 +10,11 @@ import sys
 import pytest
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
-from accountlens.auth.passwords import PasswordRejected, breached_passwords, check_password
+from accountlens.auth.password_policy import (
+    PasswordRejected,
+    breached_passwords,
+    check_password,
+)
 from accountlens.db.engine import Database
 from accountlens.ingest.importer.fields import Password
 from tests.auth.helpers import People, build_app, client_for, csrf_of, settings_for, sign_in

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from accountlens.auth.passwords import PasswordRejected, check_password
+from accountlens.auth.password_policy import PasswordRejected, check_password
 
 INT32_MAX = 2_147_483_647
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -64,7 +64,7 @@ Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 def _password_policy(value: SecretStr) -> SecretStr:
-    """The one password policy (``accountlens.auth.passwords``), as for every other way in."""
+    """The one password policy (``accountlens.auth.password_policy``), as for every other way in."""
     try:
         check_password(value.get_secret_value())
     except PasswordRejected as rejected:
