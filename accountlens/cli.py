@@ -22,6 +22,7 @@ from pydantic import SecretStr, ValidationError
 from rich.console import Console
 
 from accountlens.auth.cli import connections_app, orgs_app, users_app
+from accountlens.auth.sso_cli import sso_app
 from accountlens.config import Settings, UnsafeConfigurationError
 from accountlens.db.datadir import DataDirNotFoundError, locate_data_dir
 from accountlens.db.engine import Database, open_database, pin_database
@@ -41,6 +42,7 @@ app = typer.Typer(
 app.add_typer(users_app, name="users")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(connections_app, name="connections")
+app.add_typer(sso_app, name="sso")
 console = Console(stderr=True)
 T = TypeVar("T")
 

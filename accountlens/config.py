@@ -112,6 +112,14 @@ class Settings(BaseSettings):
     sign_in_failure_limit_per_address: int = Field(default=30, ge=1)
     sign_in_failure_limit_per_email: int = Field(default=10, ge=1)
     sign_in_failure_window_seconds: int = Field(default=900, ge=1)
+    # Single sign-on (OpenID Connect): how long a sign-in may stay at the provider, how long
+    # one call to the provider may take, how long its discovery document and keys are cached,
+    # and the clock skew tolerated on ID token times.
+    sso_start_limit_per_address: int = Field(default=60, ge=1)  # per sign-in window
+    sso_attempt_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+    sso_http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    sso_metadata_cache_seconds: int = Field(default=300, ge=0, le=86_400)
+    sso_clock_leeway_seconds: int = Field(default=60, ge=0, le=600)
     #: Lists count at most this many matches (then the total is a lower bound); 0 = exact.
     list_total_cap: int = Field(default=10_000, ge=0, le=100_000_000)
 

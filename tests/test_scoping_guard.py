@@ -23,6 +23,8 @@ ALLOWED = {
     "auth/repository.py": "lookups keyed by a credential the caller presented (token, code)",
     "auth/users.py": "sign-in and operator account commands, by org and e-mail",
     "auth/web_sessions.py": "browser sessions, keyed by the session id the cookie presented",
+    "auth/sso_store.py": "single sign-on, in the org the e-mail domain or the HMAC'd state names",
+    "auth/sso_admin.py": "SSO settings: the operator's --org, or the signed-in admin's own org",
     # The importer writes as the schema owner into the one org the operator named (--org); no
     # principal exists there and nothing it reads is answered to a user.
     "ingest/importer/": "upserts into the operator's --org, as the owner",

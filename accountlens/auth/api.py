@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.requests import HTTPConnection
 
 from accountlens.auth.options import AuthOptions
-from accountlens.auth.principal import Principal
+from accountlens.auth.principal import NOT_NARROWED, Narrowing, Principal
 from accountlens.auth.sessions import BrowserSession, PendingChoice
 
 #: What a lost or unreachable database raises, for layers that may not import the driver.
@@ -78,19 +78,99 @@ class ConnectionView:
     scope: str = ""
     revoked_at: datetime | None = None
     revoked_by_name: str | None = None
+    kind: str = "oauth"
+    narrowing: Narrowing = NOT_NARROWED
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentChoices:
+    """What the person chose on the consent page besides "Allow": narrowing and expiry."""
+
+    narrowing: Narrowing = NOT_NARROWED
+    lifetime_days: int | None = None
+    """None: the preselected expiry (:func:`accountlens.auth.lifetimes.default_lifetime`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedServiceToken:
+    """A new service token: ``token`` is shown once and stored nowhere."""
+
+    id: uuid.UUID
+    token: str
+    expires_at: datetime
 
 
 class SignInRefused(Exception):  # noqa: N818 - an outcome, not a programming error
     """Wrong credentials, a disabled user, or too many attempts; ``reason`` is user-facing."""
 
-    def __init__(self, reason: str, *, retry_after: int | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retry_after: int | None = None, single_sign_on: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after  # seconds until the failure budget frees, when limited
+        self.single_sign_on = single_sign_on  # the org signs in through its OpenID provider
 
     @property
     def retry_later(self) -> bool:
         return self.retry_after is not None
+
+
+class SsoRefused(Exception):  # noqa: N818 - an outcome, not a programming error
+    """Single sign-on did not sign the person in; ``reason`` is what the page says."""
+
+    def __init__(self, reason: str, status_code: int = 403) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status_code = status_code
+
+
+@dataclass(frozen=True, slots=True)
+class SsoSignIn:
+    """Whom single sign-on signed in, and the same-site path they were on their way to."""
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID
+    next_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class SsoSettingsView:
+    """An org's single sign-on settings as an admin may see them: never the client secret."""
+
+    issuer: str
+    client_id: str
+    allowed_domains: tuple[str, ...]
+    jit_provisioning: bool
+    default_role: str
+    local_passwords_disabled: bool
+    callback_url: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SsoChanges:
+    """What an org admin changes in their org's SSO settings; None leaves a setting as it is.
+
+    The allowed domains are not among them: which org a domain signs in to is the operator's
+    call (``accountlens sso set``), since a domain claimed by the wrong org would send other
+    people to that org's provider and could turn their passwords off.
+    """
+
+    issuer: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    jit_provisioning: bool | None = None
+    default_role: str | None = None
+    local_passwords_disabled: bool | None = None
+
+
+class SsoUpdateRefused(Exception):  # noqa: N818 - an outcome, not a programming error
+    """The SSO settings cannot be changed like that; ``reason`` is user-facing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class PasswordChangeRefused(Exception):  # noqa: N818 - an outcome, not a programming error
@@ -118,6 +198,24 @@ class AuthService(Protocol):
     async def sign_in(self, email: str, password: str, address: str) -> list[Principal]:
         """Every account (one per org) these credentials open, at least one; or raise
         :class:`SignInRefused`. Several: the person picks the workspace."""
+        ...
+
+    async def sso_start(self, email: str, browser_nonce: str, next_path: str, address: str) -> str:
+        """The URL of the provider of the org that claims the e-mail's domain, for a sign-in
+        bound to this browser; or raise :class:`SsoRefused` (429: too many from ``address``)."""
+        ...
+
+    async def sso_finish(self, params: Mapping[str, str], browser_nonce: str) -> SsoSignIn:
+        """Check what the provider sent back and find (or create) the person; or raise
+        :class:`SsoRefused`."""
+        ...
+
+    async def sso_settings(self, principal: Principal) -> SsoSettingsView | None:
+        """The SSO settings of the principal's org (None when it has none); admins only."""
+        ...
+
+    async def update_sso(self, principal: Principal, changes: SsoChanges) -> SsoSettingsView:
+        """An admin changes their org's SSO settings, or :class:`SsoUpdateRefused`."""
         ...
 
     async def start_session(self, org_id: uuid.UUID, user_id: uuid.UUID) -> str | None:
@@ -161,9 +259,22 @@ class AuthService(Protocol):
         ...
 
     async def approve(
-        self, principal: Principal, params: Mapping[str, str]
+        self,
+        principal: Principal,
+        params: Mapping[str, str],
+        choices: ConsentChoices = ConsentChoices(),
     ) -> str | AuthorizationError:
         """Issue a code for a re-validated request; returns the client redirect URL."""
+        ...
+
+    async def consent_lifetimes(self, principal: Principal) -> tuple[tuple[int, ...], int]:
+        """The expiries (days) the consent page offers this person, and the preselected one."""
+        ...
+
+    async def create_service_token(
+        self, principal: Principal, name: str, lifetime_days: int
+    ) -> IssuedServiceToken | None:
+        """An admin's new read-only token for an internal app; None for anyone else."""
         ...
 
     def deny(self, consent: ConsentRequest) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from accountlens.auth.options import RateLimit
-from accountlens.auth.principal import OrgFacts
+from accountlens.auth.principal import NOT_NARROWED, Narrowing, OrgFacts
 from accountlens.db.models import GLOBAL_ORG_ID
 
 _SALT = text(
@@ -42,14 +42,15 @@ _CHECK = text(
     """
     WITH presented AS (
         SELECT c.org_id, c.id, c.user_id, c.client_id, c.scope, c.resource, c.token_hash,
-               c.expires_at, c.revoked_at, u.role, u.email, u.name,
+               c.expires_at, c.revoked_at, c.kind, c.narrowed_types, c.exclude_transcripts,
+               c.exclude_kb, u.role, u.email, u.name,
                coalesce(u.is_active, false) AS user_active,
                o.name AS org_name, o.slug AS org_slug, o.timezone AS org_timezone,
                o.account_visibility AS org_account_visibility,
                (c.token_hash = CAST(:digest AS bytea)
                 AND c.revoked_at IS NULL
                 AND c.expires_at > CAST(:moment AS timestamptz)
-                AND rtrim(c.resource, '/') = CAST(:resource AS text)
+                AND rtrim(c.resource, '/') = ANY(CAST(:resources AS text[]))
                 AND coalesce(u.is_active, false)) AS accepted
         FROM connections c
         LEFT JOIN users u ON u.org_id = c.org_id AND u.id = c.user_id
@@ -105,6 +106,9 @@ class AccessRow:
     """Hits in the current window including this one; None when nothing was counted."""
     org: OrgFacts | None = None
     """The connection's org row, read in the same statement (the reader needs it next)."""
+    kind: str = "oauth"
+    """``oauth`` (an MCP connection) or ``service`` (an internal app's token)."""
+    narrowing: Narrowing = NOT_NARROWED
 
 
 def connection_bucket(connection_id: uuid.UUID) -> str:
@@ -132,7 +136,7 @@ async def check_access(
     org_id: uuid.UUID,
     connection_id: uuid.UUID,
     digest: bytes,
-    resource: str,
+    resources: tuple[str, ...],
     moment: datetime,
     last_used_resolution: timedelta,
     limit: RateLimit | None = None,
@@ -141,7 +145,7 @@ async def check_access(
 
     With a ``limit``, the hit counts in the connection's bucket (:func:`connection_bucket`) in
     the limit's fixed window. None when the connection does not exist. Run it in autocommit: it
-    is one atomic statement.
+    is one atomic statement. The token must be bound to one of ``resources`` (RFC 8707).
     """
     window = window_start(moment, limit.window) if limit is not None else moment
     row = (
@@ -152,7 +156,7 @@ async def check_access(
                 "connection_id": connection_id,
                 "digest": digest,
                 "moment": moment,
-                "resource": resource.rstrip("/"),
+                "resources": [r.rstrip("/") for r in resources],
                 "stale_before": moment - last_used_resolution,
                 "global_org": GLOBAL_ORG_ID,
                 "bucket": connection_bucket(connection_id) if limit is not None else None,
@@ -178,6 +182,8 @@ async def check_access(
         user_active=bool(row.user_active),
         accepted=bool(row.accepted),
         hits=row.hits,
+        kind=row.kind,
+        narrowing=Narrowing.stored(row.narrowed_types, row.exclude_transcripts, row.exclude_kb),
         org=None
         if row.org_name is None
         else OrgFacts(

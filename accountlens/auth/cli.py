@@ -1,6 +1,5 @@
 """Operator commands: ``accountlens users add|list|set-role|set-password|reset-link|disable|
-sign-out``,
-``orgs add|list`` and ``connections list|revoke``."""
+sign-out``, ``orgs add|list`` and ``connections list|revoke|service-token``."""
 
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from accountlens.auth import connections, links
+from accountlens.auth import connections, links, repository, service_tokens
 from accountlens.auth import users as accounts
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.visibility import ConnectionMatch
@@ -309,3 +308,37 @@ def connections_revoke(
 
     count = _run(work)
     console.print(f"[green]Revoked {count} connection{'' if count == 1 else 's'}.[/green]")
+
+
+@connections_app.command("service-token")
+def connections_service_token(
+    org: Annotated[str, typer.Option(help="Org slug")],
+    user: Annotated[str, typer.Option(help="The admin it reads as (e-mail)")],
+    name: Annotated[str, typer.Option(help="The app's name, as listed beside the connections")],
+    days: Annotated[
+        int, typer.Option(min=1, max=3650, help="Lifetime, capped by the ceiling")
+    ] = 90,
+) -> None:
+    """Create a read-only service token for an internal app's /graphql calls; printed once.
+
+    It reads as the admin ``--user`` (see docs/security.md), like one made in the web UI.
+    """
+    cleaned = service_tokens.clean_name(name)
+    if cleaned is None:
+        errors.print(f"[red]name the app in 1 to {service_tokens.MAX_NAME} characters[/red]")
+        raise typer.Exit(2)
+    options = AuthOptions.from_settings(Settings())
+
+    async def work(session: AsyncSession) -> str:
+        found = await accounts.find_user(session, org, user)
+        if found.role != "admin" or not found.is_active:
+            raise accounts.AccountError(f"{user} is not an active admin of {org}")
+        issued = await service_tokens.create(
+            session, options, repository.principal_of(found), cleaned, days
+        )
+        assert issued is not None  # an admin's, outside any token
+        return issued.token
+
+    token = _run(work)
+    errors.print(f"[green]Service token for {cleaned} (shown once):[/green]")
+    typer.echo(token)  # stdout carries the token alone, for scripts

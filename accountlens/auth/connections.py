@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from accountlens.auth import repository
 from accountlens.auth.api import ConnectionView
-from accountlens.auth.principal import Principal
+from accountlens.auth.principal import Narrowing, Principal
 from accountlens.auth.visibility import (
     ConnectionMatch,
     revocable_in_bulk,
@@ -54,6 +54,10 @@ def _view(connection: Connection, user: User, revoker: User | None) -> Connectio
         scope=connection.scope,
         revoked_at=connection.revoked_at,
         revoked_by_name=revoker.name if revoker is not None else None,
+        kind=connection.kind,
+        narrowing=Narrowing.stored(
+            connection.narrowed_types, connection.exclude_transcripts, connection.exclude_kb
+        ),
     )
 
 

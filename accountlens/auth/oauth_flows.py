@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import OAuth2Error
@@ -14,12 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, Response
 
 from accountlens.auth import repository, tokens
-from accountlens.auth.api import AuthorizationError, ConsentRequest, RegisteredClient
+from accountlens.auth.api import (
+    AuthorizationError,
+    ConsentChoices,
+    ConsentRequest,
+    RegisteredClient,
+)
 from accountlens.auth.client_documents import (
     ClientDocumentError,
     ClientDocumentFetcher,
     is_client_document_url,
 )
+from accountlens.auth.lifetimes import default_lifetime, lifetime_ceiling_days, lifetime_choices
 from accountlens.auth.oauth_server import (
     AccountLensAuthorizationServer,
     OAuthClient,
@@ -127,13 +134,30 @@ class OAuthFlows:
         return str(add_params_to_uri(consent.redirect_uri, params))
 
     async def approve(
-        self, principal: Principal, params: Mapping[str, str]
+        self,
+        principal: Principal,
+        params: Mapping[str, str],
+        choices: ConsentChoices = ConsentChoices(),  # noqa: B008 - frozen, never mutated
     ) -> str | AuthorizationError:
-        """Issue a 5-minute code for ``principal`` and return where to send the browser."""
+        """Issue a 5-minute code for ``principal`` and return where to send the browser.
+
+        The code carries the person's narrowing and expiry to the connection it is exchanged
+        for; an expiry the org's ceiling does not allow is refused, nothing is written.
+        """
         checked = await self._consent_grant(params, set())
         if isinstance(checked, AuthorizationError):
             return checked
         grant, client = checked
+        async with self._database().sessions() as session:
+            ceiling = await lifetime_ceiling_days(session, self.options, principal.org_id)
+        offered = lifetime_choices(ceiling)
+        days = choices.lifetime_days
+        if days is None:
+            days = min(default_lifetime(self.options, ceiling), max(offered))
+        elif days not in offered:
+            allowed = ", ".join(str(d) for d in offered)
+            return AuthorizationError("invalid_request", f"pick an expiry of {allowed} days")
+        narrowing = choices.narrowing
         _, _, headers = grant.create_authorization_response(grant.redirect_uri, principal)
         issued = grant.server.preloaded.new_code
         assert issued is not None  # create_authorization_response generated it
@@ -150,6 +174,12 @@ class OAuthFlows:
             resource=params.get("resource") or self.options.resource,
             code_challenge=params["code_challenge"],
             expires_at=repository.now() + self.options.code_ttl,
+            narrowed_types=sorted(narrowing.object_types)
+            if narrowing.object_types is not None
+            else None,
+            exclude_transcripts=not narrowing.transcripts,
+            exclude_kb=not narrowing.knowledge_base,
+            lifetime_days=days,
         )
         async with self._database().sessions() as session:
             session.add(row)
@@ -182,17 +212,24 @@ class OAuthFlows:
                 user = await repository.active_user(session, row.org_id, row.user_id)
                 preloaded.code = repository.stored_code(row)
                 preloaded.code_user = repository.principal_of(user) if user else None
-                preloaded.lifetime = await repository.token_lifetime(
-                    session, row.org_id, self.options.access_token_ttl
+                # The consent page's choice, capped by the org's ceiling as it is now.
+                ceiling = await lifetime_ceiling_days(session, self.options, row.org_id)
+                chosen = (
+                    timedelta(days=row.lifetime_days)
+                    if row.lifetime_days
+                    else self.options.access_token_ttl
                 )
+                preloaded.lifetime = min(chosen, timedelta(days=ceiling))
             server = AccountLensAuthorizationServer(self.options, preloaded)
             request = StarletteOAuth2Request(
                 "POST", self.options.issuer + "/oauth/token", headers, form
             )
             response: Response = server.create_token_response(request)
             minted, code = preloaded.minted, preloaded.code
-            if minted is None or code is None:
+            if minted is None or code is None or row is None:
                 return response
+            narrowed = row  # the consent page's choices, carried by the code
+            lifetime = preloaded.lifetime or self.options.access_token_ttl
             connection = Connection(
                 org_id=minted.org_id,
                 id=minted.row_id,
@@ -205,7 +242,10 @@ class OAuthFlows:
                 token_salt=minted.salt,
                 token_hash=minted.digest,
                 created_at=repository.now(),
-                expires_at=repository.now() + (preloaded.lifetime or self.options.access_token_ttl),
+                expires_at=repository.now() + lifetime,
+                narrowed_types=narrowed.narrowed_types,
+                exclude_transcripts=narrowed.exclude_transcripts,
+                exclude_kb=narrowed.exclude_kb,
             )
             session.add(connection)
             await session.flush()

@@ -62,6 +62,16 @@ class AuthOptions:
         default_factory=lambda: RateLimit(3000, timedelta(hours=1))
     )
     unused_client_max_age: timedelta = timedelta(days=7)
+    # Single sign-on (OpenID Connect); `sso_tls` is what provider calls verify TLS with.
+    sso_attempt_ttl: timedelta = timedelta(minutes=10)
+    # Sign-ins sent to a provider, per address (each stores an attempt row); all count.
+    sso_starts_per_address: RateLimit = field(
+        default_factory=lambda: RateLimit(60, timedelta(minutes=15))
+    )
+    sso_http_timeout_seconds: float = 5.0
+    sso_metadata_cache_ttl: timedelta = timedelta(minutes=5)
+    sso_clock_leeway_seconds: int = 60
+    sso_tls: ssl.SSLContext | bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthOptions:
@@ -80,6 +90,11 @@ class AuthOptions:
             registrations_per_address=RateLimit(settings.registration_limit_per_address, register),
             registrations_global=RateLimit(settings.registration_limit_global, register),
             unused_client_max_age=timedelta(hours=settings.unused_client_max_age_hours),
+            sso_attempt_ttl=timedelta(seconds=settings.sso_attempt_ttl_seconds),
+            sso_starts_per_address=RateLimit(settings.sso_start_limit_per_address, sign_in),
+            sso_http_timeout_seconds=settings.sso_http_timeout_seconds,
+            sso_metadata_cache_ttl=timedelta(seconds=settings.sso_metadata_cache_seconds),
+            sso_clock_leeway_seconds=settings.sso_clock_leeway_seconds,
         )
 
     @property
@@ -93,9 +108,19 @@ class AuthOptions:
         return f"{self.issuer}/mcp"
 
     @property
+    def graphql_resource(self) -> str:
+        """What internal apps' service tokens are bound to: the GraphQL endpoint, not MCP."""
+        return f"{self.issuer}/graphql"
+
+    @property
     def resource_metadata_url(self) -> str:
         """RFC 9728 metadata for the MCP resource, path-inserted."""
         return f"{self.issuer}/.well-known/oauth-protected-resource/mcp"
+
+    @property
+    def sso_callback_url(self) -> str:
+        """Where OpenID providers send people back (the redirect URI to register there)."""
+        return f"{self.issuer}/sign-in/sso/callback"
 
     @property
     def over_https(self) -> bool:

@@ -8,6 +8,84 @@ from typing import Literal
 
 Role = Literal["admin", "member"]
 
+#: The object types a person may narrow a connection to on the consent page (SPEC §6).
+#: Colleagues, teams, groups and custom object *definitions* are the org's directory and stay
+#: readable; documents are narrowed by kind instead (transcripts, knowledge base).
+NARROWABLE_TYPES = (
+    "account",
+    "person",
+    "opportunity",
+    "activity",
+    "ticket",
+    "task",
+    "project",
+    "custom_object",
+)
+#: Types that are read with another and follow its narrowing.
+_FOLLOWS = {"task_comment": "task"}
+#: Document kinds and the flag of :class:`Narrowing` that excludes each.
+DOCUMENT_KINDS = ("transcript", "kb_article")
+
+
+@dataclass(frozen=True, slots=True)
+class Narrowing:
+    """What one connection may read, as the person chose on the consent page.
+
+    ``object_types`` is None for every type (no narrowing); otherwise the narrowable types
+    (:data:`NARROWABLE_TYPES`) the connection may read. Transcripts and knowledge-base
+    articles are allowed or excluded on their own. Enforced in the SQL of every read
+    (``accountlens.resolvers.visibility``) and, with a clear error, where a caller names an
+    excluded type (``accountlens.resolvers.narrowing``).
+    """
+
+    object_types: frozenset[str] | None = None
+    transcripts: bool = True
+    knowledge_base: bool = True
+
+    @property
+    def is_narrowed(self) -> bool:
+        return self.object_types is not None or not (self.transcripts and self.knowledge_base)
+
+    def allows(self, type_key: str) -> bool:
+        """May this connection read records of ``type_key`` (a registry key) at all?"""
+        if type_key == "document":
+            return self.transcripts or self.knowledge_base
+        key = _FOLLOWS.get(type_key, type_key)
+        if key not in NARROWABLE_TYPES or self.object_types is None:
+            return True
+        return key in self.object_types
+
+    def allows_kind(self, kind: str) -> bool:
+        """May this connection read documents of ``kind`` (``transcript``, ``kb_article``)?"""
+        return self.transcripts if kind == "transcript" else self.knowledge_base
+
+    @property
+    def document_kinds(self) -> tuple[str, ...]:
+        return tuple(k for k in DOCUMENT_KINDS if self.allows_kind(k))
+
+    def excluded(self) -> list[str]:
+        """What is left out, as type keys and document kinds (for errors and pages)."""
+        left_out = [
+            t
+            for t in NARROWABLE_TYPES
+            if self.object_types is not None and t not in self.object_types
+        ]
+        return left_out + [k for k in DOCUMENT_KINDS if not self.allows_kind(k)]
+
+    @classmethod
+    def stored(
+        cls, object_types: list[str] | None, exclude_transcripts: bool, exclude_kb: bool
+    ) -> Narrowing:
+        """The narrowing of a connection row (``connections.narrowed_types`` …)."""
+        return cls(
+            frozenset(object_types) if object_types is not None else None,
+            transcripts=not exclude_transcripts,
+            knowledge_base=not exclude_kb,
+        )
+
+
+NOT_NARROWED = Narrowing()
+
 
 @dataclass(frozen=True, slots=True)
 class OrgFacts:
@@ -40,6 +118,10 @@ class Principal:
     client_id: str | None = None
     org_name: str = ""
     org_facts: OrgFacts | None = None
+    narrowing: Narrowing = NOT_NARROWED
+    """What the connection may read (the consent page's choices); the web session: all."""
+    service_token: bool = False
+    """True for an internal app's service token: it reads as the admin who created it."""
 
     @property
     def is_admin(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import math
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -57,12 +57,6 @@ async def active_user(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UU
 async def user_in_org(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
     """The user, active or not, when they belong to ``org_id``."""
     return await session.get(User, (org_id, user_id))
-
-
-async def token_lifetime(session: AsyncSession, org_id: uuid.UUID, default: timedelta) -> timedelta:
-    """A new connection's lifetime: ``default``, or the org's ceiling when that is shorter."""
-    days = await session.scalar(select(Org.token_lifetime_days).where(Org.id == org_id))
-    return min(default, timedelta(days=days)) if days else default
 
 
 async def active_user_in_org(

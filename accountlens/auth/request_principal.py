@@ -76,13 +76,17 @@ class RequestPrincipal:
             await self._by_token(scope, receive, send)
         elif _under(path, self.token_or_session):
             if bearer_token(scope.get("headers", [])) is not None:
-                await self._by_token(scope, receive, send)
+                await self._by_token(scope, receive, send, graphql=True)
             else:
                 await self._by_session(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
-    async def _by_token(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _by_token(
+        self, scope: Scope, receive: Receive, send: Send, *, graphql: bool = False
+    ) -> None:
+        """``/mcp`` accepts tokens bound to the MCP resource only (RFC 8707); ``/graphql``
+        also accepts internal apps' service tokens, which are bound to it."""
         # The service is looked up per request: tests (and operators) may reconfigure it.
         service: DatabaseAuthService = scope["app"].state.auth_service
         started = False
@@ -93,7 +97,11 @@ class RequestPrincipal:
             await send(message)
 
         try:
-            guard = BearerGuard(self.limited, service.verifier, limit=self.rule)
+            options = service.options
+            resources = (options.resource, options.graphql_resource) if graphql else None
+            guard = BearerGuard(
+                self.limited, service.verifier, limit=self.rule, resources=resources
+            )
             await guard(scope, receive, tracked)
         except (OSError, DBAPIError, TimeoutError) as exc:
             # The database is away: fail fast with 503 (never a 500) and let the client retry.

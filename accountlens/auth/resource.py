@@ -68,11 +68,18 @@ class ConnectionTokenVerifier:
         self.options = options
         self._salts: dict[tuple[uuid.UUID, uuid.UUID], bytes] = {}
 
-    async def check(self, token: str, limit: RateLimit | None = None) -> TokenCheck:
+    async def check(
+        self,
+        token: str,
+        limit: RateLimit | None = None,
+        resources: tuple[str, ...] | None = None,
+    ) -> TokenCheck:
         """Check ``token``; with a ``limit``, also count the request in its connection's bucket.
 
-        A refused token counts nothing and touches nothing.
+        ``resources`` are the audiences accepted here (default: the MCP endpoint only). A
+        refused token counts nothing and touches nothing.
         """
+        accepted = resources or (self.options.resource,)
         parsed = tokens.parse(tokens.ACCESS_TOKEN_PREFIX, token.strip())
         if parsed is None:
             return _refused("the access token is malformed")
@@ -92,7 +99,7 @@ class ConnectionTokenVerifier:
                 org_id=parsed.org_id,
                 connection_id=parsed.row_id,
                 digest=digest,
-                resource=self.options.resource,
+                resources=accepted,
                 moment=moment,
                 last_used_resolution=self.options.last_used_resolution,
                 limit=limit,
@@ -100,7 +107,7 @@ class ConnectionTokenVerifier:
         if row is None or not hmac.compare_digest(row.token_hash, digest):
             return _refused("the access token is unknown")
         if not row.accepted:
-            return _refused(_why_refused(row, moment, self.options))
+            return _refused(_why_refused(row, moment, accepted))
         principal = Principal(
             user_id=row.user_id,
             org_id=row.org_id,
@@ -111,6 +118,8 @@ class ConnectionTokenVerifier:
             client_id=row.client_id,
             org_name=row.org.name if row.org else "",
             org_facts=row.org,
+            narrowing=row.narrowing,
+            service_token=row.kind == "service",
         )
         access_token = AccessToken(
             token=token,
@@ -134,13 +143,15 @@ class ConnectionTokenVerifier:
         return (await self.check(token)).access
 
 
-def _why_refused(row: bearer_query.AccessRow, moment: datetime, options: AuthOptions) -> str:
+def _why_refused(row: bearer_query.AccessRow, moment: datetime, resources: tuple[str, ...]) -> str:
     """Why the statement did not accept a token whose secret matched, first reason first."""
     if row.revoked_at is not None:
         return "the access token has been revoked"
     if row.expires_at <= moment:
         return "the access token has expired"
-    if row.resource.rstrip("/") != options.resource.rstrip("/"):
+    if row.resource.rstrip("/") not in {r.rstrip("/") for r in resources}:
+        if row.kind == "service":
+            return "a service token is for /graphql only; MCP clients connect with OAuth"
         return "the access token was issued for another resource"
     if not row.user_active:
         return "the user of this access token is disabled"
@@ -185,11 +196,13 @@ class BearerGuard:
         verifier: ConnectionTokenVerifier,
         required_scopes: tuple[str, ...] = (READ_SCOPE,),
         limit: RateLimit | None = None,
+        resources: tuple[str, ...] | None = None,
     ) -> None:
         self.app = app
         self.verifier = verifier
         self.required_scopes = required_scopes
         self.limit = limit
+        self.resources = resources
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -210,7 +223,7 @@ class BearerGuard:
             await deny(send, 401, options, None, None)
             return
         if token:
-            check = await self.verifier.check(token, self.limit)
+            check = await self.verifier.check(token, self.limit, self.resources)
         else:
             check = _refused("empty bearer token")
         if check.principal is None or check.access is None:

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 
-from accountlens.auth import connections, links, repository, users, web_sessions
+from accountlens.auth import (
+    connections,
+    lifetimes,
+    links,
+    repository,
+    service_tokens,
+    sso_admin,
+    sso_store,
+    users,
+    web_sessions,
+)
 from accountlens.auth.api import (
     AuthorizationError,
     ConnectionView,
+    ConsentChoices,
     ConsentRequest,
+    IssuedServiceToken,
     LinkHolder,
     PasswordChangeRefused,
     SignInRefused,
+    SsoChanges,
+    SsoRefused,
+    SsoSettingsView,
+    SsoSignIn,
 )
 from accountlens.auth.client_documents import ClientDocumentFetcher
 from accountlens.auth.client_registry import ClientRegistry
@@ -22,7 +39,15 @@ from accountlens.auth.password_policy import PasswordRejected
 from accountlens.auth.principal import Principal
 from accountlens.auth.resource import ConnectionTokenVerifier
 from accountlens.auth.sessions import BrowserSession, PendingChoice, session_id_hash
+from accountlens.auth.sso import SsoFlows
 from accountlens.db.engine import Database
+
+log = logging.getLogger(__name__)
+
+SSO_ONLY = (
+    "Your organisation signs in with single sign-on, not passwords: "
+    "use \u201cSign in with SSO\u201d."
+)
 
 
 class DatabaseAuthService:
@@ -34,6 +59,7 @@ class DatabaseAuthService:
         self.flows = OAuthFlows(database, options, ClientDocumentFetcher(options))
         self.verifier = ConnectionTokenVerifier(database, options)
         self.registry = ClientRegistry(database, options)
+        self.sso = SsoFlows(database, options)
 
     async def sign_in(self, email: str, password: str, address: str) -> list[Principal]:
         """Only failures count against the limits: a team signing in from one office address,
@@ -44,7 +70,10 @@ class DatabaseAuthService:
             (repository.limiter_key("sign-in-email", email), self.options.sign_in_per_email),
         )
         async with db.sessions() as session:
+            config = await sso_store.config_for_domain(session, sso_store.domain_of(email))
             waits = [await repository.wait_for(session, key, rule) for key, rule in limits]
+        if config is not None and config.local_passwords_disabled:
+            raise SignInRefused(SSO_ONLY, single_sign_on=True)
         wait = max((w for w in waits if w is not None), default=None)
         if wait is not None:
             raise SignInRefused(
@@ -53,6 +82,10 @@ class DatabaseAuthService:
         async with db.sessions() as session:
             matched = await users.authenticate(session, email, password)
             await session.commit()  # a rehashed password, if any
+            sso_only = await sso_store.password_free_orgs(session, [u.org_id for u in matched])
+        if matched and all(user.org_id in sso_only for user in matched):
+            raise SignInRefused(SSO_ONLY, single_sign_on=True)
+        matched = [user for user in matched if user.org_id not in sso_only]
         if not matched:
             # Counted in its own transaction, after the check: a failure always counts.
             async with db.sessions() as session:
@@ -61,6 +94,35 @@ class DatabaseAuthService:
                 await session.commit()
             raise SignInRefused("That e-mail and password do not match an active account.")
         return [repository.principal_of(user) for user in matched]
+
+    async def sso_start(self, email: str, browser_nonce: str, next_path: str, address: str) -> str:
+        key = repository.limiter_key("sso-start-ip", address)
+        async with self._database().sessions() as session:
+            wait = await repository.take(session, key, self.options.sso_starts_per_address)
+            await session.commit()
+        if wait is not None:
+            raise SsoRefused(
+                "Too many single sign-on attempts from your network. Wait a few minutes.", 429
+            )
+        return await self.sso.start(email, browser_nonce, next_path)
+
+    async def sso_finish(self, params: Mapping[str, str], browser_nonce: str) -> SsoSignIn:
+        return await self.sso.finish(params, browser_nonce)
+
+    async def sso_settings(self, principal: Principal) -> SsoSettingsView | None:
+        if not principal.is_admin:
+            return None
+        async with self._database().sessions() as session:
+            config = await sso_store.config_of(session, principal.org_id)
+        return sso_admin.view_of(config, self.options.sso_callback_url) if config else None
+
+    async def update_sso(self, principal: Principal, changes: SsoChanges) -> SsoSettingsView:
+        async with self._database().sessions() as session:
+            config = await sso_admin.update_org_sso(
+                session, self.options.secret_key, principal.org_id, changes
+            )
+            await session.commit()
+            return sso_admin.view_of(config, self.options.sso_callback_url)
 
     async def start_session(self, org_id: uuid.UUID, user_id: uuid.UUID) -> str | None:
         async with self._database().sessions() as session:
@@ -152,9 +214,31 @@ class DatabaseAuthService:
         return await self.flows.validate_authorization(params, repeated)
 
     async def approve(
-        self, principal: Principal, params: Mapping[str, str]
+        self,
+        principal: Principal,
+        params: Mapping[str, str],
+        choices: ConsentChoices = ConsentChoices(),  # noqa: B008 - frozen, never mutated
     ) -> str | AuthorizationError:
-        return await self.flows.approve(principal, params)
+        return await self.flows.approve(principal, params, choices)
+
+    async def consent_lifetimes(self, principal: Principal) -> tuple[tuple[int, ...], int]:
+        async with self._database().sessions() as session:
+            ceiling = await lifetimes.lifetime_ceiling_days(session, self.options, principal.org_id)
+        choices = lifetimes.lifetime_choices(ceiling)
+        default = lifetimes.default_lifetime(self.options, ceiling)
+        return choices, default if default in choices else choices[-1]
+
+    async def create_service_token(
+        self, principal: Principal, name: str, lifetime_days: int
+    ) -> IssuedServiceToken | None:
+        async with self._database().sessions() as session:
+            issued = await service_tokens.create(
+                session, self.options, principal, name, lifetime_days
+            )
+            await session.commit()
+        if issued is not None:
+            log.info("service token %s created by user %s", issued.id, principal.user_id)
+        return issued
 
     def deny(self, consent: ConsentRequest) -> str:
         return self.flows.deny(consent)

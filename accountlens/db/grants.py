@@ -28,6 +28,10 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
     "rate_limit_buckets": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
     # Browser sessions: started at sign-in, ended by sign-out, a password change or an admin.
     "web_sessions": frozenset({"SELECT", "INSERT", "DELETE"}),
+    # Single sign-on: the org's provider is set by the owner's `accountlens sso set`; sign-ins
+    # in flight are written at the redirect to the provider and claimed once on the way back.
+    "sso_configs": frozenset({"SELECT"}),
+    "sso_attempts": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
     # The audit logs are append-only for the app.
     "mcp_tool_calls": frozenset({"SELECT", "INSERT"}),
     "admin_audit": frozenset({"SELECT", "INSERT"}),
@@ -38,9 +42,31 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
 
 #: Column privileges on top: sign-in upgrades a password hash made with older argon2 costs, and
 #: a person changes their own password; the ORM stamps ``updated_at`` on the same UPDATE.
+#: Admins change their org's SSO provider, but not its domains.
 COLUMN_PRIVILEGES: dict[str, dict[str, tuple[str, ...]]] = {
     "users": {"UPDATE": ("password_hash", "updated_at")},
+    # An org admin changes their org's provider (GraphQL `updateSingleSignOn`), never which
+    # e-mail domains sign in through it: those stay the operator's (`accountlens sso set`).
+    "sso_configs": {
+        "UPDATE": (
+            "issuer",
+            "client_id",
+            "client_secret",
+            "jit_provisioning",
+            "default_role",
+            "local_passwords_disabled",
+            "updated_at",
+        )
+    },
 }
+
+#: Functions the app role may run. Both are SECURITY DEFINER (migration 0015): single sign-on
+#: creates a user or records their provider subject only as the org's SSO settings allow,
+#: while a plain ``INSERT INTO users`` stays refused.
+FUNCTION_PRIVILEGES: tuple[str, ...] = (
+    "sso_provision_user(uuid, text, text, text)",
+    "sso_link_user(uuid, uuid, text)",
+)
 
 #: Tables under row-level security hold customer data: the app reads them, never writes.
 CUSTOMER_DATA = frozenset({"SELECT"})

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from accountlens.db.grants import COLUMN_PRIVILEGES, privileges_for
+from accountlens.db.grants import COLUMN_PRIVILEGES, FUNCTION_PRIVILEGES, privileges_for
 from accountlens.db.schema_lock import hold_schema_lock
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,8 @@ async def grant_app_role(owner: AsyncEngine, role: str) -> None:
                     text(f"GRANT {privilege} ({listed}) ON {_quoted(table)} TO {name}")
                 )
         await conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {name}"))
+        for function in FUNCTION_PRIVILEGES:
+            await conn.execute(text(f"GRANT EXECUTE ON FUNCTION {function} TO {name}"))
 
 
 async def set_role_statement_timeout(owner: AsyncEngine, role: str, timeout_ms: int) -> bool:

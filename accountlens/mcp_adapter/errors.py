@@ -24,6 +24,7 @@ class ToolInputError(Exception):
         choices: Sequence[str] = (),
         suggestions: Sequence[str] = (),
         code: str = "BAD_INPUT",
+        excluded: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -31,6 +32,7 @@ class ToolInputError(Exception):
         self.choices = list(choices)
         self.suggestions = list(suggestions)
         self.code = code
+        self.excluded = [str(e) for e in excluded]
 
     def as_json(self) -> dict[str, Any]:
         """The ``error`` object of the isError result."""
@@ -41,6 +43,8 @@ class ToolInputError(Exception):
             body["did_you_mean"] = self.suggestions
         if self.choices:
             body["valid_choices"] = self.choices[:80]
+        if self.excluded:
+            body["excluded_by_consent"] = self.excluded
         return body
 
 
@@ -89,13 +93,17 @@ def from_graphql(errors: Sequence[Mapping[str, Any]]) -> ToolInputError:
     # A masked fault carries no code: it is ours, never the caller's bad input.
     code = str(extensions.get("code") or "INTERNAL")
     message = str(first.get("message") or "the request could not be answered")
-    if code not in {"BAD_INPUT", "NOT_FOUND", "BAD_REQUEST", "UNAVAILABLE"}:
+    if code not in {"BAD_INPUT", "NOT_FOUND", "BAD_REQUEST", "UNAVAILABLE", "OUTSIDE_NARROWING"}:
         # Anything else (limits, masked faults) is described without internals.
         message = (
             "the request was refused by the data layer; try a smaller limit or fewer fields"
             if code == "QUERY_TOO_COSTLY"
             else "the request could not be answered; try again or simplify it"
         )
+    if code == "OUTSIDE_NARROWING":
+        # The connection's consent left this out: no argument is wrong, the model should not
+        # retry with another one; ``valid_choices`` would mislead, ``excluded`` says what is out.
+        return ToolInputError(message, code=code, excluded=extensions.get("excluded") or ())
     field = str(extensions.get("field") or "")
     if field.endswith(" field"):
         field = "filters"  # "unknown account field …": a filter or sort named it

@@ -16,6 +16,7 @@ from accountlens.auth.principal import Principal
 from accountlens.resolvers.catalog import group_names
 from accountlens.resolvers.fields import GROUP_FIELDS, Scope, normalize
 from accountlens.resolvers.filters import Filter, compile_filters
+from accountlens.resolvers.narrowing import require_type
 from accountlens.resolvers.paging import (
     Sort,
     after_predicate,
@@ -153,6 +154,7 @@ async def list_records(
     ``narrowing`` adds predicates a caller derived itself (e.g. "of this custom type").
     """
     spec = spec_for(type_key)
+    require_type(reader.principal, type_key)
     object_type = object_type or spec.key
     first = check_page_size(query.first)
     scope = await filter_scope(reader, object_type, filters=query.filters)

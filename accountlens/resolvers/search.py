@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 from accountlens.resolvers.errors import BadInputError, unknown_choice
+from accountlens.resolvers.narrowing import allowed_types
 from accountlens.resolvers.paging import check_page_size
 from accountlens.resolvers.reader import Reader
 from accountlens.resolvers.registry import SEARCHABLE, SPECS
@@ -127,10 +128,15 @@ async def search(
         raise BadInputError("query must not be empty", field="query")
     if len(query) > MAX_QUERY:
         raise BadInputError(f"query longer than {MAX_QUERY} characters", field="query")
-    chosen = list(dict.fromkeys(t.strip().lower() for t in types)) if types else list(SEARCHABLE)
+    narrowing = reader.principal.narrowing
+    if types:
+        chosen = list(dict.fromkeys(t.strip().lower() for t in types))
+    else:  # every type the caller's connection may read (a narrowed one skips the others)
+        chosen = [t for t in SEARCHABLE if narrowing.allows(t)]
     for type_key in chosen:
         if type_key not in SEARCHABLE:
             raise unknown_choice("searchable type", type_key, SEARCHABLE)
+    allowed_types(reader.principal, chosen)
     limit = check_page_size(first)
     signature = _signature(query, chosen)
     offset = _offset(after, signature)

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Text, cast, func, literal, select, true
 
 from accountlens.db.models import ChunkEmbedding, Document, DocumentChunk
 from accountlens.resolvers.errors import BadInputError, unknown_choice
+from accountlens.resolvers.narrowing import allowed_kinds
 from accountlens.resolvers.reader import Reader, Row
 from accountlens.resolvers.visibility import (
     visible_chunk_embeddings,
@@ -95,6 +96,7 @@ async def semantic_search(
     for kind in kinds or ():
         if kind not in KINDS:
             raise unknown_choice("document kind", kind, KINDS)
+    kinds = allowed_kinds(reader.principal, kinds)
     await reader.org()  # from here on the visibility predicates fit the org's mode
     where = [visible_chunks(reader.principal)]
     if account_id is not None:

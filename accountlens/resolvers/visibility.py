@@ -26,6 +26,7 @@ from sqlalchemy import (
     and_,
     any_,
     exists,
+    false,
     func,
     literal,
     or_,
@@ -68,6 +69,25 @@ from accountlens.db.models import (
 )
 
 Predicate = ColumnElement[bool]
+
+
+def _narrowed(principal: Principal, type_key: str, predicate: Predicate) -> Predicate:
+    """``predicate``, or nothing at all when the caller's connection leaves ``type_key`` out.
+
+    A narrowed connection (the consent page's choices, :class:`~accountlens.auth.principal.
+    Narrowing`) reads an excluded type nowhere: not as a list, not nested in another record,
+    not in a timeline or a search. Where a caller names the type, the resolvers say so first
+    (``accountlens.resolvers.narrowing``); this is the guarantee underneath.
+    """
+    return predicate if principal.narrowing.allows(type_key) else false()
+
+
+def _kinds(principal: Principal, kind: QueryableAttribute[Any], predicate: Predicate) -> Predicate:
+    """``predicate`` limited to the document kinds the caller's connection may read."""
+    narrowing = principal.narrowing
+    if narrowing.transcripts and narrowing.knowledge_base:
+        return predicate
+    return and_(predicate, kind.in_(narrowing.document_kinds))
 
 
 def row_security_org(principal: Principal) -> uuid.UUID:
@@ -167,6 +187,10 @@ def book_sample(principal: Principal) -> ScalarSelect[Any]:
 
 
 def visible_accounts(principal: Principal) -> Predicate:
+    return _narrowed(principal, "account", _visible_accounts(principal))
+
+
+def _visible_accounts(principal: Principal) -> Predicate:
     """All of the org's accounts for admins and in ``open`` orgs; otherwise the member's book.
 
     A member's book is the accounts they own, whose account team they are on, or that belong
@@ -196,18 +220,33 @@ def _attached(
 
 
 def visible_people(principal: Principal) -> Predicate:
+    return _narrowed(principal, "person", _visible_people(principal))
+
+
+def _visible_people(principal: Principal) -> Predicate:
     return _attached(principal, Person.org_id, Person.account_id)
 
 
 def visible_opportunities(principal: Principal) -> Predicate:
+    return _narrowed(principal, "opportunity", _visible_opportunities(principal))
+
+
+def _visible_opportunities(principal: Principal) -> Predicate:
     return _attached(principal, Opportunity.org_id, Opportunity.account_id)
 
 
 def visible_stage_changes(principal: Principal) -> Predicate:
-    return _attached(principal, OpportunityStageChange.org_id, OpportunityStageChange.account_id)
+    stage_changes = _attached(
+        principal, OpportunityStageChange.org_id, OpportunityStageChange.account_id
+    )
+    return _narrowed(principal, "opportunity", stage_changes)
 
 
 def visible_activities(principal: Principal) -> Predicate:
+    return _narrowed(principal, "activity", _visible_activities(principal))
+
+
+def _visible_activities(principal: Principal) -> Predicate:
     return _attached(principal, Activity.org_id, Activity.account_id)
 
 
@@ -221,22 +260,42 @@ def visible_activity_participants(principal: Principal) -> Predicate:
 
 
 def visible_tickets(principal: Principal) -> Predicate:
+    return _narrowed(principal, "ticket", _visible_tickets(principal))
+
+
+def _visible_tickets(principal: Principal) -> Predicate:
     return _attached(principal, Ticket.org_id, Ticket.account_id)
 
 
 def visible_account_usage(principal: Principal) -> Predicate:
-    return _attached(principal, AccountUsageDaily.org_id, AccountUsageDaily.account_id)
+    return _narrowed(
+        principal,
+        "account",
+        _attached(principal, AccountUsageDaily.org_id, AccountUsageDaily.account_id),
+    )
 
 
 def visible_feature_usage(principal: Principal) -> Predicate:
-    return _attached(principal, FeatureUsageDaily.org_id, FeatureUsageDaily.account_id)
+    return _narrowed(
+        principal,
+        "account",
+        _attached(principal, FeatureUsageDaily.org_id, FeatureUsageDaily.account_id),
+    )
 
 
 def visible_person_usage(principal: Principal) -> Predicate:
-    return _attached(principal, PersonUsageDaily.org_id, PersonUsageDaily.account_id)
+    return _narrowed(
+        principal,
+        "account",
+        _attached(principal, PersonUsageDaily.org_id, PersonUsageDaily.account_id),
+    )
 
 
 def visible_tasks(principal: Principal) -> Predicate:
+    return _narrowed(principal, "task", _visible_tasks(principal))
+
+
+def _visible_tasks(principal: Principal) -> Predicate:
     """Account tasks with their account; account-less tasks for their assignee and creator."""
     in_org = Task.org_id == principal.org_id
     if principal.is_admin:
@@ -252,6 +311,10 @@ def visible_tasks(principal: Principal) -> Predicate:
 
 
 def visible_task_comments(principal: Principal) -> Predicate:
+    return _narrowed(principal, "task_comment", _visible_task_comments(principal))
+
+
+def _visible_task_comments(principal: Principal) -> Predicate:
     """Comments are visible with their task."""
     in_org = TaskComment.org_id == principal.org_id
     if principal.is_admin:
@@ -261,6 +324,10 @@ def visible_task_comments(principal: Principal) -> Predicate:
 
 
 def visible_projects(principal: Principal) -> Predicate:
+    return _narrowed(principal, "project", _visible_projects(principal))
+
+
+def _visible_projects(principal: Principal) -> Predicate:
     """Account projects with their account; account-less ones for their owner and members."""
     in_org = Project.org_id == principal.org_id
     if principal.is_admin:
@@ -290,6 +357,10 @@ def visible_custom_object_types(principal: Principal) -> Predicate:
 
 
 def visible_custom_objects(principal: Principal) -> Predicate:
+    return _narrowed(principal, "custom_object", _visible_custom_objects(principal))
+
+
+def _visible_custom_objects(principal: Principal) -> Predicate:
     """Account-linked instances with their account; account-less instances always."""
     in_org = CustomObjectInstance.org_id == principal.org_id
     if principal.is_admin:
@@ -336,6 +407,10 @@ def _participated(principal: Principal, document_id: QueryableAttribute[Any]) ->
 
 
 def visible_documents(principal: Principal) -> Predicate:
+    return _kinds(principal, Document.kind, _visible_documents(principal))
+
+
+def _visible_documents(principal: Principal) -> Predicate:
     """KB articles always; transcripts with their account, or by taking part when account-less."""
     in_org = Document.org_id == principal.org_id
     if principal.is_admin:
@@ -351,6 +426,10 @@ def visible_documents(principal: Principal) -> Predicate:
 
 
 def visible_chunks(principal: Principal) -> Predicate:
+    return _kinds(principal, DocumentChunk.kind, _visible_chunks(principal))
+
+
+def _visible_chunks(principal: Principal) -> Predicate:
     """The same rule as documents, on the chunk's denormalised kind and account."""
     in_org = DocumentChunk.org_id == principal.org_id
     if principal.is_admin:

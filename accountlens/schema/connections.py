@@ -19,6 +19,8 @@ from strawberry.scalars import JSON
 from accountlens.auth.api import ConnectionView, get_auth_service
 from accountlens.auth.audit import ToolCallView, recent_calls
 from accountlens.auth.connections import find_connection, list_connections
+from accountlens.auth.principal import NARROWABLE_TYPES, Narrowing
+from accountlens.auth.service_tokens import MAX_NAME, clean_name
 from accountlens.schema.errors import BadInputError, ForbiddenError, NotFoundError
 from accountlens.schema.ids import decode_as, encode_id
 from accountlens.schema.types.base import AppInfo, field
@@ -37,6 +39,28 @@ def parse_connection_id(value: str) -> uuid.UUID | None:
         return uuid.UUID(hex=value.removeprefix(ID_PREFIX))
     except ValueError:
         return None
+
+
+@strawberry.type(description="What a connection may read, as chosen on the consent page.")
+class ConnectionNarrowing:
+    object_types: list[str] | None = strawberry.field(
+        description="The record types it may read (`account`, `person` …); null for every type."
+    )
+    transcripts: bool = strawberry.field(description="Whether it may read transcripts.")
+    knowledge_base: bool = strawberry.field(description="Whether it may read KB articles.")
+    excluded: list[str] = strawberry.field(
+        description="What is left out: record types and document kinds (`transcript` …)."
+    )
+
+    @classmethod
+    def of(cls, narrowing: Narrowing) -> ConnectionNarrowing:
+        types = narrowing.object_types
+        return cls(
+            object_types=[t for t in NARROWABLE_TYPES if t in types] if types is not None else None,
+            transcripts=narrowing.transcripts,
+            knowledge_base=narrowing.knowledge_base,
+            excluded=narrowing.excluded(),
+        )
 
 
 @strawberry.type(description="One authorization of an MCP client by a user (SPEC §6).")
@@ -58,6 +82,13 @@ class McpConnection:
     revoked_by_name: str | None = strawberry.field(
         description="Who revoked it in the web UI or API; null for operators and expiry."
     )
+    kind: str = strawberry.field(
+        description="`oauth` (an MCP client a person approved) or `service` (an internal "
+        "app's token an admin created; it reads as that admin, on `/graphql` only)."
+    )
+    narrowing: ConnectionNarrowing | None = strawberry.field(
+        description="What it may read when narrowed on the consent page; null: everything."
+    )
 
     @classmethod
     def from_view(cls, view: ConnectionView) -> McpConnection:
@@ -76,7 +107,18 @@ class McpConnection:
             created_at=view.created_at,
             last_used_at=view.last_used_at,
             expires_at=view.expires_at,
+            kind=view.kind,
+            narrowing=ConnectionNarrowing.of(view.narrowing)
+            if view.narrowing.is_narrowed
+            else None,
         )
+
+
+@strawberry.type(description="A new service token; `token` is shown this once, never again.")
+class ServiceToken:
+    id: strawberry.ID
+    token: str = strawberry.field(description="`alk_…`: send it as `Authorization: Bearer`.")
+    expires_at: datetime
 
 
 @strawberry.type(description="One MCP tool call through a connection (the audit log).")
@@ -178,4 +220,34 @@ class Mutation:
             return 0
         return await get_auth_service(request).revoke_connections(
             principal, owner_id=owner, client_id=client_id
+        )
+
+    @field(
+        "Admins, from a signed-in browser: a read-only token for an internal app to call "
+        "`/graphql` with. It reads as you, expires after `days` (capped by the org's token "
+        "lifetime ceiling) and is listed and revoked with the connections."
+    )
+    async def create_service_token(self, info: AppInfo, name: str, days: int = 90) -> ServiceToken:
+        principal = info.context.principal
+        if principal.via_token:
+            raise ForbiddenError("createServiceToken needs a signed-in browser, not a token")
+        if not principal.is_admin:
+            raise ForbiddenError("only admins may create service tokens")
+        cleaned = clean_name(name)
+        if cleaned is None:
+            raise BadInputError(
+                f"name the app in 1 to {MAX_NAME} printable characters", field="name"
+            )
+        if not 1 <= days <= 3650:
+            raise BadInputError("days must be between 1 and 3650", field="days")
+        request: Any = info.context.request
+        issued = (
+            await get_auth_service(request).create_service_token(principal, cleaned, days)
+            if request is not None
+            else None
+        )
+        if issued is None:
+            raise ForbiddenError("only admins may create service tokens")
+        return ServiceToken(
+            id=connection_id(issued.id), token=issued.token, expires_at=issued.expires_at
         )

@@ -22,6 +22,7 @@ class OperationFailed(Exception):  # noqa: N818 - an outcome carrying the GraphQ
     def __init__(self, codes: list[str], messages: list[str] | None = None) -> None:
         super().__init__(", ".join(codes))
         self.codes = codes
+        #: The client errors' messages (safe to show: masked faults say "Unexpected error.").
         self.messages = messages or []
 
 

@@ -20,6 +20,7 @@ from accountlens.schema.ids import decode_as
 from accountlens.schema.inputs import FilterInput, SortInput, to_list_query, wants_total
 from accountlens.schema.limits import extensions
 from accountlens.schema.sessions import SessionsMutation
+from accountlens.schema.sso import SsoMutation, SsoQuery
 from accountlens.schema.types.analytics import AnalyticsQuery
 from accountlens.schema.types.base import AppInfo, Connection, Node, connection, field
 from accountlens.schema.types.crm import (
@@ -48,7 +49,7 @@ After = Annotated[str | None, strawberry.argument(description="`endCursor` of th
 
 
 @strawberry.type(description="Read-only access to the org's customer data, as the caller sees it.")
-class Query(AnalyticsQuery, ConnectionsQuery, AdminQuery, AuditQuery):
+class Query(AnalyticsQuery, ConnectionsQuery, SsoQuery, AdminQuery, AuditQuery):
     @field("The signed-in user, org and connection.")
     def me(self, info: AppInfo) -> Me:
         return me_of(info)
@@ -303,9 +304,12 @@ class Query(AnalyticsQuery, ConnectionsQuery, AdminQuery, AuditQuery):
 
 
 @strawberry.type(
-    description="The writes of the web UI (revoking connections, the admin pages); never a token's."
+    description=(
+        "The writes of the web UI: revoking connections, signing people out, SSO settings, "
+        "the admin pages; never a token's."
+    )
 )
-class Mutation(ConnectionsMutation, SessionsMutation, AdminMutation):
+class Mutation(ConnectionsMutation, SessionsMutation, SsoMutation, AdminMutation):
     pass
 
 

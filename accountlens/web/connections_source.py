@@ -18,7 +18,8 @@ from accountlens.auth.principal import Principal
 
 _FIELDS = """
     id clientName clientId ownerId ownerName ownerEmail createdAt lastUsedAt expiresAt
-    redirectHost scope revokedAt revokedByName
+    redirectHost scope revokedAt revokedByName kind
+    narrowing { objectTypes transcripts knowledgeBase excluded }
 """
 LIST = f"""
 query McpConnections {{
@@ -27,6 +28,11 @@ query McpConnections {{
 }}
 """
 ONE = f"query McpConnection($id: ID!) {{ mcpConnection(id: $id) {{ {_FIELDS} }} }}"
+CREATE_APP_KEY = """
+mutation CreateServiceToken($name: String!, $days: Int!) {
+  createServiceToken(name: $name, days: $days) { id token expiresAt }
+}
+"""
 REVOKE = "mutation Revoke($id: ID!) { revokeConnection(id: $id) }"
 REVOKE_ALL = """
 mutation RevokeAll($ownerId: ID, $clientId: String) {
@@ -62,6 +68,9 @@ class ConnectionRow:
     scope: str = ""
     revoked_at: datetime | None = None
     revoked_by_name: str | None = None
+    kind: str = "oauth"
+    narrowing: str = ""
+    """What a narrowed connection may not read, for people (empty: not narrowed)."""
 
     @property
     def ended(self) -> str:
@@ -94,7 +103,32 @@ def _row(item: dict[str, Any]) -> ConnectionRow:
         scope=item["scope"],
         revoked_at=_time(item["revokedAt"]),
         revoked_by_name=item["revokedByName"],
+        kind=item["kind"],
+        narrowing=narrowing_summary(item["narrowing"]),
     )
+
+
+#: How the pages name what a narrowed connection leaves out.
+EXCLUDED_LABELS = {
+    "account": "accounts",
+    "person": "people",
+    "opportunity": "opportunities",
+    "activity": "activities",
+    "ticket": "tickets",
+    "task": "tasks",
+    "project": "projects",
+    "custom_object": "custom objects",
+    "transcript": "transcripts",
+    "kb_article": "KB articles",
+}
+
+
+def narrowing_summary(narrowing: Mapping[str, Any] | None) -> str:
+    """ "Narrowed: no tickets, no transcripts" for a narrowed connection; "" otherwise."""
+    if not narrowing or not narrowing.get("excluded"):
+        return ""
+    left_out = [EXCLUDED_LABELS.get(str(e), str(e)) for e in narrowing["excluded"]]
+    return "Narrowed: no " + ", no ".join(left_out)
 
 
 async def list_connections(
@@ -130,6 +164,29 @@ async def revoke_all(
             raise
         return None
     return int(data["revokeAllConnections"])
+
+
+@dataclass(frozen=True, slots=True)
+class NewServiceToken:
+    id: str
+    token: str
+    expires_at: datetime
+
+
+async def create_service_token(
+    request: Request, principal: Principal, name: str, days: int
+) -> NewServiceToken | str:
+    """The new token (shown once), or why GraphQL refused (not an admin, a bad name)."""
+    variables = {"name": name[:200], "days": days}
+    try:
+        data = await _executor(request)(request, principal, CREATE_APP_KEY, variables)
+    except Exception as failure:  # OperationFailed
+        if getattr(failure, "codes", None) is None:
+            raise
+        messages = getattr(failure, "messages", None) or ["the token could not be created"]
+        return str(messages[0])
+    made = data["createServiceToken"]
+    return NewServiceToken(made["id"], made["token"], datetime.fromisoformat(made["expiresAt"]))
 
 
 async def revoke(request: Request, principal: Principal, connection_id: str) -> bool:

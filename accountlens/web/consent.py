@@ -14,7 +14,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import ImmutableMultiDict
 from starlette.responses import Response
 
-from accountlens.auth.api import AuthorizationError, ConsentRequest, get_auth_service
+from accountlens.auth.api import (
+    AuthorizationError,
+    ConsentChoices,
+    ConsentRequest,
+    get_auth_service,
+)
+from accountlens.auth.principal import NARROWABLE_TYPES, Narrowing
 from accountlens.web.browser import csrf_ok, current_principal, error_page, render, sign_in_redirect
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +36,44 @@ AUTHORIZE_PARAMS = (
     "code_challenge_method",
     "resource",
 )
+
+
+#: The consent page's names for the narrowable types, in the order shown.
+NARROWABLE_LABELS = {
+    "account": "Accounts",
+    "person": "People",
+    "opportunity": "Opportunities",
+    "activity": "Activities (e-mails, calls, meetings, notes)",
+    "ticket": "Support tickets",
+    "task": "Tasks and their comments",
+    "project": "Projects",
+    "custom_object": "Custom objects",
+}
+
+
+def choices_of(form: ImmutableMultiDict[str, object] | object) -> ConsentChoices | str:
+    """The narrowing and expiry the consent form carries, or what is wrong with them.
+
+    A form without our ``narrowing`` marker (a client that posts the decision itself) narrows
+    nothing: an unticked checkbox is simply absent, so absence must not mean "excluded".
+    """
+    assert isinstance(form, ImmutableMultiDict)
+    if form.get("narrowing") != "form":
+        return ConsentChoices()
+    types = [str(t) for t in form.getlist("types")]
+    unknown = sorted(set(types) - set(NARROWABLE_TYPES))
+    if unknown:
+        return f"unknown record type {unknown[0][:40]!r}"
+    chosen = None if set(types) == set(NARROWABLE_TYPES) else frozenset(types)
+    narrowing = Narrowing(
+        chosen, transcripts=form.get("transcripts") == "on", knowledge_base=form.get("kb") == "on"
+    )
+    if chosen == frozenset() and not narrowing.document_kinds:
+        return "choose at least one kind of record or document for the connection to read"
+    raw = str(form.get("lifetime_days") or "")
+    if raw and not raw.isdigit():
+        return "the expiry must be a number of days"
+    return ConsentChoices(narrowing, int(raw[:6]) if raw else None)
 
 
 def _params(source: ImmutableMultiDict[str, str] | object) -> tuple[dict[str, str], set[str]]:
@@ -54,10 +98,17 @@ async def authorize(request: Request) -> Response:
     principal = await current_principal(request)
     if principal is None:
         return sign_in_redirect(request)
+    lifetimes, default_lifetime = await get_auth_service(request).consent_lifetimes(principal)
     return render(
         request,
         "consent.html",
-        {"consent": checked, "params": params},
+        {
+            "consent": checked,
+            "params": params,
+            "narrowable": list(NARROWABLE_LABELS.items()),
+            "lifetimes": lifetimes,
+            "default_lifetime": default_lifetime,
+        },
         principal=principal,
     )
 
@@ -77,7 +128,10 @@ async def decide(request: Request) -> Response:
         return _failure(request, checked)
     if form.get("decision") != "approve":
         return RedirectResponse(service.deny(checked), status_code=303)
-    outcome = await service.approve(principal, params)
+    choices = choices_of(form)
+    if isinstance(choices, str):
+        return error_page(request, "This connection request is not valid", choices)
+    outcome = await service.approve(principal, params, choices)
     if isinstance(outcome, AuthorizationError):
         return _failure(request, outcome)
     return RedirectResponse(outcome, status_code=303)

@@ -12,7 +12,16 @@ from starlette.responses import Response
 
 from accountlens.auth.untrusted_input import UnstorableInputError, refuse_unstorable_input
 from accountlens.config import Settings
-from accountlens.web import account, activity, admin, consent, explorer, pages
+from accountlens.web import (
+    account,
+    activity,
+    admin,
+    consent,
+    explorer,
+    pages,
+    service_tokens,
+    sso,
+)
 from accountlens.web.browser import error_page
 from accountlens.web.errors import install_error_pages
 
@@ -42,8 +51,10 @@ async def unstorable_page_response(request: Request, exc: Exception) -> Response
 
 def install_web(app: FastAPI, settings: Settings) -> None:
     checked = [Depends(refuse_unstorable_page_input)]
+    app.include_router(service_tokens.router, dependencies=checked)
     app.include_router(pages.router, dependencies=checked)
     app.include_router(account.router, dependencies=checked)
+    app.include_router(sso.router, dependencies=checked)
     app.include_router(admin.router, dependencies=checked)
     app.include_router(activity.router, dependencies=checked)
     app.include_router(consent.router, dependencies=checked)

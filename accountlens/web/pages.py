@@ -51,15 +51,13 @@ async def sign_in(request: Request) -> Response:
         return error_page(request, "Expired form", "Reload the page and try again.", 403)
     service = get_auth_service(request)
     address = request.client.host if request.client else "unknown"
+    email = str(form.get("email") or "")
     try:
-        accounts = await service.sign_in(
-            str(form.get("email") or ""), str(form.get("password") or ""), address
-        )
+        accounts = await service.sign_in(email, str(form.get("password") or ""), address)
     except SignInRefused as refused:
-        status = 429 if refused.retry_later else 401
-        page = render(
-            request, "sign_in.html", {"next": target, "error": refused.reason}, status_code=status
-        )
+        status = 429 if refused.retry_later else 403 if refused.single_sign_on else 401
+        context = {"next": target, "error": refused.reason, "email": email}
+        page = render(request, "sign_in.html", context, status_code=status)
         if refused.retry_after is not None:
             page.headers["Retry-After"] = str(refused.retry_after)
         return page
@@ -100,7 +98,13 @@ async def connections_page(request: Request) -> Response:
     if principal is None:
         return sign_in_redirect(request)
     live, history = await connections_source.list_connections(request, principal)
-    context = {"connections": live, "history": history, "notice": request.query_params.get("n")}
+    context = {
+        "connections": [c for c in live if c.kind != "service"],
+        "tokens": [c for c in live if c.kind == "service"],
+        "history": history,
+        "notice": request.query_params.get("n"),
+        "token_days": (30, 90, 365),
+    }
     return render(request, "connections.html", context, principal=principal)
 
 

@@ -17,8 +17,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
-from accountlens.web.browser import current_principal, error_page, render, sign_in_redirect
+from accountlens.web.browser import (
+    current_principal,
+    error_page,
+    render,
+    sign_in_redirect,
+    templates,
+)
 from accountlens.web.connections_source import GraphQLExecutor
+from accountlens.web.record_view import (
+    COMMENTS,
+    LABELS,
+    RELATED,
+    comments_of,
+    label_for,
+    paragraphs,
+    related_sections,
+)
 from accountlens.web.transcript import speaker_turns
 
 router = APIRouter(include_in_schema=False)
@@ -31,13 +46,17 @@ query Record($id: ID!) {{
     ... on Record {{ createdAt updatedAt custom }}
     ... on Account {{ domain industry employees lifecycleStage healthScore healthTrend
       renewalDate licensedSeats arr {{ amount currency }} owner {_REF} team {_REF}
-      groups {_REF} }}
+      groups {_REF} relatedPeople: people(first: 25) {_REF}
+      relatedOpportunities: opportunities(first: 25) {_REF}
+      relatedTickets: tickets(first: 25) {_REF} relatedActivities: activities(first: 25) {_REF}
+      relatedTasks: tasks(first: 25) {_REF} }}
     ... on Person {{ personEmail: email jobTitle: title persona phone lastContactedAt
       account {_REF} groups {_REF} }}
     ... on Opportunity {{ type stage stageCategory closeDate probability
       amount {{ amount currency }} owner {_REF} account {_REF} }}
     ... on Task {{ status priority dueDate completedAt taskDescription: description
-      assignee {_REF} creator {_REF} account {_REF} }}
+      assignee {_REF} creator {_REF} account {_REF}
+      taskComments: comments(first: 50) {{ id postedAt body author {{ displayName }} }} }}
     ... on Activity {{ kind occurredAt user {_REF} account {_REF} participants {_REF}
       activityBody: body }}
     ... on Project {{ kind status startDate dueDate owner {_REF} account {_REF} }}
@@ -45,7 +64,9 @@ query Record($id: ID!) {{
       ticketDescription: description }}
     ... on Document {{ kind occurredAt durationSeconds account {_REF} documentBody: body }}
     ... on CustomObject {{ customType {_REF} account {_REF} }}
-    ... on Group {{ kind memberType groupDescription: description }}
+    ... on Group {{ kind memberType groupDescription: description
+      memberAccounts: accounts(first: 50) {{ nodes {_REF} }}
+      memberPeople: people(first: 50) {{ nodes {_REF} }} }}
     ... on TaskComment {{ postedAt author {_REF} task {_REF} commentBody: body }}
     ... on User {{ userEmail: email role }}
   }}
@@ -55,7 +76,8 @@ CALLS = """
 query ConnectionCalls($id: ID!) {
   mcpConnection(id: $id) {
     id clientName clientId ownerId ownerName ownerEmail createdAt lastUsedAt expiresAt
-    redirectHost scope revokedAt revokedByName
+    redirectHost scope revokedAt revokedByName kind
+    narrowing { objectTypes transcripts knowledgeBase excluded }
   }
   mcpToolCalls(connectionId: $id, first: 100) {
     calledAt tool arguments outcome errorCode resultCount latencyMs
@@ -65,18 +87,11 @@ query ConnectionCalls($id: ID!) {
 #: Long text shown below the fields, not in the table.
 _BODIES = ("activityBody", "documentBody", "commentBody", "taskDescription",
            "ticketDescription", "groupDescription")  # fmt: skip
-_HIDDEN = {"id", "objectType", "displayName", "custom", *_BODIES}
+_HIDDEN = {"id", "objectType", "displayName", "custom", *_BODIES, *RELATED, COMMENTS}
 
 
 def _executor(request: Request) -> GraphQLExecutor:
     return cast(GraphQLExecutor, request.app.state.graphql_execute)
-
-
-def _label(key: str) -> str:
-    words = "".join(" " + c.lower() if c.isupper() else c for c in key).strip()
-    for prefix in ("person ", "job ", "user "):
-        words = words.removeprefix(prefix)
-    return words[:1].upper() + words[1:]
 
 
 def _value(value: Any) -> dict[str, Any]:
@@ -123,16 +138,40 @@ def when(text: str) -> str:
     return text
 
 
-def rows_of(node: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The record's fields as (label, cell), custom fields last, empty ones left out."""
+templates.env.filters["when"] = when
+
+
+def rows_of(
+    node: Mapping[str, Any], labels: Mapping[str, str] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """The record's fields as (label, cell), custom fields last, empty ones left out.
+
+    ``labels`` are the property definitions' labels by key (see :func:`labels_of`).
+    """
+    labels = labels or {}
     rows = [
-        (_label(key), _value(value))
+        (label_for(key, labels), _value(value))
         for key, value in node.items()
         if key not in _HIDDEN and value not in (None, [], "")
     ]
     custom = node.get("custom") or {}
-    rows += [(key, _value(value)) for key, value in custom.items() if value is not None]
+    rows += [
+        (labels.get(key) or key, _value(value))
+        for key, value in custom.items()
+        if value is not None
+    ]
     return rows
+
+
+async def labels_of(request: Request, principal: Any, object_type: str) -> dict[str, str]:
+    """The org's labels for one type's fields (types without definitions: none)."""
+    try:
+        data = await _executor(request)(request, principal, LABELS, {"type": object_type})
+    except Exception as failure:  # OperationFailed: a type properties() does not describe
+        if getattr(failure, "codes", None) is None:
+            raise
+        return {}
+    return {p["key"]: p["label"] for p in data["properties"]}
 
 
 @router.get("/records/{record_id}", response_class=HTMLResponse)
@@ -151,7 +190,16 @@ async def record_page(request: Request, record_id: str) -> Response:
         return error_page(request, "Not found", "There is no such record.", 404)
     body = next((node[key] for key in _BODIES if node.get(key)), None)
     turns = speaker_turns(body) if node.get("kind") == "transcript" and body else None
-    context = {"record": node, "rows": rows_of(node), "body": body, "turns": turns}
+    labels = await labels_of(request, principal, str(node["objectType"]))
+    context = {
+        "record": node,
+        "rows": rows_of(node, labels),
+        "body": body,
+        "paragraphs": paragraphs(body) if body and not turns else [],
+        "turns": turns,
+        "related": related_sections(node),
+        "comments": comments_of(node),
+    }
     return render(request, "records/record.html", context, principal=principal)
 
 

@@ -9,13 +9,16 @@ import sys
 import httpx
 
 from accountlens.db.engine import Database
-from tests.auth.helpers import People, connect
+from tests.auth.helpers import People, connect, settings_for
 
 
-def accountlens(db: Database, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def accountlens(
+    db: Database, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = os.environ | {
         "ACCOUNTLENS_DATABASE_URL": db.url.render_as_string(hide_password=False),
         "COLUMNS": "200",
+        **(env or {}),
     }
     return subprocess.run(
         [sys.executable, "-m", "accountlens.cli", *args],
@@ -119,3 +122,32 @@ async def test_operators_revoke_every_connection_of_a_user_of_a_client_or_of_an_
     assert "Revoked 1 connection." in everything.stdout, everything.stderr
     alice = {"Authorization": f"Bearer {tokens['alice']}"}
     assert (await client.get("/mcp/", headers=alice)).status_code == 401
+
+
+async def test_an_operator_creates_a_service_token_for_an_admin_that_reads_graphql(
+    fresh_db: Database, people: People, client: httpx.AsyncClient
+) -> None:
+    # given the server's secret key and public URL (the token's HMAC and audience use them)
+    server = {"ACCOUNTLENS_SECRET_KEY": settings_for("http://127.0.0.1:8000").secret_key.get_secret_value(),
+              "ACCOUNTLENS_PUBLIC_URL": "http://127.0.0.1:8000"}  # fmt: skip
+    # when an operator creates a token reading as Alice (admin), and tries one for Bob (member)
+    made = accountlens(
+        fresh_db, "connections", "service-token", "--org", "acme",
+        "--user", people.alice.email, "--name", "Billing export", env=server,
+    )  # fmt: skip
+    refused = accountlens(
+        fresh_db, "connections", "service-token", "--org", "acme",
+        "--user", people.bob.email, "--name", "Mine", env=server,
+    )  # fmt: skip
+    # then stdout holds the token alone, it reads /graphql as Alice, and Bob gets none
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    answer = await client.post(
+        "/graphql",
+        json={"query": "{ me { role user { email } } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.json()["data"]["me"]["user"]["email"] == people.alice.email
+    assert refused.returncode == 1
+    assert "not an active admin" in refused.stderr
+    assert refused.stdout == ""

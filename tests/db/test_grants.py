@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
+from accountlens.auth import users
 from accountlens.db.engine import Database
-from accountlens.db.grants import COLUMN_PRIVILEGES, privileges_for
+from accountlens.db.grants import COLUMN_PRIVILEGES, FUNCTION_PRIVILEGES, privileges_for
+from accountlens.db.models import SsoConfig
 from accountlens.db.row_security import APP_ROLE
 
 TABLE_ACLS = text(
@@ -75,6 +77,11 @@ async def test_the_app_roles_column_privileges_are_exactly_the_allowlist(
         "INSERT INTO team_members SELECT * FROM team_members LIMIT 1",
         "DELETE FROM team_members",
         "DELETE FROM mcp_tool_calls",
+        # an org admin may change their provider, never claim another org's e-mail domains
+        "UPDATE sso_configs SET allowed_domains = '{gmail.com}'",
+        "INSERT INTO sso_configs (org_id, issuer, client_id, client_secret, allowed_domains) "
+        "SELECT id, 'https://x', 'x', '', '{gmail.com}' FROM orgs LIMIT 1",
+        "DELETE FROM sso_configs",
     ],
 )
 async def test_the_app_role_cannot_change_roles_orgs_teams_or_the_audit_log(
@@ -83,3 +90,54 @@ async def test_the_app_role_cannot_change_roles_orgs_teams_or_the_audit_log(
     async with demo_db.read_engine.connect() as conn:
         with pytest.raises(ProgrammingError, match="permission denied"):
             await conn.execute(text(statement))
+
+
+FUNCTION_ACLS = text(
+    "SELECT p.oid::regprocedure::text FROM pg_proc p "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE n.nspname = 'public' AND p.prosecdef "
+    "AND has_function_privilege(:role, p.oid, 'EXECUTE')"
+)
+
+
+async def test_the_app_role_runs_exactly_the_allowlisted_security_definer_functions(
+    demo_db: Database,
+) -> None:
+    async with demo_db.engine.connect() as conn:
+        granted = set((await conn.execute(FUNCTION_ACLS, {"role": APP_ROLE})).scalars())
+        public = set((await conn.execute(FUNCTION_ACLS, {"role": "public"})).scalars())
+    assert granted == {signature.replace(" ", "") for signature in FUNCTION_PRIVILEGES}
+    assert public == set()
+
+
+async def test_the_app_role_creates_a_user_only_as_the_orgs_sso_settings_allow(
+    fresh_db: Database,
+) -> None:
+    # given an org whose SSO allows acme.test, without just-in-time provisioning
+    async with fresh_db.sessions() as session:
+        org = await users.create_org(session, "Acme", "acme", "restricted")
+        session.add(
+            SsoConfig(
+                org_id=org.id,
+                issuer="https://idp.example",
+                client_id="c",
+                client_secret=b"sealed",
+                allowed_domains=["acme.test"],
+                default_role="member",
+            )
+        )
+        await session.commit()
+    provision = text("SELECT sso_provision_user(:org, :email, 'Pat', 'sub-1')")
+    async with fresh_db.read_engine.begin() as conn:
+        off = await conn.scalar(provision, {"org": org.id, "email": "pat@acme.test"})
+    assert off is None
+    async with fresh_db.engine.begin() as conn:
+        await conn.execute(text("UPDATE sso_configs SET jit_provisioning = true"))
+    async with fresh_db.read_engine.begin() as conn:
+        outside = await conn.scalar(provision, {"org": org.id, "email": "pat@evil.test"})
+        made = await conn.scalar(provision, {"org": org.id, "email": "pat@acme.test"})
+    assert outside is None
+    assert made is not None
+    async with fresh_db.engine.connect() as conn:
+        role = await conn.scalar(text("SELECT role FROM users WHERE id = :id"), {"id": made})
+    assert role == "member"

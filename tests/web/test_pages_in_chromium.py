@@ -176,6 +176,18 @@ async def record_ids(context: BrowserContext, base_url: str) -> dict[str, str]:
     return {name: found["nodes"][0]["id"] for name, found in body["data"].items()}
 
 
+async def commented_task(context: BrowserContext, base_url: str) -> str:
+    """A task with comments (its page shows them)."""
+    query = "{ tasks(first: 100) { nodes { id comments(first: 1) { id } } } }"
+    answer = await context.request.post(
+        f"{base_url}/graphql",
+        data=json.dumps({"query": query}),
+        headers={"Content-Type": "application/json"},
+    )
+    tasks = (await answer.json())["data"]["tasks"]["nodes"]
+    return str(next(t["id"] for t in tasks if t["comments"]))
+
+
 async def check_page(page: Page, name: str) -> None:
     """No sideways scrolling at this width, no serious or critical axe violation, a screenshot."""
     overflow = await page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
@@ -227,6 +239,8 @@ async def test_every_page_fits_the_screen_and_passes_axe_in_light_and_dark(
     url, client_id, verifier = await consent_url(site)
     await page.goto(url)
     await check_page(page, "consent")
+    await page.click("details.narrowing summary")  # the narrowing choices, opened
+    await check_page(page, "consent-narrowing")
     await page.click("button[value=approve]")
     await page.wait_for_function("() => document.body.innerText.includes('close this window')")
     async with httpx.AsyncClient(base_url=site) as http:
@@ -238,6 +252,7 @@ async def test_every_page_fits_the_screen_and_passes_axe_in_light_and_dark(
         "password": "/account/password",
         "not-found": "/nope",
         **{f"record-{name}": f"/records/{record_id}" for name, record_id in ids.items()},
+        "record-task-with-comments": f"/records/{await commented_task(admin, site)}",
     }
     for name, path in pages.items():
         await page.goto(site + path)
@@ -248,6 +263,12 @@ async def test_every_page_fits_the_screen_and_passes_axe_in_light_and_dark(
     await check_page(page, "connection-detail")
     await page.goto(page.url + "/revoke")
     await check_page(page, "revoke-confirm")
+    # a service token for an internal app, shown once
+    await page.goto(site + "/admin/settings/connections")
+    await page.fill("#token-name", "Tour app")
+    await page.click("form.new-token button[type=submit]")
+    await page.wait_for_selector("#service-token")
+    await check_page(page, "service-token")
     # the admin pages: people, a person, teams, a team, org settings, the activity audit
     for name, path in {
         "admin-people": "/admin/users",
@@ -288,6 +309,12 @@ async def test_every_page_fits_the_screen_and_passes_axe_in_light_and_dark(
     await visitor.fill("input[name=password]", "wrong password for the tour")
     await visitor.click("button[type=submit]")
     await check_page(visitor, "sign-in-failed")
+    # single sign-on: a domain without it stays on the sign-in page; a stale return, a page
+    await visitor.fill("input[name=email]", "someone@no-sso.example")
+    await visitor.click("button[formaction='/sign-in/sso']")
+    await check_page(visitor, "sign-in-sso-not-set-up")
+    await visitor.goto(f"{site}/sign-in/sso/callback?state=stale")
+    await check_page(visitor, "sso-refused")
     await visitor.goto(f"{site}/sign-in/forgot")
     await check_page(visitor, "forgot-password")
     await visitor.goto(invite)

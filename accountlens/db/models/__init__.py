@@ -39,6 +39,7 @@ from accountlens.db.models.documents import (
     passage_hash,
 )
 from accountlens.db.models.sources import DataSource
+from accountlens.db.models.sso import SsoAttempt, SsoConfig
 from accountlens.db.models.usage import AccountUsageDaily, FeatureUsageDaily, PersonUsageDaily
 from accountlens.db.models.work import Project, ProjectMember, Task, TaskComment
 
@@ -76,6 +77,8 @@ __all__ = [
     "ProjectMember",
     "PropertyDefinition",
     "RateLimitBucket",
+    "SsoAttempt",
+    "SsoConfig",
     "Task",
     "TaskComment",
     "Team",

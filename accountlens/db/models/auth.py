@@ -17,6 +17,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -91,16 +92,30 @@ class AuthorizationCode(OrgScoped):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     connection_id: Mapped[uuid.UUID | None] = mapped_column()
+    # The consent page's choices, handed on to the connection the code is exchanged for.
+    narrowed_types: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    exclude_transcripts: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
+    exclude_kb: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    lifetime_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class Connection(OrgScoped):
-    """One authorization of one client by one user: it holds the access token's salted hash."""
+    """One authorization of one client by one user: it holds the access token's salted hash.
+
+    ``kind`` is ``oauth`` for an MCP connection (bound to the MCP resource) or ``service`` for
+    an internal app's token an admin created (bound to ``/graphql``; ``user_id`` is that admin).
+    ``narrowed_types`` (NULL: every type) and the two ``exclude_*`` flags are the consent
+    page's narrowing (SPEC §6).
+    """
 
     __tablename__ = "connections"
     __table_args__ = (
         org_fk("user_id", "users"),
         Index(None, "org_id", "user_id"),
         CheckConstraint("expires_at > created_at", name="expiry"),
+        CheckConstraint("kind IN ('oauth', 'service')", name="kind"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
@@ -115,6 +130,12 @@ class Connection(OrgScoped):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_by: Mapped[uuid.UUID | None] = mapped_column()
+    kind: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'oauth'"))
+    narrowed_types: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    exclude_transcripts: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
+    exclude_kb: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
 
 
 class RateLimitBucket(Base):

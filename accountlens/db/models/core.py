@@ -64,6 +64,8 @@ class User(Record):
         UniqueConstraint("org_id", "email"),
         UniqueConstraint("org_id", "external_id"),
         CheckConstraint("role IN ('admin', 'member')", name="role"),
+        # Single sign-on finds people by the provider's subject (accountlens/auth/sso.py).
+        Index(None, "org_id", "sso_subject", postgresql_where=text("sso_subject IS NOT NULL")),
     )
 
     email: Mapped[str] = mapped_column(Text, nullable=False)

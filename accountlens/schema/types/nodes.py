@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from accountlens.resolvers.narrowing import require_type
 from accountlens.schema.ids import decode_id
 from accountlens.schema.types.base import AppInfo, Node
 from accountlens.schema.types.crm import (
@@ -43,15 +44,28 @@ MAX_NODES = 100
 
 
 async def fetch_node(info: AppInfo, global_id: str) -> Node | None:
-    """The record behind an ID, or ``None`` for malformed, foreign, invisible or missing IDs."""
+    """The record behind an ID, or ``None`` for malformed, foreign, invisible or missing IDs.
+
+    An ID of a type the caller's connection was narrowed away from is refused
+    (``OUTSIDE_NARROWING``) before anything is read: the type is in the ID, so saying so tells
+    the caller nothing about the record, and "not found" would mislead it.
+    """
     decoded = decode_id(global_id)
     if decoded is None or decoded[0] not in NODE_TYPES:
         return None
+    require_type(info.context.principal, decoded[0])
     cls = NODE_TYPES[decoded[0]]
     row = await info.context.loaders.record(cls.TYPE_KEY).load(decoded[1])
     return None if row is None else cls.from_row(row)
 
 
 async def fetch_nodes(info: AppInfo, global_ids: Sequence[str]) -> list[Node | None]:
-    """Many IDs of mixed types: one batched statement per type, results in input order."""
+    """Many IDs of mixed types: one batched statement per type, results in input order.
+
+    Any ID of an excluded type refuses the whole call, before anything is read.
+    """
+    for global_id in global_ids:
+        decoded = decode_id(global_id)
+        if decoded is not None and decoded[0] in NODE_TYPES:
+            require_type(info.context.principal, decoded[0])
     return list(await asyncio.gather(*(fetch_node(info, i) for i in global_ids)))

@@ -1,7 +1,7 @@
 """Server-side web sessions: sign-out, password changes and disabling end them at once.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 22:00:00
 
 The table is an auth table (read by every signed-in request before customer data), so it is not

@@ -5,7 +5,7 @@ time of its last import, so answers can say how fresh the data is. Org data, so 
 row-level security policy of every customer-data table (see 0006).
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01 22:30:00
 """
 
