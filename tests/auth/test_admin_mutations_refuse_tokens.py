@@ -3,7 +3,16 @@ the admin pages' included, is refused before it runs, with nothing changed."""
 
 from __future__ import annotations
 
-from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLScalarType, get_named_type
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    get_named_type,
+)
 from sqlalchemy import text
 
 from accountlens.db.engine import Database
@@ -15,6 +24,25 @@ from tests.auth.helpers import People, build_app, client_for, connect
 PLACEHOLDERS = {"ID": '"usr_0"', "String": '"x"', "Boolean": "true", "Int": "1"}
 
 
+def literal(kind: GraphQLInputType, user_id: str) -> str:
+    """A valid literal of ``kind``: required fields filled in, lists empty, enums' first."""
+    if isinstance(kind, GraphQLNonNull):
+        return literal(kind.of_type, user_id)
+    if isinstance(kind, GraphQLList):
+        return "[]"
+    if isinstance(kind, GraphQLEnumType):
+        return str(next(iter(kind.values)))
+    if isinstance(kind, GraphQLInputObjectType):
+        fields = [
+            f"{name}: {literal(field.type, user_id)}"
+            for name, field in kind.fields.items()
+            if isinstance(field.type, GraphQLNonNull)
+        ]
+        return "{" + ", ".join(fields) + "}"
+    assert isinstance(kind, GraphQLScalarType), kind
+    return f'"{user_id}"' if kind.name == "ID" else PLACEHOLDERS[kind.name]
+
+
 def mutation_documents(user_id: str) -> dict[str, str]:
     """One minimal document per mutation field of the schema, all required arguments given."""
     mutation = schema._schema.mutation_type
@@ -24,12 +52,7 @@ def mutation_documents(user_id: str) -> dict[str, str]:
         arguments = []
         for arg_name, arg in field.args.items():
             if isinstance(arg.type, GraphQLNonNull):
-                scalar = get_named_type(arg.type)
-                assert isinstance(scalar, GraphQLScalarType), f"{name}.{arg_name}"
-                value = PLACEHOLDERS[scalar.name]
-                if scalar.name == "ID":
-                    value = f'"{user_id}"'
-                arguments.append(f"{arg_name}: {value}")
+                arguments.append(f"{arg_name}: {literal(arg.type, user_id)}")
         selection = (
             " { __typename }" if isinstance(get_named_type(field.type), GraphQLObjectType) else ""
         )
