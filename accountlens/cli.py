@@ -199,7 +199,8 @@ def import_(
     source: Annotated[
         str,
         typer.Option(
-            help="jsonl (our format), csv (with --mapping), salesforce, hubspot or zendesk"
+            help="jsonl (our format), csv (with --mapping), salesforce, hubspot, zendesk or "
+            "transcripts"
         ),
     ] = "jsonl",
     mapping: Annotated[
@@ -221,7 +222,8 @@ def import_(
 ) -> None:
     """Import JSON Lines files, or CSV files through a mapping (see docs/import-format.md),
     upserting by external_id."""
-    from accountlens.ingest.embeddings import embedder_from_settings
+    from accountlens.ingest.deferred import DeferredEmbedder
+    from accountlens.ingest.embeddings import embedder_from_settings, get_local_embedder
     from accountlens.ingest.importer import ImportSetupError, import_directory
     from accountlens.ingest.importer.csv_source import CsvOverrides
 
@@ -244,6 +246,11 @@ def import_(
     settings = _settings()
     _configure_logging(settings)
 
+    # The local model (about 240 MB) is loaded only if there are passages to embed; a
+    # service's settings are checked now, before anything is imported.
+    local = settings.embedding_backend == "local"
+    embedder = DeferredEmbedder(get_local_embedder) if local else embedder_from_settings(settings)
+
     async def work(db: Database) -> int:
         try:
             outcome = await import_directory(
@@ -251,13 +258,14 @@ def import_(
                 directory,
                 org_slug=org,
                 create_org_name=create_org,
-                embedder=None if dry_run else embedder_from_settings(settings),
+                embedder=None if dry_run else embedder,
                 console=console,
                 dry_run=dry_run,
                 source=source,
                 mapping=mapping,
                 csv_options=overrides,
                 prune=prune,
+                batch_rows=settings.import_batch_rows,
             )
         except ImportSetupError as exc:
             console.print(f"[red]Import not started:[/red] {exc}", soft_wrap=True)

@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     embedding_model: str = "text-embedding-3-small"
     embedding_api_key: SecretStr | None = None
     embedding_batch_size: int = Field(default=64, ge=1, le=2048)
+    #: ``accountlens import`` reads, checks and writes a file this many rows at a time, so
+    #: its memory does not grow with the file.
+    import_batch_rows: int = Field(default=2_000, ge=1, le=100_000)
 
     @property
     def json_logs(self) -> bool:

@@ -28,6 +28,9 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
     "rate_limit_buckets": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
     # Browser sessions: started at sign-in, ended by sign-out, a password change or an admin.
     "web_sessions": frozenset({"SELECT", "INSERT", "DELETE"}),
+    # Field-level security: an admin's mutation hides (INSERT) and shows again (DELETE) a field,
+    # row-level security keeping both inside the bound org.
+    "field_security": frozenset({"SELECT", "INSERT", "DELETE"}),
     # Single sign-on: the org's provider is set by the owner's `accountlens sso set`; sign-ins
     # in flight are written at the redirect to the provider and claimed once on the way back.
     "sso_configs": frozenset({"SELECT"}),

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from accountlens.db.models import CustomObjectInstance, CustomObjectType, Group
 from accountlens.resolvers.errors import unknown_choice
+from accountlens.resolvers.field_security import hidden_fields
 from accountlens.resolvers.reader import Reader, Row
 from accountlens.resolvers.registry import CUSTOM_OBJECT, SPECS, ObjectSpec
 from accountlens.resolvers.visibility import (
@@ -96,17 +97,20 @@ async def properties(
     """Standard and custom fields of a type, with the names filters accept.
 
     Standard fields come from the registry (enriched by any stored definition of the same key);
-    custom ones from ``property_definitions``; group membership and parent account fields are
-    listed as the pseudo-fields filters understand.
+    custom ones from ``property_definitions``; fields hidden from the caller are left out; group
+    membership and parent account fields are listed as the pseudo-fields filters understand.
     """
     spec, definitions_key = await resolve_object_type(reader, object_type)
+    hidden = (await hidden_fields(reader)).of(definitions_key)  # they do not exist for the caller
     stored = {
         row["key"]: row
         for row in await reader.property_definitions()
-        if row["object_type"] == definitions_key
+        if row["object_type"] == definitions_key and row["key"] not in hidden
     }
     entries: list[PropertyEntry] = []
     for key, f in spec.fields.items():
+        if key in hidden:
+            continue
         row = stored.get(key)
         entries.append(
             PropertyEntry(

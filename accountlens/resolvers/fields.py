@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,9 +34,15 @@ class Scope:
     custom: Mapping[str, Mapping[str, Row]]  # object_type -> key -> property definition
     now: datetime | None = None
     groups: tuple[Row, ...] | None = None  # the org's groups, when a filter names some
+    #: Fields hidden from the caller per object type (field-level security; empty for admins).
+    #: ``custom`` already leaves hidden custom fields out.
+    hidden: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def custom_for(self, object_type: str) -> Mapping[str, Row]:
         return self.custom.get(object_type, {})
+
+    def hidden_for(self, object_type: str) -> frozenset[str]:
+        return self.hidden.get(object_type, frozenset())
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,19 +94,24 @@ def custom_target(spec: ObjectSpec, key: str, definition: Row | None) -> Target:
     )
 
 
-def standard_target(spec: ObjectSpec, name: str) -> Target | None:
+def standard_target(
+    spec: ObjectSpec, name: str, hidden: frozenset[str] = frozenset()
+) -> Target | None:
+    """The standard field ``name`` (or an alias of it); ``None`` if unknown or hidden."""
     key = spec.aliases.get(name, name)
     if key not in spec.fields and key.endswith("_id"):
         key = key.removesuffix("_id")
-    field = spec.fields.get(key)
-    if field is None:
+    found = spec.fields.get(key)
+    if found is None or key in hidden:
         return None
-    return Target(key, field.column.expression, field.data_type, field.allowed_values, field.target)
+    return Target(key, found.column.expression, found.data_type, found.allowed_values, found.target)
 
 
-def field_names(spec: ObjectSpec, custom: Mapping[str, Row]) -> list[str]:
+def field_names(
+    spec: ObjectSpec, custom: Mapping[str, Row], hidden: frozenset[str] = frozenset()
+) -> list[str]:
     """Every name a filter on this type accepts, for error messages and discovery."""
-    names = [*spec.fields, *custom]
+    names = [*(k for k in spec.fields if k not in hidden), *custom]
     if spec.group_member_column:
         names += ["group", "segment", "list"]
     if spec.account_column is not None and spec.key != "account":
@@ -110,10 +121,11 @@ def field_names(spec: ObjectSpec, custom: Mapping[str, Row]) -> list[str]:
 
 def resolve(spec: ObjectSpec, object_type: str, name: str, scope: Scope) -> Target:
     """A plain (non-dotted, non-group) field of ``spec``: standard first, then custom."""
-    found = standard_target(spec, name)
+    hidden = scope.hidden_for(object_type)
+    found = standard_target(spec, name, hidden)
     if found is not None:
         return found
     custom = scope.custom_for(object_type)
     if name in custom:
         return custom_target(spec, name, custom[name])
-    raise unknown_choice(f"{spec.key} field", name, field_names(spec, custom))
+    raise unknown_choice(f"{spec.key} field", name, field_names(spec, custom, hidden))

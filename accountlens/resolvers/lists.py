@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, FromClause, func, literal, select, true
 
 from accountlens.auth.principal import Principal
 from accountlens.resolvers.catalog import group_names
+from accountlens.resolvers.field_security import Hidden, hidden_fields, projection
 from accountlens.resolvers.fields import GROUP_FIELDS, Scope, normalize
 from accountlens.resolvers.filters import Filter, compile_filters
 from accountlens.resolvers.narrowing import require_type
@@ -97,12 +98,13 @@ class JoinedReferences:
         return rows
 
 
-def joined_references(spec: ObjectSpec, principal: Principal) -> JoinedReferences:
+def joined_references(spec: ObjectSpec, principal: Principal, hidden: Hidden) -> JoinedReferences:
     """A ``LEFT JOIN LATERAL`` per user or account reference of ``spec``.
 
     Each lateral selects from its own table under the target type's visibility function (and
     correlates only with ``spec``'s table), so a record the caller may not see comes back as
-    ``NULL``s, exactly as its DataLoader would say ``None``.
+    ``NULL``s, exactly as its DataLoader would say ``None``; fields hidden from the caller are
+    ``NULL`` there too, as in the target's own reads.
     """
     source: FromClause = spec.model.__table__
     columns: list[ColumnElement[Any]] = []
@@ -114,7 +116,7 @@ def joined_references(spec: ObjectSpec, principal: Principal) -> JoinedReference
         if target.model is spec.model:
             continue
         lateral = (
-            select(*target.columns)
+            select(*projection(target, hidden.of(target.key)))
             .where(target.visible(principal), target.id_column == reference.column)
             .correlate(spec.model)
             .lateral(f"_ref{index}")
@@ -133,11 +135,21 @@ async def filter_scope(reader: Reader, *object_types: str, filters: Sequence[Fil
     unknown group name can be refused with the valid ones instead of matching nothing.
     """
     org = await reader.org()
-    custom = {t: await reader.custom_fields(t) for t in {*object_types, "account"}}
+    hidden = await hidden_fields(reader)
+    custom = {
+        t: {k: v for k, v in (await reader.custom_fields(t)).items() if k not in hidden.of(t)}
+        for t in {*object_types, "account"}
+    }
     groups = None
     if any(normalize(f.field).rpartition(".")[2] in GROUP_FIELDS for f in filters):
         groups = tuple(await group_names(reader))
-    return Scope(principal=reader.principal, tz=org.zone, custom=custom, groups=groups)
+    return Scope(
+        principal=reader.principal,
+        tz=org.zone,
+        custom=custom,
+        groups=groups,
+        hidden=hidden.by_type,
+    )
 
 
 async def list_records(
@@ -178,9 +190,10 @@ async def list_records(
         # The total rides in the page's round trip as an uncorrelated scalar subquery, which
         # PostgreSQL runs once (an InitPlan) while the page keeps its top-N index scan.
         labels.append(counted.correlate(None).scalar_subquery().label("_total"))
-    joined = joined_references(spec, reader.principal)
+    hidden = await hidden_fields(reader)
+    joined = joined_references(spec, reader.principal, hidden)
     statement = (
-        select(*spec.columns, *labels, *joined.columns)
+        select(*projection(spec, hidden.of(object_type)), *labels, *joined.columns)
         .select_from(joined.source)
         .where(*paged)
         .order_by(*order_by(keys))
@@ -214,9 +227,10 @@ async def load_records(reader: Reader, type_key: str, ids: Sequence[uuid.UUID]) 
     spec = spec_for(type_key)
     if not ids:
         return []
-    joined = joined_references(spec, reader.principal)
+    hidden = await hidden_fields(reader)
+    joined = joined_references(spec, reader.principal, hidden)
     rows = await reader.rows(
-        select(*spec.columns, *joined.columns)
+        select(*projection(spec, hidden.of(spec.key)), *joined.columns)
         .select_from(joined.source)
         .where(spec.visible(reader.principal), spec.id_column.in_(set(ids)))
     )
@@ -241,8 +255,9 @@ async def load_children(
     keys = compile_sort(spec, spec.key, (), scope)
     parent = getattr(spec.model, parent_column)
     rank = func.row_number().over(partition_by=parent, order_by=order_by(keys)).label("_rank")
+    hidden = await hidden_fields(reader)
     inner = (
-        select(*spec.columns, rank)
+        select(*projection(spec, hidden.of(spec.key)), rank)
         .where(spec.visible(reader.principal), parent.in_(set(parent_ids)))
         .subquery()
     )

@@ -61,7 +61,9 @@ def compile_sort(
     """The requested keys (or the type's default), always ending with the id as tie-breaker."""
     if len(sorts) > MAX_SORT_KEYS:
         raise BadInputError(f"at most {MAX_SORT_KEYS} sort keys", field="sort")
-    wanted = list(sorts) or [Sort(f, d) for f, d in spec.default_sort]
+    hidden = scope.hidden_for(object_type)
+    # A default key hidden from the caller is left out (its values would be in the cursors).
+    wanted = list(sorts) or [Sort(f, d) for f, d in spec.default_sort if f not in hidden]
     keys: list[SortKey] = []
     for sort in wanted:
         name = normalize(sort.field)
@@ -75,7 +77,7 @@ def compile_sort(
             target = resolve_field(spec, object_type, name, scope)
         standard = spec.fields.get(target.key)
         if standard is not None and not standard.sortable:
-            sortable = [k for k, f in spec.fields.items() if f.sortable]
+            sortable = [k for k, f in spec.fields.items() if f.sortable and k not in hidden]
             raise unknown_choice(f"sortable {spec.key} field", sort.field, sortable)
         keys.append(SortKey(target.key, target.expr, sort.descending))
     keys.append(SortKey("id", spec.id_column.expression, False))

@@ -21,6 +21,7 @@ from accountlens.db.models import (
     TeamMember,
     User,
 )
+from accountlens.resolvers.field_security import hidden_fields, projection
 from accountlens.resolvers.reader import Reader, Row
 from accountlens.resolvers.registry import GROUP, PERSON, TEAM, USER, Attr, ObjectSpec
 from accountlens.resolvers.visibility import (
@@ -57,8 +58,9 @@ async def _load_linked(
 
     Both the target's and the link's visibility predicates apply, ordered by display name.
     """
+    hidden = await hidden_fields(reader)
     statement = (
-        select(*target.columns, link_parent.label("_parent"))
+        select(*projection(target, hidden.of(target.key)), link_parent.label("_parent"))
         .join(link_model, link_target == target.model.id)
         .where(
             target.visible(reader.principal),

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 from accountlens.resolvers.errors import BadInputError, unknown_choice
+from accountlens.resolvers.field_security import Hidden, hidden_fields
 from accountlens.resolvers.narrowing import allowed_types
 from accountlens.resolvers.paging import check_page_size
 from accountlens.resolvers.reader import Reader
@@ -64,13 +65,18 @@ class HitPage:
     count: Callable[[], Awaitable[int]]
 
 
-def _branch(reader: Reader, type_key: str, query: str) -> Select[str, uuid.UUID, float, str]:
+def _branch(
+    reader: Reader, type_key: str, query: str, hidden: Hidden
+) -> Select[str, uuid.UUID, float, str]:
     spec = SPECS[type_key]
     prefix = like_pattern(query) + "%"
     word_prefix = "% " + like_pattern(query) + "%"
     scores: list[ColumnElement[float]] = []
     matches: list[ColumnElement[bool]] = []
-    for column in spec.search_columns:
+    # A field hidden from the caller is not searched: a match on it would reveal its value.
+    # The name column is never hideable, so every type keeps one searched column.
+    concealed = {spec.fields[k].column.key for k in hidden.of(type_key) if k in spec.fields}
+    for column in (c for c in spec.search_columns if c.key not in concealed):
         text = func.coalesce(column, "")
         scores.append(
             func.greatest(func.similarity(text, query), func.word_similarity(query, text))
@@ -140,7 +146,8 @@ async def search(
     limit = check_page_size(first)
     signature = _signature(query, chosen)
     offset = _offset(after, signature)
-    branches = [_branch(reader, t, query) for t in chosen]
+    hidden = await hidden_fields(reader)
+    branches = [_branch(reader, t, query, hidden) for t in chosen]
     # The trigram matching is the whole cost, so it runs once: the matches are materialised and
     # both the page and the exact total are read from them in the same statement.
     matches = union_all(*branches).cte("matches").prefix_with("MATERIALIZED")

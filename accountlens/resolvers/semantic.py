@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Text, cast, func, literal, select, true
+from sqlalchemy import ARRAY, ColumnElement, Float, Text, any_, cast, func, literal, select, true
 
 from accountlens.db.models import ChunkEmbedding, Document, DocumentChunk
 from accountlens.resolvers.errors import BadInputError, unknown_choice
@@ -54,8 +54,9 @@ class SearchTuning:
     exact_scan_limit: int = 20_000
     ef_search: int = 200
     candidates: int = 100
-    #: Hybrid's weight on cosine similarity; the rest goes to the normalized keyword rank.
-    vector_weight: float = 0.9
+    #: Hybrid's weight on cosine similarity; the rest goes to the passage's share of the
+    #: query's words (tuned on the search-quality evaluation, docs/search-quality.md).
+    vector_weight: float = 0.8
 
 
 @dataclass(slots=True)
@@ -139,16 +140,23 @@ def _fuse(
     """Each candidate's 0-1 score, best first (ties in id order).
 
     The vector score is the cosine similarity to the query (below zero counts as zero). The
-    keyword score is the candidate's cover density over the best one's among the candidates,
-    so the strongest keyword match scores 1. Hybrid is their weighted mean: on the evaluation
-    (docs/search-quality.md) meaning carries most of the relevance, words break near-ties.
+    keyword leg's score is the candidate's cover density over the best one's among the
+    candidates, so the strongest keyword match scores 1. Hybrid is the weighted mean of the
+    similarity and the share of the query's words the passage contains: an absolute measure,
+    so a passage sharing one common word with the question gains little even when it is the
+    best keyword match there is (the relative score gave it the whole keyword weight, which is
+    how keyword distractors pushed paraphrases out; docs/search-quality.md).
     """
     best_rank = max((float(r["keyword_rank"]) for r in rows), default=0.0) if use_keyword else 0.0
-    weight = tuning.vector_weight if use_vector and use_keyword else float(use_vector)
+    both = use_vector and use_keyword
+    weight = tuning.vector_weight if both else float(use_vector)
     scored = []
     for row in rows:
         similarity = max(0.0, float(row["similarity"])) if use_vector else 0.0
-        words = float(row["keyword_rank"]) / best_rank if best_rank > 0 else 0.0
+        if both:
+            words = float(row["coverage"])
+        else:
+            words = float(row["keyword_rank"]) / best_rank if best_rank > 0 else 0.0
         scored.append((weight * similarity + (1 - weight) * words, row))
     scored.sort(key=lambda item: (-item[0], item[1]["id"]))
     return scored
@@ -271,6 +279,7 @@ async def _scored_chunks(
     words: ColumnElement[Any] = (
         func.ts_rank_cd(c.tsv, _any_word(query)) if use_keyword else literal(0.0)
     )
+    coverage: ColumnElement[Any] = _coverage(c.tsv, query) if use_keyword else literal(0.0)
     statement = (
         select(
             c.id,
@@ -285,6 +294,7 @@ async def _scored_chunks(
             Document.title.label("document_title"),
             similarity.label("similarity"),
             words.label("keyword_rank"),
+            coverage.label("coverage"),
         )
         .join(Document, (Document.org_id == c.org_id) & (Document.id == c.document_id))
         .where(visible_chunks(reader.principal), visible_documents(reader.principal), c.id.in_(ids))
@@ -294,6 +304,16 @@ async def _scored_chunks(
             stored, (stored.org_id == c.org_id) & (stored.text_hash == c.text_hash)
         )
     return await reader.rows(statement)
+
+
+def _coverage(tsv: Any, query: str) -> ColumnElement[Any]:
+    """The share (0-1) of the query's distinct stemmed words that occur in ``tsv``."""
+    asked = func.tsvector_to_array(func.to_tsvector("english", query))
+    lexeme = func.unnest(asked).table_valued("lexeme").render_derived()
+    present = cast(func.tsvector_to_array(tsv), ARRAY(Text))
+    matched = select(func.count()).select_from(lexeme).where(lexeme.c.lexeme == any_(present))
+    total = func.greatest(func.coalesce(func.array_length(asked, 1), 0), 1)
+    return cast(matched.scalar_subquery(), Float) / total
 
 
 def timestamp(seconds: int | None) -> str | None:

@@ -50,6 +50,7 @@ from accountlens.db.models import (
     DocumentChunk,
     DocumentParticipant,
     FeatureUsageDaily,
+    FieldSecurity,
     Group,
     GroupMember,
     Opportunity,
@@ -372,6 +373,12 @@ def _visible_custom_objects(principal: Principal) -> Predicate:
             _sees_account(principal, CustomObjectInstance.account_id),
         ),
     )
+
+
+def visible_field_security(principal: Principal) -> Predicate:
+    """Which fields the org hides from members: known to every user of the org (members need
+    it to leave those fields out; an admin's page lists it)."""
+    return FieldSecurity.org_id == principal.org_id
 
 
 def visible_property_definitions(principal: Principal) -> Predicate:

@@ -16,6 +16,7 @@ from accountlens.schema.audit_page import AuditQuery
 from accountlens.schema.connections import ConnectionsQuery
 from accountlens.schema.connections import Mutation as ConnectionsMutation
 from accountlens.schema.errors import BadInputError, NotFoundError, should_mask_error
+from accountlens.schema.field_security import FieldSecurityMutation, FieldSecurityQuery
 from accountlens.schema.ids import decode_as
 from accountlens.schema.inputs import FilterInput, SortInput, to_list_query, wants_total
 from accountlens.schema.limits import extensions
@@ -49,7 +50,7 @@ After = Annotated[str | None, strawberry.argument(description="`endCursor` of th
 
 
 @strawberry.type(description="Read-only access to the org's customer data, as the caller sees it.")
-class Query(AnalyticsQuery, ConnectionsQuery, SsoQuery, AdminQuery, AuditQuery):
+class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery, SsoQuery, AdminQuery, AuditQuery):
     @field("The signed-in user, org and connection.")
     def me(self, info: AppInfo) -> Me:
         return me_of(info)
@@ -304,12 +305,12 @@ class Query(AnalyticsQuery, ConnectionsQuery, SsoQuery, AdminQuery, AuditQuery):
 
 
 @strawberry.type(
-    description=(
-        "The writes of the web UI: revoking connections, signing people out, SSO settings, "
-        "the admin pages; never a token's."
-    )
+    description="The writes of the web UI: revoking connections, signing people out, SSO "
+    "settings, hiding fields from members, the admin pages; never a token's."
 )
-class Mutation(ConnectionsMutation, SessionsMutation, SsoMutation, AdminMutation):
+class Mutation(
+    ConnectionsMutation, SessionsMutation, SsoMutation, FieldSecurityMutation, AdminMutation
+):
     pass
 
 

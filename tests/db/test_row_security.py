@@ -40,6 +40,10 @@ IDENTITY_AND_AUTH_TABLES = {
     "rate_limit_buckets",
     "mcp_tool_calls",
     "web_sessions",
+    # SSO: the provider is found by the e-mail's domain, and a callback claims its attempt by
+    # `state`, both before the person (and so the org) is known.
+    "sso_configs",
+    "sso_attempts",
 }
 
 #: GraphQL list field per registry type whose table row-level security protects.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,7 @@ import pytest
 
 from tests.auth.helpers import sign_in
 from tests.mcp.conftest import Live
-from tests.mcp.live import PASSWORDS, call
+from tests.mcp.live import PASSWORDS, call, call_error
 from tests.schema.demo import DEMO_USERS
 
 
@@ -73,3 +74,42 @@ async def test_a_record_the_user_may_not_see_is_not_found_like_a_missing_one(liv
     assert hidden.text.replace(globex, "") == missing.text.replace("acc_0000000000000000000000", "")
     assert signed_out.status_code == 303
     assert signed_out.headers["location"].startswith("/sign-in")
+
+
+async def test_fields_hidden_from_members_show_on_the_admins_page_and_answer_only(
+    live: Live,
+) -> None:
+    # given Acme Corp, in the narrow member's book; Northwind hides ARR and NPS from members
+    acme = [{"field": "name", "op": "eq", "value": "Acme Corp"}]
+    wanted = {"restricted admin": ["arr", "nps", "health_score"],
+              "narrow member": ["arr", "health_score"]}  # fmt: skip
+    pages = {}
+    for label, fields in wanted.items():
+        persona = await live.persona(label)
+        async with persona.client() as client:
+            arguments = {"object_type": "account", "filters": acme, "fields": fields}
+            (record,) = (await call(client, "list_objects", arguments))["records"]
+            if label == "narrow member":  # a hidden custom field is an unknown one
+                asked = {**arguments, "fields": ["nps"]}
+                refused = json.loads(await call_error(client, "list_objects", asked))["error"]
+                never = {**arguments, "fields": ["zz_never"]}
+                unknown = json.loads(await call_error(client, "list_objects", never))["error"]
+        async with browser_for(live, label) as browser:
+            page = await browser.get(record["url"].removeprefix(live.base_url))
+        assert page.status_code == 200
+        pages[label] = (record, page.text)
+    # then the admin's answer and page show both, the member's neither (health stays for both)
+    admin, member = pages["restricted admin"], pages["narrow member"]
+    assert {"arr", "nps", "health_score"} <= set(admin[0])
+    assert "health_score" in member[0]
+    assert "arr" not in member[0]
+    assert refused["valid_choices"] == unknown["valid_choices"]
+    assert "nps" not in refused["valid_choices"]
+    assert not refused.get("did_you_mean")
+    # (rows are labelled by the org's property definitions: "ARR", "NPS")
+    for label in ("ARR", "NPS"):
+        assert f'<th scope="row">{label}</th>' in admin[1]
+        assert f'<th scope="row">{label}</th>' not in member[1]
+    assert ">Arr<" not in member[1]
+    assert ">nps<" not in member[1]
+    assert '<th scope="row">Health score</th>' in member[1]

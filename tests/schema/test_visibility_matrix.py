@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from accountlens.auth.principal import Principal
 from accountlens.db.engine import Database
@@ -120,3 +121,47 @@ async def test_totals_count_only_visible_rows(fresh_db: Database, field: str) ->
     world = await build_world(fresh_db)
     data = await data_of(fresh_db, world.narrow, f"{{ {field} {{ totalCount }} }}")
     assert data[field]["totalCount"] == 1
+
+
+HIDE = """mutation($field: String!, $type: String!) {
+  setFieldHidden(objectType: $type, field: $field, hidden: true) { hidden } }"""
+FIELDS = """{
+  accounts(first: 100) { nodes { id arr { amount } custom } }
+  people(first: 100) { nodes { id phone account { id arr { amount } custom } } }
+}"""
+
+
+async def test_fields_the_admin_hides_are_null_for_every_member_and_kept_for_every_admin(
+    fresh_db: Database,
+) -> None:
+    # given both orgs' accounts with ARR and a custom churn risk, people with phones, and the
+    # restricted org's admin hiding account ARR, churn risk and person phones from members
+    world = await build_world(fresh_db)
+    async with fresh_db.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO property_definitions (org_id, id, object_type, key, label, data_type) "
+                "SELECT id, gen_random_uuid(), 'account', 'churn_risk', 'Churn risk', 'string' "
+                "FROM orgs"
+            )
+        )
+        await conn.execute(
+            text('UPDATE accounts SET arr_amount = 1000, custom = \'{"churn_risk": "high"}\'')
+        )
+        await conn.execute(text("UPDATE people SET phone = '555-0100'"))
+    for type_key, field in (("account", "arr"), ("account", "churn_risk"), ("person", "phone")):
+        await data_of(fresh_db, world.admin, HIDE, type=type_key, field=field)
+    for label, who in world.principals.items():
+        # when each principal reads every account and person it may see
+        data = await data_of(fresh_db, who, FIELDS)
+        # then only members of the hiding org lose the fields, wherever the record appears
+        hidden = who.role != "admin" and who.org_id == world.admin.org_id
+        accounts = data["accounts"]["nodes"] + [
+            p["account"] for p in data["people"]["nodes"] if p["account"]
+        ]
+        assert accounts, label
+        for account in accounts:
+            assert account["arr"] == (None if hidden else {"amount": "1000.00"}), label
+            assert account["custom"] == ({} if hidden else {"churn_risk": "high"}), label
+        for person in data["people"]["nodes"]:
+            assert person["phone"] == (None if hidden else "555-0100"), label

@@ -93,6 +93,8 @@ class Oracle:
     names: dict[tuple[str, uuid.UUID], str]
     #: The org of every record, by id.
     org_of: dict[uuid.UUID, uuid.UUID]
+    #: Field-level security, read from the raw rows: org -> type key -> hidden field keys.
+    hidden: dict[uuid.UUID, dict[str, frozenset[str]]]
 
     def __repr__(self) -> str:  # Hypothesis prints fixtures with a failing example
         return f"Oracle({len(self.principals)} users)"
@@ -121,6 +123,26 @@ class Oracle:
         decoded = decode_id(global_id)
         return decoded is not None and decoded[0] in TABLES and self.may_see(who, *decoded)
 
+    def hidden_for(self, who: Principal, type_key: str) -> frozenset[str]:
+        """The fields of ``type_key`` that do not exist for ``who`` (none for an admin)."""
+        if who.role == "admin":
+            return frozenset()
+        return self.hidden.get(who.org_id, {}).get(type_key, frozenset())
+
+    def check_no_hidden_fields(self, who: Principal, answer: Any, where: object) -> None:
+        """No record in ``answer`` carries a field hidden from ``who``: a GraphQL field of that
+        name is null, an MCP record has no such key, a ``custom`` map lacks it."""
+        for obj in objects(answer):
+            decoded = decode_id(obj.get("id")) if isinstance(obj.get("id"), str) else None
+            if decoded is None:
+                continue
+            for key in self.hidden_for(who, decoded[0]):
+                for name in answer_names(key):
+                    assert obj.get(name) is None, (where, who.email, obj["id"], name)
+                for values in (obj.get("custom"), obj.get("values")):
+                    if isinstance(values, dict):
+                        assert key not in values, (where, who.email, obj["id"], key)
+
     def check_answer(self, who: Principal, answer: Any, sent: Any, where: object) -> int:
         """Assert that ``answer`` shows ``who`` nothing they may not see; how many IDs it held.
 
@@ -138,7 +160,28 @@ class Oracle:
             if key == "id" and decoded is not None and isinstance(obj.get("displayName"), str):
                 expected = self.names.get(decoded)
                 assert obj["displayName"] == expected, (where, value, obj["displayName"])
+        self.check_no_hidden_fields(who, answer, where)
         return len(found)
+
+
+def answer_names(key: str) -> set[str]:
+    """The names a field ``key`` may have in an answer: the key itself (MCP, custom), its
+    GraphQL camelCase, and ``arr`` for ``arr_amount`` (a money object in both)."""
+    head, *rest = key.split("_")
+    names = {key, head + "".join(part.capitalize() for part in rest)}
+    return names | {"arr"} if key == "arr_amount" else names
+
+
+def objects(value: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object in a document, nested ones included."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            yield item
+            pending += list(item.values())
+        elif isinstance(item, list):
+            pending += item
 
 
 def unstorable(value: Any) -> bool:
@@ -207,6 +250,11 @@ async def build_oracle(db: Database) -> Oracle:
         for r in table_rows:
             names[(type_key, r["id"])] = "" if r[column] is None else str(r[column])
             org_of[r["id"]] = r["org_id"]
+    hidden: dict[uuid.UUID, dict[str, set[str]]] = {}
+    async with db.engine.connect() as conn:
+        rules = await conn.execute(text("SELECT org_id, object_type, field FROM field_security"))
+        for org, object_type, key in rules.all():
+            hidden.setdefault(org, {}).setdefault(object_type, set()).add(key)
     everything["chunk"] = {c["id"] for c in snap.chunks}
     for c in snap.chunks:
         org_of[c["id"]] = c["org_id"]
@@ -217,6 +265,7 @@ async def build_oracle(db: Database) -> Oracle:
         everything=everything,
         names=names,
         org_of=org_of,
+        hidden={o: {t: frozenset(k) for t, k in by.items()} for o, by in hidden.items()},
     )
 
 

@@ -31,13 +31,14 @@ query Lookup($ids: [ID!]!) {
   nodes(ids: $ids) {
     id objectType displayName
     ... on Account {
+      arr { amount } custom domain healthScore
       owner { id displayName } team { id displayName } accountTeam { user { id } }
       groups { id displayName } people(first: 50) { id displayName }
       opportunities(first: 50) { id } tickets(first: 50) { id } activities(first: 50) { id }
       tasks(first: 50) { id } projects(first: 50) { id }
       timeline(since: "-1000d", first: 50) { recordId node { id displayName } }
     }
-    ... on Person { account { id displayName } groups { id } }
+    ... on Person { account { id displayName arr { amount } custom } groups { id } }
     ... on Opportunity { account { id } owner { id } }
     ... on Activity { account { id } user { id } participants { id displayName } }
     ... on Ticket { account { id } requester { id displayName } }

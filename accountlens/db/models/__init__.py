@@ -38,6 +38,7 @@ from accountlens.db.models.documents import (
     DocumentParticipant,
     passage_hash,
 )
+from accountlens.db.models.field_security import FieldSecurity
 from accountlens.db.models.sources import DataSource
 from accountlens.db.models.sso import SsoAttempt, SsoConfig
 from accountlens.db.models.usage import AccountUsageDaily, FeatureUsageDaily, PersonUsageDaily
@@ -65,6 +66,7 @@ __all__ = [
     "DocumentChunk",
     "DocumentParticipant",
     "FeatureUsageDaily",
+    "FieldSecurity",
     "Group",
     "GroupMember",
     "OAuthClient",

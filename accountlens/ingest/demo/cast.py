@@ -47,6 +47,8 @@ class OrgSpec:
     #: Customer accounts with a written story, at the first account positions.
     named_accounts: tuple[str, ...]
     named_users: tuple[NamedUser, ...]
+    #: Fields the org's admin hides from members (field-level security): ``(type, key)``.
+    hidden_fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def email_domain(self) -> str:
@@ -76,6 +78,8 @@ ORGS: tuple[OrgSpec, ...] = (
                 "member, narrow book: owns 3 accounts (Acme Corp among them), no team",
             ),
         ),
+        # Members see neither what an account pays nor its NPS; admins see both.
+        hidden_fields=(("account", "arr_amount"), ("account", "nps")),
     ),
     OrgSpec(
         slug="contoso",

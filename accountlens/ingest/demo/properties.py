@@ -208,6 +208,13 @@ def add_definitions(ctx: OrgContext, out: Batch) -> None:
         custom = CUSTOM_FIELDS.get(object_type, ())
         define(object_type, custom, is_custom=True, start=len(fields) + len(_COMMON))
 
+    for object_type, key in ctx.spec.hidden_fields:
+        out.add(
+            "field_security",
+            {"org_id": ctx.id, "object_type": object_type, "field": key, "hidden_at": created,
+             "hidden_by": None},
+        )  # fmt: skip
+
     for key, (label, plural, description, fields) in CUSTOM_OBJECT_TYPES.items():
         ctx.custom_type_ids[key] = new_id(rng)
         out.record(

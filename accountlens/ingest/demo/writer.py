@@ -29,6 +29,7 @@ TABLE_ORDER: tuple[str, ...] = (
     "team_members",
     "custom_object_types",
     "property_definitions",
+    "field_security",
     "groups",
     "accounts",
     "account_team_members",

@@ -24,6 +24,7 @@ from accountlens.ingest.importer.canonical import fold
 from accountlens.ingest.importer.coerce import CellError, CellOptions, convert, field_kinds
 from accountlens.ingest.importer.mapping import CustomColumn, FieldMapping, FileMapping, Mapping
 from accountlens.ingest.importer.reading import (
+    Batches,
     ParsedFile,
     ParsedRow,
     RawRejected,
@@ -95,12 +96,15 @@ class CsvSource:
     def size(self) -> int:
         return max(0, count_lines(self.path) - 1)
 
-    def read(self, model: type[M], advance: Callable[[int], None] | None) -> ParsedFile[M]:
-        parsed: ParsedFile[M] = ParsedFile(lenient=self.lenient_fields(), column_of=self._column_of)
+    def batches(
+        self, model: type[M], size: int, advance: Callable[[int], None] | None
+    ) -> Batches[M]:
+        parsed = self.new_batch(model)
         problem = self.undecodable()
         if problem is not None:
             parsed.rejected.append(RejectedRow(self.label, 0, problem))
-            return parsed
+            yield parsed
+            return
         encoding = "utf-8-sig" if self.options.encoding.lower() in ("utf-8", "utf8") else None
         with self.path.open(encoding=encoding or self.options.encoding, newline="") as handle:
             first = handle.readline()
@@ -111,14 +115,22 @@ class CsvSource:
             missing = self._missing_columns(header)
             if missing:
                 parsed.rejected.append(RejectedRow(self.label, 0, missing))
-                return parsed
+                yield parsed
+                return
             last = 1
             for line, record in _records(reader):
                 if advance is not None:
                     advance(reader.line_num - last)
                 last = reader.line_num
                 self._one(model, header, line, record, parsed)
-        return parsed
+                if len(parsed.rows) >= size:
+                    yield parsed
+                    parsed = self.new_batch(model)
+        yield parsed
+
+    def new_batch(self, model: type[M]) -> ParsedFile[M]:
+        """An empty batch that knows how this file's fields are named and resolved."""
+        return ParsedFile(lenient=self.lenient_fields(), column_of=self._column_of)
 
     def _one(
         self, model: type[M], header: list[str], line: int, record: list[str], parsed: ParsedFile[M]

@@ -3,9 +3,9 @@
 Passages are rebuilt only for documents whose passages differ from the stored ones (compared by
 position, speaker, time and a hash of the text). Vectors are stored once per distinct text of the
 org (``chunk_embeddings``, keyed by the text's SHA-256) and only texts without a stored vector are
-embedded, so a re-run embeds nothing and repeated boilerplate is embedded once. Embedding happens
-before the write transaction opens; the file's rows, participants, new vectors and passages are
-then written together, and vectors no passage uses any more are removed.
+embedded, so a re-run embeds nothing and repeated boilerplate is embedded once. Each batch of
+documents is embedded, then its rows, participants, new vectors and passages are written in the
+file's transaction, and vectors no passage uses any more are removed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -70,11 +70,13 @@ _VECTORS = table_of(ChunkEmbedding)
 _DOCUMENTS = table_of(Document)
 _BATCH = 5_000
 
+D = TypeVar("D", bound=DocumentRow)
 Signature = list[tuple[int, str | None, int | None, str]]
 Vector = npt.NDArray[np.float32]
 
 
 def passages_of(row: DocumentRow) -> list[Passage]:
+    """Speaker turns for a transcript, paragraphs for an article."""
     if row.kind == "transcript":
         return transcript_passages(row.turns or [])
     return article_passages(row.body or "")
@@ -92,10 +94,10 @@ def _md5(text: str) -> str:
     return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
-class DocumentSpec(RecordSpec[DocumentRow]):
-    file = "documents.jsonl"
+class PassageSpec(RecordSpec[D]):
+    """Documents of any source: rows, participants, passages and their vectors."""
+
     kind = "document"
-    model = DocumentRow
     table = _DOCUMENTS
     children = (
         ChildTable(
@@ -109,19 +111,10 @@ class DocumentSpec(RecordSpec[DocumentRow]):
         #: Vectors computed in this run, by text hash (texts the org had no vector for).
         self._vectors: dict[bytes, Vector] = {}
 
-    def event_time(self, row: DocumentRow) -> datetime | None:
+    def event_time(self, row: D) -> datetime | None:
         return row.occurred_at
 
-    def refs(self, row: DocumentRow) -> list[Ref]:
-        refs = optional_ref("account", "account", row.account)
-        for index, participant in enumerate(row.participants):
-            if participant.user is not None:
-                refs.append(Ref(f"participants[{index}].user", "user", participant.user))
-            if participant.person is not None:
-                refs.append(Ref(f"participants[{index}].person", "person", participant.person))
-        return refs
-
-    def values(self, row: DocumentRow, refs: Resolved) -> dict[str, Any]:
+    def values(self, row: D, refs: Resolved) -> dict[str, Any]:
         body = transcript_body(row.turns) if row.turns else (row.body or "")
         return {
             "kind": row.kind,
@@ -133,18 +126,10 @@ class DocumentSpec(RecordSpec[DocumentRow]):
             "custom": row.custom,
         }
 
-    def members(self, row: DocumentRow, refs: Resolved) -> dict[str, ChildRows]:
-        people: ChildRows = {}
-        for index, participant in enumerate(row.participants):
-            if participant.user is not None:
-                people[(refs.target(f"participants[{index}].user").id, None)] = ()
-            else:
-                people[(None, refs.target(f"participants[{index}].person").id)] = ()
-        return {"participants": people}
-
     async def before_write(
-        self, conn: AsyncConnection, ctx: ImportContext, items: Sequence[Item[DocumentRow]]
+        self, conn: AsyncConnection, ctx: ImportContext, items: Sequence[Item[D]]
     ) -> None:
+        self._rebuild, self._vectors = {}, {}  # this batch's only
         passages = {item.id: passages_of(item.row) for item in items}
         stored, unembedded = await _stored_signatures(conn, ctx.org_id, list(passages))
         embedding = ctx.embedder is not None
@@ -181,7 +166,7 @@ class DocumentSpec(RecordSpec[DocumentRow]):
             ]
 
     async def after_write(
-        self, conn: AsyncConnection, ctx: ImportContext, items: Sequence[Item[DocumentRow]]
+        self, conn: AsyncConnection, ctx: ImportContext, items: Sequence[Item[D]]
     ) -> set[uuid.UUID]:
         rebuilt = list(self._rebuild)
         replaced: set[bytes] = set()  # vectors of the passages being replaced
@@ -209,6 +194,31 @@ class DocumentSpec(RecordSpec[DocumentRow]):
             await _copy_document_columns(conn, ctx.org_id, batch)
         # Passages follow from the document's fields; rebuilding them is not a change of its own.
         return set()
+
+
+class DocumentSpec(PassageSpec[DocumentRow]):
+    """``documents.jsonl``: transcripts and KB articles in our format."""
+
+    file = "documents.jsonl"
+    model = DocumentRow
+
+    def refs(self, row: DocumentRow) -> list[Ref]:
+        refs = optional_ref("account", "account", row.account)
+        for index, participant in enumerate(row.participants):
+            if participant.user is not None:
+                refs.append(Ref(f"participants[{index}].user", "user", participant.user))
+            if participant.person is not None:
+                refs.append(Ref(f"participants[{index}].person", "person", participant.person))
+        return refs
+
+    def members(self, row: DocumentRow, refs: Resolved) -> dict[str, ChildRows]:
+        people: ChildRows = {}
+        for index, participant in enumerate(row.participants):
+            if participant.user is not None:
+                people[(refs.target(f"participants[{index}].user").id, None)] = ()
+            else:
+                people[(None, refs.target(f"participants[{index}].person").id)] = ()
+        return {"participants": people}
 
 
 async def _stored_signatures(

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from accountlens.ingest.importer.csv_source import CsvSource
-from accountlens.ingest.importer.reading import ParsedFile, count_lines
+from accountlens.ingest.importer.reading import Batches, count_lines
 from accountlens.ingest.importer.report import RejectedRow
 from accountlens.ingest.importer.wording import json_problem
 
@@ -28,12 +28,15 @@ class JsonLinesSource(CsvSource):
     def size(self) -> int:
         return count_lines(self.path)
 
-    def read(self, model: type[M], advance: Callable[[int], None] | None) -> ParsedFile[M]:
-        parsed: ParsedFile[M] = ParsedFile(lenient=self.lenient_fields(), column_of=self._column_of)
+    def batches(
+        self, model: type[M], size: int, advance: Callable[[int], None] | None
+    ) -> Batches[M]:
+        parsed = self.new_batch(model)
         problem = self.undecodable()
         if problem is not None:
             parsed.rejected.append(RejectedRow(self.label, 0, problem))
-            return parsed
+            yield parsed
+            return
         separator = self.options.cells.list_separator
         with self.path.open(encoding=self.options.encoding, newline="") as handle:
             for line, text in enumerate(handle, start=1):
@@ -52,7 +55,10 @@ class JsonLinesSource(CsvSource):
                     parsed.rejected.append(RejectedRow(self.label, line, message))
                     continue
                 self.take(model, line, dict(flatten(value, separator)), parsed)
-        return parsed
+                if len(parsed.rows) >= size:
+                    yield parsed
+                    parsed = self.new_batch(model)
+        yield parsed
 
     def _column_of(self, name: str) -> str:
         rule = self._fields.get(name)

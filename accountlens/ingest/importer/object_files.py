@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from accountlens.ingest.importer.csv_source import CsvSource, custom_key, sniff
-from accountlens.ingest.importer.reading import ParsedFile, ParsedRow, describe_errors
+from accountlens.ingest.importer.reading import Batches, ParsedFile, ParsedRow, describe_errors
 from accountlens.ingest.importer.report import RejectedRow
 
 M = TypeVar("M", bound=BaseModel)
@@ -36,21 +36,25 @@ class ObjectTypeSource:
     def size(self) -> int:
         return 1
 
-    def read(self, model: type[M], advance: Callable[[int], None] | None) -> ParsedFile[M]:
+    def batches(
+        self, model: type[M], size: int, advance: Callable[[int], None] | None
+    ) -> Batches[M]:
         parsed: ParsedFile[M] = ParsedFile()
         if self.instances.undecodable() is not None:
-            return parsed  # the instances' own read says why, once
+            yield parsed  # the instances' own read says why, once
+            return
         try:
             row = model.model_validate_json(json.dumps(self.type_row()))
         except ValidationError as exc:
             reason = describe_errors(model, exc.errors())
             message = f"no custom object type can be made of the file's name: {reason}"
             parsed.rejected.append(RejectedRow(self.label, 1, message))
-            return parsed
+            yield parsed
+            return
         parsed.rows.append(ParsedRow(1, row))
         if advance is not None:
             advance(1)
-        return parsed
+        yield parsed
 
     def type_row(self) -> dict[str, Any]:
         """The type as a ``custom_object_types.jsonl`` line."""

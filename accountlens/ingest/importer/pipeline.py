@@ -1,15 +1,22 @@
-"""Importing one record file: read and validate every line, resolve, then write in one transaction.
+"""Importing one record file in batches: read, validate, resolve and write a batch at a time.
 
-All checks run before anything is written, and the writes of a file share one transaction, so
-a file is either imported (minus its rejected rows) or, on an unexpected database error, not at
-all. Rejected rows are remembered so that later files' references to them are rejected too.
+A file is read a batch of rows at a time (the setting ``import_batch_rows``) and each batch is
+checked and written before the next one is read, so memory holds one batch, not the file; what
+crosses batches is only each row's external ID and line (for duplicates, ``--prune`` and the
+report). The writes of a file share one transaction, so a file is either imported (minus its
+rejected rows) or, on an unexpected database error, not at all. Rejected rows are remembered
+so that later files' references to them are rejected too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import pickle
 import uuid
 from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -28,7 +35,7 @@ from accountlens.ingest.importer.load import (
     touch,
     upsert,
 )
-from accountlens.ingest.importer.reading import ParsedFile, ParsedRow
+from accountlens.ingest.importer.reading import Batches, ParsedFile, ParsedRow
 from accountlens.ingest.importer.records import (
     ImportContext,
     Item,
@@ -38,13 +45,16 @@ from accountlens.ingest.importer.records import (
 )
 from accountlens.ingest.importer.report import FileCounts, RejectedRow
 from accountlens.ingest.importer.resolve import Resolved, resolve_references
-from accountlens.ingest.importer.sources import RowSource
+from accountlens.ingest.importer.sources import RowSource, read_all
 from accountlens.ingest.importer.target import ImportTarget
 from accountlens.ingest.progress import ProgressTask
 
 M = TypeVar("M", bound=KeyedRow)
 P = TypeVar("P", bound=BaseModel)
 _BATCH = 5_000
+
+#: Where a row is: its file (None for the source's own) and line.
+Place = tuple[str | None, int]
 
 
 class FileRun:
@@ -55,93 +65,154 @@ class FileRun:
         self.file = file
         self.counts = ctx.report.files.setdefault(file, FileCounts())
 
-    def reject(self, line: int, message: str) -> None:
-        self.ctx.report.rejected.append(RejectedRow(self.file, line, message))
+    def reject(self, line: int, message: str, file: str | None = None) -> None:
+        self.ctx.report.rejected.append(RejectedRow(file or self.file, line, message))
         if line:  # a whole file refused is listed apart; its rows are not counted as rows
             self.counts.rejected += 1
 
     def record_read(self, parsed: ParsedFile[Any]) -> None:
         """Count what reading already decided: rejected and deliberately skipped rows."""
         for rejected in parsed.rejected:
-            self.reject(rejected.line, rejected.message)
+            self.reject(rejected.line, rejected.message, rejected.file)
         self.counts.skipped += parsed.skipped
 
-    def where(self, line: int) -> str:
-        return f"{self.file}:{line}"
+    def where(self, line: int, file: str | None = None) -> str:
+        return f"{file or self.file}:{line}"
+
+
+@dataclass
+class FileState:
+    """What the batches of one file share: each row's identity, never the rows themselves."""
+
+    #: Per external ID: where it was first used and a digest of that row (for exact repeats).
+    first: dict[str, tuple[Place, bytes]] = field(default_factory=dict)
+    #: Per natural key (lower-cased where case-insensitive): where it was first used.
+    natural: dict[tuple[Any, ...], Place] = field(default_factory=dict)
+    #: Rows written so far (place and the keys they can be referenced by), in case the
+    #: database refuses the file and they must be reported rejected after all.
+    written: list[tuple[Place, list[object]]] = field(default_factory=list)
+    counts: FileCounts = field(default_factory=FileCounts)
+    #: References left empty (mapping rule ``if_missing = "leave_empty"``), and a few of them.
+    left_empty: int = 0
+    left_empty_shown: set[str] = field(default_factory=set)
 
 
 async def import_record_file(
     target: ImportTarget, ctx: ImportContext, spec: RecordSpec[M], source: RowSource
 ) -> None:
-    """Import ``source`` (rows of ``spec``'s records) into the context's org."""
+    """Import ``source`` (rows of ``spec``'s records) into the context's org, batch by batch."""
     run = FileRun(ctx, source.label)
-    parsed, bar = await read_with_progress(ctx, source, spec.model)
-    run.record_read(parsed)
-    _remember_ids(ctx, spec.file, parsed)
-    for raw in parsed.rejected_raw:
-        for key in spec.identity(raw.raw):
-            ctx.rejected.add(spec.kind, key, run.where(raw.line))
-    rows = _unique_external_ids(run, parsed.rows)
-
-    bar.describe(f"{source.label}: checking")
-    async with target.connect() as conn:
-        await spec.prepare(conn, ctx, [parsed_row.row for parsed_row in rows])
-        items = await _build_items(conn, ctx, run, spec, rows, parsed)
-        await canonical_spellings(conn, ctx.org_id, spec, items)
-        stored = await _stored_ids(conn, ctx.org_id, spec.table, [i.external_id for i in items])
-        adoptions = await _check_natural_keys(conn, ctx, run, spec, items, stored)
-        for item in items:
-            # Existing rows keep their ID; new rows keep the fresh one children will point at.
-            item.id = adoptions.get(item.external_id) or stored.get(item.external_id, item.id)
-        await spec.before_write(conn, ctx, items)
-
-    bar.describe(f"{source.label}: writing")
+    lines = await asyncio.to_thread(source.size)
+    bar = ctx.progress.task(f"{source.label}: importing", lines)
+    state = FileState()
     try:
         async with target.begin() as conn:
-            await _write(conn, ctx, run, spec, items, adoptions)
+            with closing(source.batches(spec.model, ctx.batch_rows, bar.advance)) as batches:
+                while (parsed := await asyncio.to_thread(_next, batches)) is not None:
+                    await _import_batch(conn, ctx, run, spec, parsed, state)
     except (IntegrityError, DataError) as exc:
-        _fail_file(ctx, run, spec, items, exc)
+        _fail_file(ctx, run, spec, state, exc)
+    else:
+        for name in ("inserted", "updated", "unchanged"):
+            setattr(run.counts, name, getattr(run.counts, name) + getattr(state.counts, name))
+    if state.left_empty:
+        shown = ", ".join(sorted(state.left_empty_shown))
+        ctx.report.notes.append(
+            f"{run.file}: {state.left_empty} references to records not in AccountLens were left "
+            f"empty ({shown})"
+        )
     bar.finish(f"{source.label}: done")
+
+
+def _next(batches: Batches[P]) -> ParsedFile[P] | None:
+    return next(batches, None)
+
+
+async def _import_batch(
+    conn: AsyncConnection,
+    ctx: ImportContext,
+    run: FileRun,
+    spec: RecordSpec[M],
+    parsed: ParsedFile[M],
+    state: FileState,
+) -> None:
+    run.record_read(parsed)
+    _remember_ids(ctx, run, spec.file, parsed)
+    for raw in parsed.rejected_raw:
+        for key in spec.identity(raw.raw):
+            ctx.rejected.add(spec.kind, key, run.where(raw.line, raw.file))
+    rows = _unique_external_ids(run, state, parsed.rows)
+    if not rows:
+        return
+    await spec.prepare(conn, ctx, [parsed_row.row for parsed_row in rows])
+    items = await _build_items(conn, ctx, run, spec, rows, parsed, state)
+    await canonical_spellings(conn, ctx.org_id, spec, items)
+    stored = await _stored_ids(conn, ctx.org_id, spec.table, [i.external_id for i in items])
+    adoptions = await _check_natural_keys(conn, ctx, run, spec, items, stored, state)
+    for item in items:
+        # Existing rows keep their ID; new rows keep the fresh one children will point at.
+        item.id = adoptions.get(item.external_id) or stored.get(item.external_id, item.id)
+    await spec.before_write(conn, ctx, items)
+    for item in items:
+        keys = spec.identity(item.row.model_dump(include={"external_id", "email", "key"}))
+        state.written.append(((item.file, item.line), keys))
+    await _write(conn, ctx, state.counts, spec, items, adoptions)
 
 
 async def read_with_progress(
     ctx: ImportContext, source: RowSource, model: type[P]
 ) -> tuple[ParsedFile[P], ProgressTask]:
-    """Read and validate ``source`` off the event loop, with a bar advancing line by line."""
+    """Read and validate all of ``source`` off the event loop, with a bar advancing line by
+    line (for files small by nature; record files go batch by batch)."""
     lines = await asyncio.to_thread(source.size)
     bar = ctx.progress.task(f"{source.label}: reading", lines)
-    return await asyncio.to_thread(source.read, model, bar.advance), bar
+    return await asyncio.to_thread(read_all, source, model, bar.advance), bar
 
 
-def _remember_ids(ctx: ImportContext, file: str, parsed: ParsedFile[Any]) -> None:
+def _remember_ids(ctx: ImportContext, run: FileRun, file: str, parsed: ParsedFile[Any]) -> None:
     """What the export holds, so --prune removes only records that vanished from it."""
     seen = ctx.seen.setdefault(file, set())
     seen.update(row.row.external_id for row in parsed.rows)
-    identified = {raw.line: raw.raw.get("external_id") for raw in parsed.rejected_raw}
+    identified = {
+        (raw.file or run.file, raw.line): raw.raw.get("external_id") for raw in parsed.rejected_raw
+    }
     seen.update(str(key).strip() for key in identified.values() if key)
-    if any(not identified.get(rejected.line) for rejected in parsed.rejected):
+    if any(not identified.get((rejected.file, rejected.line)) for rejected in parsed.rejected):
         # A file refused whole, or a line whose ID could not be read: absence proves nothing.
         ctx.incomplete.add(file)
 
 
-def _unique_external_ids(run: FileRun, rows: list[ParsedRow[M]]) -> list[ParsedRow[M]]:
-    first: dict[str, ParsedRow[M]] = {}
+def _digest(row: BaseModel) -> bytes:
+    """A fingerprint of a row's values (secrets included), to spot the very same row again."""
+    return hashlib.blake2b(pickle.dumps(row.__dict__), digest_size=16).digest()
+
+
+def _unique_external_ids(
+    run: FileRun, state: FileState, rows: list[ParsedRow[M]]
+) -> list[ParsedRow[M]]:
     unique: list[ParsedRow[M]] = []
     for parsed in rows:
-        earlier = first.setdefault(parsed.row.external_id, parsed)
-        if earlier is not parsed and earlier.row == parsed.row:
+        digest = _digest(parsed.row)
+        place: Place = (parsed.file, parsed.line)
+        earlier, earlier_digest = state.first.setdefault(parsed.row.external_id, (place, digest))
+        if earlier == place:
+            unique.append(parsed)
+            continue
+        if earlier_digest == digest:
             # The very same record twice (exports concatenated, a re-sent batch): one record.
             run.counts.skipped += 1
             continue
-        seen = earlier.line
-        if seen != parsed.line:
-            run.reject(
-                parsed.line,
-                f"duplicate external_id '{parsed.row.external_id}' (first used on line {seen})",
-            )
-            continue
-        unique.append(parsed)
+        run.reject(
+            parsed.line,
+            f"duplicate external_id '{parsed.row.external_id}' (first used {_at(earlier)})",
+            parsed.file,
+        )
     return unique
+
+
+def _at(place: Place) -> str:
+    file, line = place
+    return f"in {file}" if file is not None else f"on line {line}"
 
 
 async def _build_items(
@@ -151,6 +222,7 @@ async def _build_items(
     spec: RecordSpec[M],
     rows: Sequence[ParsedRow[M]],
     read: ParsedFile[M],
+    state: FileState,
 ) -> list[Item[M]]:
     resolutions = await resolve_references(
         conn,
@@ -163,32 +235,34 @@ async def _build_items(
     items: list[Item[M]] = []
     left_empty: list[str] = []
     for parsed, resolved in zip(rows, resolutions, strict=True):
+        place: Place = (parsed.file, parsed.line)
         if not isinstance(resolved, Resolved):
-            _reject_row(ctx, run, spec, parsed.line, parsed.row, "; ".join(resolved))
+            _reject_row(ctx, run, spec, place, parsed.row, "; ".join(resolved))
             continue
         left_empty += resolved.left_empty
         try:
             values = source_times(spec, parsed.row, spec.values(parsed.row, resolved))
             members = spec.members(parsed.row, resolved)
         except RowError as exc:
-            _reject_row(ctx, run, spec, parsed.line, parsed.row, str(exc))
+            _reject_row(ctx, run, spec, place, parsed.row, str(exc))
             continue
-        items.append(Item(parsed.line, parsed.row, parsed.row.external_id, values, members))
-    if left_empty:
-        shown = ", ".join(sorted(set(left_empty))[:5])
-        ctx.report.notes.append(
-            f"{run.file}: {len(left_empty)} references to records not in AccountLens were left "
-            f"empty ({shown})"
-        )
+        item = Item(parsed.line, parsed.row, parsed.row.external_id, values, members)
+        item.file = parsed.file
+        items.append(item)
+    state.left_empty += len(left_empty)
+    state.left_empty_shown |= set(left_empty)
+    # A few names suffice for the note; holding every one would grow with the file.
+    state.left_empty_shown = set(sorted(state.left_empty_shown)[:5])
     return items
 
 
 def _reject_row(
-    ctx: ImportContext, run: FileRun, spec: RecordSpec[M], line: int, row: M, message: str
+    ctx: ImportContext, run: FileRun, spec: RecordSpec[M], place: Place, row: M, message: str
 ) -> None:
-    run.reject(line, message)
+    file, line = place
+    run.reject(line, message, file)
     for key in spec.identity(row.model_dump(include={"external_id", "email", "key"})):
-        ctx.rejected.add(spec.kind, key, run.where(line))
+        ctx.rejected.add(spec.kind, key, run.where(line, file))
 
 
 async def _check_natural_keys(
@@ -198,6 +272,7 @@ async def _check_natural_keys(
     spec: RecordSpec[M],
     items: list[Item[M]],
     stored: dict[str, uuid.UUID],
+    state: FileState,
 ) -> dict[str, uuid.UUID]:
     """Reject rows whose other unique key is taken; return stored rows each row adopts."""
     natural = spec.natural_key
@@ -206,15 +281,14 @@ async def _check_natural_keys(
     label = "/".join(natural.columns)
     # Say why "at risk" collides with "At Risk": nobody expects it from the text alone.
     same = " (values that differ only in case are the same)" if natural.case_insensitive else ""
-    first: dict[tuple[Any, ...], int] = {}
     kept: list[Item[M]] = []
     for item in items:
-        key = natural.of(item.values)
-        seen = first.setdefault(key, item.line)
-        if seen != item.line:
+        place: Place = (item.file, item.line)
+        seen = state.natural.setdefault(natural.of(item.values), place)
+        if seen != place:
             _reject_row(
-                ctx, run, spec, item.line, item.row,
-                f"{label} {_show(_own(natural.columns, item))} is also used on line {seen}{same}",
+                ctx, run, spec, place, item.row,
+                f"{label} {_show(_own(natural.columns, item))} is also used {_at(seen)}{same}",
             )  # fmt: skip
             continue
         kept.append(item)
@@ -231,7 +305,7 @@ async def _check_natural_keys(
             else:
                 holder = f"'{owner[1]}'" if owner[1] is not None else "without an external_id"
                 _reject_row(
-                    ctx, run, spec, item.line, item.row,
+                    ctx, run, spec, (item.file, item.line), item.row,
                     f"{label} {_show(_own(natural.columns, item))} already belongs to another "
                     f"{spec.kind.replace('_', ' ')} ({holder}){same}",
                 )  # fmt: skip
@@ -266,7 +340,7 @@ async def _stored_ids(
 async def _write(
     conn: AsyncConnection,
     ctx: ImportContext,
-    run: FileRun,
+    counts: FileCounts,
     spec: RecordSpec[M],
     items: Sequence[Item[M]],
     adoptions: dict[str, uuid.UUID],
@@ -302,16 +376,16 @@ async def _write(
     # A record whose source gave its updated_at keeps it; the others were changed now.
     dated = {item.id for item in items if "updated_at" in item.values}
     await touch(conn, ctx.org_id, spec.table, also - dated)
-    run.counts.inserted += len(inserted)
-    run.counts.updated += len(changed) + len(also)
-    run.counts.unchanged += len(items) - len(inserted) - len(changed) - len(also)
+    counts.inserted += len(inserted)
+    counts.updated += len(changed) + len(also)
+    counts.unchanged += len(items) - len(inserted) - len(changed) - len(also)
 
 
 def _fail_file(
     ctx: ImportContext,
     run: FileRun,
     spec: RecordSpec[M],
-    items: Sequence[Item[M]],
+    state: FileState,
     exc: IntegrityError | DataError,
 ) -> None:
     """The database refused the file's writes: nothing of it was written; say so plainly."""
@@ -319,7 +393,7 @@ def _fail_file(
     ctx.report.rejected.append(
         RejectedRow(run.file, 0, f"file not imported, the database refused it: {reason}")
     )
-    run.counts.rejected += len(items)
-    for item in items:
-        for key in spec.identity(item.row.model_dump(include={"external_id", "email", "key"})):
-            ctx.rejected.add(spec.kind, key, run.where(item.line))
+    run.counts.rejected += len(state.written)
+    for (file, line), keys in state.written:
+        for key in keys:
+            ctx.rejected.add(spec.kind, key, run.where(line, file))

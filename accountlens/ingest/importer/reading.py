@@ -10,7 +10,7 @@ import difflib
 import json
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -29,10 +29,17 @@ SECRET_FIELDS = frozenset({"password"})
 _MAX_ECHO = 60
 
 
+#: Rows a source hands over at a time unless told otherwise (the setting import_batch_rows).
+DEFAULT_BATCH = 2_000
+
+
 @dataclass(frozen=True)
 class ParsedRow(Generic[M]):
     line: int
     row: M
+    #: The file the row came from when a source reads several (a folder of transcripts);
+    #: None for the source's own file.
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class RawRejected:
 
     line: int
     raw: dict[str, Any]
+    file: str | None = None
 
 
 @dataclass
@@ -56,6 +64,18 @@ class ParsedFile(Generic[M]):
     #: How messages name a field: a CSV column ("column AccountId (account)"); None: as is.
     column_of: Callable[[str], str] | None = None
 
+    def extend(self, other: ParsedFile[M]) -> None:
+        """Add ``other``'s rows and rejections (reading a source whole, batch after batch)."""
+        self.rows.extend(other.rows)
+        self.rejected.extend(other.rejected)
+        self.rejected_raw.extend(other.rejected_raw)
+        self.skipped += other.skipped
+        self.lenient, self.column_of = other.lenient, other.column_of
+
+
+#: A source's rows, a batch at a time (a generator, so a reader stopped early closes its file).
+Batches = Generator[ParsedFile[M], None, None]
+
 
 def count_lines(path: Path) -> int:
     """Lines in ``path`` (a last line without a newline counts), for a progress bar's total."""
@@ -69,9 +89,13 @@ def count_lines(path: Path) -> int:
 
 
 def read_rows(
-    path: Path, model: type[M], advance: Callable[[int], None] | None = None
-) -> ParsedFile[M]:
-    """Validate every non-blank line of ``path``; ``advance(1)`` is called per line read."""
+    path: Path,
+    model: type[M],
+    advance: Callable[[int], None] | None = None,
+    batch: int = DEFAULT_BATCH,
+) -> Batches[M]:
+    """Validate every non-blank line of ``path``, handing over at most ``batch`` rows at a
+    time (with the rejections met meanwhile); ``advance(1)`` is called per line read."""
     parsed: ParsedFile[M] = ParsedFile()
     with path.open("rb") as handle:
         for number, raw_line in enumerate(handle, start=1):
@@ -95,7 +119,10 @@ def read_rows(
                 parsed.rejected_raw.append(RawRejected(number, _loose_object(line)))
                 continue
             parsed.rows.append(ParsedRow(number, row))
-    return parsed
+            if len(parsed.rows) >= batch:
+                yield parsed
+                parsed = ParsedFile()
+    yield parsed
 
 
 def _loose_object(line: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from accountlens.ingest.importer.fields import KeyedRow, RecordRow
 from accountlens.ingest.importer.load import ChildRows, ChildTable, NaturalKey
+from accountlens.ingest.importer.reading import DEFAULT_BATCH
 from accountlens.ingest.importer.report import ImportReport
 from accountlens.ingest.importer.resolve import Ref, RejectedKeys, Resolved
 
@@ -45,6 +46,8 @@ class ImportContext:
     seen: dict[str, set[str]] = field(default_factory=dict)
     #: Record files a source of which was refused as a whole: never pruned.
     incomplete: set[str] = field(default_factory=set)
+    #: Rows read, checked and written at a time (the setting ``import_batch_rows``).
+    batch_rows: int = DEFAULT_BATCH
 
 
 @dataclass
@@ -57,6 +60,8 @@ class Item(Generic[M]):
     values: dict[str, Any]
     members: dict[str, ChildRows] = field(default_factory=dict)
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    #: The file the row came from when its source reads several (see ``ParsedRow.file``).
+    file: str | None = None
 
 
 class RecordSpec(Generic[M]):

@@ -27,6 +27,7 @@ from accountlens.ingest.importer.mapping import (
 )
 from accountlens.ingest.importer.picklists import write_picklists
 from accountlens.ingest.importer.pipeline import import_record_file
+from accountlens.ingest.importer.prune import Prunable
 from accountlens.ingest.importer.prune import prune as prune_missing
 from accountlens.ingest.importer.records import ImportContext, RecordSpec
 from accountlens.ingest.importer.report import ImportReport, RejectedRow
@@ -54,6 +55,8 @@ from accountlens.ingest.importer.specs_work import (
     TicketSpec,
 )
 from accountlens.ingest.importer.target import ImportTarget, open_target
+from accountlens.ingest.importer.transcripts.folder import TranscriptFolder
+from accountlens.ingest.importer.transcripts.spec import TranscriptSpec
 from accountlens.ingest.importer.usage import FILE as USAGE_FILE
 from accountlens.ingest.importer.usage import import_usage
 from accountlens.ingest.progress import ProgressBars
@@ -114,6 +117,12 @@ def import_steps() -> list[tuple[str, Step]]:
 #: The files an import directory may contain, in the order they are imported.
 IMPORT_FILES: tuple[str, ...] = tuple(name for name, _ in import_steps())
 
+#: Record files only a source other than jsonl reads (a folder of transcripts).
+SOURCE_STEPS: tuple[tuple[str, Step], ...] = (_record_step(TranscriptSpec),)
+
+#: The sources that are not a mapping of CSV files.
+FOLDER_SOURCES = ("transcripts",)
+
 
 async def import_directory(
     engine: AsyncEngine,
@@ -128,11 +137,13 @@ async def import_directory(
     mapping: Path | None = None,
     csv_options: CsvOverrides | None = None,
     prune: bool = False,
+    batch_rows: int | None = None,
 ) -> ImportReport:
     """Import the files of ``directory`` into the org ``org_slug``.
 
     ``source`` is ``jsonl`` (``<type>.jsonl`` files), ``csv`` (CSV files read through the
-    ``mapping`` file) or a built-in source (``salesforce`` …: CSV files and a shipped mapping).
+    ``mapping`` file), a built-in source (``salesforce`` …: CSV files and a shipped mapping) or
+    ``transcripts`` (a folder of WebVTT, SRT and JSON meeting transcripts).
 
     Rows are upserted by ``external_id``; bad rows are skipped and listed in the report with
     their ``file:line``. With an ``embedder``, new or changed document passages are embedded.
@@ -140,7 +151,8 @@ async def import_directory(
     given, and :class:`ImportSetupError` for other reasons the import cannot start. With
     ``dry_run`` every check runs and every count is what a real run would report, but nothing
     is kept (and nothing is embedded). With ``prune``, records of the files read that their
-    sources no longer hold are deleted (see :mod:`.prune`).
+    sources no longer hold are deleted (see :mod:`.prune`). Files are read, checked and
+    written ``batch_rows`` rows at a time (memory holds one batch, not the file).
     """
     name, sources, unknown = await asyncio.to_thread(
         find_sources, directory, source, mapping, csv_options
@@ -157,19 +169,29 @@ async def import_directory(
             ctx = ImportContext(
                 org_id, report, RejectedKeys(), progress, None if dry_run else embedder
             )
-            for file, step in import_steps():
+            if batch_rows is not None:
+                ctx.batch_rows = batch_rows
+            for file, step in [*import_steps(), *SOURCE_STEPS]:
                 for each in sources.get(file, []):
                     await step(target, ctx, each)
                     if isinstance(each, CsvSource):
                         await write_picklists(target, ctx, each)
             if prune:
-                specs: list[type[RecordSpec[Any]]] = [*RECORD_SPECS, DocumentSpec]
-                await prune_missing(target, ctx, [(spec.file, spec.table) for spec in specs])
+                await prune_missing(target, ctx, prunable())
         if not dry_run:
             await record_import(target, org_id, name)
     order = {name: index for index, name in enumerate(report.files)}
-    report.rejected.sort(key=lambda row: (order.get(row.file, -1), row.line))
+    # A folder source's rejections name each of its files: by file, then line.
+    report.rejected.sort(key=lambda row: (order.get(row.file, -1), row.file, row.line))
     return report
+
+
+def prunable() -> list[Prunable]:
+    """Every record file --prune may prune, in import order."""
+    specs: list[type[RecordSpec[Any]]] = [*RECORD_SPECS, DocumentSpec]
+    kinds = [Prunable(spec.file, spec.table) for spec in specs]
+    transcripts = TranscriptSpec.table
+    return [*kinds, Prunable(TranscriptSpec.file, transcripts, transcripts.c.kind == "transcript")]
 
 
 async def record_import(target: ImportTarget, org_id: uuid.UUID, source: str) -> None:
@@ -195,6 +217,10 @@ def find_sources(
         if mapping is not None:
             raise ImportSetupError("--mapping is for CSV sources; --source jsonl takes none")
         return ("jsonl", *jsonl_sources(directory, IMPORT_FILES))
+    if source == "transcripts":
+        if mapping is not None:
+            raise ImportSetupError("--mapping is for CSV sources; --source transcripts takes none")
+        return ("transcripts", {TranscriptSpec.file: [TranscriptFolder(directory)]}, [])
     try:
         if source == "csv":
             if mapping is None:
@@ -203,7 +229,7 @@ def find_sources(
         elif source in BUILTIN:
             chosen = load_mapping(mapping) if mapping is not None else builtin_mapping(source)
         else:
-            known = ", ".join(("jsonl", "csv", *BUILTIN))
+            known = ", ".join(("jsonl", "csv", *BUILTIN, *FOLDER_SOURCES))
             raise ImportSetupError(f"unknown source {source!r}; known sources: {known}")
     except MappingError as exc:
         raise ImportSetupError(str(exc)) from exc

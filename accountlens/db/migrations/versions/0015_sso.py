@@ -11,7 +11,7 @@ database: a user is created only when the org has JIT on and the e-mail is in an
 domain, with the org's default role; a subject is recorded only on a user who has none yet.
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-02 04:40:00
 """
 
@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
 revision = "0015"
-down_revision = "0009"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
