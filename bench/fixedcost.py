@@ -4,10 +4,10 @@
 (``create_app`` over an ASGI transport: no network, no other process), gives the demo admin a
 connection straight in the database, and times a few cheap calls ``CALLS`` times each (default
 150). Per call it reports p50/p90 latency, the CPU time of this process (app and client), the
-SQL statements, and the round trips asyncpg makes, by kind: statements, pool pre-pings,
-``BEGIN`` and ``COMMIT``/``ROLLBACK``. Background audit writes are counted with the call they
-belong to. With ``--profile`` it writes a cProfile (CPU time) of that call to
-``bench/results/fixedcost-<label>.prof``.
+SQL statements and the round trips asyncpg makes, both counted at the driver
+(``tests/wire.py``), so reads run straight on asyncpg count too. Background audit writes are
+counted with the call they belong to. With ``--profile`` it writes a cProfile (CPU time) of
+that call to ``bench/results/fixedcost-<label>.prof``.
 
 Statements say what the code asks for; round trips say what it costs on the wire (a pre-ping
 alone is three of them: SQLAlchemy wraps its ``;`` in ``BEGIN``/``ROLLBACK``).
@@ -24,14 +24,12 @@ import secrets
 import statistics
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
-from sqlalchemy import delete, event, insert, make_url, select
+from sqlalchemy import delete, insert, make_url, select
 
 from accountlens.app import create_app
 from accountlens.auth import tokens
@@ -41,36 +39,10 @@ from accountlens.db.engine import EMBEDDED_DATABASE, Database, create_engine
 from accountlens.db.models import Connection, User
 from accountlens.ingest.embeddings import get_local_embedder
 from bench.mcp_client import call_tool
+from tests.wire import Wire, counting_wire
 
 PUBLIC_URL = "http://127.0.0.1:8799"
 ADMIN = "ada@northwind.example"
-
-#: What each asyncpg call costs on the wire: one round trip, counted under this kind.
-_WIRE: dict[tuple[type[Any], str], str] = {
-    (asyncpg.connection.Connection, "fetchrow"): "ping",  # SQLAlchemy's pre-ping ";"
-    (asyncpg.connection.Connection, "prepare"): "prepare",
-    (asyncpg.connection.Connection, "executemany"): "statement",
-    (asyncpg.prepared_stmt.PreparedStatement, "fetch"): "statement",
-    (asyncpg.transaction.Transaction, "start"): "begin",
-    (asyncpg.transaction.Transaction, "commit"): "end",
-    (asyncpg.transaction.Transaction, "rollback"): "end",
-}
-
-
-def count_round_trips(counts: Counter[str]) -> None:
-    """Count every asyncpg call that goes to the server in ``counts`` (for this process)."""
-    for (cls, name), kind in _WIRE.items():
-        setattr(cls, name, _counting(getattr(cls, name), kind, counts))
-
-
-def _counting(
-    original: Callable[..., Awaitable[Any]], kind: str, counts: Counter[str]
-) -> Callable[..., Awaitable[Any]]:
-    def counted(*args: Any, **kwargs: Any) -> Awaitable[Any]:
-        counts[kind] += 1
-        return original(*args, **kwargs)
-
-    return counted
 
 
 async def admin_token(db: Database, secret_key: str) -> str:
@@ -101,15 +73,13 @@ async def run(data_dir: Path, repeats: int, profile: str | None) -> None:
     )  # fmt: skip
     app = create_app(settings, database=db)
     app.state.embedder = get_local_embedder()
-    counts: Counter[str] = Counter()
-    event.listen(engine.sync_engine, "before_cursor_execute", lambda *_: counts.update(["sql"]))
-    count_round_trips(counts)
     token = await admin_token(db, secret_key)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
-                await measure(app, http, token, counts, repeats, profile)
+                with counting_wire() as wire:
+                    await measure(app, http, token, wire, repeats, profile)
     finally:
         async with engine.begin() as conn:
             await conn.execute(delete(Connection).where(Connection.client_id == "bench"))
@@ -127,24 +97,28 @@ async def measure(
     app: Any,
     http: httpx.AsyncClient,
     token: str,
-    counts: Counter[str],
+    wire: Wire,
     repeats: int,
     profile: str | None,
 ) -> None:
     first = await call_tool(http, token, "list_objects", {"object_type": "account", "limit": 1})
+    if not first.ok:
+        raise SystemExit(f"the first call failed: {first.error}")
     account = (first.structured or {})["records"][0]["id"]
     calls: dict[str, tuple[str, dict[str, Any]]] = {
         "whoami": ("whoami", {}),
         "list accounts": ("list_objects", {"object_type": "account"}),
         "list 5 tickets": ("list_objects", {"object_type": "ticket", "limit": 5}),
         "product usage": ("get_product_usage", {"id": account}),
+        "keyword search": ("search_objects", {"query": "Acme"}),
     }
     print(f"{'call':16} {'p50 ms':>7} {'p90 ms':>7} {'cpu ms':>7}  per call")
     for label, (tool, arguments) in calls.items():
         for _ in range(5):  # warm: salts, compiled operations, prepared statements
             await call_tool(http, token, tool, arguments)
         await audit_written(app)
-        before, cpu, took = Counter(counts), time.process_time(), []
+        before = (len(wire.statements), wire.round_trips)
+        cpu, took = time.process_time(), []
         for _ in range(repeats):
             started = time.perf_counter()
             result = await call_tool(http, token, tool, arguments)
@@ -152,11 +126,11 @@ async def measure(
             assert result.ok, result.error
         cpu_ms = (time.process_time() - cpu) * 1000 / repeats
         await audit_written(app)
-        used = {k: round((counts[k] - before[k]) / repeats, 1) for k in sorted(counts)}
-        trips = round(sum(v for k, v in used.items() if k != "sql"), 1)
+        sql = round((len(wire.statements) - before[0]) / repeats, 1)
+        trips = round((wire.round_trips - before[1]) / repeats, 1)
         took.sort()
         print(f"{label:16} {statistics.median(took):7.1f} {took[len(took) * 9 // 10]:7.1f} "
-              f"{cpu_ms:7.1f}  {used['sql']} statements, {trips} round trips {used}")  # fmt: skip
+              f"{cpu_ms:7.1f}  {sql} statements, {trips} round trips")  # fmt: skip
     if profile:
         tool, arguments = calls[profile]
         profiler = cProfile.Profile(time.process_time)

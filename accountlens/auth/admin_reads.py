@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accountlens.auth import visibility as v
 from accountlens.auth.principal import Principal
 from accountlens.db.models import AccountLink, AdminAction, Org, Team, TeamMember, User
+from accountlens.db.row_security import bind_org
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +58,33 @@ class AdminActionView:
     details: dict[str, Any]
 
 
+async def _bind(session: AsyncSession, principal: Principal) -> None:
+    """Teams and memberships are under row-level security: bind this transaction's org."""
+    await bind_org(await session.connection(), principal.org_id)
+
+
 async def list_users(session: AsyncSession, principal: Principal) -> list[UserView]:
-    """The org's people, by e-mail, with their teams and any outstanding link."""
+    """The org's people, by e-mail, with their teams and any outstanding link.
+
+    Columns are named one by one: the app role may not read ``password_hash``, so "invited"
+    means an invite link was issued and not yet redeemed (redeeming deletes it).
+    """
+    await _bind(session, principal)
     now = datetime.now(UTC)
     rows = (
         await session.execute(
-            select(User, AccountLink.expires_at)
+            select(
+                User.id,
+                User.email,
+                User.name,
+                User.role,
+                User.is_active,
+                AccountLink.purpose,
+                AccountLink.expires_at,
+            )
             .outerjoin(
                 AccountLink,
-                (AccountLink.org_id == User.org_id)
-                & (AccountLink.user_id == User.id)
-                & (AccountLink.expires_at > now),
+                (AccountLink.org_id == User.org_id) & (AccountLink.user_id == User.id),
             )
             .where(v.org_users(principal))
             .order_by(User.email)
@@ -83,20 +100,21 @@ async def list_users(session: AsyncSession, principal: Principal) -> list[UserVi
         teams_of.setdefault(user_id, []).append(team_id)
     return [
         UserView(
-            id=user.id,
-            email=user.email,
-            name=user.name,
-            role=user.role,
-            is_active=user.is_active,
-            invited=user.password_hash is None and user.sso_subject is None,
-            link_expires_at=expires,
-            team_ids=tuple(teams_of.get(user.id, ())),
+            id=row.id,
+            email=row.email,
+            name=row.name,
+            role=row.role,
+            is_active=row.is_active,
+            invited=row.purpose == "invite",
+            link_expires_at=row.expires_at if row.expires_at and row.expires_at > now else None,
+            team_ids=tuple(teams_of.get(row.id, ())),
         )
-        for user, expires in rows
+        for row in rows
     ]
 
 
 async def list_teams(session: AsyncSession, principal: Principal) -> list[TeamView]:
+    await _bind(session, principal)
     teams = (
         await session.scalars(select(Team).where(v.org_teams(principal)).order_by(Team.name))
     ).all()

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.requests import HTTPConnection
 
 from accountlens.auth.options import AuthOptions
-from accountlens.auth.principal import NOT_NARROWED, Narrowing, Principal
+from accountlens.auth.principal import NOT_NARROWED, Narrowing, Principal, Role
 from accountlens.auth.sessions import BrowserSession, PendingChoice
 
 #: What a lost or unreachable database raises, for layers that may not import the driver.
@@ -190,6 +190,17 @@ class LinkHolder:
     purpose: str  # invite | reset
 
 
+class AdminWriteRefused(Exception):  # noqa: N818 - an outcome, not a programming error
+    """The database refused an admin change (``auth/admin_writes.py``). ``kind`` says why:
+    ``forbidden`` (the actor is not an active admin of the org), ``not_found`` (no such user
+    in the org) or ``invalid`` (a value the rules refuse); ``reason`` is user-facing."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
 class AuthService(Protocol):
     """The operations behind the sign-in, consent and connections pages."""
 
@@ -250,6 +261,23 @@ class AuthService(Protocol):
     async def sign_out_user(self, principal: Principal, user_id: uuid.UUID) -> int | None:
         """An admin ends every web session of a user of their org; returns how many, or None
         when there is no such user in the principal's org (or the principal is no admin)."""
+        ...
+
+    async def set_user_role(self, principal: Principal, user_id: uuid.UUID, role: Role) -> None:
+        """An admin makes a user of their org an admin or a member; raises
+        :class:`AdminWriteRefused` (checked in the database, whatever the caller checked)."""
+        ...
+
+    async def update_org(
+        self,
+        principal: Principal,
+        *,
+        name: str | None = None,
+        account_visibility: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        """An admin changes their org's name, account visibility or time zone (None: keep);
+        raises :class:`AdminWriteRefused`."""
         ...
 
     async def validate_authorization(

@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 import math
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,14 +74,47 @@ async def active_user_in_org(
     return (row[0], row[1]) if row else None
 
 
-async def users_by_email(session: AsyncSession, email: str) -> list[User]:
-    """Active users with this e-mail in any org (e-mail is unique per org only)."""
-    statement = (
-        select(User)
-        .where(func.lower(User.email) == email.strip().lower(), User.is_active.is_(True))
-        .order_by(User.created_at)
+@dataclass(frozen=True, slots=True)
+class PasswordSalt:
+    """One account's stored password hash without its digest (``passwords.candidate_hash``)."""
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID
+    salted: str
+    digest_length: int
+
+
+async def password_salts(session: AsyncSession, email: str) -> list[PasswordSalt]:
+    """Active accounts with this e-mail and a password, in any org, oldest first.
+
+    Through the SECURITY DEFINER function of migration 0020: the app role cannot read hashes.
+    """
+    found = await session.execute(
+        text("SELECT * FROM accountlens_password_salts(:email)"), {"email": email.strip().lower()}
     )
-    return list(await session.scalars(statement))
+    return [PasswordSalt(*row) for row in found.all()]
+
+
+async def password_matches(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, candidate: str
+) -> bool:
+    """The database's verdict: is ``candidate`` the active user's stored hash?"""
+    verdict = await session.scalar(
+        text("SELECT accountlens_password_matches(:org, :user, :candidate)"),
+        {"org": org_id, "user": user_id, "candidate": candidate},
+    )
+    return bool(verdict)
+
+
+async def replace_password_hash(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, current: str, new_hash: str
+) -> bool:
+    """Store ``new_hash`` when ``current`` is the stored hash; False (nothing changed) if not."""
+    replaced = await session.scalar(
+        text("SELECT accountlens_replace_password_hash(:org, :user, :current, :new)"),
+        {"org": org_id, "user": user_id, "current": current, "new": new_hash},
+    )
+    return bool(replaced)
 
 
 # Clients -----------------------------------------------------------------------------------

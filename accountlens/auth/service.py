@@ -6,7 +6,10 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from accountlens.auth import (
+    admin_writes,
     connections,
     lifetimes,
     links,
@@ -36,7 +39,7 @@ from accountlens.auth.client_registry import ClientRegistry
 from accountlens.auth.oauth_flows import OAuthFlows
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.password_policy import PasswordRejected
-from accountlens.auth.principal import Principal
+from accountlens.auth.principal import Principal, Role
 from accountlens.auth.resource import ConnectionTokenVerifier
 from accountlens.auth.sessions import BrowserSession, PendingChoice, session_id_hash
 from accountlens.auth.sso import SsoFlows
@@ -180,8 +183,14 @@ class DatabaseAuthService:
                 raise PasswordChangeRefused(str(refused)) from None
             await db_session.commit()
 
+    def _link_sessions(self) -> AsyncSession:
+        """Links are redeemed as the owner: the app role may neither read nor set a password
+        hash (0020), and no definer function sets one without the current password. The link's
+        HMAC'd secret is what scopes every statement to one person."""
+        return async_sessionmaker(self._database().owner, expire_on_commit=False)()
+
     async def link_holder(self, token: str) -> LinkHolder | None:
-        async with self._database().sessions() as session:
+        async with self._link_sessions() as session:
             found = await links.pending(session, self.options.secret_key, token)
             if found is None:
                 return None
@@ -190,7 +199,7 @@ class DatabaseAuthService:
         return LinkHolder(user.email, org[1].name if org else "", purpose)
 
     async def redeem_link(self, token: str, password: str) -> None:
-        async with self._database().sessions() as session:
+        async with self._link_sessions() as session:
             try:
                 await links.redeem(session, self.options.secret_key, token, password)
             except (links.LinkRefused, PasswordRejected) as refused:
@@ -207,6 +216,29 @@ class DatabaseAuthService:
             count = await web_sessions.end_all(session, principal.org_id, user_id)
             await session.commit()
         return count
+
+    async def set_user_role(self, principal: Principal, user_id: uuid.UUID, role: Role) -> None:
+        async with self._database().sessions() as session:
+            await admin_writes.set_user_role(session, principal, user_id, role)
+            await session.commit()
+
+    async def update_org(
+        self,
+        principal: Principal,
+        *,
+        name: str | None = None,
+        account_visibility: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        async with self._database().sessions() as session:
+            await admin_writes.update_org(
+                session,
+                principal,
+                name=name,
+                account_visibility=account_visibility,
+                timezone=timezone,
+            )
+            await session.commit()
 
     async def validate_authorization(
         self, params: Mapping[str, str], repeated: set[str]

@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountlens.auth import repository, web_sessions
 from accountlens.auth.password_policy import PasswordRejected, check_password
-from accountlens.auth.passwords import hash_password, needs_rehash, verify_password
+from accountlens.auth.passwords import (
+    candidate_hash,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from accountlens.auth.principal import Role
 from accountlens.db.models import Org, User
 
@@ -33,17 +38,27 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> list
     own password hash; the person then picks among the ones that matched (an org whose
     password did not match is never named). Every candidate is verified, so the answer does
     not depend on which one matched first, and an unknown address still costs one argon2
-    verification, so response time does not reveal which addresses exist.
+    hash, so response time does not reveal which addresses exist. The stored hashes stay in
+    the database, which only gives its verdict (:mod:`accountlens.auth.passwords`); a hash made
+    with older argon2 costs is replaced on the way, which needs that same proof.
     """
-    candidates = await repository.users_by_email(session, email)
-    if not candidates:
+    salts = await repository.password_salts(session, email)
+    if not salts:
         verify_password(_decoy_hash(), password)
         return []
     matched = []
-    for user in candidates:
-        if user.password_hash and verify_password(user.password_hash, password):
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
+    for salt in salts:
+        candidate = candidate_hash(salt.salted, salt.digest_length, password)
+        if candidate is None or not await repository.password_matches(
+            session, salt.org_id, salt.user_id, candidate
+        ):
+            continue
+        if needs_rehash(candidate):
+            await repository.replace_password_hash(
+                session, salt.org_id, salt.user_id, candidate, hash_password(password)
+            )
+        user = await repository.active_user(session, salt.org_id, salt.user_id)
+        if user is not None:
             matched.append(user)
     return matched
 
@@ -164,10 +179,18 @@ async def change_own_password(
     ``keep`` is the hash of the session making the change. Raises :class:`AccountError` when
     ``current`` is wrong or ``new`` breaks the rules.
     """
-    if not (user.password_hash and verify_password(user.password_hash, current)):
+    salts = await repository.password_salts(session, user.email)
+    salt = next((s for s in salts if (s.org_id, s.user_id) == (user.org_id, user.id)), None)
+    proof = candidate_hash(salt.salted, salt.digest_length, current) if salt else None
+    if proof is None or not await repository.password_matches(session, user.org_id, user.id, proof):
         raise AccountError("That is not your current password.")
     check_password_rules(new)
-    user.password_hash = hash_password(new)
+    # The database checks the proof again as it replaces the hash, so the app role cannot
+    # set anyone's password without knowing the current one.
+    if not await repository.replace_password_hash(
+        session, user.org_id, user.id, proof, hash_password(new)
+    ):
+        raise AccountError("That is not your current password.")
     await web_sessions.end_all(session, user.org_id, user.id, keep=keep)
 
 

@@ -3,12 +3,14 @@
 Requests run as the app role (``DATABASE_URL``); migrations, demo builds, imports and the
 operator commands (``accountlens users …``, ``orgs …``) run as the owner. The app role
 therefore reads customer data (row-level security scopes it to one org), reads the identity
-tables, and writes only what sign-in, OAuth, rate limiting and the audit log write. It cannot
-change anyone's role, an org's settings or a team: an ``UPDATE users SET role = 'admin'``
-through a bug or an injection is refused by the database; the admin pages make those changes
-through the owner's connection, one audited function per action (``accountlens.auth.admin``).
-``tests/db/test_grants.py``
-compares the live privileges with this table, so a new table must be added here on purpose.
+tables except password hashes, and writes only what sign-in, OAuth, rate limiting and the
+audit log write. It cannot change anyone's role, an org's settings or a team: an ``UPDATE users
+SET role = 'admin'`` through a bug or an injection is refused by the database. Those changes,
+and everything that touches a password hash, go through the SECURITY DEFINER functions of
+migration 0020, which check who asks; the admin pages' other changes (invites, disabling,
+teams, the token lifetime ceiling) go through the owner's connection, one audited function per
+action (``accountlens.auth.admin``). ``tests/db/test_grants.py`` compares the live
+privileges with these tables, so a new table or function must be added here on purpose.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
     "alembic_version": frozenset({"SELECT"}),
     # Identity: read by sign-in and token checks; written only by the owner's commands.
     "orgs": frozenset({"SELECT"}),
-    "users": frozenset({"SELECT"}),
+    # ``users``: SELECT on every column but the hidden ones (HIDDEN_COLUMNS), nothing more.
+    "users": frozenset(),
     "teams": frozenset({"SELECT"}),
     "team_members": frozenset({"SELECT"}),
     # OAuth and its bookkeeping: registration, codes, connections, revocation, rate limits.
@@ -43,11 +46,17 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
     "account_links": frozenset({"SELECT", "DELETE"}),
 }
 
-#: Column privileges on top: sign-in upgrades a password hash made with older argon2 costs, and
-#: a person changes their own password; the ORM stamps ``updated_at`` on the same UPDATE.
-#: Admins change their org's SSO provider, but not its domains.
+#: Columns the app role may not read: it gets column SELECT on the table's other columns (so a
+#: new column is readable, a hidden one never is). Password hashes are reached only through
+#: the sign-in functions below, which hand out a verdict, never the hash.
+HIDDEN_COLUMNS: dict[str, frozenset[str]] = {
+    "users": frozenset({"password_hash"}),
+}
+
+#: Column privileges on top of the table privileges. None on ``users``: rehashing on sign-in
+#: and a password change go through ``accountlens_replace_password_hash``. Admins change
+#: their org's SSO provider, but not its domains.
 COLUMN_PRIVILEGES: dict[str, dict[str, tuple[str, ...]]] = {
-    "users": {"UPDATE": ("password_hash", "updated_at")},
     # An org admin changes their org's provider (GraphQL `updateSingleSignOn`), never which
     # e-mail domains sign in through it: those stay the operator's (`accountlens sso set`).
     "sso_configs": {
@@ -63,12 +72,21 @@ COLUMN_PRIVILEGES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-#: Functions the app role may run. Both are SECURITY DEFINER (migration 0015): single sign-on
-#: creates a user or records their provider subject only as the org's SSO settings allow,
-#: while a plain ``INSERT INTO users`` stays refused.
+#: Functions the app role may EXECUTE, all SECURITY DEFINER and owned by the owner; PUBLIC may
+#: execute none of them, and any other ``accountlens_*`` function is the owner's alone.
 FUNCTION_PRIVILEGES: tuple[str, ...] = (
+    # single sign-on (migration 0015) creates a user or records their provider subject only as
+    # the org's SSO settings allow, while a plain ``INSERT INTO users`` stays refused
     "sso_provision_user(uuid, text, text, text)",
     "sso_link_user(uuid, uuid, text)",
+    # sign-in (0020): per account of an e-mail the hash minus its digest, then a verdict
+    "accountlens_password_salts(text)",
+    "accountlens_password_matches(uuid, uuid, text)",
+    # rehash on sign-in and a person's own password change, both proving the current password
+    "accountlens_replace_password_hash(uuid, uuid, text, text)",
+    # admin writes, checked in the database: the actor is an active admin of the same org
+    "accountlens_set_user_role(uuid, uuid, uuid, text)",
+    "accountlens_update_org(uuid, uuid, text, text, text)",
 )
 
 #: Tables under row-level security hold customer data: the app reads them, never writes.

@@ -22,7 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from accountlens.db.grants import COLUMN_PRIVILEGES, FUNCTION_PRIVILEGES, privileges_for
+from accountlens.db.grants import (
+    COLUMN_PRIVILEGES,
+    FUNCTION_PRIVILEGES,
+    HIDDEN_COLUMNS,
+    privileges_for,
+)
 from accountlens.db.schema_lock import hold_schema_lock
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,28 @@ async def bind_org(
     for i, (name, value) in enumerate(values.items()):
         params[f"n{i}"], params[f"v{i}"] = name, value
     await connection.execute(text(f"SELECT {calls}"), params)
+
+
+def begin_bound_sql(org_id: uuid.UUID, settings: Mapping[str, str] | None = None) -> str:
+    """``BEGIN`` and :func:`bind_org`'s settings as one simple-protocol string (one round trip).
+
+    For a raw asyncpg connection: a parameterless ``execute`` may carry several commands, so
+    opening the transaction and scoping it to the org cost one round trip instead of two. The
+    values are inlined as literals, so only our own are accepted: a ``uuid.UUID`` (hex digits
+    and dashes) and settings from our configuration, quoted.
+    """
+    if not isinstance(org_id, uuid.UUID):
+        raise TypeError("the org to bind must be a uuid.UUID")
+    values = {ORG_SETTING: str(org_id), **(settings or {})}
+    calls = ", ".join(f"set_config({_literal(n)}, {_literal(v)}, true)" for n, v in values.items())
+    return f"BEGIN; SELECT {calls}"
+
+
+def _literal(value: str) -> str:
+    # standard_conforming_strings is on (the default since PostgreSQL 9.1): only ' needs doubling.
+    if "\\" in value or "\x00" in value:
+        raise ValueError("a setting with a backslash or NUL is not inlined")
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _quoted(identifier: str) -> str:
@@ -91,7 +118,10 @@ async def grant_app_role(owner: AsyncEngine, role: str) -> None:
             # REVOKE ALL on a table also revokes its column privileges: a clean slate.
             await conn.execute(text(f"REVOKE ALL ON {_quoted(table)} FROM {name}"))
             privileges = ", ".join(sorted(privileges_for(table, protected=protected)))
-            await conn.execute(text(f"GRANT {privileges} ON {_quoted(table)} TO {name}"))
+            if privileges:
+                await conn.execute(text(f"GRANT {privileges} ON {_quoted(table)} TO {name}"))
+            if table in HIDDEN_COLUMNS:
+                await _grant_readable_columns(conn, table, name)
             for privilege, columns in COLUMN_PRIVILEGES.get(table, {}).items():
                 listed = ", ".join(_quoted(c) for c in columns)
                 await conn.execute(
@@ -100,6 +130,20 @@ async def grant_app_role(owner: AsyncEngine, role: str) -> None:
         await conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {name}"))
         for function in FUNCTION_PRIVILEGES:
             await conn.execute(text(f"GRANT EXECUTE ON FUNCTION {function} TO {name}"))
+
+
+async def _grant_readable_columns(conn: AsyncConnection, table: str, role: str) -> None:
+    """Column SELECT on every column of ``table`` but its hidden ones (grants.HIDDEN_COLUMNS)."""
+    found = await conn.execute(
+        text(
+            "SELECT attname FROM pg_attribute WHERE attrelid = CAST(:table AS regclass) "
+            "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+        ),
+        {"table": f"public.{_quoted(table)}"},
+    )
+    readable = [c for (c,) in found.all() if c not in HIDDEN_COLUMNS[table]]
+    listed = ", ".join(_quoted(c) for c in readable)
+    await conn.execute(text(f"GRANT SELECT ({listed}) ON {_quoted(table)} TO {role}"))
 
 
 async def set_role_statement_timeout(owner: AsyncEngine, role: str, timeout_ms: int) -> bool:

@@ -21,15 +21,18 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from sqlalchemy import Executable, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
 
 from accountlens.auth.principal import Principal
 from accountlens.db.faults import failure_cause
 from accountlens.db.models import Org, PropertyDefinition
-from accountlens.db.row_security import bind_org
+from accountlens.db.row_security import begin_bound_sql
+from accountlens.resolvers import compiled
 from accountlens.resolvers.dates import zone
 from accountlens.resolvers.errors import UnauthenticatedError, UnavailableError
 from accountlens.resolvers.visibility import (
@@ -76,12 +79,15 @@ class OrgInfo:
 class Reader:
     """The principal plus the request's connection, with per-request caches.
 
-    Every read of one request runs on one pooled connection in one transaction, bound to the
-    caller's org once (:func:`~accountlens.db.row_security.bind_org`): a statement then costs
-    one round trip instead of four (``BEGIN``, the binding, the statement, ``ROLLBACK``) and
-    one pool checkout. Strawberry resolves sibling fields concurrently, so statements on the
-    shared connection take turns (``_statement_lock``); the connection is opened at the first
-    read and handed back by :meth:`close` at the end of the request.
+    Every read of one request runs on one pooled connection in one transaction, opened and
+    bound to the caller's org in one round trip
+    (:func:`~accountlens.db.row_security.begin_bound_sql`): a statement then costs one round
+    trip instead of four (``BEGIN``, the binding, the statement, ``ROLLBACK``) and one pool
+    checkout. Statements run on the asyncpg connection itself, as SQL text compiled once per
+    shape (:mod:`accountlens.resolvers.compiled`). Strawberry resolves sibling fields
+    concurrently, so statements on the shared connection take turns (``_statement_lock``);
+    the connection is opened at the first read and handed back by :meth:`close` at the end
+    of the request.
     """
 
     principal: Principal
@@ -93,7 +99,7 @@ class Reader:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _memo: dict[str, Any] = field(default_factory=dict, init=False)
     _memo_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
-    _connection: AsyncConnection | None = field(default=None, init=False)
+    _held: _Held | None = field(default=None, init=False)
     #: Records read alongside others (a page's owners): ``(type, id)`` → row, ``None`` = hidden.
     prefetched: dict[tuple[str, uuid.UUID], Row | None] = field(default_factory=dict, init=False)
     _statement_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
@@ -147,35 +153,58 @@ class Reader:
         params: Mapping[str, Any] | None,
         settings: Mapping[str, str] | None,
     ) -> list[Row]:
+        sql, arguments, plan = compiled.bound(
+            statement, params, self.engine.dialect, self.engine.sync_engine._compiled_cache
+        )
         if settings:
-            async with self.engine.connect() as own:
-                await bind_org(own, row_security_org(self.principal), settings)
-                result = await own.execute(statement, params or {})
-                return [dict(row) for row in result.mappings()]
-        async with self._statement_lock:
-            connection = self._connection
-            if connection is None:
-                connection = await self.engine.connect()
-                try:
-                    await bind_org(connection, row_security_org(self.principal))
-                except BaseException:
-                    await connection.close()
-                    raise
-                self._connection = connection
+            own = await self._open(settings)
             try:
-                result = await connection.execute(statement, params or {})
-                return [dict(row) for row in result.mappings()]
+                return await self._run(own, sql, arguments, plan)
+            finally:
+                await _discard(own)
+        async with self._statement_lock:
+            held = self._held
+            if held is None:
+                held = self._held = await self._open(None)
+            try:
+                return await self._run(held, sql, arguments, plan)
             except BaseException:
                 # A failed statement aborts the transaction (and a cancelled one may leave the
                 # connection mid-protocol): hand it back, the next read opens a fresh one.
-                self._connection = None
-                await _discard(connection)
+                self._held = None
+                await _discard(held)
                 raise
+
+    async def _run(
+        self, held: _Held, sql: str, arguments: list[Any], plan: compiled.Plan
+    ) -> list[Row]:
+        if plan.results is None:
+            # Once per shape: the server's column types pick the numeric processors. The
+            # unnamed statement (``name=""``) is safe behind a transaction-mode pooler.
+            try:
+                prepared = await held.driver.prepare(sql, name="")
+            except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                raise DBAPIError(sql, None, exc) from exc
+            plan.resolve(self.engine.dialect, [a.type.oid for a in prepared.get_attributes()])
+        return compiled.as_rows(await _fetch(held, sql, arguments), plan)
+
+    async def _open(self, settings: Mapping[str, str] | None) -> _Held:
+        """A pooled connection in a transaction bound to the caller's org (one round trip)."""
+        connection = await self.engine.connect()
+        try:
+            pooled = await connection.get_raw_connection()
+            held = _Held(connection, pooled, pooled.driver_connection)
+            await _fetch(held, begin_bound_sql(row_security_org(self.principal), settings), None)
+        except BaseException:
+            await connection.invalidate()
+            await connection.close()
+            raise
+        return held
 
     async def close(self) -> None:
         """End the request's transaction (it only read) and hand its connection back."""
         async with self._statement_lock:
-            held, self._connection = self._connection, None
+            held, self._held = self._held, None
         if held is not None:
             await _discard(held)
 
@@ -274,10 +303,58 @@ def database_unavailable(exc: DBAPIError) -> bool:
     return state is None or str(state).startswith(_GONE_STATES)
 
 
-async def _discard(connection: AsyncConnection) -> None:
-    """Roll back and return ``connection`` to the pool; a dead one is dropped quietly."""
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A checked-out connection and the asyncpg connection under it, in our own transaction."""
+
+    connection: AsyncConnection
+    pooled: PoolProxiedConnection
+    driver: Any  # asyncpg.Connection (the stubs' generic type is not worth threading through)
+
+
+async def _fetch(held: _Held, sql: str, arguments: list[Any] | None) -> list[Any]:
+    """Run ``sql`` on the raw connection; driver errors come back as SQLAlchemy's.
+
+    ``arguments=None`` sends a simple-protocol query (several commands, no parameters).
+    Errors are wrapped like SQLAlchemy wraps them, so :meth:`Reader.rows` tells a database
+    that went away from a statement that is wrong the same way for both paths; a lost
+    connection also invalidates the pool, as SQLAlchemy does, so the retry connects afresh.
+    """
     try:
-        await connection.close()
+        if arguments is None:
+            await held.driver.execute(sql)
+            return []
+        return list(await held.driver.fetch(sql, *arguments))
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        lost = held.driver.is_closed() or isinstance(
+            exc, (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError)
+        )
+        if lost:
+            # Every pooled connection from before a restart is as dead: recycle them all.
+            held.connection.sync_engine.pool._invalidate(held.pooled, exc)
+        raise DBAPIError(sql, None, exc, connection_invalidated=lost) from exc
+
+
+async def _discard(held: _Held) -> None:
+    """Roll back and return the connection to the pool; a dead one is dropped quietly.
+
+    The transaction was begun on the raw connection, which SQLAlchemy's adapter does not
+    know about, so the ``ROLLBACK`` is ours to send before the connection goes back.
+    """
+    try:
+        if not held.driver.is_closed():
+            await held.driver.execute("ROLLBACK")
+        else:
+            await held.connection.invalidate()
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        log.debug("ending a read transaction failed: %s", type(exc).__name__)
+        await held.connection.invalidate()
+    except BaseException:
+        await held.connection.invalidate()
+        await held.connection.close()
+        raise
+    try:
+        await held.connection.close()
     except (DBAPIError, OSError, TimeoutError) as exc:
         log.debug("closing a read connection failed: %s", type(exc).__name__)
 

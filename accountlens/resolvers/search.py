@@ -17,9 +17,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Float,
     Select,
+    String,
+    bindparam,
     case,
     cast,
     func,
@@ -65,12 +68,28 @@ class HitPage:
     count: Callable[[], Awaitable[int]]
 
 
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """The query and its two LIKE patterns, each bound once however many branches use it."""
+
+    query: BindParameter[str]
+    prefix: BindParameter[str]
+    word_prefix: BindParameter[str]
+
+    @classmethod
+    def of(cls, query: str) -> _Terms:
+        return cls(
+            bindparam("q", query, type_=String),
+            bindparam("prefix", like_pattern(query) + "%", type_=String),
+            bindparam("word_prefix", "% " + like_pattern(query) + "%", type_=String),
+        )
+
+
 def _branch(
-    reader: Reader, type_key: str, query: str, hidden: Hidden
+    reader: Reader, type_key: str, terms: _Terms, hidden: Hidden
 ) -> Select[str, uuid.UUID, float, str]:
     spec = SPECS[type_key]
-    prefix = like_pattern(query) + "%"
-    word_prefix = "% " + like_pattern(query) + "%"
+    query, prefix, word_prefix = terms.query, terms.prefix, terms.word_prefix
     scores: list[ColumnElement[float]] = []
     matches: list[ColumnElement[bool]] = []
     # A field hidden from the caller is not searched: a match on it would reveal its value.
@@ -85,7 +104,7 @@ def _branch(
         if (type_key, column.key) not in SENTENCE_COLUMNS:
             matches.append(column.op("%")(query))
         matches += [
-            literal(query).op("<%")(column),
+            query.op("<%")(column),
             column.ilike(prefix, escape="\\"),
             column.ilike(word_prefix, escape="\\"),
         ]
@@ -147,7 +166,9 @@ async def search(
     signature = _signature(query, chosen)
     offset = _offset(after, signature)
     hidden = await hidden_fields(reader)
-    branches = [_branch(reader, t, query, hidden) for t in chosen]
+    # One statement text per type set (and viewer shape): the terms are parameters bound once.
+    terms = _Terms.of(query)
+    branches = [_branch(reader, t, terms, hidden) for t in chosen]
     # The trigram matching is the whole cost, so it runs once: the matches are materialised and
     # both the page and the exact total are read from them in the same statement.
     matches = union_all(*branches).cte("matches").prefix_with("MATERIALIZED")

@@ -86,10 +86,16 @@ async def whoami(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
+def as_app_role(db: Database) -> Database:
+    """``db`` as the app runs it in production: every request as the app role (which row-level
+    security binds and the grants restrict), the owner kept for what the operator does."""
+    return Database(engine=db.read_engine, read_engine=db.read_engine, owner_engine=db.engine)
+
+
 def build_app(db: Database, public_url: str, options: AuthOptions | None = None) -> FastAPI:
     """The real app, plus a stand-in at ``/mcp`` (guarded by the app's own middleware stack)."""
     app = create_app(settings_for(public_url), database=db)
-    app.state.db = db
+    app.state.db = as_app_role(db)
     if options is not None:
         configure_auth(app, options)
     app.mount("/mcp", whoami)

@@ -28,18 +28,16 @@ from accountlens.schema.ids import decode_id, encode_id
 from tests.schema.demo import demo_principal
 from tests.schema.helpers import data_of
 
-#: Tables with an ``org_id`` that sign-in and token checks read before an org is known.
+#: Tables with an ``org_id`` that sign-in, token checks or the audit writer read or write outside
+#: an org-bound transaction (the decision table is in migration 0020 and docs/security.md).
 #: (``orgs`` itself has no ``org_id``: a principal's org row is read by its id.)
 IDENTITY_AND_AUTH_TABLES = {
     "users",
-    "teams",
-    "team_members",
     "oauth_clients",
     "oauth_authorization_codes",
     "connections",
     "rate_limit_buckets",
     "mcp_tool_calls",
-    "web_sessions",
     # SSO: the provider is found by the e-mail's domain, and a callback claims its attempt by
     # `state`, both before the person (and so the org) is known.
     "sso_configs",
@@ -114,6 +112,30 @@ async def test_a_transaction_sees_only_its_own_org(demo_db: Database) -> None:
             )
         # then it gets exactly that org's accounts
         assert seen == {org_id: owner_counts[org_id]}
+
+
+@pytest.mark.parametrize("table", ["teams", "team_members"])
+async def test_teams_and_their_members_are_seen_only_inside_their_own_org(
+    demo_db: Database, table: str
+) -> None:
+    # given both demo orgs' teams, as the owner sees them
+    async with demo_db.engine.connect() as conn:
+        counts: dict[uuid.UUID, int] = dict(
+            (await conn.execute(text(f"SELECT org_id, count(*) FROM {table} GROUP BY 1"))).all()
+        )
+    assert len(counts) == 2
+    # when the app role reads every row without an org, then with each org in turn
+    async with demo_db.read_engine.connect() as conn:
+        unbound = await conn.scalar(text(f"SELECT count(*) FROM {table}"))
+    assert unbound == 0
+    for org_id, count in counts.items():
+        async with demo_db.read_engine.connect() as conn:
+            await bind_org(conn, org_id)
+            seen: dict[uuid.UUID, int] = dict(
+                (await conn.execute(text(f"SELECT org_id, count(*) FROM {table} GROUP BY 1"))).all()
+            )
+        # then it gets only the bound org's rows
+        assert seen == {org_id: count}
 
 
 async def test_the_app_role_cannot_write_customer_data(demo_db: Database) -> None:

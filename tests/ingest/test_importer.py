@@ -13,6 +13,7 @@ import pytest
 from rich.console import Console
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import undefer
 from typer.testing import CliRunner
 
 from accountlens.auth.passwords import verify_password
@@ -267,8 +268,10 @@ async def test_users_get_a_password_hash_only_when_the_file_gives_a_password(
     engine = fresh_db.engine
     await run_import(engine, write_directory(tmp_path / "data", dataset()))
 
-    ana = await _one(engine, select(User).where(User.external_id == "u-ana"))
-    ben = await _one(engine, select(User).where(User.external_id == "u-ben"))
+    # the hash is deferred (the app role may not read it); the owner asks for it
+    with_hash = select(User).options(undefer(User.password_hash))
+    ana = await _one(engine, with_hash.where(User.external_id == "u-ana"))
+    ben = await _one(engine, with_hash.where(User.external_id == "u-ben"))
     assert ana.email == "ana@example.com"
     assert ana.password_hash is not None
     assert verify_password(ana.password_hash, PASSWORD)

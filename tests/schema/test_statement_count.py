@@ -8,12 +8,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from accountlens.db.engine import Database
 from accountlens.db.models import Account, AccountTeamMember, Opportunity, Person, Task, TaskComment
 from tests.factories import create_group, create_org, create_team, create_user
 from tests.schema.helpers import data_of
+from tests.wire import counting_wire
 
 NESTED = """query($first: Int!) {
   accounts(first: $first) {
@@ -51,20 +52,9 @@ CHEAP_PAGES = {
 
 @contextmanager
 def counting(db: Database) -> Iterator[list[str]]:
-    """The statements run on either engine (customer reads go to the read engine)."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    engines = {db.engine.sync_engine, db.read_engine.sync_engine}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
+    """The statements sent to the server, counted at the driver (both engines, raw reads too)."""
+    with counting_wire() as wire:
+        yield wire.statements
 
 
 async def seed(db: Database, accounts: int) -> tuple[uuid.UUID, Any]:
@@ -130,3 +120,17 @@ async def test_a_page_with_its_total_and_owners_takes_three_statements(fresh_db:
         assert data[root]["totalCount"] == 120
         assert len(data[root]["nodes"]) == 25
         assert len(statements) <= 3, (root, statements)
+
+
+async def test_a_cheap_page_costs_four_round_trips(fresh_db: Database) -> None:
+    # given 120 accounts, each with a task, and a warmed per-process cache
+    _, admin = await seed(fresh_db, 120)
+    for root, query in CHEAP_PAGES.items():
+        await data_of(fresh_db, admin, query)
+        # when a page of 25 is read with its total and the records its rows point at
+        with counting_wire() as wire:
+            data = await data_of(fresh_db, admin, query)
+        # then: BEGIN with the org binding, the org row, the page, ROLLBACK (five before the
+        # transaction was opened and bound in one exchange)
+        assert len(data[root]["nodes"]) == 25
+        assert wire.round_trips <= 4, (root, wire.round_trips, wire.statements)

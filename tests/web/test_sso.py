@@ -17,6 +17,7 @@ import httpx
 import pytest_asyncio
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from accountlens.auth import users
 from accountlens.auth.install import configure_auth
@@ -122,7 +123,10 @@ async def test_a_new_person_is_created_just_in_time_and_lands_signed_in_with_the
     assert landed.headers["location"] == "/"
     assert await signed_in_as(browser) == "Pat · Acme Corp"
     async with fresh_db.sessions() as session:
-        pat = await session.scalar(select(User).where(User.email == "pat@acme.test"))
+        # the hash is deferred (the app role may not read it): the owner asks for it
+        pat = await session.scalar(
+            select(User).options(undefer(User.password_hash)).where(User.email == "pat@acme.test")
+        )
     assert pat is not None
     assert (pat.org_id, pat.role, pat.sso_subject) == (
         people.alice.org_id,

@@ -71,7 +71,9 @@ class User(Record):
     email: Mapped[str] = mapped_column(Text, nullable=False)
     name: Mapped[str] = mapped_column(Text, nullable=False)
     role: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'member'"))
-    password_hash: Mapped[str | None] = mapped_column(Text)
+    # The app role may not read it (db/grants.py): never loaded with the row, and reading it
+    # without ``undefer`` raises instead of querying. Sign-in goes through auth/passwords.py.
+    password_hash: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_raiseload=True)
     sso_subject: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
 
