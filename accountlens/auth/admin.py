@@ -167,18 +167,17 @@ async def set_active(
 
 async def issue_reset_link(
     session: AsyncSession, principal: Principal, options: AuthOptions, user_id: uuid.UUID
-) -> tuple[User, str]:
+) -> tuple[User, str, links.Purpose]:
     """A reset link for an active user (or a fresh invite link for one who never set one)."""
     _admin(principal)
     user = await _user(session, principal, user_id)
     if not user.is_active:
         raise Refused("bad_input", "enable the user before resetting their password", "userId")
-    invited = user.password_hash is None
-    purpose: links.Purpose = "invite" if invited else "reset"
-    ttl = options.invite_link_ttl if invited else options.reset_link_ttl
+    purpose = await links.purpose_for(session, user)
+    ttl = options.invite_link_ttl if purpose == "invite" else options.reset_link_ttl
     token = await links.issue(session, options.secret_key, user, purpose, ttl, principal.user_id)
     _record(session, principal, f"{purpose}.link_issued", user.email)
-    return user, token
+    return user, token, purpose
 
 
 async def sign_out_everywhere(

@@ -146,7 +146,7 @@ def users_reset_link(
         user = await accounts.find_user(session, org, email)
         if not user.is_active:
             raise accounts.AccountError(f"{email} is disabled; enable them first")
-        purpose: links.Purpose = "invite" if user.password_hash is None else "reset"
+        purpose = await links.purpose_for(session, user)
         ttl = options.invite_link_ttl if purpose == "invite" else options.reset_link_ttl
         token = await links.issue(session, options.secret_key, user, purpose, ttl, None)
         session.add(

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accountlens.auth import web_sessions
 from accountlens.auth.password_policy import check_password
 from accountlens.auth.passwords import hash_password
-from accountlens.auth.visibility import presented_link, user_links
+from accountlens.auth.visibility import account_row, presented_link, user_links
 from accountlens.db.models import AccountLink, AdminAction, User
 
 Purpose = Literal["invite", "reset"]
@@ -57,6 +57,17 @@ def parse(token: str) -> PresentedLink | None:
 
 def url_of(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}{LINK_PATH}?t={token}"
+
+
+async def purpose_for(session: AsyncSession, user: User) -> Purpose:
+    """``invite`` for a person who never set a password, else ``reset``.
+
+    The hash is asked about in SQL (``IS NOT NULL``): it is never loaded into the process.
+    """
+    has_password = await session.scalar(
+        select(User.password_hash.is_not(None)).where(account_row(user.org_id, user.id))
+    )
+    return "reset" if has_password else "invite"
 
 
 async def issue(

@@ -126,6 +126,11 @@ def user_links(org_id: uuid.UUID, user_id: uuid.UUID) -> ColumnElement[bool]:
     return and_(AccountLink.org_id == org_id, AccountLink.user_id == user_id)
 
 
+def account_row(org_id: uuid.UUID, user_id: uuid.UUID) -> ColumnElement[bool]:
+    """One user, named by the caller that already holds it (an admin action, an operator)."""
+    return and_(User.org_id == org_id, User.id == user_id)
+
+
 def presented_link(org_id: uuid.UUID, id_hash: bytes) -> ColumnElement[bool]:
     """The link whose secret the visitor presented (its org is part of the link)."""
     return and_(AccountLink.org_id == org_id, AccountLink.id_hash == id_hash)

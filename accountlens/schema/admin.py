@@ -266,12 +266,12 @@ class AdminMutation:
         target = _id("user", str(user_id), "userId")
         request: Any = info.context.request
 
-        async def act(session: Any, principal: Principal) -> tuple[Any, str]:
+        async def act(session: Any, principal: Principal) -> tuple[Any, str, str]:
             options = admin.get_admin_service(request).options
             return await admin.issue_reset_link(session, principal, options, target)
 
-        user, token = await write_admin_action(info, act)
-        return _link(info, user, token, "invite" if user.password_hash is None else "reset")
+        user, token, purpose = await write_admin_action(info, act)
+        return _link(info, user, token, purpose)
 
     @field("Admins: create a team.")
     async def create_team(self, info: AppInfo, name: str) -> AdminTeam:
