@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,7 +31,7 @@ from accountlens.auth import visibility as v
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.principal import Principal, Role
 from accountlens.db.engine import Database
-from accountlens.db.models import AdminAction, Org, Team, TeamMember, User
+from accountlens.db.models import Account, AdminAction, Org, Team, TeamMember, User
 
 Kind = Literal["forbidden", "not_found", "bad_input", "unavailable"]
 
@@ -225,6 +225,11 @@ async def rename_team(
 async def delete_team(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> None:
     _admin(principal)
     team = await _team(session, principal, team_id)
+    # Its accounts keep no team: optional references take no action on delete (0021, Citus),
+    # so they are cleared first, in the same transaction.
+    await session.execute(
+        update(Account).where(v.accounts_of_team(principal, team.id)).values(team_id=None)
+    )
     await session.delete(team)  # memberships cascade (composite foreign key)
     _record(session, principal, "team.deleted", team.name)
 

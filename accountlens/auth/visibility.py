@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, or_
 
 from accountlens.auth.principal import Principal
 from accountlens.db.models import (
+    Account,
     AccountLink,
     AdminAction,
     Connection,
@@ -101,6 +102,11 @@ def org_teams(principal: Principal) -> ColumnElement[bool]:
 
 def org_team(principal: Principal, team_id: uuid.UUID) -> ColumnElement[bool]:
     return and_(Team.org_id == principal.org_id, Team.id == team_id)
+
+
+def accounts_of_team(principal: Principal, team_id: uuid.UUID) -> ColumnElement[bool]:
+    """The org's accounts a team owns (deleting the team clears their reference first)."""
+    return and_(Account.org_id == principal.org_id, Account.team_id == team_id)
 
 
 def org_team_members(principal: Principal) -> ColumnElement[bool]:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from accountlens.db.engine import Database
 from accountlens.schema.ids import encode_id
 from tests.auth.helpers import People, client_for, connect
-from tests.factories import create_team
+from tests.factories import create_account, create_team
 from tests.web.admin_helpers import BROWSER, browser_as, post_form
 from tests.web.test_admin_people import audit_actions, usr
 
@@ -176,3 +176,21 @@ async def test_tokens_issued_after_a_ceiling_is_set_expire_within_it(
     assert expires is not None
     assert expires - datetime.now(UTC) < timedelta(days=7, minutes=1)
     assert expires - datetime.now(UTC) > timedelta(days=6, hours=23)
+
+
+async def test_deleting_a_team_that_owns_accounts_leaves_them_without_a_team(
+    app: FastAPI, people: People, fresh_db: Database
+) -> None:
+    # given a team of acme that owns an account
+    team = await create_team(fresh_db, people.alice.org_id, name="Enterprise")
+    account = await create_account(fresh_db, people.alice.org_id, "Initech", team=team)
+    page = f"/admin/teams/{encode_id('team', team)}"
+    # when the admin deletes the team
+    async with browser_as(app, people.alice.email) as alice:
+        deleted = await post_form(alice, page + "/delete", {}, page=page)
+        assert deleted.status_code == 303
+    # then the team is gone and the account stays, with no team
+    async with fresh_db.engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM teams WHERE id = :t"), {"t": team}) == 0
+        left = await conn.scalar(text("SELECT team_id FROM accounts WHERE id = :a"), {"a": account})
+    assert left is None

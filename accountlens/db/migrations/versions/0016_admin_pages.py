@@ -2,7 +2,7 @@
 org's token lifetime ceiling.
 
 Revision ID: 0016
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-02 04:40:00
 
 * ``admin_audit``: one row per admin action (and per invite or reset link redeemed), never
@@ -26,7 +26,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0016"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
