@@ -212,9 +212,39 @@ def peers_markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def targets_markdown(result: dict[str, Any]) -> str:
+    """Issue 12's targets for the cheap calls, judged from this run (worst user class)."""
+    ours = [r for r in result["calls"] if r["system"] == "accountlens"]
+    ratios = [q["p50_vs_peer3"] for q in result["ratios"] if q["p50_vs_peer3"] is not None]
+    mix = [t for t in result["throughput"] if t["system"] == "accountlens"]
+    worst_p50 = max((r["p50"] for r in ours), default=0.0)
+    worst_cpu = max((r["app_cpu_ms"] for r in ours), default=0.0)
+    rate = min((t["calls_per_s"] for t in mix), default=0.0)
+    p99 = max((t["p99"] for t in mix), default=0.0)
+    errors = sum(t["errors"] for t in mix) + sum(r["errors"] for r in ours)
+
+    def met(ok: bool) -> str:
+        return "yes" if ok else "no"
+
+    worst_ratio = max(ratios, default=0.0)
+    rows = [
+        ("cheap calls p50 ≤ 1.3× peer 3", f"worst {worst_ratio}×", met(worst_ratio <= 1.3)),
+        ("cheap calls p50 ≤ 6 ms", f"worst {worst_p50} ms", met(worst_p50 <= 6)),
+        ("app CPU per cheap call ≤ 5 ms", f"worst {worst_cpu} ms", met(worst_cpu <= 5)),
+        (f"cheap mix at {result['clients']} clients ≥ 300 calls/s, 0 errors, p99 ≤ 100 ms",
+         f"slowest class {rate} calls/s, p99 {p99} ms, {errors} errors",
+         met(rate >= 300 and errors == 0 and p99 <= 100)),
+        ("statements / round trips per cheap call ≤ 3 / ≤ 6",
+         "not counted by this step: `python -m bench.fixedcost`", "–"),
+    ]  # fmt: skip
+    lines = ["| target (issue 12) | this run | met? |", "|---|---|---|"]
+    lines += [f"| {what} | {value} | {ok} |" for what, value, ok in rows]
+    return "\n".join(lines) + "\n"
+
+
 def write(result: dict[str, Any], out_dir: Path, stamp: str, tag: str) -> Path:
     result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
-    table = peers_markdown(result)
+    table = targets_markdown(result) + "\n" + peers_markdown(result)
     out = out_dir / f"{stamp}{tag}-peers.json"
     out.write_text(json.dumps(result, indent=2, default=str))
     (out_dir / f"{stamp}{tag}-peers.md").write_text(table)
@@ -222,4 +252,4 @@ def write(result: dict[str, Any], out_dir: Path, stamp: str, tag: str) -> Path:
     return out
 
 
-__all__ = ["compare", "load", "peers_markdown", "write"]
+__all__ = ["compare", "load", "peers_markdown", "targets_markdown", "write"]

@@ -114,7 +114,7 @@ async def _peers_only(
     peers = await start_peers(
         options.data_dir, server.base_url, secret_key, mixes, options.port, options.out_dir
     )
-    log(f"peers: {peers.urls}")
+    log(f"peers: {peers.urls} (one uvicorn worker each: compare with --workers 1)")
     try:
         result = await peerrun.compare(
             server.process.pid, options.data_dir / "pgdata", peers, server.base_url, mixes,
