@@ -81,7 +81,7 @@ def create_app(
         owned = database is None
         db = database or await open_database(settings)
         if owned and not prepared:
-            await prepare_database(db)
+            await prepare_database(db, starting_server=True)
         app.state.db = db
         watch_pool(db.engine)
         try:

@@ -1,4 +1,4 @@
-"""The ``accountlens`` command: serve, migrate, demo, import.
+"""The ``accountlens`` command: serve, migrate, distribute, demo, import.
 
 Each command resolves the database the same way the server does: ``DATABASE_URL`` when set,
 otherwise the embedded PostgreSQL in the data folder (started for the command and stopped after,
@@ -79,13 +79,15 @@ def _database_settings(settings: Settings, *, may_create: bool = True) -> Iterat
             embedded.stop()
 
 
-def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+def _with_database(
+    settings: Settings, work: Callable[[Database], Awaitable[T]], *, serving: bool = False
+) -> T:
     """Open the database named by ``settings``, migrate and grant, run ``work``, close."""
 
     async def run() -> T:
         db = await open_database(settings)
         try:
-            await prepare_database(db)
+            await prepare_database(db, starting_server=serving)
             return await work(db)
         finally:
             await db.close(stop_embedded=False)
@@ -109,6 +111,32 @@ def migrate() -> None:
 
     with _database_settings(settings) as ready:
         _with_database(ready, done)
+
+
+@app.command()
+def distribute(
+    shard_count: Annotated[
+        int | None, typer.Option(help="Shards per distributed table (Citus default: 32)")
+    ] = None,
+) -> None:
+    """Place the schema on a Citus cluster by org (coordinator, after migrate; idempotent)."""
+    settings = _settings()
+    _configure_logging(settings)
+    if settings.database_url is None:
+        console.print("[red]distribute needs DATABASE_URL[/red] pointing at a Citus coordinator")
+        raise typer.Exit(2)
+
+    async def place(db: Database) -> None:
+        from accountlens.db.citus import distribute as place_on_cluster
+
+        done = await place_on_cluster(db.owner, shard_count=shard_count)
+        for statement in done.statements:
+            console.print(statement, highlight=False, soft_wrap=True)
+        placed = sum("create_" in s for s in done.statements)
+        console.print(f"[green]{placed} tables placed on the cluster.[/green]")
+
+    with _database_settings(settings) as ready:
+        _with_database(ready, place)
 
 
 @app.command()
@@ -266,6 +294,7 @@ def import_(
                 csv_options=overrides,
                 prune=prune,
                 batch_rows=settings.import_batch_rows,
+                max_transcript_bytes=settings.import_max_transcript_bytes,
             )
         except ImportSetupError as exc:
             console.print(f"[red]Import not started:[/red] {exc}", soft_wrap=True)
@@ -313,7 +342,7 @@ def serve(
                 await _build_demo(db, settings, demo_scale, 42, True)
             return await _stored_demo_logins(db)
 
-        logins = _with_database(settings, prepare)
+        logins = _with_database(settings, prepare, serving=True)
         if logins:
             print_logins(logins, sign_in_url=f"{settings.public_url}/")
         where = f"embedded PostgreSQL in {settings.pgdata_dir}" if embedded else "DATABASE_URL"

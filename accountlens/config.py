@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     #: ``accountlens import`` reads, checks and writes a file this many rows at a time, so
     #: its memory does not grow with the file.
     import_batch_rows: int = Field(default=2_000, ge=1, le=100_000)
+    #: ``--source transcripts`` reads each transcript file whole: a larger file is refused (by
+    #: name) instead of being read into memory.
+    import_max_transcript_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
 
     @property
     def json_logs(self) -> bool:

@@ -149,7 +149,6 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
         victim_client = await register_client(public_url, VICTIM_CLIENT)
         connections = await _connections(public_url, load_client, options.per_user)
         ids = {c.number: connection_id(c.token) for c in connections}
-        admin_token = next(c.token for c in connections if c.mix.role == "admin")
         log(f"connections: {len(connections)} minted through OAuth, "
             f"{len(connections[0].calls)} calls in each mix")  # fmt: skip
         await warm_up(targets, connections[0])
@@ -177,9 +176,7 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
         log(f"B: {len(events_b)} calls, recovery {phase_b['recovery_s']}")
         alive = [s.process.poll() is None for s in servers]
 
-        revocations = await revoke_across_processes(
-            targets[0], targets[1], victim_client, admin_token
-        )
+        revocations = await revoke_across_processes(targets[0], targets[1], victim_client)
         log("C: " + ", ".join(f"{r.how}: {r.before} → {r.after}" for r in revocations))
         if options.events_file is not None:
             _write_events(options.events_file, events_a + events_b, outage)

@@ -1,8 +1,9 @@
 """Phase C of the fault script: revoke through one process, be refused by the other.
 
 A connection is revoked on process 1, once through the RFC 7009 revocation endpoint (by its
-client) and once through the GraphQL ``revokeConnection`` mutation (by an org admin); process 2
-must refuse the token with 401 on the very next call, with nothing in between.
+client) and once by an org admin in the web UI (a bearer token may not call mutations, so an
+admin revokes from a signed-in browser session); process 2 must refuse the token with 401 on the
+very next call, with nothing in between.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from typing import Any
 
 import httpx
 
-from bench.connect import mint_tokens
+from accountlens.auth.tokens import ACCESS_TOKEN_PREFIX, parse
+from bench.connect import PASSWORDS, _csrf, mint_tokens
 from bench.faultload import Target
 from bench.mcp_client import call_tool
 
 VICTIM = ("katherine@northwind.example", "member")
 VICTIM_CLIENT = "AccountLens fault victim"
+#: The victim's org admin, who revokes in the web UI.
+ADMIN = ("ada@northwind.example", "admin")
+CONNECTIONS_PATH = "/admin/settings/connections"
 PROBE_CALL = ("list_objects", {"object_type": "account", "limit": 1})
 
 
@@ -46,16 +51,6 @@ async def _status(http: httpx.AsyncClient, token: str) -> int:
     return 0 if result.status == 200 and not result.ok else result.status
 
 
-async def _graphql(http: httpx.AsyncClient, token: str, query: str, **variables: Any) -> Any:
-    response = await http.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    response.raise_for_status()
-    return response.json()
-
-
 async def _revoke_rfc7009(http: httpx.AsyncClient, token: str, client_id: str) -> int:
     """The client revokes its own token; RFC 7009 answers 200."""
     response = await http.post(
@@ -65,28 +60,37 @@ async def _revoke_rfc7009(http: httpx.AsyncClient, token: str, client_id: str) -
     return response.status_code
 
 
-async def _revoke_graphql(http: httpx.AsyncClient, admin_token: str) -> int:
-    """An org admin finds the victim's live connection and revokes it (200 when it says so)."""
-    listed = await _graphql(http, admin_token, "{ mcpConnections { id clientName } }")
-    ids = [c["id"] for c in listed["data"]["mcpConnections"] if c["clientName"] == VICTIM_CLIENT]
-    if len(ids) != 1:
-        raise RuntimeError(f"expected one live victim connection, found {len(ids)}")
-    revoked = await _graphql(
-        http, admin_token, "mutation($id: ID!) { revokeConnection(id: $id) }", id=ids[0]
+async def _revoke_in_web_ui(http: httpx.AsyncClient, token: str) -> int:
+    """The org's admin signs in to the web UI and revokes the connection of ``token`` there."""
+    parsed = parse(ACCESS_TOKEN_PREFIX, token)
+    if parsed is None:
+        raise ValueError("not an AccountLens access token")
+    connection = f"con_{parsed.row_id.hex}"
+    page = await http.get("/sign-in")
+    signed_in = await http.post(
+        "/sign-in",
+        data={"email": ADMIN[0], "password": PASSWORDS[ADMIN[1]], "csrf_token": _csrf(page.text)},
     )
-    return 200 if (revoked.get("data") or {}).get("revokeConnection") == ids[0] else 400
+    if signed_in.status_code not in (200, 303):
+        return signed_in.status_code
+    confirm = await http.get(f"{CONNECTIONS_PATH}/{connection}/revoke")
+    if confirm.status_code != 200:
+        return confirm.status_code
+    done = await http.post(
+        f"{CONNECTIONS_PATH}/{connection}/revoke", data={"csrf_token": _csrf(confirm.text)}
+    )
+    return 200 if done.status_code == 303 else done.status_code
 
 
 async def revoke_across_processes(
-    first: Target, second: Target, client_id: str, admin_token: str
+    first: Target, second: Target, client_id: str
 ) -> list[Revocation]:
     """Both ways of revoking on ``first``, each checked on ``second`` right after.
 
-    ``client_id`` is a client registered for the victims alone, so the admin can tell the
-    victim's connection from the load's.
+    ``client_id`` is a client registered for the victims alone.
     """
     tokens = await mint_tokens(first.base_url, client_id, *VICTIM, 2)
-    ways = ("RFC 7009 /oauth/revoke", "GraphQL revokeConnection")
+    ways = ("RFC 7009 /oauth/revoke", "an admin in the web UI")
     results = []
     one = httpx.AsyncClient(base_url=first.base_url, timeout=30)
     two = httpx.AsyncClient(base_url=second.base_url, timeout=30, headers={"Host": second.host})
@@ -96,7 +100,7 @@ async def revoke_across_processes(
             if how.startswith("RFC"):
                 revoke_status = await _revoke_rfc7009(one, token, client_id)
             else:
-                revoke_status = await _revoke_graphql(one, admin_token)
+                revoke_status = await _revoke_in_web_ui(one, token)
             revoked_at = time.perf_counter()
             after = await _status(two, token)
             took = round((time.perf_counter() - revoked_at) * 1000, 1)

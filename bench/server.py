@@ -146,6 +146,7 @@ async def start_server(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    log.close()  # the server writes through its own copy of the descriptor
     server = Server(process, f"http://127.0.0.1:{port}", log_path)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=5) as http:
         while time.monotonic() - started < READY_TIMEOUT_S:

@@ -76,6 +76,17 @@ def check_issuer_url(issuer: str) -> str:
     return issuer
 
 
+def check_endpoint_url(name: str, url: str) -> str:
+    """An endpoint a discovery document names, under the issuer's rule (https, or http on
+    loopback): the client secret goes to the token endpoint and the ID token is checked with
+    the keys from ``jwks_uri``, so neither may travel in clear (Discovery §3 requires TLS)."""
+    parts = urlsplit(url)
+    loopback = is_loopback_host(parts.hostname)
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
+        raise ProviderError(f"the discovery document's {name} is not an https URL")
+    return url
+
+
 class OidcClient:
     """One instance per app: caches discovery documents and key sets per issuer."""
 
@@ -126,13 +137,18 @@ class OidcClient:
         if doc.get("issuer") != issuer:
             raise ProviderError("the discovery document names another issuer")
         try:
+            urls = {
+                name: check_endpoint_url(name, str(doc[name]))
+                for name in ("authorization_endpoint", "token_endpoint", "jwks_uri")
+            }
+            userinfo = doc.get("userinfo_endpoint")
             found = ProviderMetadata(
                 issuer=issuer,
-                authorization_endpoint=str(doc["authorization_endpoint"]),
-                token_endpoint=str(doc["token_endpoint"]),
-                jwks_uri=str(doc["jwks_uri"]),
-                userinfo_endpoint=str(doc["userinfo_endpoint"])
-                if doc.get("userinfo_endpoint")
+                authorization_endpoint=urls["authorization_endpoint"],
+                token_endpoint=urls["token_endpoint"],
+                jwks_uri=urls["jwks_uri"],
+                userinfo_endpoint=check_endpoint_url("userinfo_endpoint", str(userinfo))
+                if userinfo
                 else None,
             )
         except KeyError as exc:

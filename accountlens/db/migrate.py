@@ -68,10 +68,13 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(_run)
 
 
-async def prepare_database(db: Database) -> None:
+async def prepare_database(db: Database, *, starting_server: bool = False) -> None:
     """Migrate as the owner, grant the app role its privileges, and say if RLS is bypassed.
 
-    Run once per start (``serve``, ``migrate``, the app's lifespan when it opens the database).
+    Run once per start (``serve``, ``migrate``, the app's lifespan when it opens the database,
+    operator commands). The slower-search warning is for a server starting with row-level
+    security in force (``starting_server``): operator commands do not search, and without
+    RLS the functions' marking changes no plan.
     """
     await upgrade(db.owner)
     if db.owner_engine is not None:
@@ -79,13 +82,15 @@ async def prepare_database(db: Database) -> None:
         if role and role != db.owner_engine.url.username:
             await grant_app_role(db.owner_engine, role)
             await set_role_statement_timeout(db.owner_engine, role, db.statement_timeout_ms)
-    if not await trust_search_functions(db.owner):
+    trusted = await trust_search_functions(db.owner)
+    enforced = await row_security_enforced(db.engine)
+    if not trusted and enforced and starting_server:
         log.warning(
             "the schema owner is not a superuser, so search functions cannot be marked "
             "LEAKPROOF: under row-level security keyword search scans instead of using its "
             "trigram indexes (docs/operations.md, 'PostgreSQL of your own')"
         )
-    if not await row_security_enforced(db.engine):
+    if not enforced:
         log.warning(
             "row-level security does not bind the database role %r (it owns the tables or "
             "bypasses RLS); set ACCOUNTLENS_DATABASE_OWNER_URL and connect the app as a "

@@ -3,7 +3,7 @@
 The resolvers already scope every query to the caller's org and visibility (``resolvers/
 visibility.py``); this is the second wall behind them. Each customer-data table has a policy
 that admits only rows whose ``org_id`` equals the transaction's ``accountlens.org_id`` setting,
-which the reader sets with ``SET LOCAL`` semantics from the principal before every statement.
+which the reader sets with ``SET LOCAL`` from the principal before every statement.
 With no setting, the policy admits nothing.
 
 Policies bind only roles that neither own the tables nor bypass RLS, so the app connects as
@@ -18,7 +18,8 @@ import logging
 import uuid
 from collections.abc import Mapping
 
-from sqlalchemy import text
+from sqlalchemy import Text, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -45,14 +46,17 @@ async def bind_org(
     """Scope the connection's current transaction to ``org_id`` (reverts at its end).
 
     ``settings`` are further transaction-local settings (``hnsw.ef_search`` …), set in the
-    same round trip.
+    same round trip. ``accountlens_bind`` (migration 0021) issues one ``SET LOCAL`` per
+    setting: unlike ``set_config``, Citus sends those to the workers, whose row-level security
+    must see the org too. Its arguments are parameters, so the statement is one cached text.
     """
     values = {ORG_SETTING: str(org_id), **(settings or {})}
-    calls = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(values)))
-    params: dict[str, str] = {}
-    for i, (name, value) in enumerate(values.items()):
-        params[f"n{i}"], params[f"v{i}"] = name, value
-    await connection.execute(text(f"SELECT {calls}"), params)
+    await connection.execute(_BIND, {"names": list(values), "vals": list(values.values())})
+
+
+_BIND = text("SELECT accountlens_bind(:names, :vals)").bindparams(
+    bindparam("names", type_=ARRAY(Text())), bindparam("vals", type_=ARRAY(Text()))
+)
 
 
 def begin_bound_sql(org_id: uuid.UUID, settings: Mapping[str, str] | None = None) -> str:
@@ -66,8 +70,10 @@ def begin_bound_sql(org_id: uuid.UUID, settings: Mapping[str, str] | None = None
     if not isinstance(org_id, uuid.UUID):
         raise TypeError("the org to bind must be a uuid.UUID")
     values = {ORG_SETTING: str(org_id), **(settings or {})}
-    calls = ", ".join(f"set_config({_literal(n)}, {_literal(v)}, true)" for n, v in values.items())
-    return f"BEGIN; SELECT {calls}"
+    # Through accountlens_bind, as bind_org: its SET LOCAL reaches Citus workers, set_config not.
+    names = ", ".join(_literal(n) for n in values)
+    vals = ", ".join(_literal(v) for v in values.values())
+    return f"BEGIN; SELECT accountlens_bind(ARRAY[{names}]::text[], ARRAY[{vals}]::text[])"
 
 
 def _literal(value: str) -> str:

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, cast, func, null, select
 
 from accountlens.db.models import AccountUsageDaily, FeatureUsageDaily, PersonUsageDaily
 from accountlens.resolvers.errors import NotFoundError, unknown_choice
+from accountlens.resolvers.field_security import hidden_fields
 from accountlens.resolvers.lists import load_records
 from accountlens.resolvers.reader import Reader, Row
 from accountlens.resolvers.visibility import (
@@ -161,8 +162,11 @@ async def _account_details(reader: Reader, usage: Usage, span: Window, before: W
         for r in features
     ]
     a = AccountUsageDaily
+    # The daily rows carry the account's licensed seats too: hidden there, hidden here.
+    hidden = (await hidden_fields(reader)).of("account")
+    licensed = null() if "licensed_seats" in hidden else a.licensed_seats
     seats = await reader.rows(
-        select(a.licensed_seats, a.active_seats)
+        select(licensed.label("licensed_seats"), a.active_seats)
         .where(
             visible_account_usage(reader.principal),
             a.account_id == usage.subject_id,

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from accountlens.db.engine import Database
-from accountlens.db.models import Account, Activity, Person
+from accountlens.db.models import Account, Activity, Person, Task
 from accountlens.ingest.importer import ImportReport, ImportSetupError
 from accountlens.ingest.importer.csv_source import CsvOverrides
 from tests.ingest.importing import id_of, messages, run_import, scalar
@@ -299,3 +299,42 @@ async def test_prune_removes_only_records_missing_from_a_full_export_and_only_wh
     assert await id_of(engine, Account, "C-200") is None
     assert await id_of(engine, Account, "C-100") is not None
     assert await scalar(engine, select(func.count()).select_from(Activity)) == 2
+
+
+async def test_pruning_an_account_keeps_a_task_about_it_and_clears_its_account(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    # given: a task (created by hand, so never pruned) about Initech, then an export without it
+    engine = fresh_db.engine
+    await csv_import(fresh_db, write(tmp_path / "v1", export()))
+    initech = await id_of(engine, Account, "C-200")
+    org_id = await scalar(engine, select(Account.org_id).where(Account.id == initech))
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(Task).values(
+                org_id=org_id,
+                title="Chase the stapler",
+                status="open",
+                priority="low",
+                account_id=initech,
+            )
+        )
+    newer = export()
+    newer["companies.csv"] = "\n".join(
+        line for line in newer["companies.csv"].splitlines() if not line.startswith("C-200")
+    )
+    newer["contacts.csv"] = "\n".join(
+        line for line in newer["contacts.csv"].splitlines() if ",C-200," not in line
+    )
+
+    # when
+    pruned = await run_import(
+        engine, write(tmp_path / "v2", newer), source="csv", mapping=MAPPING, prune=True
+    )
+
+    # then: the account is gone, the task stays and no longer names it
+    assert pruned.pruned == {"accounts.jsonl": 1, "people.jsonl": 2}
+    assert await id_of(engine, Account, "C-200") is None
+    task = await _one(engine, select(Task).where(Task.title == "Chase the stapler"))
+    assert task.account_id is None
+    assert task.org_id == org_id

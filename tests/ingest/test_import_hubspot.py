@@ -227,3 +227,33 @@ async def _all(engine: Any, statement: Any) -> list[Any]:
 async def _rows(engine: Any, statement: Any) -> list[tuple[Any, ...]]:
     async with engine.connect() as conn:
         return [tuple(row) for row in await conn.execute(statement)]
+
+
+async def test_a_cell_too_long_to_read_refuses_the_rest_of_its_file_and_prunes_nothing(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    # given an imported HubSpot export, then a newer one whose first ticket has a description
+    # past the CSV reader's limit
+    await _with_rosa(fresh_db, tmp_path)
+    export = shutil.copytree(FIXTURES, tmp_path / "export")
+    await run_import(fresh_db.engine, export, source="hubspot")
+    tickets = export / TICKETS
+    header, rest = tickets.read_text(encoding="utf-8").split("\n", 1)
+    huge = (
+        f'7999,Huge,Support Pipeline,Open,Low,"{"x" * 200_000}",Email,Rosa Quint,18233457001,'
+        "5101,2024-09-03 07:45,,2024-09-05 12:00"
+    )
+    tickets.write_text(f"{header}\n{huge}\n{rest}", encoding="utf-8")
+
+    # when it is imported with --prune
+    report = await run_import(fresh_db.engine, export, source="hubspot", prune=True)
+
+    # then the tickets file is refused from that line on, by name; the rest of the export is
+    # read, and the tickets after the long cell (unread, not gone) are not pruned
+    found = messages(report)
+    assert "the rest of the file was not read" in found[f"{TICKETS}:2"]
+    assert _counts(report)[DEALS] == (0, 0, 3, 1)
+    async with fresh_db.engine.connect() as conn:
+        subjects = set(await conn.scalars(select(Ticket.subject)))
+    assert "Invoice export fails" in subjects
+    assert len(subjects) == 2

@@ -353,3 +353,25 @@ async def test_pruning_transcripts_removes_vanished_meetings_but_no_articles(
         total = await conn.scalar(select(func.count()).select_from(Document))
     assert left == {"kb-1", "support-escalation.srt"}
     assert total == 2
+
+
+async def test_a_transcript_file_over_the_size_limit_is_refused_unread_and_the_others_land(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    # given a folder of good transcripts and one caption file larger than the limit
+    engine = fresh_db.engine
+    await with_crm(engine, tmp_path)
+    source = folder(tmp_path)
+    for bad in ("broken-timing.vtt", "broken.json"):
+        (source / bad).unlink()
+    cue = "00:00:01.000 --> 00:00:02.000\nAda Diaz: so much to say\n\n"
+    (source / "GMT20240312-150000_Huge.vtt").write_text("WEBVTT\n\n" + cue * 2_000)
+
+    # when it is imported with a limit of 64 KiB per transcript file
+    report = await run_import(engine, source, source="transcripts", max_transcript_bytes=65_536)
+
+    # then that file is refused by name, with the limit's setting; the others land
+    problems = messages(report)
+    assert set(problems) == {"GMT20240312-150000_Huge.vtt:1"}
+    assert "ACCOUNTLENS_IMPORT_MAX_TRANSCRIPT_BYTES" in problems["GMT20240312-150000_Huge.vtt:1"]
+    assert await count(engine, Document) == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +12,14 @@ from accountlens.auth.principal import Principal
 from accountlens.db.engine import Database
 from accountlens.resolvers.errors import unknown_choice
 from accountlens.schema.ids import encode_id
-from tests.factories import create_account, create_org, create_person, create_property, create_user
+from tests.factories import (
+    create_account,
+    create_org,
+    create_person,
+    create_property,
+    create_usage,
+    create_user,
+)
 from tests.schema.helpers import data_of, execute
 
 HIDE = """mutation($type: String!, $field: String!, $hidden: Boolean!) {
@@ -205,3 +213,20 @@ async def test_names_and_references_cannot_be_hidden(fresh_db: Database) -> None
     for field in ("name", "owner", "no_such_field"):
         error = await error_of(fresh_db, org.admin, HIDE, type="account", field=field, hidden=True)
         assert error["extensions"]["code"] == "BAD_INPUT", field
+
+
+async def test_hidden_licensed_seats_do_not_reach_members_through_product_usage(
+    fresh_db: Database,
+) -> None:
+    # given an org that hides account licensed seats, with a day of usage recording 50 seats
+    org = await build_org(fresh_db)
+    await hide(fresh_db, org.admin, "account", "licensed_seats")
+    await create_usage(fresh_db, org.member.org_id, org.account, date(2025, 3, 3), events=1)
+    query = """query($id: ID!) {
+      productUsage(id: $id, since: "2025-03-03", until: "2025-03-09") { licensedSeats }
+    }"""
+    for who, seats in ((org.member, None), (org.admin, 50)):
+        # when each reads the account's product usage
+        data = await data_of(fresh_db, who, query, id=encode_id("account", org.account))
+        # then the member does not learn the seats the field hides; the admin does
+        assert data["productUsage"]["licensedSeats"] == seats

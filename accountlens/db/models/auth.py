@@ -4,8 +4,9 @@ and signed-in browser sessions.
 Two of these tables hold rows that belong to no org: OAuth clients (registered before anyone
 signs in) and rate-limit buckets (keyed by IP address or e-mail before we know the org). They
 still carry ``org_id`` and lead every key with it, with the value :data:`GLOBAL_ORG_ID` (the nil
-UUID) and no foreign key, so the "every key leads with org_id" rule holds without exception; on
-Citus they are meant to be reference tables (replicated to every node) rather than distributed.
+UUID) and no foreign key, so the "every key leads with org_id" rule holds without exception. On
+Citus OAuth clients are a reference table (a copy on every node) and rate-limit buckets are
+distributed by ``bucket`` (see :mod:`accountlens.db.citus`).
 
 Secrets are never stored: authorization codes and access tokens keep only a salted HMAC of their
 secret part (see :mod:`accountlens.auth.tokens`), web sessions an HMAC of their id.

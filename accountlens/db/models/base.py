@@ -72,11 +72,13 @@ class Record(OrgScoped):
 def org_fk(column: str, table: str, *, nullable: bool = False) -> ForeignKeyConstraint:
     """A composite foreign key ``(org_id, column) -> table(org_id, id)``.
 
-    Required references cascade. Optional ones use PostgreSQL 15's column-list form,
-    ``ON DELETE SET NULL (column)``, so deleting the target clears the reference but never
-    ``org_id``.
+    Required references cascade. Optional ones take no action: deleting a target that is
+    still referenced fails, and whoever deletes clears the references first, in the same
+    transaction (:func:`accountlens.ingest.importer.references.clear_references`). They used to say
+    ``ON DELETE SET NULL (column)``, which Citus refuses on any key that includes the
+    distribution column (migration 0021).
     """
-    ondelete = f"SET NULL ({column})" if nullable else "CASCADE"
+    ondelete = None if nullable else "CASCADE"
     return ForeignKeyConstraint(
         ["org_id", column], [f"{table}.org_id", f"{table}.id"], ondelete=ondelete
     )

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from accountlens.auth.passwords import hash_password
 from accountlens.db.models import Org, passage_hash
+from accountlens.db.schema_lock import ddl_sequentially_on_citus
 from accountlens.ingest.demo.cast import (
     DEMO_ORG_SLUGS,
     DEMO_PASSWORDS,
@@ -86,6 +87,7 @@ async def build_demo(
             raw = await _driver_connection(conn)
             async with binary_vectors(raw), conn.begin():
                 await conn.execute(text("SET LOCAL statement_timeout = 0"))
+                await ddl_sequentially_on_citus(conn)  # it drops and restores foreign keys
                 await _clear_demo_orgs(conn, raw, replace=replace)
                 foreign_keys = await drop_foreign_keys(raw, TABLE_ORDER)
                 writer = CopyWriter(raw)

@@ -118,14 +118,20 @@ class CsvSource:
                 yield parsed
                 return
             last = 1
-            for line, record in _records(reader):
-                if advance is not None:
-                    advance(reader.line_num - last)
-                last = reader.line_num
-                self._one(model, header, line, record, parsed)
-                if len(parsed.rows) >= size:
-                    yield parsed
-                    parsed = self.new_batch(model)
+            try:
+                for line, record in _records(reader):
+                    if advance is not None:
+                        advance(reader.line_num - last)
+                    last = reader.line_num
+                    self._one(model, header, line, record, parsed)
+                    if len(parsed.rows) >= size:
+                        yield parsed
+                        parsed = self.new_batch(model)
+            except csv.Error as exc:
+                # A cell past csv.field_size_limit() (which bounds the memory a record takes),
+                # or a quote never closed: where the next record starts is unknown, so the
+                # file stops here (and, refused in part, prunes nothing).
+                parsed.rejected.append(RejectedRow(self.label, last + 1, _unreadable(exc)))
         yield parsed
 
     def new_batch(self, model: type[M]) -> ParsedFile[M]:
@@ -300,6 +306,14 @@ def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
     for record in reader:
         yield start, record
         start = reader.line_num + 1
+
+
+def _unreadable(exc: csv.Error) -> str:
+    return (
+        f"the CSV cannot be read from here on ({exc}: a cell longer than "
+        f"{csv.field_size_limit()} characters, or a quote that is never closed); the rest of "
+        "the file was not read"
+    )
 
 
 def sniff(header: str) -> str:

@@ -55,7 +55,7 @@ from accountlens.ingest.importer.specs_work import (
     TicketSpec,
 )
 from accountlens.ingest.importer.target import ImportTarget, open_target
-from accountlens.ingest.importer.transcripts.folder import TranscriptFolder
+from accountlens.ingest.importer.transcripts.folder import MAX_TRANSCRIPT_BYTES, TranscriptFolder
 from accountlens.ingest.importer.transcripts.spec import TranscriptSpec
 from accountlens.ingest.importer.usage import FILE as USAGE_FILE
 from accountlens.ingest.importer.usage import import_usage
@@ -138,6 +138,7 @@ async def import_directory(
     csv_options: CsvOverrides | None = None,
     prune: bool = False,
     batch_rows: int | None = None,
+    max_transcript_bytes: int | None = None,
 ) -> ImportReport:
     """Import the files of ``directory`` into the org ``org_slug``.
 
@@ -152,10 +153,11 @@ async def import_directory(
     ``dry_run`` every check runs and every count is what a real run would report, but nothing
     is kept (and nothing is embedded). With ``prune``, records of the files read that their
     sources no longer hold are deleted (see :mod:`.prune`). Files are read, checked and
-    written ``batch_rows`` rows at a time (memory holds one batch, not the file).
+    written ``batch_rows`` rows at a time (memory holds one batch, not the file); a transcript
+    file larger than ``max_transcript_bytes`` is refused.
     """
     name, sources, unknown = await asyncio.to_thread(
-        find_sources, directory, source, mapping, csv_options
+        find_sources, directory, source, mapping, csv_options, max_transcript_bytes
     )
     if embedder is not None and embedder.dimensions != EMBEDDING_DIMENSIONS:
         raise ImportSetupError(
@@ -208,7 +210,11 @@ async def record_import(target: ImportTarget, org_id: uuid.UUID, source: str) ->
 
 
 def find_sources(
-    directory: Path, source: str, mapping: Path | None, options: CsvOverrides | None
+    directory: Path,
+    source: str,
+    mapping: Path | None,
+    options: CsvOverrides | None,
+    max_transcript_bytes: int | None = None,
 ) -> tuple[str, Sources, list[RejectedRow]]:
     """The source's name, the sources of each record file, and the files nothing reads."""
     if not directory.is_dir():
@@ -220,7 +226,8 @@ def find_sources(
     if source == "transcripts":
         if mapping is not None:
             raise ImportSetupError("--mapping is for CSV sources; --source transcripts takes none")
-        return ("transcripts", {TranscriptSpec.file: [TranscriptFolder(directory)]}, [])
+        folder = TranscriptFolder(directory, max_transcript_bytes or MAX_TRANSCRIPT_BYTES)
+        return ("transcripts", {TranscriptSpec.file: [folder]}, [])
     try:
         if source == "csv":
             if mapping is None:

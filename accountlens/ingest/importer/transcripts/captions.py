@@ -21,8 +21,10 @@ _TIME = r"(?:(\d+):)?([0-5]\d):([0-5]\d)[.,](\d{1,3})"
 _TIMING = re.compile(rf"^{_TIME}\s+-->\s+{_TIME}(?:\s+.*)?$")
 #: A line that starts like a timing line (a cue identifier does not: "12", "6f1e…/11-0").
 _LOOKS_TIMED = re.compile(r"^\s*\d+:\d")
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>", re.IGNORECASE)
-_TAG = re.compile(r"</?[^>]*>")
+#: Neither may cross a "<": a tag never holds one, and a run of tags that never close (``<<<…``,
+#: ``<v   …``) is then scanned once, not once per "<" (quadratic time on a hostile file).
+_VOICE = re.compile(r"<v(?:\.[^\s<>]*)?\s+([^\s<>][^<>]*)>", re.IGNORECASE)
+_TAG = re.compile(r"</?[^<>]*>")
 #: A leading ``Name:`` label: a short run of name characters before the first colon.
 _LABEL = re.compile(r"^([^:<>\n]{1,80}?):\s+(\S.*)$", re.DOTALL)
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&nbsp;": " ", "&lrm;": "", "&rlm;": ""}

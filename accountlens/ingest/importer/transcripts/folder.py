@@ -43,6 +43,9 @@ LABEL = "transcripts"
 CAPTIONS = {".vtt": parse_vtt, ".srt": parse_srt}
 #: Zoom names cloud-recording files after the meeting's start in UTC: GMT20240312-150000_…
 _ZOOM_NAME = re.compile(r"GMT(\d{8})-(\d{6})")
+#: The largest transcript file read (the setting ``import_max_transcript_bytes``): each file is
+#: read whole, so this bounds the memory one file takes.
+MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024
 
 
 class TranscriptFileError(ValueError):
@@ -57,8 +60,9 @@ class TranscriptFileError(ValueError):
 class TranscriptFolder:
     """The transcript files of a folder, read as rows of the transcript record file."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, max_bytes: int = MAX_TRANSCRIPT_BYTES) -> None:
         self.directory = directory
+        self.max_bytes = max_bytes
         files = sorted(path for path in directory.iterdir() if path.is_file())
         captions = {path.stem.casefold() for path in files if path.suffix.lower() in CAPTIONS}
         self.sidecars = {
@@ -103,7 +107,7 @@ class TranscriptFolder:
         yield parsed
 
     def _row_of(self, path: Path) -> dict[str, Any]:
-        text = _text_of(path)
+        text = self._text_of(path)
         parse = CAPTIONS.get(path.suffix.lower())
         if parse is None:
             meeting = _meeting_of(MeetingFile, text)
@@ -120,8 +124,20 @@ class TranscriptFolder:
         if not turns:
             raise TranscriptFileError(1, "the file holds no spoken text (no cues)")
         sidecar = self.sidecars.get(path.stem.casefold())
-        info = _meeting_of(MeetingInfo, _text_of(sidecar), sidecar) if sidecar else MeetingInfo()
+        info = (
+            _meeting_of(MeetingInfo, self._text_of(sidecar), sidecar) if sidecar else MeetingInfo()
+        )
         return _row(path, info, turns, info.duration_seconds or duration_of(cues))
+
+    def _text_of(self, path: Path) -> str:
+        size = path.stat().st_size
+        if size > self.max_bytes:
+            raise TranscriptFileError(
+                1,
+                f"the file is {size:,} bytes, over the limit of {self.max_bytes:,} "
+                "(ACCOUNTLENS_IMPORT_MAX_TRANSCRIPT_BYTES); it was not read",
+            )
+        return _text_of(path)
 
 
 def _text_of(path: Path) -> str:
