@@ -29,6 +29,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from accountlens.schema.ids import decode_id, encode_id
+from bench.floor import SEARCH_SQL, VISIBLE
 
 #: A restricted member's visible accounts: $1 org, $2 user.
 MEMBER_VISIBLE = """
@@ -129,6 +130,16 @@ def timeline_sql(c: Caller) -> str:
     return f"SELECT * FROM (\n  {union}\n) e{visible} ORDER BY at DESC, id LIMIT 25"
 
 
+def search_sql(c: Caller) -> str:
+    """The floor's keyword search (bench.floor) with this class's visibility only: $n query."""
+    if c.sees_all:
+        text = SEARCH_SQL.replace(" AND id IN (" + VISIBLE + ")", "")
+        text = text.replace(" AND account_id IN (" + VISIBLE + ")", "")
+    else:
+        text = SEARCH_SQL.replace(VISIBLE, MEMBER_VISIBLE)
+    return text.replace("$4", _n(c, 0))
+
+
 def _uuid(typed_id: str) -> uuid.UUID:
     decoded = decode_id(typed_id)
     if decoded is None:
@@ -225,6 +236,9 @@ def floor_runner(label: str, caller: Caller, facts: dict[str, Any]) -> Runner | 
     """The floor's statements for one cheap call, or None for calls it does not cover."""
     if label == "list accounts":
         return lambda c: c.fetch(accounts_sql(caller), *caller.args(), 26)
+    if label.startswith("search"):
+        query = facts["search_queries"][label]
+        return lambda c: c.fetch(search_sql(caller), *caller.args(), query)
     if label == "get 25 tickets":
         ids = [_uuid(i) for i in facts["ticket_ids"]]
         return lambda c: c.fetch(tickets_sql(caller), *caller.args(), ids)

@@ -39,6 +39,8 @@ from bench.workload import UserMix
 
 #: The cheap calls the targets judge (labels of bench.workload's mix).
 CHEAP = ("list accounts", "get 25 tickets", "product_usage 90d weekly", "Q1 account_timeline 30d")
+#: Keyword search, timed after the cheap calls (its own target: app CPU, ratio to its floor).
+SEARCH = ("search (typo)", "search (word)")
 #: What peer 2 answers (the rest it would only repeat the floor's statements for).
 PEER2_CALLS = ("list accounts", "get 25 tickets")
 SYSTEMS = ("floor", "peer2", "peer3", "accountlens")
