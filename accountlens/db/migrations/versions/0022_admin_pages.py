@@ -1,7 +1,7 @@
 """Admin pages: the admin audit log, invite and reset links, record IDs per tool call, and an
 org's token lifetime ceiling.
 
-Revision ID: 0016
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-02 04:40:00
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0016"
+revision = "0022"
 down_revision = "0021"
 branch_labels = None
 depends_on = None
