@@ -153,5 +153,5 @@ def _mcp_backend(app: FastAPI, settings: Settings) -> McpBackend:
     return McpBackend(
         schema=schema,
         context_for=context_for,
-        audit=DatabaseAuditLog(lambda: app.state.db),
+        audit=DatabaseAuditLog(lambda: app.state.db, max_record_ids=settings.audit_max_record_ids),
     )

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     # Tokens and responses.
     access_token_ttl_days: int = Field(default=90, ge=1, le=3650)
     session_ttl_days: int = Field(default=14, ge=1, le=365)
+    # Admin pages: how long an invite link and a password-reset link stay valid (single use).
+    invite_link_ttl_hours: int = Field(default=72, ge=1, le=720)
+    reset_link_ttl_minutes: int = Field(default=60, ge=5, le=10_080)
+    # The audit log: record IDs kept per tool call, and rows in one CSV export of the audit page.
+    audit_max_record_ids: int = Field(default=100, ge=0, le=1000)
+    audit_export_max_rows: int = Field(default=10_000, ge=1, le=1_000_000)
     token_budget: int = Field(default=10_000, ge=500, le=100_000)
     # Requests per minute per connection (bearer token), at /mcp and /graphql alike.
     mcp_rate_limit_per_minute: int = Field(default=600, ge=1, le=100_000)

@@ -23,6 +23,7 @@ def main() -> None:
     parser.add_argument("--levels", default="1,4,16", help="concurrent clients per level")
     parser.add_argument("--seconds", type=float, default=60.0, help="measured seconds per level")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds per level")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (peers)")
     parser.add_argument("--floor-repeats", type=int, default=20)
     parser.add_argument("--port", type=int, default=8790)
     parser.add_argument(
@@ -42,9 +43,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("recall",),
+        choices=("recall", "peers"),
         help="run one step: recall starts the server, mints the connections, measures "
-        "semantic-search recall@10 per user class and stops",
+        "semantic-search recall@10 per user class and stops; peers times the cheap calls "
+        "next to the SQL floor and two minimal MCP servers (--seconds per slice, --rounds, "
+        "the highest --levels as the concurrent clients)",
     )
     args = parser.parse_args()  # fmt: skip
     options = Options(
@@ -61,6 +64,7 @@ def main() -> None:
         profile_label=args.profile_label,
         workers=args.workers,
         only=args.only,
+        rounds=args.rounds,
         calls=tuple(c.strip() for c in args.calls.split(",")) if args.calls else (),
     )
     logging.basicConfig(level=logging.WARNING, force=True)

@@ -18,9 +18,10 @@ import httpx
 from accountlens.db.embedded import start_embedded
 from accountlens.db.engine import EMBEDDED_DATABASE
 from accountlens.ingest.embeddings import get_local_embedder
-from bench import floor, inprocess, load, recall
+from bench import floor, inprocess, load, peerrun, recall
 from bench.connect import mint_token, register_client
 from bench.dataset import ensure_dataset
+from bench.peers import start_peers
 from bench.report import markdown, recall_table
 from bench.server import start_server
 from bench.workload import SEMANTIC_QUERIES, USERS, UserMix, build_mix
@@ -46,6 +47,8 @@ class Options:
     only: str | None = None
     #: Labels of the calls to time (load, floor, census); empty: the whole mix.
     calls: tuple[str, ...] = ()
+    #: Interleaved rounds of the peers step (each slice lasts ``seconds``).
+    rounds: int = 3
 
 
 async def _connect_pg(data_dir: Path) -> asyncpg.Connection:
@@ -64,7 +67,14 @@ async def _facts(connection: asyncpg.Connection, mix: UserMix) -> None:
     )
     assert row is not None, mix.email
     sees_all = row["role"] == "admin" or row["account_visibility"] == "open"
-    mix.facts |= {"user_id": row["id"], "org_id": row["org_id"], "sees_all": sees_all}
+    hidden = []  # fields an admin hid from the org's members (field-level security)
+    if row["role"] != "admin":
+        hidden = [r["field"] for r in await connection.fetch(
+            "SELECT field FROM field_security WHERE org_id = $1 AND object_type = 'account'",
+            row["org_id"],
+        )]  # fmt: skip
+    mix.facts |= {"user_id": row["id"], "org_id": row["org_id"], "sees_all": sees_all,
+                  "hidden_account_fields": sorted(hidden)}  # fmt: skip
 
 
 def _vectors() -> dict[str, str]:
@@ -94,6 +104,29 @@ def _recall_only(options: Options, stamp: str, recalls: dict[str, Any], log: Any
     out.write_text(json.dumps(result, indent=2, default=str))
     log(f"results: {out}")
     result["markdown"] = recall_table(recalls)
+    return result
+
+
+async def _peers_only(
+    options: Options, stamp: str, server: Any, secret_key: str, mixes: list[UserMix], log: Any
+) -> dict[str, Any]:
+    """``--only peers``: AccountLens next to the floor and the two MCP peers (bench.peers)."""
+    peers = await start_peers(
+        options.data_dir, server.base_url, secret_key, mixes, options.port, options.out_dir
+    )
+    log(f"peers: {peers.urls} (one uvicorn worker each: compare with --workers 1)")
+    try:
+        result = await peerrun.compare(
+            server.process.pid, options.data_dir / "pgdata", peers, server.base_url, mixes,
+            options.seconds, options.rounds, max(options.levels), log,
+        )  # fmt: skip
+    finally:
+        await peers.pool.close()
+        peers.stop()
+    result |= {"scale": options.scale, "cpus": os.cpu_count(),
+               "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
+    out = peerrun.write(result, options.out_dir, stamp, options.tag)
+    log(f"results: {out}")
     return result
 
 
@@ -127,6 +160,8 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
                     mix.calls = [c for c in mix.calls if c.label in options.calls]
                 mixes.append(mix)
             log(f"connections: {len(mixes)} minted through OAuth; {len(mixes[0].calls)} calls each")
+            if options.only == "peers":
+                return await _peers_only(options, stamp, server, secret_key, mixes, log)
             vectors = _vectors()
             recalls = await recall.recall_by_class(http, pg, mixes, vectors)
             log(f"recall@10: {json.dumps({k: v['recall_at_10'] for k, v in recalls.items()})}")

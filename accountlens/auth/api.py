@@ -181,6 +181,15 @@ class PasswordChangeRefused(Exception):  # noqa: N818 - an outcome, not a progra
         self.reason = reason
 
 
+@dataclass(frozen=True, slots=True)
+class LinkHolder:
+    """Whose invite or reset link this is, for the set-password page."""
+
+    email: str
+    org_name: str
+    purpose: str  # invite | reset
+
+
 class AdminWriteRefused(Exception):  # noqa: N818 - an outcome, not a programming error
     """The database refused an admin change (``auth/admin_writes.py``). ``kind`` says why:
     ``forbidden`` (the actor is not an active admin of the org), ``not_found`` (no such user
@@ -239,6 +248,14 @@ class AuthService(Protocol):
     async def change_password(self, session: BrowserSession, current: str, new: str) -> None:
         """Change the signed-in user's password and end their other sessions, or raise
         :class:`PasswordChangeRefused`."""
+        ...
+
+    async def link_holder(self, token: str) -> LinkHolder | None:
+        """The person a live invite or reset link is for; None when unknown, used or expired."""
+        ...
+
+    async def redeem_link(self, token: str, password: str) -> None:
+        """Set the password through a link (once), or raise :class:`PasswordChangeRefused`."""
         ...
 
     async def sign_out_user(self, principal: Principal, user_id: uuid.UUID) -> int | None:

@@ -48,6 +48,8 @@ class CallRecord(Protocol):
     def latency_ms(self) -> float: ...
     @property
     def error_code(self) -> str | None: ...
+    @property
+    def record_ids(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +91,10 @@ class DatabaseAuditLog:
         *,
         max_queued: int = 10_000,
         batch_size: int = 500,
+        max_record_ids: int = 100,
     ) -> None:
         self._database = database
+        self.max_record_ids = max_record_ids
         self.max_queued = max_queued
         self.batch_size = batch_size
         self._queued: deque[dict[str, Any]] = deque()
@@ -100,7 +104,7 @@ class DatabaseAuditLog:
         self._stopping = False
 
     async def record(self, entry: CallRecord) -> None:
-        row = _row(entry, datetime.now(UTC))
+        row = _row(entry, datetime.now(UTC), self.max_record_ids)
         if self._writer is None or self._writer.done() or len(self._queued) >= self.max_queued:
             await self._write([row])
             return
@@ -177,8 +181,9 @@ class DatabaseAuditLog:
             await conn.execute(insert(ToolCall), rows)
 
 
-def _row(entry: CallRecord, called_at: datetime) -> dict[str, Any]:
+def _row(entry: CallRecord, called_at: datetime, max_record_ids: int) -> dict[str, Any]:
     principal = entry.principal
+    ids = [_storable(str(i))[:100] for i in entry.record_ids[:max_record_ids]]
     return {
         "org_id": principal.org_id,
         "id": uuid.uuid4(),
@@ -192,6 +197,7 @@ def _row(entry: CallRecord, called_at: datetime) -> dict[str, Any]:
         "error_code": _storable(entry.error_code),
         "result_count": entry.result_count,
         "latency_ms": entry.latency_ms,
+        "record_ids": ids or None,
     }
 
 

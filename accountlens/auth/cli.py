@@ -1,5 +1,5 @@
-"""Operator commands: ``accountlens users add|list|set-role|set-password|disable|sign-out``,
-``orgs add|list`` and ``connections list|revoke|service-token``."""
+"""Operator commands: ``accountlens users add|list|set-role|set-password|reset-link|disable|
+sign-out``, ``orgs add|list`` and ``connections list|revoke|service-token``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from accountlens.auth import connections, repository, service_tokens
+from accountlens.auth import connections, links, repository, service_tokens
 from accountlens.auth import users as accounts
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.visibility import ConnectionMatch
@@ -22,6 +22,7 @@ from accountlens.config import Settings, UnsafeConfigurationError
 from accountlens.db.datadir import DataDirNotFoundError, locate_data_dir
 from accountlens.db.engine import open_database, pin_database
 from accountlens.db.migrate import prepare_database
+from accountlens.db.models import AdminAction
 
 T = TypeVar("T")
 
@@ -127,6 +128,41 @@ def users_set_role(
 
     _run(work)
     console.print(f"[green]{email} is now {role} in {org}.[/green]")
+
+
+@users_app.command("reset-link")
+def users_reset_link(
+    email: Annotated[str, typer.Argument()],
+    org: Annotated[str, typer.Option(help="Org slug")],
+) -> None:
+    """Print a single-use, expiring link through which the person sets a new password.
+
+    There is no mail server: hand the link over yourself. A person who never set a password
+    gets an invite link instead. A new link replaces any earlier one.
+    """
+    options = AuthOptions.from_settings(Settings())
+
+    async def work(session: AsyncSession) -> str:
+        user = await accounts.find_user(session, org, email)
+        if not user.is_active:
+            raise accounts.AccountError(f"{email} is disabled; enable them first")
+        purpose = await links.purpose_for(session, user)
+        ttl = options.invite_link_ttl if purpose == "invite" else options.reset_link_ttl
+        token = await links.issue(session, options.secret_key, user, purpose, ttl, None)
+        session.add(
+            AdminAction(
+                org_id=user.org_id,
+                actor_id=None,
+                actor_email="operator (accountlens users reset-link)",
+                action=f"{purpose}.link_issued",
+                target=user.email,
+                details={},
+            )
+        )
+        return links.url_of(options.public_url, token)
+
+    url = _run(work)
+    console.print(url, soft_wrap=True, highlight=False)
 
 
 @users_app.command("disable")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from accountlens.auth.admin import AdminService
 from accountlens.auth.endpoints import router, unstorable_input_response
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.resource import BearerGuard, ConnectionTokenVerifier
@@ -22,6 +23,7 @@ def configure_auth(app: FastAPI, options: AuthOptions) -> DatabaseAuthService:
 
     service = DatabaseAuthService(database, options)
     app.state.auth_service = service
+    app.state.admin_service = AdminService(database, options)
     return service
 
 

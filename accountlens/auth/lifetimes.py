@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountlens.auth.options import AuthOptions
+from accountlens.db.models import Org
 
 #: The expiries offered on the consent page, in days (those above the ceiling are not offered).
 LIFETIME_CHOICES = (30, 90, 365)
@@ -21,9 +23,11 @@ LIFETIME_CHOICES = (30, 90, 365)
 async def lifetime_ceiling_days(
     session: AsyncSession, options: AuthOptions, org_id: uuid.UUID
 ) -> int:
-    """The longest a connection (or service token) of ``org_id`` may live, in days."""
-    del session, org_id  # the org-level ceiling, once it exists, is read here
-    return max(1, options.access_token_ttl.days)
+    """The longest a connection (or service token) of ``org_id`` may live, in days: the
+    installation's lifetime, or the org's ceiling (*Admin → Org settings*) when that is lower."""
+    deployment = max(1, options.access_token_ttl.days)
+    org_days = await session.scalar(select(Org.token_lifetime_days).where(Org.id == org_id))
+    return min(deployment, org_days) if org_days else deployment
 
 
 def lifetime_choices(ceiling: int) -> tuple[int, ...]:

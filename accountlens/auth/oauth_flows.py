@@ -212,6 +212,14 @@ class OAuthFlows:
                 user = await repository.active_user(session, row.org_id, row.user_id)
                 preloaded.code = repository.stored_code(row)
                 preloaded.code_user = repository.principal_of(user) if user else None
+                # The consent page's choice, capped by the org's ceiling as it is now.
+                ceiling = await lifetime_ceiling_days(session, self.options, row.org_id)
+                chosen = (
+                    timedelta(days=row.lifetime_days)
+                    if row.lifetime_days
+                    else self.options.access_token_ttl
+                )
+                preloaded.lifetime = min(chosen, timedelta(days=ceiling))
             server = AccountLensAuthorizationServer(self.options, preloaded)
             request = StarletteOAuth2Request(
                 "POST", self.options.issuer + "/oauth/token", headers, form
@@ -221,11 +229,7 @@ class OAuthFlows:
             if minted is None or code is None or row is None:
                 return response
             narrowed = row  # the consent page's choices, carried by the code
-            lifetime = (
-                timedelta(days=row.lifetime_days)
-                if row.lifetime_days
-                else self.options.access_token_ttl
-            )
+            lifetime = preloaded.lifetime or self.options.access_token_ttl
             connection = Connection(
                 org_id=minted.org_id,
                 id=minted.row_id,

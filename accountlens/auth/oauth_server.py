@@ -23,7 +23,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from authlib.common.urls import add_params_to_uri
@@ -173,6 +173,8 @@ class Preloaded:
     code: StoredCode | None = None
     code_user: Principal | None = None
     token: StoredToken | None = None
+    #: The new token's lifetime: the deployment's, or the org's ceiling when that is shorter.
+    lifetime: timedelta | None = None
     # Writes, filled in by authlib callbacks:
     new_code: tokens.IssuedSecret | None = None
     new_code_request: StarletteOAuth2Request | None = None
@@ -304,7 +306,9 @@ class AccountLensAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         return {
             "access_token": issued.value,
             "token_type": "Bearer",
-            "expires_in": int(self.options.access_token_ttl.total_seconds()),
+            "expires_in": int(
+                (self.preloaded.lifetime or self.options.access_token_ttl).total_seconds()
+            ),
             "scope": scope or READ_SCOPE,
         }
 

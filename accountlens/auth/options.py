@@ -35,6 +35,9 @@ class AuthOptions:
     access_token_ttl: timedelta = timedelta(days=90)
     code_ttl: timedelta = timedelta(minutes=5)
     session_ttl: timedelta = timedelta(days=14)
+    invite_link_ttl: timedelta = timedelta(hours=72)
+    reset_link_ttl: timedelta = timedelta(minutes=60)
+    audit_export_max_rows: int = 10_000
     # From a matching password to picking the workspace (one e-mail in several orgs).
     workspace_choice_ttl: timedelta = timedelta(minutes=10)
     last_used_resolution: timedelta = timedelta(minutes=1)
@@ -79,6 +82,9 @@ class AuthOptions:
             secret_key=settings.secret_key.get_secret_value().encode(),
             access_token_ttl=timedelta(days=settings.access_token_ttl_days),
             session_ttl=timedelta(days=settings.session_ttl_days),
+            invite_link_ttl=timedelta(hours=settings.invite_link_ttl_hours),
+            reset_link_ttl=timedelta(minutes=settings.reset_link_ttl_minutes),
+            audit_export_max_rows=settings.audit_export_max_rows,
             sign_in_per_address=RateLimit(settings.sign_in_failure_limit_per_address, sign_in),
             sign_in_per_email=RateLimit(settings.sign_in_failure_limit_per_email, sign_in),
             registrations_per_address=RateLimit(settings.registration_limit_per_address, register),

@@ -5,6 +5,8 @@ hash *without its digest* (algorithm, costs, salt) from the database, hashes the
 password the same way here (:func:`candidate_hash`), and asks the database whether the result
 equals what it stores: argon2 runs in Python, the verdict in PostgreSQL, and the hash stays
 where it is.
+
+What a password must be is :mod:`accountlens.auth.password_policy`.
 """
 
 from __future__ import annotations

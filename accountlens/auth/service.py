@@ -6,10 +6,13 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from accountlens.auth import (
     admin_writes,
     connections,
     lifetimes,
+    links,
     repository,
     service_tokens,
     sso_admin,
@@ -23,6 +26,7 @@ from accountlens.auth.api import (
     ConsentChoices,
     ConsentRequest,
     IssuedServiceToken,
+    LinkHolder,
     PasswordChangeRefused,
     SignInRefused,
     SsoChanges,
@@ -34,6 +38,7 @@ from accountlens.auth.client_documents import ClientDocumentFetcher
 from accountlens.auth.client_registry import ClientRegistry
 from accountlens.auth.oauth_flows import OAuthFlows
 from accountlens.auth.options import AuthOptions
+from accountlens.auth.password_policy import PasswordRejected
 from accountlens.auth.principal import Principal, Role
 from accountlens.auth.resource import ConnectionTokenVerifier
 from accountlens.auth.sessions import BrowserSession, PendingChoice, session_id_hash
@@ -177,6 +182,29 @@ class DatabaseAuthService:
             except users.AccountError as refused:
                 raise PasswordChangeRefused(str(refused)) from None
             await db_session.commit()
+
+    def _link_sessions(self) -> AsyncSession:
+        """Links are redeemed as the owner: the app role may neither read nor set a password
+        hash (0020), and no definer function sets one without the current password. The link's
+        HMAC'd secret is what scopes every statement to one person."""
+        return async_sessionmaker(self._database().owner, expire_on_commit=False)()
+
+    async def link_holder(self, token: str) -> LinkHolder | None:
+        async with self._link_sessions() as session:
+            found = await links.pending(session, self.options.secret_key, token)
+            if found is None:
+                return None
+            user, purpose = found
+            org = await repository.active_user_in_org(session, user.org_id, user.id)
+        return LinkHolder(user.email, org[1].name if org else "", purpose)
+
+    async def redeem_link(self, token: str, password: str) -> None:
+        async with self._link_sessions() as session:
+            try:
+                await links.redeem(session, self.options.secret_key, token, password)
+            except (links.LinkRefused, PasswordRejected) as refused:
+                raise PasswordChangeRefused(str(refused)) from None
+            await session.commit()
 
     async def sign_out_user(self, principal: Principal, user_id: uuid.UUID) -> int | None:
         if not principal.is_admin:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountlens.auth import repository, web_sessions
+from accountlens.auth.password_policy import PasswordRejected, check_password
 from accountlens.auth.passwords import (
     candidate_hash,
     hash_password,
@@ -19,7 +20,6 @@ from accountlens.auth.principal import Role
 from accountlens.db.models import Org, User
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-MIN_PASSWORD_LENGTH = 12
 
 
 class AccountError(ValueError):
@@ -64,9 +64,12 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> list
 
 
 def check_password_rules(password: str) -> None:
-    """Raise :class:`AccountError` when ``password`` breaks the rules (the same everywhere)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"passwords have at least {MIN_PASSWORD_LENGTH} characters")
+    """Raise :class:`AccountError` when ``password`` breaks the one policy
+    (:func:`accountlens.auth.password_policy.check_password`)."""
+    try:
+        check_password(password)
+    except PasswordRejected as rejected:
+        raise AccountError(str(rejected)) from None
 
 
 async def org_by_slug(session: AsyncSession, slug: str) -> Org:

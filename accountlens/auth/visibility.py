@@ -18,7 +18,17 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, or_
 
 from accountlens.auth.principal import Principal
-from accountlens.db.models import Connection, ToolCall
+from accountlens.db.models import (
+    Account,
+    AccountLink,
+    AdminAction,
+    Connection,
+    Org,
+    Team,
+    TeamMember,
+    ToolCall,
+    User,
+)
 
 
 def visible_connections(principal: Principal, now: datetime) -> ColumnElement[bool]:
@@ -56,6 +66,80 @@ def visible_tool_calls(principal: Principal, connection_id: uuid.UUID) -> Column
     """The calls through ``connection_id`` that ``principal`` may see, by the connections' rule."""
     calls = and_(ToolCall.org_id == principal.org_id, ToolCall.connection_id == connection_id)
     return calls if principal.is_admin else and_(calls, ToolCall.user_id == principal.user_id)
+
+
+def visible_org_tool_calls(principal: Principal) -> ColumnElement[bool]:
+    """Every call of the org for an admin; a member's own connections' calls only."""
+    calls = ToolCall.org_id == principal.org_id
+    return calls if principal.is_admin else and_(calls, ToolCall.user_id == principal.user_id)
+
+
+def tool_calls_of_user(user_id: uuid.UUID) -> ColumnElement[bool]:
+    """The audit page's "user" filter; always combined with :func:`visible_org_tool_calls`."""
+    return ToolCall.user_id == user_id
+
+
+# --- The admin pages: an admin manages the people, teams and settings of their own org. ---
+# Each rule is the principal's org; another org's user or team is "not found", like a made-up
+# ID. The callers (accountlens.auth.admin) refuse non-admins before reaching these.
+
+
+def org_of(principal: Principal) -> ColumnElement[bool]:
+    return Org.id == principal.org_id
+
+
+def org_users(principal: Principal) -> ColumnElement[bool]:
+    return User.org_id == principal.org_id
+
+
+def org_user(principal: Principal, user_id: uuid.UUID) -> ColumnElement[bool]:
+    return and_(User.org_id == principal.org_id, User.id == user_id)
+
+
+def org_teams(principal: Principal) -> ColumnElement[bool]:
+    return Team.org_id == principal.org_id
+
+
+def org_team(principal: Principal, team_id: uuid.UUID) -> ColumnElement[bool]:
+    return and_(Team.org_id == principal.org_id, Team.id == team_id)
+
+
+def accounts_of_team(principal: Principal, team_id: uuid.UUID) -> ColumnElement[bool]:
+    """The org's accounts a team owns (deleting the team clears their reference first)."""
+    return and_(Account.org_id == principal.org_id, Account.team_id == team_id)
+
+
+def org_team_members(principal: Principal) -> ColumnElement[bool]:
+    return TeamMember.org_id == principal.org_id
+
+
+def org_team_member(
+    principal: Principal, team_id: uuid.UUID, user_id: uuid.UUID
+) -> ColumnElement[bool]:
+    return and_(
+        TeamMember.org_id == principal.org_id,
+        TeamMember.team_id == team_id,
+        TeamMember.user_id == user_id,
+    )
+
+
+def org_admin_actions(principal: Principal) -> ColumnElement[bool]:
+    return AdminAction.org_id == principal.org_id
+
+
+def user_links(org_id: uuid.UUID, user_id: uuid.UUID) -> ColumnElement[bool]:
+    """A user's outstanding invite or reset links (a new one replaces them)."""
+    return and_(AccountLink.org_id == org_id, AccountLink.user_id == user_id)
+
+
+def account_row(org_id: uuid.UUID, user_id: uuid.UUID) -> ColumnElement[bool]:
+    """One user, named by the caller that already holds it (an admin action, an operator)."""
+    return and_(User.org_id == org_id, User.id == user_id)
+
+
+def presented_link(org_id: uuid.UUID, id_hash: bytes) -> ColumnElement[bool]:
+    """The link whose secret the visitor presented (its org is part of the link)."""
+    return and_(AccountLink.org_id == org_id, AccountLink.id_hash == id_hash)
 
 
 @dataclass(frozen=True, slots=True)

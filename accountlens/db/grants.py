@@ -7,7 +7,9 @@ tables except password hashes, and writes only what sign-in, OAuth, rate limitin
 audit log write. It cannot change anyone's role, an org's settings or a team: an ``UPDATE users
 SET role = 'admin'`` through a bug or an injection is refused by the database. Those changes,
 and everything that touches a password hash, go through the SECURITY DEFINER functions of
-migration 0020, which check who asks. ``tests/db/test_grants.py`` compares the live
+migration 0020, which check who asks; the admin pages' other changes (invites, disabling,
+teams, the token lifetime ceiling) go through the owner's connection, one audited function per
+action (``accountlens.auth.admin``). ``tests/db/test_grants.py`` compares the live
 privileges with these tables, so a new table or function must be added here on purpose.
 """
 
@@ -36,8 +38,12 @@ TABLE_PRIVILEGES: dict[str, frozenset[str]] = {
     # in flight are written at the redirect to the provider and claimed once on the way back.
     "sso_configs": frozenset({"SELECT"}),
     "sso_attempts": frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"}),
-    # The audit log is append-only for the app.
+    # The audit logs are append-only for the app.
     "mcp_tool_calls": frozenset({"SELECT", "INSERT"}),
+    "admin_audit": frozenset({"SELECT", "INSERT"}),
+    # Invite and reset links: made by an admin's action (the owner path), redeemed (deleted)
+    # by the person who holds one, who sets their own password with it.
+    "account_links": frozenset({"SELECT", "DELETE"}),
 }
 
 #: Columns the app role may not read: it gets column SELECT on the table's other columns (so a

@@ -40,6 +40,7 @@ class ToolCallEntry:
     result_count: int | None
     latency_ms: float
     error_code: str | None = None
+    record_ids: tuple[str, ...] = ()
 
 
 class AuditLog(Protocol):
@@ -83,20 +84,45 @@ def result_count(structured: Mapping[str, Any] | None) -> int | None:
     return count if isinstance(count, int) else None
 
 
-def _outcome(result: HandlerResult) -> tuple[str, int | None, str | None]:
+#: The record IDs one audit row keeps (the store may keep fewer: ACCOUNTLENS_AUDIT_MAX_RECORD_IDS).
+MAX_RECORD_IDS = 1000
+_RECORD_ID = re.compile(r"^[a-z]{2,5}_[0-9A-Za-z]{22}$")
+
+
+def returned_ids(structured: Any, limit: int = MAX_RECORD_IDS) -> tuple[str, ...]:
+    """The record IDs (``id`` fields shaped like ``acc_…``) an answer held, first seen first."""
+    found: dict[str, None] = {}
+    stack: list[Any] = [structured]
+    while stack and len(found) < limit:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            record_id = value.get("id")
+            if isinstance(record_id, str) and _RECORD_ID.match(record_id):
+                found.setdefault(record_id, None)
+            stack.extend(reversed([v for k, v in value.items() if k != "id"]))
+        elif isinstance(value, list | tuple):
+            stack.extend(reversed(value))
+    return tuple(found)[:limit]
+
+
+Outcome = tuple[str, int | None, str | None, tuple[str, ...]]
+
+
+def _outcome(result: HandlerResult) -> Outcome:
     if isinstance(result, CallToolResult):
         structured = result.structured_content
         if result.is_error:
             error = (structured or {}).get("error") or {}
             code = error.get("code") if isinstance(error, Mapping) else None
-            return "error", None, str(code) if code else None
-        return "ok", result_count(structured), None
+            return "error", None, str(code) if code else None, ()
+        return "ok", result_count(structured), None, returned_ids(structured)
     if isinstance(result, Mapping):
         structured = result.get("structuredContent")
         if result.get("isError"):
-            return "error", None, None
-        return "ok", result_count(structured if isinstance(structured, Mapping) else None), None
-    return "ok", None, None
+            return "error", None, None, ()
+        known = structured if isinstance(structured, Mapping) else None
+        return "ok", result_count(known), None, returned_ids(known)
+    return "ok", None, None, ()
 
 
 class AuditMiddleware:
@@ -114,9 +140,10 @@ class AuditMiddleware:
         params = ctx.params or {}
         started = time.perf_counter()
         outcome, count, code = "rejected", None, None
+        ids: tuple[str, ...] = ()
         try:
             result = await call_next(ctx)
-            outcome, count, code = _outcome(result)
+            outcome, count, code, ids = _outcome(result)
             return result
         except Exception as exc:
             code = type(exc).__name__
@@ -131,6 +158,7 @@ class AuditMiddleware:
                     result_count=count,
                     latency_ms=round((time.perf_counter() - started) * 1000, 2),
                     error_code=code,
+                    record_ids=ids,
                 )
                 try:
                     await self.audit.record(entry)

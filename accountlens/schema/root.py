@@ -9,6 +9,8 @@ from strawberry.types import ExecutionContext
 from accountlens.resolvers import catalog
 from accountlens.resolvers.filters import Filter
 from accountlens.resolvers.lists import list_records
+from accountlens.schema.admin import AdminMutation, AdminQuery
+from accountlens.schema.audit_page import AuditQuery
 from accountlens.schema.connections import ConnectionsQuery
 from accountlens.schema.connections import Mutation as ConnectionsMutation
 from accountlens.schema.errors import BadInputError, NotFoundError, should_mask_error
@@ -38,7 +40,7 @@ from accountlens.schema.types.work import Project, Task, TaskComment
 
 
 @strawberry.type(description="Read-only access to the org's customer data, as the caller sees it.")
-class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery, SsoQuery):
+class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery, SsoQuery, AdminQuery, AuditQuery):
     @field("The signed-in user, org and connection.")
     def me(self, info: AppInfo) -> Me:
         return me_of(info)
@@ -131,9 +133,11 @@ class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery, SsoQuery):
 
 @strawberry.type(
     description="The writes of the web UI: revoking connections, signing people out, SSO "
-    "settings, hiding fields from members."
+    "settings, hiding fields from members, the admin pages; never a token's."
 )
-class Mutation(ConnectionsMutation, SessionsMutation, SsoMutation, FieldSecurityMutation):
+class Mutation(
+    ConnectionsMutation, SessionsMutation, SsoMutation, FieldSecurityMutation, AdminMutation
+):
     pass
 
 

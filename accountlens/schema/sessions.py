@@ -8,11 +8,10 @@ which no cross-site form can send, so the web session is safe from CSRF here as 
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
-from accountlens.auth.api import get_auth_service
+from accountlens.auth import admin
+from accountlens.schema.admin import write_admin_action
 from accountlens.schema.errors import BadInputError, ForbiddenError, NotFoundError
 from accountlens.schema.ids import decode_as
 from accountlens.schema.types.base import AppInfo, field
@@ -33,10 +32,7 @@ class SessionsMutation:
         parsed = decode_as("user", str(user_id))
         if parsed is None:
             raise BadInputError("not a user ID", field="userId")
-        request: Any = info.context.request
-        if request is None:
+        if info.context.request is None:
             raise NotFoundError("no user with that ID", field="userId")
-        count = await get_auth_service(request).sign_out_user(principal, parsed)
-        if count is None:
-            raise NotFoundError("no user with that ID", field="userId")
-        return count
+        # Through the admin actions, so it is audited like every other one.
+        return await write_admin_action(info, lambda s, p: admin.sign_out_everywhere(s, p, parsed))

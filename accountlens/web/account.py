@@ -119,3 +119,70 @@ async def change_password(request: Request) -> Response:
         principal=principal,
         status_code=400 if error else 200,
     )
+
+
+FORGOT_PATH = "/sign-in/forgot"
+SET_PASSWORD_PATH = "/account/set-password"  # noqa: S105 - a path, not a secret
+
+
+@router.get(FORGOT_PATH, response_class=HTMLResponse)
+async def forgot_form(request: Request) -> Response:
+    return render(request, "forgot.html", {"sent": False})
+
+
+@router.post(FORGOT_PATH, response_class=HTMLResponse)
+async def forgot(request: Request) -> Response:
+    """The same answer whatever the e-mail: nothing is looked up, so nothing can leak.
+
+    There is no mail server: an admin makes the reset link (Admin → People) or an operator
+    prints one (``accountlens users reset-link``), and hands it over.
+    """
+    form = await request.form()
+    if not csrf_ok(request, form.get("csrf_token")):
+        return error_page(request, "Expired form", "Reload the page and try again.", 403)
+    return render(request, "forgot.html", {"sent": True})
+
+
+@router.get(SET_PASSWORD_PATH, response_class=HTMLResponse)
+async def set_password_form(request: Request, t: str = "") -> Response:
+    holder = await get_auth_service(request).link_holder(t[:200])
+    if holder is None:
+        return error_page(
+            request,
+            "Link not valid",
+            "This link was used or has expired. Ask your admin for a new one.",
+            404,
+        )
+    context = {"holder": holder, "token": t, "error": None}
+    return render(request, "set_password.html", context)
+
+
+@router.post(SET_PASSWORD_PATH, response_class=HTMLResponse)
+async def set_password(request: Request) -> Response:
+    """Redeem the link: the password is set, the link is used up, then the person signs in."""
+    form = await request.form()
+    if not csrf_ok(request, form.get("csrf_token")):
+        return error_page(request, "Expired form", "Reload the page and try again.", 403)
+    token = str(form.get("t") or "")[:200]
+    service = get_auth_service(request)
+    holder = await service.link_holder(token)
+    if holder is None:
+        return error_page(
+            request,
+            "Link not valid",
+            "This link was used or has expired. Ask your admin for a new one.",
+            404,
+        )
+    new = str(form.get("new_password") or "")
+    error = None
+    if new != str(form.get("confirm_password") or ""):
+        error = "The two passwords differ."
+    else:
+        try:
+            await service.redeem_link(token, new)
+        except PasswordChangeRefused as refused:
+            error = refused.reason
+    if error is not None:
+        context = {"holder": holder, "token": token, "error": error}
+        return render(request, "set_password.html", context, status_code=400)
+    return RedirectResponse("/sign-in?n=password-set", status_code=303)

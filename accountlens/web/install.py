@@ -12,7 +12,16 @@ from starlette.responses import Response
 
 from accountlens.auth.untrusted_input import UnstorableInputError, refuse_unstorable_input
 from accountlens.config import Settings
-from accountlens.web import account, consent, explorer, pages, service_tokens, sso
+from accountlens.web import (
+    account,
+    activity,
+    admin,
+    consent,
+    explorer,
+    pages,
+    service_tokens,
+    sso,
+)
 from accountlens.web.browser import error_page
 from accountlens.web.errors import install_error_pages
 
@@ -46,6 +55,8 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(pages.router, dependencies=checked)
     app.include_router(account.router, dependencies=checked)
     app.include_router(sso.router, dependencies=checked)
+    app.include_router(admin.router, dependencies=checked)
+    app.include_router(activity.router, dependencies=checked)
     app.include_router(consent.router, dependencies=checked)
     app.add_exception_handler(UnstorablePageInputError, unstorable_page_response)
     app.include_router(explorer.router, dependencies=checked)

@@ -38,7 +38,9 @@ async def home(request: Request) -> Response:
 
 @router.get("/sign-in", response_class=HTMLResponse)
 async def sign_in_form(request: Request, next: str = "/") -> Response:
-    return render(request, "sign_in.html", {"next": safe_next(next), "error": None})
+    notice = request.query_params.get("n") == "password-set"
+    context = {"next": safe_next(next), "error": None, "notice": notice}
+    return render(request, "sign_in.html", context)
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
@@ -84,10 +86,9 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-@router.get("/admin", include_in_schema=False)
 @router.get("/admin/settings", include_in_schema=False)
-async def admin_index() -> Response:
-    """The admin area has one page so far: the header's Admin → Settings → MCP Connections."""
+async def admin_settings_index() -> Response:
+    """Admin → Settings opens on MCP Connections (org settings are one link away)."""
     return RedirectResponse(CONNECTIONS_PATH, status_code=303)
 
 

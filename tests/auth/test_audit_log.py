@@ -12,7 +12,7 @@ from accountlens.auth.audit import DatabaseAuditLog
 from accountlens.auth.principal import Principal
 from accountlens.db.embedded import EmbeddedServer
 from accountlens.db.engine import Database, create_engine
-from accountlens.mcp_adapter.audit import ToolCallEntry
+from accountlens.mcp_adapter.audit import ToolCallEntry, returned_ids
 from tests.factories import create_org, create_user
 
 
@@ -142,3 +142,37 @@ async def test_a_row_the_database_refuses_does_not_hold_back_the_others(
     # when the log has stopped, then the ordinary call is written and nothing is left queued
     assert [r["tool"] for r in await audit_rows(fresh_db, principal)] == ["list_objects"]
     assert await log.flush()
+
+
+async def test_a_call_keeps_the_record_ids_it_returned_up_to_the_configured_bound(
+    fresh_db: Database,
+) -> None:
+    # given a log that keeps at most 3 record IDs per call
+    principal = await connected_user(fresh_db)
+    log = DatabaseAuditLog(lambda: fresh_db, max_record_ids=3)
+    returned = tuple(f"acc_{n:022d}" for n in range(5))
+    # when a call that returned five records is recorded
+    await log.record(dataclasses.replace(call(principal, "list_records"), record_ids=returned))
+    async with fresh_db.engine.connect() as conn:
+        kept = await conn.scalar(
+            text("SELECT record_ids FROM mcp_tool_calls WHERE connection_id = :id"),
+            {"id": principal.connection_id},
+        )
+    # then the first three are kept, in the order the answer had them
+    assert kept == list(returned[:3])
+
+
+def test_the_record_ids_of_an_answer_are_found_anywhere_in_it_once_each() -> None:
+    account, person, document = "acc_" + "A" * 22, "per_" + "b" * 22, "doc_" + "1" * 22
+    answer = {
+        "count": 2,
+        "items": [
+            {"id": account, "owner": {"id": person, "name": "Pat"}},
+            {"id": document, "account": {"id": account}},
+        ],
+        "connection": {"id": "con_" + "f" * 32},  # not a record ID
+        "next": None,
+    }
+    assert returned_ids(answer) == (account, person, document)
+    assert returned_ids(answer, limit=2) == (account, person)
+    assert returned_ids(None) == ()

@@ -269,10 +269,35 @@ async def test_every_page_fits_the_screen_and_passes_axe_in_light_and_dark(
     await page.click("form.new-token button[type=submit]")
     await page.wait_for_selector("#service-token")
     await check_page(page, "service-token")
-    # and in dark mode, the connections page too
+    # the admin pages: people, a person, teams, a team, org settings, the activity audit
+    for name, path in {
+        "admin-people": "/admin/users",
+        "admin-teams": "/admin/teams",
+        "admin-settings": "/admin/settings/org",
+        "activity": "/activity",
+    }.items():
+        await page.goto(site + path)
+        await check_page(page, name)
+    for name, listing, link in (
+        ("admin-person", "/admin/users", "table.people tbody tr a"),
+        ("admin-team", "/admin/teams", "ul.teams a"),
+    ):
+        await page.goto(site + listing)
+        await page.goto(site + str(await page.get_attribute(link, "href")))
+        await check_page(page, name)
+    # an invite, whose link page the admin hands over
+    await page.goto(site + "/admin/users")
+    await page.fill("input[name=email]", f"tour-{viewport['width']}@example.test")
+    await page.click("form[action='/admin/users/invite'] button[type=submit]")
+    await page.wait_for_selector("#account-link")
+    await check_page(page, "admin-invite-link")
+    invite = (await page.inner_text("#account-link")).strip()
+    # and in dark mode, the connections and people pages too
     await page.emulate_media(color_scheme="dark")
     await page.goto(site + "/admin/settings/connections")
     await check_page(page, "connections-dark")
+    await page.goto(site + "/admin/users")
+    await check_page(page, "admin-people-dark")
     await page.close()
 
     # signed out: sign-in, the workspace chooser of a person in two orgs, an error page
@@ -290,7 +315,22 @@ async def test_every_page_fits_the_screen_and_passes_axe_in_light_and_dark(
     await check_page(visitor, "sign-in-sso-not-set-up")
     await visitor.goto(f"{site}/sign-in/sso/callback?state=stale")
     await check_page(visitor, "sso-refused")
+    await visitor.goto(f"{site}/sign-in/forgot")
+    await check_page(visitor, "forgot-password")
+    await visitor.goto(invite)
+    await check_page(visitor, "set-password")
     await anonymous.close()
+    # and a member, refused the admin pages, gets the 403 page with the signed-in header
+    member = await browser.new_context(viewport=viewport)
+    refused = await member.new_page()
+    await sign_in(refused, site, "team member")
+    answer = await refused.goto(f"{site}/admin/users")
+    assert answer is not None
+    assert answer.status == 403
+    await check_page(refused, "admin-forbidden")
+    await refused.goto(f"{site}/activity")
+    await check_page(refused, "activity-member")
+    await member.close()
 
 
 async def test_a_transcript_link_with_t_seconds_highlights_the_turn_covering_that_second(

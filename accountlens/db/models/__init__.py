@@ -1,8 +1,9 @@
 """All tables. Importing this package registers every model on ``Base.metadata``."""
 
-from accountlens.db.models.audit import ToolCall
+from accountlens.db.models.audit import AdminAction, ToolCall
 from accountlens.db.models.auth import (
     GLOBAL_ORG_ID,
+    AccountLink,
     AuthorizationCode,
     Connection,
     OAuthClient,
@@ -49,10 +50,12 @@ __all__ = [
     "GLOBAL_ORG_ID",
     "PROPERTY_DATA_TYPES",
     "Account",
+    "AccountLink",
     "AccountTeamMember",
     "AccountUsageDaily",
     "Activity",
     "ActivityParticipant",
+    "AdminAction",
     "AuthorizationCode",
     "Base",
     "ChunkEmbedding",

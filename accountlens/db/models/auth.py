@@ -174,8 +174,35 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
+class AccountLink(Base):
+    """A single-use, expiring invite or password-reset link; redeeming deletes the row.
+
+    Keyed like web sessions by ``HMAC(secret key, link secret)``: the secret is only in the link.
+    """
+
+    __tablename__ = "account_links"
+    __table_args__ = (
+        org_fk("user_id", "users"),
+        Index(None, "org_id", "user_id"),
+        CheckConstraint("purpose IN ('invite', 'reset')", name="purpose"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True
+    )
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
+    purpose: Mapped[str] = mapped_column(Text, nullable=False)
+    created_by: Mapped[uuid.UUID | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
 __all__ = [
     "GLOBAL_ORG_ID",
+    "AccountLink",
     "AuthorizationCode",
     "Connection",
     "OAuthClient",

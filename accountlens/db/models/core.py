@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Index,
+    Integer,
     Text,
     UniqueConstraint,
     func,
@@ -28,6 +29,10 @@ class Org(Base):
     __tablename__ = "orgs"
     __table_args__ = (
         CheckConstraint("account_visibility IN ('open', 'restricted')", name="visibility"),
+        CheckConstraint(
+            "token_lifetime_days IS NULL OR token_lifetime_days BETWEEN 1 AND 3650",
+            name="token_lifetime",
+        ),
         UniqueConstraint("slug"),
     )
 
@@ -41,6 +46,8 @@ class Org(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(
         JSONB, nullable=False, default=dict, server_default=text("'{}'::jsonb")
     )
+    #: The org's ceiling on a connection's lifetime; null: the deployment's default.
+    token_lifetime_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )

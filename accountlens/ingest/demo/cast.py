@@ -174,6 +174,7 @@ def build_cast(
             "account_visibility": spec.visibility,
             "timezone": spec.timezone,
             "settings": {"demo": True, "demo_seed": seed},
+            "token_lifetime_days": None,
             "created_at": founded,
             "updated_at": founded,
         },

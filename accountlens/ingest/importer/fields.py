@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from accountlens.auth.password_policy import PasswordRejected, check_password
+
 INT32_MAX = 2_147_483_647
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
@@ -61,13 +63,16 @@ def _as_utc(value: datetime) -> datetime:
 Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 
 
-def _password_length(value: SecretStr) -> SecretStr:
-    if not 8 <= len(value.get_secret_value()) <= 1024:
-        raise ValueError("a password needs 8 to 1024 characters")
+def _password_policy(value: SecretStr) -> SecretStr:
+    """The one password policy (``accountlens.auth.password_policy``), as for every other way in."""
+    try:
+        check_password(value.get_secret_value())
+    except PasswordRejected as rejected:
+        raise ValueError(str(rejected)) from None
     return value
 
 
-Password = Annotated[SecretStr, AfterValidator(_password_length)]
+Password = Annotated[SecretStr, AfterValidator(_password_policy)]
 CustomValues = dict[str, JsonValue]
 
 
