@@ -4,7 +4,7 @@ Account-attached customer data, so it gets the row-level security policy of ever
 table (see 0006): the app role reads it (grants.py gives row-secured tables SELECT only).
 
 Revision ID: 0019
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-02 05:50:00
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
 revision = "0019"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
