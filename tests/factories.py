@@ -22,6 +22,7 @@ from accountlens.db.models import (
     AccountUsageDaily,
     Activity,
     ChunkEmbedding,
+    Contract,
     CustomObjectInstance,
     CustomObjectType,
     Document,
@@ -225,6 +226,26 @@ async def create_ticket(
         subject=subject,
         opened_at=at,
         status=fields.pop("status", "open"),
+        **fields,
+    )
+
+
+async def create_contract(
+    db: Database,
+    org_id: uuid.UUID,
+    account_id: uuid.UUID,
+    name: str,
+    start: date,
+    **fields: Any,
+) -> uuid.UUID:
+    return await _insert(
+        db,
+        Contract,
+        org_id=org_id,
+        account_id=account_id,
+        name=name,
+        start_date=start,
+        status=fields.pop("status", "active"),
         **fields,
     )
 

@@ -22,49 +22,11 @@ from graphql import (
     GraphQLType,
 )
 
-#: ``list_objects`` types: type key -> (root list field, GraphQL type).
-LIST_TYPES: dict[str, tuple[str, str]] = {
-    "account": ("accounts", "Account"),
-    "person": ("people", "Person"),
-    "opportunity": ("opportunities", "Opportunity"),
-    "task": ("tasks", "Task"),
-    "activity": ("activities", "Activity"),
-    "project": ("projects", "Project"),
-    "ticket": ("tickets", "Ticket"),
-}
+from accountlens.object_types import DEFAULT_FIELDS, LIST_TYPES, NODE_TYPES
 
-#: Every record type an ID can name: type key -> GraphQL type.
-NODE_TYPES: dict[str, str] = {
-    **{key: graphql for key, (_, graphql) in LIST_TYPES.items()},
-    "custom_object": "CustomObject",
-    "custom_object_type": "CustomObjectType",
-    "document": "Document",
-    "group": "Group",
-    "team": "Team",
-    "user": "User",
-    "task_comment": "TaskComment",
-}
-
-#: What a record shows when the caller names no ``fields``: enough to answer, little to read.
-DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
-    "account": (
-        "domain", "industry", "lifecycle_stage", "health_score", "health_trend", "arr",
-        "renewal_date", "owner",
-    ),
-    "person": ("title", "email", "persona", "account"),
-    "opportunity": ("type", "stage", "stage_category", "amount", "close_date", "account", "owner"),
-    "task": ("status", "priority", "due_date", "assignee", "account"),
-    "activity": ("kind", "occurred_at", "account", "user"),
-    "project": ("kind", "status", "start_date", "due_date", "account", "owner"),
-    "ticket": ("status", "priority", "opened_at", "closed_at", "account", "requester"),
-    "custom_object": ("values", "account"),
-    "document": ("kind", "occurred_at", "account"),
-    "group": ("kind", "member_type", "description"),
-    "user": ("email", "role"),
-    "team": ("members",),
-    "task_comment": ("posted_at", "author", "body"),
-    "custom_object_type": ("key", "label", "count"),
-}  # fmt: skip
+# The type catalogue (list types, node types, default fields) comes from the plain-data type
+# catalogue (accountlens/object_types.py), so a new type needs no edit here.
+__all__ = ["DEFAULT_FIELDS", "LIST_TYPES", "NODE_TYPES"]
 
 #: Fields every record carries anyway (as id, type, name), so they are never selectable.
 _HIDDEN = {"id", "objectType", "displayName", "row"}

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from accountlens.db.models import CustomObjectInstance, CustomObjectType, Group
+from accountlens.object_types import LISTABLE
 from accountlens.resolvers.errors import unknown_choice
 from accountlens.resolvers.field_security import hidden_fields
 from accountlens.resolvers.reader import Reader, Row
@@ -20,7 +21,7 @@ from accountlens.resolvers.visibility import (
 )
 
 #: Types whose properties can be discovered (custom object types add ``custom:<key>``).
-BUILT_IN_TYPES = ("account", "person", "opportunity", "task", "activity", "project", "ticket")
+BUILT_IN_TYPES = LISTABLE
 
 
 @dataclass(frozen=True, slots=True)

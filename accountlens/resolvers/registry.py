@@ -19,6 +19,7 @@ from accountlens.auth.principal import Principal
 from accountlens.db.models import (
     Account,
     Activity,
+    Contract,
     CustomObjectInstance,
     CustomObjectType,
     Document,
@@ -32,6 +33,8 @@ from accountlens.db.models import (
     Ticket,
     User,
 )
+from accountlens.db.models.contracts import CONTRACT_STATUSES
+from accountlens.object_types import TYPES, TypeInfo
 from accountlens.resolvers import visibility as v
 from accountlens.resolvers.errors import unknown_choice
 
@@ -79,6 +82,11 @@ class ObjectSpec:
     def columns(self) -> list[Column[Any]]:
         """The table's columns a row carries (everything but secrets and search internals)."""
         return [c for c in self.model.__table__.columns if c.key not in HIDDEN_COLUMNS]
+
+    @property
+    def info(self) -> TypeInfo:
+        """The type's names across IDs, GraphQL, MCP and import (accountlens/object_types.py)."""
+        return TYPES[self.key]
 
     @property
     def id_column(self) -> Attr:
@@ -290,6 +298,31 @@ TICKET = ObjectSpec(
     aliases={"name": "subject", "title": "subject", "opened": "opened_at"},
 )
 
+CONTRACT = ObjectSpec(
+    key="contract",
+    model=Contract,
+    visible=v.visible_contracts,
+    description="A contract an account has signed.",
+    fields=_by_key(
+        FieldSpec("name", Contract.name, "string", "Contract name."),
+        FieldSpec("status", Contract.status, "enum", "Where it stands.", CONTRACT_STATUSES),
+        FieldSpec("start_date", Contract.start_date, "date", "When the term starts."),
+        FieldSpec("end_date", Contract.end_date, "date", "When the term ends."),
+        FieldSpec("value_amount", Contract.value_amount, "money", "Contract value."),
+        FieldSpec("value_currency", Contract.value_currency, "string", "Currency of the value."),
+        FieldSpec(
+            "renewal_terms", Contract.renewal_terms, "text", "How it renews.", sortable=False
+        ),
+        _ref("account", Contract.account_id, "account", "The account."),
+        *_common(Contract),
+    ),
+    name_column=Contract.name,
+    search_columns=(Contract.name,),
+    default_sort=(("end_date", False),),
+    account_column=Contract.account_id,
+    aliases={"value": "value_amount", "start": "start_date", "end": "end_date"},
+)
+
 CUSTOM_OBJECT = ObjectSpec(
     key="custom_object",
     model=CustomObjectInstance,
@@ -416,6 +449,7 @@ SPECS: dict[str, ObjectSpec] = {
         ACTIVITY,
         PROJECT,
         TICKET,
+        CONTRACT,
         CUSTOM_OBJECT,
         CUSTOM_OBJECT_TYPE,
         GROUP,

@@ -43,6 +43,7 @@ from accountlens.db.models import (
     Activity,
     ActivityParticipant,
     ChunkEmbedding,
+    Contract,
     CustomObjectInstance,
     CustomObjectType,
     DataSource,
@@ -266,6 +267,13 @@ def visible_tickets(principal: Principal) -> Predicate:
 
 def _visible_tickets(principal: Principal) -> Predicate:
     return _attached(principal, Ticket.org_id, Ticket.account_id)
+
+
+def visible_contracts(principal: Principal) -> Predicate:
+    """A contract is visible exactly when its account is."""
+    return _narrowed(
+        principal, "contract", _attached(principal, Contract.org_id, Contract.account_id)
+    )
 
 
 def visible_account_usage(principal: Principal) -> Predicate:

@@ -11,27 +11,17 @@ import string
 import uuid
 from typing import Any
 
+from accountlens.object_types import TYPES
+
 _ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
 _WIDTH = 22  # 62**22 > 2**128
 
-#: Object type key -> ID prefix. Types without a prefix have no global ID.
+#: Object type key -> ID prefix. Types without a prefix have no global ID. Object types take
+#: theirs from the type catalogue (accountlens/object_types.py); the rest have no object spec.
 PREFIXES: dict[str, str] = {
-    "account": "acc",
-    "person": "per",
-    "opportunity": "opp",
-    "task": "tsk",
-    "activity": "act",
-    "project": "prj",
-    "ticket": "tkt",
-    "custom_object": "cob",
-    "custom_object_type": "cot",
-    "group": "grp",
-    "user": "usr",
-    "team": "team",
-    "document": "doc",
+    **{key: t.id_prefix for key, t in TYPES.items()},
     "chunk": "chk",
-    "task_comment": "tcm",
     "org": "org",
     "property": "prp",
     "stage_change": "osc",

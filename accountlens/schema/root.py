@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
@@ -18,12 +16,14 @@ from accountlens.schema.connections import Mutation as ConnectionsMutation
 from accountlens.schema.errors import BadInputError, NotFoundError, should_mask_error
 from accountlens.schema.field_security import FieldSecurityMutation, FieldSecurityQuery
 from accountlens.schema.ids import decode_as
-from accountlens.schema.inputs import FilterInput, SortInput, to_list_query, wants_total
+from accountlens.schema.inputs import to_list_query, wants_total
 from accountlens.schema.limits import extensions
+from accountlens.schema.list_fields import After, Filters, First, Sorts, list_field
 from accountlens.schema.sessions import SessionsMutation
 from accountlens.schema.sso import SsoMutation, SsoQuery
 from accountlens.schema.types.analytics import AnalyticsQuery
 from accountlens.schema.types.base import AppInfo, Connection, Node, connection, field
+from accountlens.schema.types.contracts import Contract
 from accountlens.schema.types.crm import (
     Account,
     Activity,
@@ -37,16 +37,6 @@ from accountlens.schema.types.me import Me, me_of
 from accountlens.schema.types.nodes import MAX_NODES, fetch_node, fetch_nodes
 from accountlens.schema.types.org import CustomObjectType, Group, Property, Team, User
 from accountlens.schema.types.work import Project, Task, TaskComment
-
-Filters = Annotated[
-    list[FilterInput] | None,
-    strawberry.argument(description="Conditions, all of which must hold."),
-]
-Sorts = Annotated[
-    list[SortInput] | None, strawberry.argument(description="Sort keys, most significant first.")
-]
-First = Annotated[int | None, strawberry.argument(description="Page size, at most 100.")]
-After = Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")]
 
 
 @strawberry.type(description="Read-only access to the org's customer data, as the caller sees it.")
@@ -65,181 +55,18 @@ class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery, SsoQuery, Admi
             raise BadInputError(f"at most {MAX_NODES} ids", field="ids")
         return await fetch_nodes(info, ids)
 
-    @field("Customer accounts.")
-    async def accounts(
-        self,
-        info: AppInfo,
-        filter: Filters = None,
-        sort: Sorts = None,
-        first: First = 25,
-        after: After = None,
-    ) -> Connection[Account]:
-        page = await list_records(
-            info.context.reader,
-            "account",
-            to_list_query(filter, sort, first, after, total=wants_total(info)),
-        )
-        return connection(page, Account.from_row)
-
-    @field("Contacts at customer accounts.")
-    async def people(
-        self,
-        info: AppInfo,
-        filter: Filters = None,
-        sort: Sorts = None,
-        first: First = 25,
-        after: After = None,
-    ) -> Connection[Person]:
-        page = await list_records(
-            info.context.reader,
-            "person",
-            to_list_query(filter, sort, first, after, total=wants_total(info)),
-        )
-        return connection(page, Person.from_row)
-
-    @field("Deals.")
-    async def opportunities(
-        self,
-        info: AppInfo,
-        filter: Filters = None,
-        sort: Sorts = None,
-        first: First = 25,
-        after: After = None,
-    ) -> Connection[Opportunity]:
-        page = await list_records(
-            info.context.reader,
-            "opportunity",
-            to_list_query(filter, sort, first, after, total=wants_total(info)),
-        )
-        return connection(page, Opportunity.from_row)
-
-    @field("Tasks.")
-    async def tasks(
-        self,
-        info: AppInfo,
-        filter: Filters = None,
-        sort: Sorts = None,
-        first: First = 25,
-        after: After = None,
-    ) -> Connection[Task]:
-        page = await list_records(
-            info.context.reader,
-            "task",
-            to_list_query(filter, sort, first, after, total=wants_total(info)),
-        )
-        return connection(page, Task.from_row)
-
-    @field("Emails, calls, meetings and notes.")
-    async def activities(
-        self,
-        info: AppInfo,
-        filter: Filters = None,
-        sort: Sorts = None,
-        first: First = 25,
-        after: After = None,
-    ) -> Connection[Activity]:
-        page = await list_records(
-            info.context.reader,
-            "activity",
-            to_list_query(filter, sort, first, after, total=wants_total(info)),
-        )
-        return connection(page, Activity.from_row)
-
-    @field("Projects.")
-    async def projects(
-        self,
-        info: AppInfo,
-        filter: Filters = None,
-        sort: Sorts = None,
-        first: First = 25,
-        after: After = None,
-    ) -> Connection[Project]:
-        page = await list_records(
-            info.context.reader,
-            "project",
-            to_list_query(filter, sort, first, after, total=wants_total(info)),
-        )
-        return connection(page, Project.from_row)
-
-    @field("Support tickets.")
-    async def tickets(
-        self,
-        info: AppInfo,
-        filter: Filters = None,
-        sort: Sorts = None,
-        first: First = 25,
-        after: After = None,
-    ) -> Connection[Ticket]:
-        page = await list_records(
-            info.context.reader,
-            "ticket",
-            to_list_query(filter, sort, first, after, total=wants_total(info)),
-        )
-        return connection(page, Ticket.from_row)
-
-    @field("Transcripts and knowledge-base articles.")
-    async def documents(
-        self,
-        info: AppInfo,
-        filter: Filters = None,
-        sort: Sorts = None,
-        first: First = 25,
-        after: After = None,
-    ) -> Connection[Document]:
-        page = await list_records(
-            info.context.reader,
-            "document",
-            to_list_query(filter, sort, first, after, total=wants_total(info)),
-        )
-        return connection(page, Document.from_row)
-
-    @field("Colleagues.")
-    async def users(
-        self,
-        info: AppInfo,
-        filter: Filters = None,
-        sort: Sorts = None,
-        first: First = 25,
-        after: After = None,
-    ) -> Connection[User]:
-        page = await list_records(
-            info.context.reader,
-            "user",
-            to_list_query(filter, sort, first, after, total=wants_total(info)),
-        )
-        return connection(page, User.from_row)
-
-    @field("Teams of colleagues.")
-    async def teams(
-        self,
-        info: AppInfo,
-        filter: Filters = None,
-        sort: Sorts = None,
-        first: First = 25,
-        after: After = None,
-    ) -> Connection[Team]:
-        page = await list_records(
-            info.context.reader,
-            "team",
-            to_list_query(filter, sort, first, after, total=wants_total(info)),
-        )
-        return connection(page, Team.from_row)
-
-    @field("Segments and lists.")
-    async def groups(
-        self,
-        info: AppInfo,
-        filter: Filters = None,
-        sort: Sorts = None,
-        first: First = 25,
-        after: After = None,
-    ) -> Connection[Group]:
-        page = await list_records(
-            info.context.reader,
-            "group",
-            to_list_query(filter, sort, first, after, total=wants_total(info)),
-        )
-        return connection(page, Group.from_row)
+    accounts = list_field(Account, "Customer accounts.")
+    people = list_field(Person, "Contacts at customer accounts.")
+    opportunities = list_field(Opportunity, "Deals.")
+    tasks = list_field(Task, "Tasks.")
+    activities = list_field(Activity, "Emails, calls, meetings and notes.")
+    projects = list_field(Project, "Projects.")
+    tickets = list_field(Ticket, "Support tickets.")
+    contracts = list_field(Contract, "Contracts accounts have signed.")
+    documents = list_field(Document, "Transcripts and knowledge-base articles.")
+    users = list_field(User, "Colleagues.")
+    teams = list_field(Team, "Teams of colleagues.")
+    groups = list_field(Group, "Segments and lists.")
 
     @field("The groups an account or person belongs to.")
     async def group_memberships(self, info: AppInfo, member_id: strawberry.ID) -> list[Group]:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from accountlens.object_types import LIST_TYPES
 from tests.mcp.conftest import Live
 from tests.mcp.live import call, call_error
 from tests.schema.demo import DEMO_USERS, demo_principal
@@ -14,15 +15,8 @@ from tests.schema.helpers import data_of
 
 LABELS = ("restricted admin", "team member", "account-team member", "narrow member",
           "open-org member")  # fmt: skip
-ROOTS = {
-    "account": "accounts",
-    "person": "people",
-    "opportunity": "opportunities",
-    "task": "tasks",
-    "activity": "activities",
-    "project": "projects",
-    "ticket": "tickets",
-}
+#: Every type ``list_objects`` lists, with its GraphQL root list field (contracts included).
+ROOTS = {key: root for key, (root, _) in LIST_TYPES.items()}
 
 
 async def graphql_totals(live: Live, label: str) -> dict[str, int]:

@@ -22,6 +22,7 @@ CONNECTIONS = {
     "opportunities": "opportunity",
     "activities": "activity",
     "tickets": "ticket",
+    "contracts": "contract",
     "tasks": "task",
     "projects": "project",
     "documents": "document",

@@ -12,6 +12,7 @@ from tests.factories import (
     create_account,
     create_activity,
     create_comment,
+    create_contract,
     create_custom_object,
     create_custom_type,
     create_document,
@@ -94,6 +95,7 @@ async def _attach_everything(db: Database, org: uuid.UUID, account: uuid.UUID) -
     await create_opportunity(db, org, account, "Deal")
     await create_activity(db, org, account, "Call", AT)
     await create_ticket(db, org, account, "Help", AT, requester_id=person)
+    await create_contract(db, org, account, "Subscription", AT.date())
     task = await create_task(db, org, "Account task", account_id=account)
     await create_comment(db, org, task, "Looks good", AT)
     await create_project(db, org, "Rollout", account_id=account)

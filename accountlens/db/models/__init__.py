@@ -11,6 +11,7 @@ from accountlens.db.models.auth import (
     WebSession,
 )
 from accountlens.db.models.base import Base
+from accountlens.db.models.contracts import Contract
 from accountlens.db.models.core import Org, Team, TeamMember, User
 from accountlens.db.models.crm import (
     Account,
@@ -59,6 +60,7 @@ __all__ = [
     "Base",
     "ChunkEmbedding",
     "Connection",
+    "Contract",
     "CustomObjectInstance",
     "CustomObjectType",
     "DataSource",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from accountlens.ingest.demo.accounts import add_account, profile_account
 from accountlens.ingest.demo.cast import OrgContext
+from accountlens.ingest.demo.contracts import add_contracts
 from accountlens.ingest.demo.engagement import add_activities, add_tickets
 from accountlens.ingest.demo.meetings import (
     ChunkBacklog,
@@ -58,6 +59,7 @@ class OrgGenerator:
             add_people(ctx, account, last_contacted, out)
             add_opportunities(ctx, account, out)
             add_tickets(ctx, account, out)
+            add_contracts(ctx, account, out)
             add_account_work(ctx, account, out)
             add_usage(ctx, account, self.calendar, out)
             add_account_meetings(ctx, account, self.pool, out, self.backlog)

@@ -39,6 +39,7 @@ TABLE_ORDER: tuple[str, ...] = (
     "activities",
     "activity_participants",
     "tickets",
+    "contracts",
     "tasks",
     "task_comments",
     "projects",

@@ -9,7 +9,7 @@ Every line is a complete record: a field left out is stored empty (or at its def
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -30,14 +30,19 @@ from accountlens.ingest.importer.fields import (
     StrictModel,
     Timestamp,
 )
+from accountlens.object_types import LISTABLE
 
 #: ``PROPERTY_DATA_TYPES`` of the models, as a Literal (a test keeps the two in step).
 DataType = Literal[
     "string", "text", "integer", "number", "money", "boolean", "date", "datetime", "enum",
     "reference",
 ]  # fmt: skip
-#: Built-in object types that ``property_definitions.jsonl`` may add custom fields to.
-BuiltinType = Literal["account", "person", "opportunity", "task", "activity", "project", "ticket"]
+#: Built-in object types that ``property_definitions.jsonl`` may add custom fields to: the
+#: listable types of the catalogue.
+if TYPE_CHECKING:
+    BuiltinType = str
+else:
+    BuiltinType = Literal[LISTABLE]
 
 
 class UserRow(RecordRow):
@@ -156,6 +161,23 @@ class TicketRow(RecordRow):
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     opened_at: Timestamp
     closed_at: Timestamp | None = None
+
+
+class ContractRow(RecordRow):
+    account: ExternalId
+    name: Name
+    status: Literal["draft", "active", "expired", "terminated"]
+    start_date: date
+    end_date: date | None = None
+    value_amount: Amount | None = None
+    value_currency: Currency = "USD"
+    renewal_terms: str | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> Self:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
 
 
 class FieldDefinition(StrictModel):

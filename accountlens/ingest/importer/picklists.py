@@ -24,17 +24,10 @@ from accountlens.ingest.importer.load import table_of
 from accountlens.ingest.importer.records import ImportContext
 from accountlens.ingest.importer.specs_custom import BUILTIN_TYPES
 from accountlens.ingest.importer.target import ImportTarget
+from accountlens.object_types import LISTABLE, TYPES
 
 #: The built-in object type of each mapping target that can have property definitions.
-OBJECT_TYPES = {
-    "accounts": "account",
-    "people": "person",
-    "opportunities": "opportunity",
-    "tasks": "task",
-    "activities": "activity",
-    "projects": "project",
-    "tickets": "ticket",
-}
+OBJECT_TYPES = {TYPES[key].list_field: key for key in LISTABLE}
 _PROPERTIES = table_of(PropertyDefinition)
 
 

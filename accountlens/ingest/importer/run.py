@@ -33,6 +33,7 @@ from accountlens.ingest.importer.records import ImportContext, RecordSpec
 from accountlens.ingest.importer.report import ImportReport, RejectedRow
 from accountlens.ingest.importer.resolve import RejectedKeys
 from accountlens.ingest.importer.sources import RowSource
+from accountlens.ingest.importer.specs_contracts import ContractSpec
 from accountlens.ingest.importer.specs_crm import (
     AccountSpec,
     OpportunitySpec,
@@ -98,6 +99,7 @@ RECORD_SPECS: tuple[type[RecordSpec[Any]], ...] = (
     ActivitySpec,
     ProjectSpec,
     TicketSpec,
+    ContractSpec,
     CustomObjectTypeSpec,
     CustomObjectSpec,
     GroupSpec,

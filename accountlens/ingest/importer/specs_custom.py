@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from accountlens.db.models import (
     Account,
     Activity,
+    Contract,
     CustomObjectInstance,
     CustomObjectType,
     Group,
@@ -70,6 +71,7 @@ BUILTIN_TYPES: dict[str, tuple[type[Base], type[BaseModel]]] = {
     "activity": (Activity, formats.ActivityRow),
     "project": (Project, formats.ProjectRow),
     "ticket": (Ticket, formats.TicketRow),
+    "contract": (Contract, formats.ContractRow),
 }
 
 

@@ -29,6 +29,7 @@ from accountlens.mcp_adapter.tools.models import (
     RecordPage,
     Sorts,
 )
+from accountlens.object_types import LISTABLE
 
 TOOL_NAMES = tuple(DESCRIPTIONS)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -121,12 +122,7 @@ def register_tools(server: MCPServer[Any], runtime: Runtime) -> dict[str, frozen
         ctx: Context[Any],
         object_type: Annotated[
             str,
-            Field(
-                description=(
-                    "account, person, opportunity, task, activity, project, ticket, or a "
-                    "custom object type as custom:<key>."
-                )
-            ),
+            Field(description=(f"{', '.join(LISTABLE)}, or a custom object type as custom:<key>.")),
         ],
         query: Annotated[str | None, Field(description="Words to filter fields by.")] = None,
     ) -> Annotated[CallToolResult, properties.PropertyList]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from accountlens.object_types import LISTABLE
 
 
 def _lowercase(value: Any) -> Any:
@@ -18,7 +20,11 @@ def _lowercase(value: Any) -> Any:
 #: A lowercase choice that accepts any case (wraps a ``Literal``).
 AnyCase = BeforeValidator(_lowercase)
 
-ObjectType = Literal["account", "person", "opportunity", "task", "activity", "project", "ticket"]
+if TYPE_CHECKING:
+    ObjectType = str
+else:
+    # The listable type keys of the registry, as a JSON-schema enum for the tool's input.
+    ObjectType = Literal[LISTABLE]
 FilterOp = Literal[
     "eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "starts_with", "is_null",
     "between",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from mcp.server.mcpserver import Context
 from pydantic import Field
@@ -14,10 +14,6 @@ from accountlens.mcp_adapter.runtime import Runtime, page_size
 from accountlens.mcp_adapter.shape import Page, page_of, plain
 from accountlens.mcp_adapter.tools.models import Answer, FilterArg, SortArg, page_payload
 from accountlens.mcp_adapter.tools.records import filter_values, sort_values
-
-PropertyType = Literal[
-    "account", "person", "opportunity", "task", "activity", "project", "ticket", "custom_object",
-]  # fmt: skip
 
 
 class PropertyList(Answer):

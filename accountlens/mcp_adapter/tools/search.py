@@ -14,10 +14,11 @@ from accountlens.mcp_adapter.errors import ToolInputError
 from accountlens.mcp_adapter.runtime import Runtime, page_size
 from accountlens.mcp_adapter.shape import Page, plain, record, record_url, utc
 from accountlens.mcp_adapter.tools.models import Answer, no_visible_match, page_payload
+from accountlens.object_types import ACCOUNT_ATTACHED
 
 MAX_QUERY = 200
 #: Types whose hits also show the account they belong to.
-_WITH_ACCOUNT = ("Person", "Opportunity", "Ticket", "Activity", "Task", "Project")
+_WITH_ACCOUNT = tuple(NODE_TYPES[key] for key in ACCOUNT_ATTACHED)
 
 
 def _query_text(query: str) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from accountlens.resolvers.narrowing import require_type
 from accountlens.schema.ids import decode_id
 from accountlens.schema.types.base import AppInfo, Node
+from accountlens.schema.types.contracts import Contract
 from accountlens.schema.types.crm import (
     Account,
     Activity,
@@ -28,6 +29,7 @@ NODE_TYPES: dict[str, type[Node]] = {
         Opportunity,
         Activity,
         Ticket,
+        Contract,
         CustomObject,
         CustomObjectType,
         Document,
