@@ -42,6 +42,11 @@ IDENTITY_AND_AUTH_TABLES = {
     # `state`, both before the person (and so the org) is known.
     "sso_configs",
     "sso_attempts",
+    # Invitation and reset links are found by their secret before anyone is signed in; the
+    # admin audit is written by the owner path of the admin pages and read through
+    # auth/visibility.py (RLS on it is left for later, as for mcp_tool_calls).
+    "account_links",
+    "admin_audit",
 }
 
 #: GraphQL list field per registry type whose table row-level security protects.

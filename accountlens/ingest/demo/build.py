@@ -39,6 +39,7 @@ from accountlens.ingest.demo.transcripts import PassagePool, TextIndex
 from accountlens.ingest.demo.vectors import binary_vectors, embed_texts
 from accountlens.ingest.demo.writer import COPY_TIMEOUT_SECONDS, TABLE_ORDER, Batch, CopyWriter
 from accountlens.ingest.embeddings import Embedder
+from accountlens.ingest.importer.references import optional_references
 from accountlens.ingest.progress import ProgressBars
 
 CHUNK_BATCH = 20_000
@@ -157,7 +158,17 @@ async def _clear_demo_orgs(
         # and TRUNCATE takes a second where a cascading DELETE of millions of rows takes minutes.
         await raw.execute("TRUNCATE orgs CASCADE", timeout=COPY_TIMEOUT_SECONDS)
     else:
-        # Every table references orgs with ON DELETE CASCADE.
+        # Every table references orgs with ON DELETE CASCADE, but optional references between
+        # records take no action (Citus, migration 0021): a cascade may reach an account before
+        # the chunks that point at it, so those references are cleared first.
+        for table, column in optional_references():
+            await raw.execute(
+                # names from our own metadata, never from input
+                f'UPDATE "{table.name}" SET "{column}" = NULL WHERE "{column}" IS NOT NULL'  # noqa: S608
+                " AND org_id IN (SELECT id FROM orgs WHERE slug = ANY($1::text[]))",
+                list(DEMO_ORG_SLUGS),
+                timeout=COPY_TIMEOUT_SECONDS,
+            )
         await raw.execute(
             "DELETE FROM orgs WHERE slug = ANY($1::text[])",
             list(DEMO_ORG_SLUGS),

@@ -20,12 +20,15 @@ from sqlalchemy.sql import bindparam
 from accountlens.db.models import Base
 
 
-def optional_references(target: Table) -> list[tuple[Table, str]]:
-    """The (table, column) pairs whose optional foreign key points at ``target``'s records."""
+def optional_references(target: Table | None = None) -> list[tuple[Table, str]]:
+    """The (table, column) pairs whose optional foreign key points at ``target``'s records
+    (at any table's records when ``target`` is ``None``)."""
     found = []
     for table in Base.metadata.sorted_tables:
         for key in table.foreign_key_constraints:
-            if key.referred_table is not target or key.ondelete is not None:
+            if target is not None and key.referred_table is not target:
+                continue
+            if key.ondelete is not None:
                 continue
             (column,) = [c for c in key.columns if c.name != "org_id"]
             if column.nullable:

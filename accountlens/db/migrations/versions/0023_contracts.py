@@ -3,7 +3,7 @@
 Account-attached customer data, so it gets the row-level security policy of every customer-data
 table (see 0006): the app role reads it (grants.py gives row-secured tables SELECT only).
 
-Revision ID: 0019
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-02 05:50:00
 """
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
-revision = "0019"
+revision = "0023"
 down_revision = "0022"
 branch_labels = None
 depends_on = None
