@@ -18,9 +18,11 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 import pytest_asyncio
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -34,6 +36,7 @@ from accountlens.db.row_security import (
     grant_app_role,
     trust_search_functions,
 )
+from tests.auth.helpers import People, build_app, client_for, create_people
 
 # Tests only: argon2id at its cheapest cost. Production keeps argon2-cffi's RFC 9106 defaults
 # (tests/auth/test_passwords.py checks them); at those, the people fixtures of every auth and web
@@ -140,3 +143,21 @@ async def demo_db(
     await build_demo(db.engine, scale="small", seed=DEMO_SEED, embedder=get_local_embedder())
     yield db
     await db.close(stop_embedded=False)
+
+
+# The auth and web tests' fixtures (one copy for both folders): a fresh database with two orgs
+# and their people, the app on it, and an HTTP client for it.
+@pytest_asyncio.fixture(loop_scope="session")
+async def people(fresh_db: Database) -> People:
+    return await create_people(fresh_db)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def app(fresh_db: Database, people: People) -> FastAPI:
+    return build_app(fresh_db, "http://127.0.0.1:8000")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as http:
+        yield http
