@@ -52,9 +52,10 @@ def _admin(principal: Principal) -> None:
         raise Refused("forbidden", "only admins may do this")
 
 
-def _record(
+def record_action(
     session: AsyncSession, principal: Principal, action: str, target: str, **details: Any
 ) -> None:
+    """Add the ``admin_audit`` row of an admin action to ``session`` (its own transaction)."""
     session.add(
         AdminAction(
             org_id=principal.org_id,
@@ -133,7 +134,7 @@ async def invite_user(
     token = await links.issue(
         session, options.secret_key, user, "invite", options.invite_link_ttl, principal.user_id
     )
-    _record(session, principal, "user.invited", email, role=role)
+    record_action(session, principal, "user.invited", email, role=role)
     return user, token
 
 
@@ -145,7 +146,9 @@ async def change_role(
     if user.role != role:
         if role != "admin":
             await _keeps_an_admin(session, principal, user)
-        _record(session, principal, "user.role_changed", user.email, before=user.role, after=role)
+        record_action(
+            session, principal, "user.role_changed", user.email, before=user.role, after=role
+        )
         user.role = role
     return user
 
@@ -160,7 +163,7 @@ async def set_active(
         if not active:
             await _keeps_an_admin(session, principal, user)
             await web_sessions.end_all(session, user.org_id, user.id)
-        _record(session, principal, "user.enabled" if active else "user.disabled", user.email)
+        record_action(session, principal, "user.enabled" if active else "user.disabled", user.email)
         user.is_active = active
     return user
 
@@ -176,7 +179,7 @@ async def issue_reset_link(
     purpose = await links.purpose_for(session, user)
     ttl = options.invite_link_ttl if purpose == "invite" else options.reset_link_ttl
     token = await links.issue(session, options.secret_key, user, purpose, ttl, principal.user_id)
-    _record(session, principal, f"{purpose}.link_issued", user.email)
+    record_action(session, principal, f"{purpose}.link_issued", user.email)
     return user, token, purpose
 
 
@@ -186,7 +189,7 @@ async def sign_out_everywhere(
     _admin(principal)
     user = await _user(session, principal, user_id)
     count = await web_sessions.end_all(session, user.org_id, user.id)
-    _record(session, principal, "user.signed_out", user.email, sessions=count)
+    record_action(session, principal, "user.signed_out", user.email, sessions=count)
     return count
 
 
@@ -201,7 +204,7 @@ async def create_team(session: AsyncSession, principal: Principal, name: str) ->
     team = Team(org_id=principal.org_id, name=cleaned)
     session.add(team)
     await session.flush()
-    _record(session, principal, "team.created", cleaned)
+    record_action(session, principal, "team.created", cleaned)
     return team
 
 
@@ -217,7 +220,7 @@ async def rename_team(
         )
         if taken:
             raise Refused("bad_input", "a team with that name exists", "name")
-        _record(session, principal, "team.renamed", cleaned, before=team.name)
+        record_action(session, principal, "team.renamed", cleaned, before=team.name)
         team.name = cleaned
     return team
 
@@ -231,7 +234,7 @@ async def delete_team(session: AsyncSession, principal: Principal, team_id: uuid
         update(Account).where(v.accounts_of_team(principal, team.id)).values(team_id=None)
     )
     await session.delete(team)  # memberships cascade (composite foreign key)
-    _record(session, principal, "team.deleted", team.name)
+    record_action(session, principal, "team.deleted", team.name)
 
 
 async def add_member(
@@ -245,7 +248,7 @@ async def add_member(
     ):
         return
     session.add(TeamMember(org_id=principal.org_id, team_id=team.id, user_id=user.id))
-    _record(session, principal, "team.member_added", team.name, user=user.email)
+    record_action(session, principal, "team.member_added", team.name, user=user.email)
 
 
 async def remove_member(
@@ -261,7 +264,7 @@ async def remove_member(
     )
     if gone.first() is None:
         raise Refused("not_found", "that user is not in the team", "userId")
-    _record(session, principal, "team.member_removed", team.name, user=user.email)
+    record_action(session, principal, "team.member_removed", team.name, user=user.email)
 
 
 # --- Org settings ---------------------------------------------------------------------------
@@ -316,7 +319,7 @@ async def set_org_settings(
         org.account_visibility = change.account_visibility
         org.timezone = change.timezone
         org.token_lifetime_days = days
-        _record(session, principal, "org.settings_changed", org.slug, **changed)
+        record_action(session, principal, "org.settings_changed", org.slug, **changed)
     return org
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import fields
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accountlens.auth import (
+    admin,
     admin_writes,
     connections,
     lifetimes,
@@ -124,6 +126,11 @@ class DatabaseAuthService:
             config = await sso_admin.update_org_sso(
                 session, self.options.secret_key, principal.org_id, changes
             )
+            changed = sorted(
+                f.name for f in fields(changes) if getattr(changes, f.name) is not None
+            )
+            # which settings changed, never their values (the client secret is among them)
+            admin.record_action(session, principal, "sso.updated", config.issuer, changed=changed)
             await session.commit()
             return sso_admin.view_of(config, self.options.sso_callback_url)
 
@@ -267,6 +274,11 @@ class DatabaseAuthService:
             issued = await service_tokens.create(
                 session, self.options, principal, name, lifetime_days
             )
+            if issued is not None:
+                admin.record_action(
+                    session, principal, "service_token.created", f"con_{issued.id.hex}", name=name,
+                    days=lifetime_days,
+                )  # fmt: skip
             await session.commit()
         if issued is not None:
             log.info("service token %s created by user %s", issued.id, principal.user_id)

@@ -21,6 +21,7 @@ from sqlalchemy import ARRAY, ColumnElement, Text, delete, literal, null, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accountlens.auth.admin import record_action
 from accountlens.auth.principal import Principal
 from accountlens.db.models import FieldSecurity
 from accountlens.db.row_security import bind_org
@@ -230,6 +231,8 @@ async def set_field_hidden(
                 FieldSecurity.field == key,
             )
         await session.execute(cast(Any, statement))
+        action = "field.hidden" if hidden else "field.shown"
+        record_action(session, principal, action, f"{object_type}.{key}")
         found = (
             await session.execute(
                 select(FieldSecurity.hidden_at, FieldSecurity.hidden_by).where(

@@ -11,8 +11,11 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from accountlens.auth import tokens
+from accountlens.db.engine import Database
+from accountlens.db.models import AdminAction
 from tests.auth.helpers import People, csrf_of, sign_in
 from tests.web.forms import form_fields
 
@@ -48,7 +51,7 @@ def body(response: httpx.Response) -> dict[str, Any]:
 
 
 async def test_an_admin_creates_a_token_shown_once_that_reads_graphql_as_them(
-    client: httpx.AsyncClient, people: People
+    client: httpx.AsyncClient, people: People, fresh_db: Database
 ) -> None:
     # given an admin on the connections page
     await sign_in(client, people.alice.email)
@@ -72,6 +75,13 @@ async def test_an_admin_creates_a_token_shown_once_that_reads_graphql_as_them(
     listed = await graphql(client, token, "{ mcpConnections { clientName kind expiresAt } }")
     kinds = {c["clientName"]: c["kind"] for c in body(listed)["data"]["mcpConnections"]}
     assert kinds["Revenue dashboard"] == "service"
+    # and the admin audit records who created which token (never the token)
+    async with fresh_db.sessions() as session:
+        (audited,) = (await session.scalars(select(AdminAction))).all()
+    assert (audited.action, audited.actor_email) == ("service_token.created", people.alice.email)
+    assert audited.details["name"] == "Revenue dashboard"
+    assert token not in str(audited.details)
+    assert audited.target.startswith("con_")
 
 
 async def test_a_service_token_never_runs_a_mutation_and_is_refused_at_mcp(

@@ -8,8 +8,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+
 from accountlens.auth.principal import Principal
 from accountlens.db.engine import Database
+from accountlens.db.models import AdminAction
 from accountlens.resolvers.errors import unknown_choice
 from accountlens.schema.ids import encode_id
 from tests.factories import (
@@ -206,6 +209,19 @@ async def test_only_a_signed_in_admin_may_hide_fields_and_list_them(fresh_db: Da
     await data_of(fresh_db, org.admin, HIDE, **{**variables, "hidden": False})
     node = await data_of(fresh_db, org.member, ACCOUNTS)
     assert node["accounts"]["nodes"][0]["arr"] == {"amount": "120000.00"}
+    # and both changes are in the admin audit, by the admin; the refused attempts are not
+    async with fresh_db.sessions() as session:
+        audited = (
+            await session.execute(
+                select(AdminAction.action, AdminAction.target, AdminAction.actor_id)
+                .where(AdminAction.org_id == org.admin.org_id)
+                .order_by(AdminAction.at)
+            )
+        ).all()
+    assert [tuple(a) for a in audited] == [
+        ("field.hidden", "account.arr_amount", org.admin.user_id),
+        ("field.shown", "account.arr_amount", org.admin.user_id),
+    ]
 
 
 async def test_names_and_references_cannot_be_hidden(fresh_db: Database) -> None:

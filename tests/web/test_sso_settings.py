@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from accountlens.db.engine import Database
-from accountlens.db.models import SsoConfig, User
+from accountlens.db.models import AdminAction, SsoConfig, User
 from tests.auth.helpers import People, connect, sign_in
 from tests.tools.oidc import CLIENT_SECRET, running_provider
 from tests.web.test_sso import CALLBACK, browser_for, configure, round_trip, signed_in_as
@@ -67,6 +67,11 @@ async def test_an_admin_turns_on_jit_as_admins_and_the_next_new_person_is_an_adm
         made = await session.scalar(select(User).where(User.email == "pat@acme.test"))
     assert made is not None
     assert made.role == "admin"
+    # and the change is in the admin audit: which settings, never a value such as the secret
+    async with fresh_db.sessions() as session:
+        (audited,) = (await session.scalars(select(AdminAction))).all()
+    assert (audited.action, audited.actor_email) == ("sso.updated", people.alice.email)
+    assert audited.details == {"changed": ["default_role", "jit_provisioning"]}
 
 
 async def test_a_token_or_a_member_can_neither_read_nor_change_the_sso_settings(
