@@ -25,7 +25,21 @@ from importlib.metadata import version
 from pathlib import Path
 
 CITUS_VERSION = "14.0.1"
-DEFAULT_TARBALL = Path("/work/shared/vendor") / f"citus-{CITUS_VERSION}.tar.gz"
+_TARBALL_NAME = f"citus-{CITUS_VERSION}.tar.gz"
+#: The vendored source: beside the checkout (``../shared/vendor``), else the team's shared folder
+#: (a clean clone elsewhere, as CI makes one); ``ACCOUNTLENS_CITUS_TARBALL`` overrides both.
+DEFAULT_TARBALL = next(
+    (
+        candidate
+        for candidate in (
+            Path(os.environ.get("ACCOUNTLENS_CITUS_TARBALL", "/nonexistent")),
+            Path(__file__).resolve().parents[3] / "shared" / "vendor" / _TARBALL_NAME,
+            Path("/work/shared/vendor") / _TARBALL_NAME,
+        )
+        if candidate.is_file()
+    ),
+    Path("/work/shared/vendor") / _TARBALL_NAME,
+)
 MARKER = "built.json"
 
 
