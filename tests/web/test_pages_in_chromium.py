@@ -118,6 +118,8 @@ async def test_the_graphql_explorer_runs_a_query_with_the_browser_session_offlin
     assert '"role": "admin"' in text
     assert foreign == []
     assert errors == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / "graphiql-query-desktop.png"))
     await page.close()
 
 
