@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Route, async_playwright
+from playwright.async_api import Browser, Route, ViewportSize, async_playwright
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route as StarletteRoute
@@ -213,7 +213,12 @@ async def test_a_person_in_two_orgs_picks_the_workspace_and_sign_out_ends_it(
     await page.wait_for_selector("text=Choose a workspace")
     names = await page.locator("button.workspace").all_text_contents()
     assert [name.split("Alice")[0].strip() for name in names] == ["Acme Corp", "Globex"]
-    await page.screenshot(path=str(SCREENSHOTS / "workspace-chooser.png"), full_page=True)
+    # and the chooser fits a phone and a desktop and passes axe, as every page of the tour
+    from tests.web.test_pages_in_chromium import DESKTOP, PHONE, check_page  # imports this file
+
+    for size in (DESKTOP, PHONE):
+        await page.set_viewport_size(ViewportSize(width=size["width"], height=size["height"]))
+        await check_page(page, "workspace-chooser")
     await page.click("button.workspace:has-text('Globex')")
     await page.wait_for_selector("text=Sign out")
     assert "Globex" in (await page.text_content("span.who") or "")
