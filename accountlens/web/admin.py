@@ -81,6 +81,17 @@ async def _people(request: Request, principal: Principal) -> dict[str, Any] | gq
     return await gql.run(request, principal, gql.USERS)
 
 
+async def _admin_with_people(request: Request) -> tuple[Principal, dict[str, Any]] | Response:
+    """The signed-in admin and the org's people and teams, or the page that refuses instead."""
+    principal = await _admin(request)
+    if isinstance(principal, Response):
+        return principal
+    data = await _people(request, principal)
+    if isinstance(data, gql.Refusal):
+        return _refused(request, data)
+    return principal, data
+
+
 # --- People ---------------------------------------------------------------------------------
 
 
@@ -140,12 +151,10 @@ def _find(items: list[dict[str, Any]], item_id: str) -> dict[str, Any] | None:
 
 @router.get(USERS_PATH + "/{user_id}", response_class=HTMLResponse)
 async def user_page(request: Request, user_id: str) -> Response:
-    principal = await _admin(request)
-    if isinstance(principal, Response):
-        return principal
-    data = await _people(request, principal)
-    if isinstance(data, gql.Refusal):
-        return _refused(request, data)
+    found = await _admin_with_people(request)
+    if isinstance(found, Response):
+        return found
+    principal, data = found
     user = _find(data["adminUsers"], user_id)
     if user is None:
         return error_page(request, "Not found", "There is no such person in your org.", 404)
@@ -202,24 +211,20 @@ async def sign_out_everywhere(request: Request, user_id: str) -> Response:
 
 @router.get(TEAMS_PATH, response_class=HTMLResponse)
 async def teams_page(request: Request) -> Response:
-    principal = await _admin(request)
-    if isinstance(principal, Response):
-        return principal
-    data = await _people(request, principal)
-    if isinstance(data, gql.Refusal):
-        return _refused(request, data)
+    found = await _admin_with_people(request)
+    if isinstance(found, Response):
+        return found
+    principal, data = found
     context = {"teams": data["adminTeams"], "notice": _notice(request), "error": None}
     return render(request, "admin/teams.html", context, principal=principal)
 
 
 @router.get(TEAMS_PATH + "/{team_id}", response_class=HTMLResponse)
 async def team_page(request: Request, team_id: str) -> Response:
-    principal = await _admin(request)
-    if isinstance(principal, Response):
-        return principal
-    data = await _people(request, principal)
-    if isinstance(data, gql.Refusal):
-        return _refused(request, data)
+    found = await _admin_with_people(request)
+    if isinstance(found, Response):
+        return found
+    principal, data = found
     team = _find(data["adminTeams"], team_id)
     if team is None:
         return error_page(request, "Not found", "There is no such team in your org.", 404)
