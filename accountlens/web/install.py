@@ -16,6 +16,7 @@ from accountlens.web import (
     account,
     activity,
     admin,
+    admin_fields,
     consent,
     explorer,
     pages,
@@ -56,6 +57,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(account.router, dependencies=checked)
     app.include_router(sso.router, dependencies=checked)
     app.include_router(admin.router, dependencies=checked)
+    app.include_router(admin_fields.router, dependencies=checked)
     app.include_router(activity.router, dependencies=checked)
     app.include_router(consent.router, dependencies=checked)
     app.add_exception_handler(UnstorablePageInputError, unstorable_page_response)

@@ -276,6 +276,7 @@ async def test_every_page_fits_the_screen_and_passes_axe_in_light_and_dark(
         "admin-people": "/admin/users",
         "admin-teams": "/admin/teams",
         "admin-settings": "/admin/settings/org",
+        "admin-field-security": "/admin/settings/fields",
         "activity": "/activity",
     }.items():
         await page.goto(site + path)
