@@ -60,8 +60,11 @@ async def _revoke_rfc7009(http: httpx.AsyncClient, token: str, client_id: str) -
     return response.status_code
 
 
-async def _revoke_in_web_ui(http: httpx.AsyncClient, token: str) -> int:
-    """The org's admin signs in to the web UI and revokes the connection of ``token`` there."""
+async def revoke_in_web_ui(
+    http: httpx.AsyncClient, token: str, admin: tuple[str, str] = ADMIN
+) -> int:
+    """The org's admin (e-mail, demo role) signs in to the web UI and revokes the connection of
+    ``token`` there; 200 when the page confirms it. The fault and Citus runs both use it."""
     parsed = parse(ACCESS_TOKEN_PREFIX, token)
     if parsed is None:
         raise ValueError("not an AccountLens access token")
@@ -69,7 +72,7 @@ async def _revoke_in_web_ui(http: httpx.AsyncClient, token: str) -> int:
     page = await http.get("/sign-in")
     signed_in = await http.post(
         "/sign-in",
-        data={"email": ADMIN[0], "password": PASSWORDS[ADMIN[1]], "csrf_token": _csrf(page.text)},
+        data={"email": admin[0], "password": PASSWORDS[admin[1]], "csrf_token": _csrf(page.text)},
     )
     if signed_in.status_code not in (200, 303):
         return signed_in.status_code
@@ -100,7 +103,7 @@ async def revoke_across_processes(
             if how.startswith("RFC"):
                 revoke_status = await _revoke_rfc7009(one, token, client_id)
             else:
-                revoke_status = await _revoke_in_web_ui(one, token)
+                revoke_status = await revoke_in_web_ui(one, token)
             revoked_at = time.perf_counter()
             after = await _status(two, token)
             took = round((time.perf_counter() - revoked_at) * 1000, 1)

@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 
-from bench.connect import PASSWORDS, _csrf, mint_token, register_client
-from bench.fault import connection_id
+from bench.connect import mint_token, register_client
 from bench.mcp_client import CallResult, call_tool
+from bench.revocation import revoke_in_web_ui
 from bench.workload import UserMix, build_mix
 
 #: Every demo persona that reads differently (SPEC §4), with its org.
@@ -36,7 +36,6 @@ PERSONAS: dict[str, tuple[str, str, str]] = {
 #: lookups).
 OBJECT_TYPES = ("account", "person", "opportunity", "activity", "ticket", "task", "project")
 PAGE = 100
-CONNECTIONS_PATH = "/admin/settings/connections"
 
 
 @dataclass
@@ -170,26 +169,6 @@ async def _probe(http: httpx.AsyncClient, token: str) -> int:
     return 0 if result.status == 200 and not result.ok else result.status
 
 
-async def _admin_revokes(http: httpx.AsyncClient, token: str) -> int:
-    """The admin signs in to the web UI and revokes the connection of ``token`` there."""
-    connection = f"con_{connection_id(token).hex}"
-    page = await http.get("/sign-in")
-    email, role, _ = PERSONAS["restricted admin"]
-    signed_in = await http.post(
-        "/sign-in",
-        data={"email": email, "password": PASSWORDS[role], "csrf_token": _csrf(page.text)},
-    )
-    if signed_in.status_code not in (200, 303):
-        return signed_in.status_code
-    confirm = await http.get(f"{CONNECTIONS_PATH}/{connection}/revoke")
-    if confirm.status_code != 200:
-        return confirm.status_code
-    done = await http.post(
-        f"{CONNECTIONS_PATH}/{connection}/revoke", data={"csrf_token": _csrf(confirm.text)}
-    )
-    return 200 if done.status_code == 303 else done.status_code
-
-
 async def revocation(cluster: Side, outcome: Outcome) -> None:
     """A client revokes its token (RFC 7009), an admin revokes one in the web UI: the very
     next call with each is refused."""
@@ -207,7 +186,8 @@ async def revocation(cluster: Side, outcome: Outcome) -> None:
                 )  # fmt: skip
                 status = revoked.status_code
             else:
-                status = await _admin_revokes(http, token)
+                admin_email, admin_role, _ = PERSONAS["restricted admin"]
+                status = await revoke_in_web_ui(http, token, (admin_email, admin_role))
             after = await _probe(http, token)
         outcome.check(
             f"revocation by {how}",
