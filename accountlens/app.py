@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -23,6 +24,7 @@ from accountlens.auth.cors import CrossOrigin
 from accountlens.auth.install import install_auth
 from accountlens.auth.principal import Principal
 from accountlens.auth.request_principal import RequestPrincipal
+from accountlens.auth.request_unit import unit_of
 from accountlens.config import Settings, get_settings
 from accountlens.db.engine import Database, open_database
 from accountlens.db.faults import failure_cause
@@ -143,11 +145,15 @@ def _mcp_backend(app: FastAPI, settings: Settings) -> McpBackend:
 
         return embedder_from_settings(settings)
 
-    def context_for(principal: Principal) -> Context:
+    def context_for(principal: Principal, request: Any) -> Context:
         configured: QueryEmbedder | None = getattr(app.state, "embedder", None)
         embedder = configured if configured is not None else default_embedder()
         return build_context(
-            principal, app.state.db, embedder=embedder, total_cap=settings.list_total_cap
+            principal,
+            app.state.db,
+            embedder=embedder,
+            total_cap=settings.list_total_cap,
+            unit=unit_of(request),  # the call's reads join its bearer check's transaction
         )
 
     return McpBackend(

@@ -108,7 +108,7 @@ def graphql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[A
     db = Database(engine=engine, read_engine=engine)
     server: MCPServer[Any] = MCPServer("peer-graphql")
 
-    def context_for(principal: Principal) -> Any:
+    def context_for(principal: Principal, request: Any) -> Any:
         return build_context(principal, db, total_cap=config["list_total_cap"])
 
     executor = Executor(schema, context_for)

@@ -1,6 +1,8 @@
 """The audit log of MCP tool calls: writing entries, and reading them for a connection's page.
 
-Written on the primary database in the background, in batches (see :class:`DatabaseAuditLog`).
+Written on the primary database: with the call's own transaction when it has one (no read
+replica: :mod:`accountlens.auth.request_unit`), else in the background, in batches (see
+:class:`DatabaseAuditLog`).
 Read with the same rule as connections themselves (``accountlens.auth.visibility``): admins see
 every connection's calls in their org, members only their own; another org's connection, or a
 colleague's for a member, shows nothing at all.
@@ -24,6 +26,7 @@ from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountlens.auth.principal import Principal
+from accountlens.auth.request_unit import unit_of
 from accountlens.auth.visibility import visible_tool_calls
 from accountlens.db.engine import Database
 from accountlens.db.models import ToolCall
@@ -103,12 +106,24 @@ class DatabaseAuditLog:
         self._writer: asyncio.Task[None] | None = None
         self._stopping = False
 
-    async def record(self, entry: CallRecord) -> None:
+    async def record(self, entry: CallRecord, request: Any = None) -> None:
+        """Keep ``entry``; with the HTTP ``request`` of the call, in its unit of work if any.
+
+        A request with a unit of work (:mod:`accountlens.auth.request_unit`) writes the row in
+        its own transaction, in the statement that counts the request, just before its answer
+        is sent: no statement of its own. Else (and if that transaction fails) it is queued.
+        """
         row = _row(entry, datetime.now(UTC), self.max_record_ids)
+        unit = unit_of(request)
+        if unit is None or not unit.audit(row, self._keep):
+            await self._keep([row])
+
+    async def _keep(self, rows: list[dict[str, Any]]) -> None:
+        """Queue ``rows`` for the writer, or write them at once when it is not running or full."""
         if self._writer is None or self._writer.done() or len(self._queued) >= self.max_queued:
-            await self._write([row])
+            await self._write(rows)
             return
-        self._queued.append(row)
+        self._queued.extend(rows)
         self._wake.set()
 
     @asynccontextmanager

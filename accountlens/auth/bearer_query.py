@@ -1,4 +1,10 @@
-"""The query behind every bearer request: check the token, note its use, count it, in one go.
+"""The queries behind every bearer request: check the token, note its use, count it.
+
+Two forms. :func:`check_in_transaction` runs inside the request's own transaction (reads on the
+primary, :mod:`accountlens.auth.request_unit`): it checks, reads the count so far and binds the
+org; :func:`settle_sql` counts the hit, notes last-used and writes the audit row at the end.
+:func:`check_access` (with a read replica) does check, count and note in one autocommit
+statement on the primary, as described below.
 
 The connection's org row comes back too (:class:`~accountlens.auth.principal.OrgFacts`), so the
 request's reader does not read it again.
@@ -18,9 +24,12 @@ for a row, and nothing else.
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,6 +42,9 @@ _SALT = text(
     "SELECT token_salt FROM connections "
     "WHERE org_id = CAST(:org_id AS uuid) AND id = CAST(:connection_id AS uuid)"
 )
+
+#: :data:`_SALT` in the request's transaction (asyncpg text).
+SALT_IN_TRANSACTION = "SELECT token_salt FROM connections WHERE org_id = $1::uuid AND id = $2::uuid"
 
 # ``accepted`` gates every write: a wrong secret, a revoked or expired token, another resource
 # or a disabled user change nothing. ``pruned`` drops the bucket's older windows once per window
@@ -164,32 +176,215 @@ async def check_access(
             },
         )
     ).first()
-    if row is None:
-        return None
+    return None if row is None else _access_row(row._mapping, row.hits)
+
+
+def _access_row(row: Mapping[Any, Any], hits: int | None) -> AccessRow:
     return AccessRow(
-        org_id=row.org_id,
-        id=row.id,
-        user_id=row.user_id,
-        client_id=row.client_id,
-        scope=row.scope,
-        resource=row.resource,
-        token_hash=bytes(row.token_hash),
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-        role=row.role,
-        email=row.email,
-        name=row.name,
-        user_active=bool(row.user_active),
-        accepted=bool(row.accepted),
-        hits=row.hits,
-        kind=row.kind,
-        narrowing=Narrowing.stored(row.narrowed_types, row.exclude_transcripts, row.exclude_kb),
+        org_id=row["org_id"],
+        id=row["id"],
+        user_id=row["user_id"],
+        client_id=row["client_id"],
+        scope=row["scope"],
+        resource=row["resource"],
+        token_hash=bytes(row["token_hash"]),
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
+        role=row["role"],
+        email=row["email"],
+        name=row["name"],
+        user_active=bool(row["user_active"]),
+        accepted=bool(row["accepted"]),
+        hits=hits,
+        kind=row["kind"],
+        narrowing=Narrowing.stored(
+            row["narrowed_types"], row["exclude_transcripts"], row["exclude_kb"]
+        ),
         org=None
-        if row.org_name is None
+        if row["org_name"] is None
         else OrgFacts(
-            name=row.org_name,
-            slug=row.org_slug,
-            timezone=row.org_timezone,
-            account_visibility=row.org_account_visibility,
+            name=row["org_name"],
+            slug=row["org_slug"],
+            timezone=row["org_timezone"],
+            account_visibility=row["org_account_visibility"],
         ),
     )
+
+
+# The request's own transaction (``accountlens.auth.request_unit``): asyncpg text, ``$n``
+# placeholders, every parameter cast (asyncpg sends it with the type the server infers).
+
+#: The check inside a request's transaction: the same verdict as :data:`_CHECK`, the count of
+#: the connection's current window *read* (no row lock: see ``request_unit``), and, when the
+#: token is accepted, the transaction bound to the connection's org. ``MATERIALIZED`` keeps
+#: the binding out of the scan of ``connections``: on Citus that scan is pushed to a worker,
+#: and the binding must run where the transaction is (the coordinator), which forwards it.
+CHECK_IN_TRANSACTION = """
+WITH presented AS MATERIALIZED (
+    SELECT c.org_id, c.id, c.user_id, c.client_id, c.scope, c.resource, c.token_hash,
+           c.expires_at, c.revoked_at, c.kind, c.narrowed_types, c.exclude_transcripts,
+           c.exclude_kb, u.role, u.email, u.name,
+           coalesce(u.is_active, false) AS user_active,
+           o.name AS org_name, o.slug AS org_slug, o.timezone AS org_timezone,
+           o.account_visibility AS org_account_visibility,
+           (c.token_hash = $3::bytea
+            AND c.revoked_at IS NULL
+            AND c.expires_at > $4::timestamptz
+            AND rtrim(c.resource, '/') = ANY($5::text[])
+            AND coalesce(u.is_active, false)) AS accepted
+    FROM connections c
+    LEFT JOIN users u ON u.org_id = c.org_id AND u.id = c.user_id
+    LEFT JOIN orgs o ON o.id = c.org_id
+    WHERE c.org_id = $1::uuid AND c.id = $2::uuid
+)
+SELECT p.*,
+       (SELECT b.hits FROM rate_limit_buckets b
+        WHERE b.org_id = $6::uuid AND b.bucket = $7::text
+          AND b.window_start = $8::timestamptz) AS hits_so_far,
+       CASE WHEN p.accepted
+            THEN accountlens_bind(ARRAY['accountlens.org_id'], ARRAY[p.org_id::text])::text
+       END AS bound
+FROM presented p
+"""
+
+
+async def check_in_transaction(
+    fetch: Callable[[str, list[Any]], Awaitable[list[Any]]],
+    *,
+    org_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    digest: bytes,
+    resources: tuple[str, ...],
+    moment: datetime,
+    bucket: str | None,
+    window: datetime,
+) -> AccessRow | None:
+    """:func:`check_access` inside the caller's transaction, counting nothing yet.
+
+    ``fetch`` runs one statement on the transaction's connection. An accepted token leaves
+    the transaction bound to its org (row-level security); ``hits`` is the window's count so
+    far *including this request* (the count itself is written by :func:`settle_sql` at the
+    end of the request). None when the connection does not exist.
+    """
+    found = await fetch(
+        CHECK_IN_TRANSACTION,
+        [
+            org_id,
+            connection_id,
+            digest,
+            moment,
+            [r.rstrip("/") for r in resources],
+            GLOBAL_ORG_ID,
+            bucket,
+            window,
+        ],
+    )
+    if not found:
+        return None
+    row = found[0]
+    return _access_row(row, None if bucket is None else (row["hits_so_far"] or 0) + 1)
+
+
+#: The audit row's columns with their types, in the order :func:`settle_arguments` binds them
+#: (the keys of ``accountlens.auth.audit``'s rows).
+AUDIT_COLUMNS = (
+    ("org_id", "uuid"),
+    ("id", "uuid"),
+    ("called_at", "timestamptz"),
+    ("connection_id", "uuid"),
+    ("user_id", "uuid"),
+    ("client_id", "text"),
+    ("tool", "text"),
+    ("arguments", "jsonb"),
+    ("outcome", "text"),
+    ("error_code", "text"),
+    ("result_count", "integer"),
+    ("latency_ms", "float8"),
+    ("record_ids", "text[]"),
+)
+
+#: What a request that passed the check leaves behind, written at its end: the hit in its
+#: connection's bucket (and the bucket's older windows dropped when this hit opened a new
+#: one), last-used when it is older than the resolution, and ``{audited}`` (the request's
+#: audit rows, if any). The same as :data:`_CHECK`'s CTEs, without the check.
+_SETTLE = """
+WITH touched AS (
+    UPDATE connections c SET last_used_at = $3::timestamptz
+    WHERE c.org_id = $1::uuid AND c.id = $2::uuid
+      AND (c.last_used_at IS NULL OR c.last_used_at < $4::timestamptz)
+    RETURNING c.id
+),
+counted AS (
+    INSERT INTO rate_limit_buckets AS b (org_id, bucket, window_start, hits)
+    SELECT $5::uuid, $6::text, $7::timestamptz, 1 WHERE $6::text IS NOT NULL
+    ON CONFLICT (org_id, bucket, window_start) DO UPDATE SET hits = b.hits + 1
+    RETURNING b.hits
+),
+pruned AS (
+    DELETE FROM rate_limit_buckets b
+    WHERE b.org_id = $5::uuid AND b.bucket = $6::text AND b.window_start < $7::timestamptz
+      AND EXISTS (SELECT 1 FROM counted WHERE counted.hits = 1)
+){audited}
+SELECT (SELECT hits FROM counted) AS hits
+"""
+_SETTLE_PARAMETERS = 7
+_settle_texts: dict[int, str] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """A request that passed the check: what :func:`settle_sql` writes for it at its end."""
+
+    org_id: uuid.UUID
+    connection_id: uuid.UUID
+    moment: datetime
+    stale_before: datetime
+    bucket: str | None
+    window: datetime
+
+
+def settle_sql(audit_rows: int) -> str:
+    """The statement that counts a request and writes its ``audit_rows`` rows (one text each).
+
+    Only placeholders are formatted in, never a value.
+    """
+    found = _settle_texts.get(audit_rows)
+    if found is not None:
+        return found
+    audited = ""
+    if audit_rows:
+        names = ", ".join(name for name, _ in AUDIT_COLUMNS)
+        rows = ", ".join(_audit_placeholders(row) for row in range(audit_rows))
+        audited = f",\naudited AS (INSERT INTO mcp_tool_calls ({names}) VALUES {rows})"  # noqa: S608
+    sql = _SETTLE.format(audited=audited)
+    if audit_rows <= 16:  # one tools/call per request: a few texts at most are ever kept
+        _settle_texts[audit_rows] = sql
+    return sql
+
+
+def _audit_placeholders(row: int) -> str:
+    first = _SETTLE_PARAMETERS + row * len(AUDIT_COLUMNS) + 1
+    # JSONB goes as text: the connection's JSONB codec (SQLAlchemy's) is not ours to assume.
+    casts = [
+        f"CAST(${first + n}::text AS jsonb)" if kind == "jsonb" else f"${first + n}::{kind}"
+        for n, (_, kind) in enumerate(AUDIT_COLUMNS)
+    ]
+    return "(" + ", ".join(casts) + ")"
+
+
+def settle_arguments(use: Use, audit_rows: Sequence[Mapping[str, Any]] = ()) -> list[Any]:
+    """The values of :func:`settle_sql` for ``use`` and its audit rows."""
+    values: list[Any] = [
+        use.org_id,
+        use.connection_id,
+        use.moment,
+        use.stale_before,
+        GLOBAL_ORG_ID,
+        use.bucket,
+        use.window,
+    ]
+    for row in audit_rows:
+        for name, kind in AUDIT_COLUMNS:
+            value = row[name]
+            values.append(json.dumps(value) if kind == "jsonb" else value)
+    return values

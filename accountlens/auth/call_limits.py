@@ -1,10 +1,12 @@
 """The per-connection rate limit of bearer requests, and the answers that refuse them.
 
 Requests are counted per connection in fixed one-minute windows stored in PostgreSQL (the auth
-package's ``rate_limit_buckets``), so every replica enforces the same budget; the count is taken
-by the token check's own statement (:mod:`accountlens.auth.bearer_query`), so it costs no round
-trip of its own. One budget per connection, whichever endpoint (``/mcp`` or ``/graphql``) the
-token is used at. Over it, the answer is 429 with ``Retry-After`` (seconds to the next window).
+package's ``rate_limit_buckets``), so every replica enforces the same budget. The count costs no
+statement of its own: the token check reads it and the statement that ends the request's unit of
+work writes it (:mod:`accountlens.auth.request_unit`; with a read replica, the autocommit check
+does both, :mod:`accountlens.auth.bearer_query`). One budget per connection, whichever endpoint
+(``/mcp`` or ``/graphql``) the token is used at. Over it, the answer is 429 with ``Retry-After``
+(seconds to the next window).
 """
 
 from __future__ import annotations

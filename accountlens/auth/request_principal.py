@@ -14,10 +14,15 @@
   endpoint answers 401.
 
 A token is checked once per request, against the primary database (so a revocation bites at
-once), and the same statement counts the request against its connection's rate limit (429 over
-it, :mod:`accountlens.auth.call_limits`). The principal lands on ``request.state.principal`` and
-the verified token on ``scope["user"]`` (what the MCP SDK's handlers read). While the database
-is unreachable the answer is 503 with ``Retry-After``, never a 500.
+once), and the request is counted against its connection's rate limit (429 over it,
+:mod:`accountlens.auth.call_limits`). Without a read replica the check opens the request's unit
+of work (:mod:`accountlens.auth.request_unit`): one connection and one transaction for the
+check, the org binding and every read, the hit and the audit row written by one statement just
+before the answer's last body message is sent. With a replica, the check is one autocommit
+statement on the primary (:mod:`accountlens.auth.bearer_query`) and the reads go to the replica.
+The principal lands on ``request.state.principal`` and the verified token on ``scope["user"]``
+(what the MCP SDK's handlers read). While the database is unreachable the answer is 503 with
+``Retry-After``, never a 500.
 """
 
 from __future__ import annotations
@@ -100,7 +105,7 @@ class RequestPrincipal:
             options = service.options
             resources = (options.resource, options.graphql_resource) if graphql else None
             guard = BearerGuard(
-                self.limited, service.verifier, limit=self.rule, resources=resources
+                self.limited, service.verifier, limit=self.rule, resources=resources, in_unit=True
             )
             await guard(scope, receive, tracked)
         except (OSError, DBAPIError, TimeoutError) as exc:

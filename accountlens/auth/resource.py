@@ -9,8 +9,9 @@ the MCP SDK's ``TokenVerifier`` protocol and also says *why* a token failed.
 ``WWW-Authenticate: Bearer resource_metadata=…, scope=…, error=…, error_description=…`` (RFC 6750
 §3, RFC 9728 §5.1), 403 ``insufficient_scope``, refuses tokens in the query string (OAuth 2.1
 §5.1.1), and puts the :class:`Principal` on ``request.state.principal``. Given a rate limit,
-it has the same check count the request and leaves the verdict on ``request.state.within_limit``
-for the app behind it (``accountlens.auth.call_limits`` answers 429).
+the request is counted too (by the check, or when its unit of work ends) and the verdict is left
+on ``request.state.within_limit`` for the app behind it (``accountlens.auth.call_limits``
+answers 429).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import hmac
 import json
 import logging
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
@@ -31,6 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from accountlens.auth import bearer_query, repository, tokens
 from accountlens.auth.options import READ_SCOPE, AuthOptions, RateLimit
 from accountlens.auth.principal import Principal
+from accountlens.auth.request_unit import STATE_KEY, RequestUnit
 from accountlens.db.engine import Database
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ class TokenCheck:
     description: str = ""
     within_limit: bool = True
     """False when the check counted the request and it went over the rate limit."""
+    unit: RequestUnit | None = None
+    """The request's connection and transaction, when the check ran in one (accepted only)."""
 
 
 def _refused(description: str) -> TokenCheck:
@@ -55,10 +59,13 @@ def _refused(description: str) -> TokenCheck:
 class ConnectionTokenVerifier:
     """Verifies AccountLens access tokens; an MCP SDK ``TokenVerifier``.
 
-    One statement per request (:func:`accountlens.auth.bearer_query.check_access`), in autocommit;
-    the first request this process sees for a connection reads its salt first. Salts are the
-    only thing kept between requests: they never change for a connection, and everything that
-    can (revocation, expiry, the user's state) is read again by every check.
+    One statement per request: in the request's own transaction when reads go to the primary
+    (:func:`accountlens.auth.bearer_query.check_in_transaction`, see
+    :mod:`accountlens.auth.request_unit`), else in autocommit on the primary
+    (:func:`accountlens.auth.bearer_query.check_access`). The first request this process sees
+    for a connection reads its salt first. Salts are the only thing kept between requests:
+    they never change for a connection, and everything that can (revocation, expiry, the
+    user's state) is read again by every check.
     """
 
     SALTS_KEPT = 10_000
@@ -73,26 +80,33 @@ class ConnectionTokenVerifier:
         token: str,
         limit: RateLimit | None = None,
         resources: tuple[str, ...] | None = None,
+        *,
+        in_unit: bool = False,
     ) -> TokenCheck:
         """Check ``token``; with a ``limit``, also count the request in its connection's bucket.
 
         ``resources`` are the audiences accepted here (default: the MCP endpoint only). A
-        refused token counts nothing and touches nothing.
+        refused token counts nothing and touches nothing. With ``in_unit`` and reads on the
+        primary, the check opens the request's unit of work
+        (:mod:`accountlens.auth.request_unit`) and runs in it: an accepted check hands the unit
+        back on :attr:`TokenCheck.unit` (its owner must end it), and the hit is counted when
+        the unit ends.
         """
         accepted = resources or (self.options.resource,)
         parsed = tokens.parse(tokens.ACCESS_TOKEN_PREFIX, token.strip())
         if parsed is None:
             return _refused("the access token is malformed")
-        key = (parsed.org_id, parsed.row_id)
         moment = repository.now()
-        async with self._database().engine.connect() as pooled:
+        database = self._database()
+        if in_unit and database.replica is None:
+            # Reads go to the primary: the check, the binding and the reads share one
+            # transaction on the read engine (the role row-level security binds).
+            return await self._check_in_unit(database, token, parsed, moment, accepted, limit)
+        async with database.engine.connect() as pooled:
             conn = await pooled.execution_options(isolation_level="AUTOCOMMIT")
-            salt = self._salts.get(key)
+            salt = await self._salt(parsed, lambda: bearer_query.token_salt(conn, *_key(parsed)))
             if salt is None:
-                salt = await bearer_query.token_salt(conn, parsed.org_id, parsed.row_id)
-                if salt is None:
-                    return _refused("the access token is unknown")
-                self._keep_salt(key, salt)
+                return _refused("the access token is unknown")
             digest = tokens.secret_digest(self.options.secret_key, salt, parsed.secret)
             row = await bearer_query.check_access(
                 conn,
@@ -104,6 +118,76 @@ class ConnectionTokenVerifier:
                 last_used_resolution=self.options.last_used_resolution,
                 limit=limit,
             )
+        return self._verdict(token, row, digest, moment, accepted, limit)
+
+    async def _check_in_unit(
+        self,
+        database: Database,
+        token: str,
+        parsed: tokens.ParsedSecret,
+        moment: datetime,
+        accepted: tuple[str, ...],
+        limit: RateLimit | None,
+    ) -> TokenCheck:
+        unit = await RequestUnit.begin(database.read_engine)
+        try:
+            salt = await self._salt(parsed, lambda: _salt_in(unit, parsed))
+            if salt is None:
+                await unit.end()
+                return _refused("the access token is unknown")
+            digest = tokens.secret_digest(self.options.secret_key, salt, parsed.secret)
+            bucket = bearer_query.connection_bucket(parsed.row_id) if limit is not None else None
+            window = bearer_query.window_start(moment, limit.window) if limit else moment
+            row = await bearer_query.check_in_transaction(
+                unit.fetch,
+                org_id=parsed.org_id,
+                connection_id=parsed.row_id,
+                digest=digest,
+                resources=accepted,
+                moment=moment,
+                bucket=bucket,
+                window=window,
+            )
+            check = self._verdict(token, row, digest, moment, accepted, limit)
+            if row is None or check.principal is None:
+                await unit.end()  # refused: rolled back, nothing read, nothing counted
+                return check
+            unit.accept(
+                row.org_id,
+                bearer_query.Use(
+                    org_id=row.org_id,
+                    connection_id=row.id,
+                    moment=moment,
+                    stale_before=moment - self.options.last_used_resolution,
+                    bucket=bucket,
+                    window=window,
+                ),
+            )
+        except BaseException:
+            await unit.end()
+            raise
+        return replace(check, unit=unit)
+
+    async def _salt(
+        self, parsed: tokens.ParsedSecret, read: Callable[[], Awaitable[bytes | None]]
+    ) -> bytes | None:
+        key = _key(parsed)
+        salt = self._salts.get(key)
+        if salt is None:
+            salt = await read()
+            if salt is not None:
+                self._keep_salt(key, salt)
+        return salt
+
+    def _verdict(
+        self,
+        token: str,
+        row: bearer_query.AccessRow | None,
+        digest: bytes,
+        moment: datetime,
+        accepted: tuple[str, ...],
+        limit: RateLimit | None,
+    ) -> TokenCheck:
         if row is None or not hmac.compare_digest(row.token_hash, digest):
             return _refused("the access token is unknown")
         if not row.accepted:
@@ -141,6 +225,15 @@ class ConnectionTokenVerifier:
     async def verify_token(self, token: str) -> AccessToken | None:
         """MCP SDK ``TokenVerifier``: the token's details, or None when it must be refused."""
         return (await self.check(token)).access
+
+
+def _key(parsed: tokens.ParsedSecret) -> tuple[uuid.UUID, uuid.UUID]:
+    return parsed.org_id, parsed.row_id
+
+
+async def _salt_in(unit: RequestUnit, parsed: tokens.ParsedSecret) -> bytes | None:
+    found = await unit.fetch(bearer_query.SALT_IN_TRANSACTION, [parsed.org_id, parsed.row_id])
+    return bytes(found[0]["token_salt"]) if found else None
 
 
 def _why_refused(row: bearer_query.AccessRow, moment: datetime, resources: tuple[str, ...]) -> str:
@@ -188,7 +281,14 @@ def has_query_token(query_string: bytes) -> bool:
 
 
 class BearerGuard:
-    """ASGI middleware: only requests with a valid token reach ``app``."""
+    """ASGI middleware: only requests with a valid token reach ``app``.
+
+    With ``in_unit``, the check may open the request's unit of work
+    (:mod:`accountlens.auth.request_unit`): the guard then publishes it on
+    ``request.state``, ends it just before the response's last body message is sent (so the
+    hit is counted before the client can send its next request), and in any case on the way
+    out.
+    """
 
     def __init__(
         self,
@@ -197,12 +297,15 @@ class BearerGuard:
         required_scopes: tuple[str, ...] = (READ_SCOPE,),
         limit: RateLimit | None = None,
         resources: tuple[str, ...] | None = None,
+        *,
+        in_unit: bool = False,
     ) -> None:
         self.app = app
         self.verifier = verifier
         self.required_scopes = required_scopes
         self.limit = limit
         self.resources = resources
+        self.in_unit = in_unit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -223,21 +326,48 @@ class BearerGuard:
             await deny(send, 401, options, None, None)
             return
         if token:
-            check = await self.verifier.check(token, self.limit, self.resources)
+            check = await self.verifier.check(
+                token, self.limit, self.resources, in_unit=self.in_unit
+            )
         else:
             check = _refused("empty bearer token")
-        if check.principal is None or check.access is None:
+        principal, access, unit = check.principal, check.access, check.unit
+        if principal is None or access is None:
             await deny(send, 401, options, check.error, check.description)
             return
-        missing = [s for s in self.required_scopes if s not in check.access.scopes]
+        if unit is None:
+            await self._admit(check, principal, access, scope, receive, send)
+            return
+        try:
+            scope.setdefault("state", {})[STATE_KEY] = unit
+            await self._admit(check, principal, access, scope, receive, unit.settling(send))
+        finally:
+            await unit.end()
+
+    async def _admit(
+        self,
+        check: TokenCheck,
+        principal: Principal,
+        access: AccessToken,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        missing = [s for s in self.required_scopes if s not in access.scopes]
         if missing:
-            await deny(send, 403, options, "insufficient_scope", f"requires {' '.join(missing)}")
+            await deny(
+                send,
+                403,
+                self.verifier.options,
+                "insufficient_scope",
+                f"requires {' '.join(missing)}",
+            )
             return
         state = scope.setdefault("state", {})
-        state["principal"] = check.principal
+        state["principal"] = principal
         state["within_limit"] = check.within_limit
-        scope["user"] = AuthenticatedUser(check.access)
-        scope["auth"] = AuthCredentials(check.access.scopes)
+        scope["user"] = AuthenticatedUser(access)
+        scope["auth"] = AuthCredentials(access.scopes)
         await self.app(scope, receive, send)
 
 

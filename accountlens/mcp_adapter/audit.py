@@ -1,8 +1,9 @@
 """Recording every tool call: who, which tool, what arguments, how many results, how it went.
 
 :class:`AuditMiddleware` wraps every inbound MCP message (the SDK's server middleware) and, for
-``tools/call``, hands one entry to the :class:`AuditLog` the app provides (the auth package
-stores it in PostgreSQL, in the background, so the answer does not wait for it). It sees calls
+``tools/call``, hands one entry to the :class:`AuditLog` the app provides, with the call's HTTP
+request (the auth package stores it in PostgreSQL: in the request's own transaction when it has
+one, in the statement that also counts the request, else in the background). It sees calls
 that fail validation or name no tool, too. Arguments are kept without secrets and shortened; a
 failing audit write is logged, never fails the call.
 """
@@ -51,7 +52,9 @@ class AuditLog(Protocol):
     writes what is queued now (False, rows kept for a retry, when the database is away).
     """
 
-    async def record(self, entry: ToolCallEntry) -> None: ...
+    async def record(self, entry: ToolCallEntry, request: Any = None) -> None:
+        """Keep ``entry``; ``request`` is the call's HTTP request (its state may say where)."""
+        ...
 
     def running(self) -> AbstractAsyncContextManager[None]: ...
 
@@ -161,6 +164,6 @@ class AuditMiddleware:
                     record_ids=ids,
                 )
                 try:
-                    await self.audit.record(entry)
+                    await self.audit.record(entry, ctx.request)
                 except Exception:  # the call's answer matters more than its audit row
                     log.exception("could not record an MCP tool call in the audit log")

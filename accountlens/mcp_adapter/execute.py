@@ -21,8 +21,10 @@ from accountlens.auth.principal import Principal
 from accountlens.mcp_adapter.compile import Operation
 from accountlens.mcp_adapter.errors import ToolInputError, from_graphql
 
-#: A context for one operation; closing it ends the operation's read transaction.
-ContextFactory = Callable[[Principal], AbstractAsyncContextManager[Any]]
+#: A context for one operation as a principal, given the call's HTTP request (the app finds the
+#: request's unit of work on it, so the reads share its transaction) or None; closing the
+#: context ends the operation's own read transaction.
+ContextFactory = Callable[[Principal, Any], AbstractAsyncContextManager[Any]]
 
 
 class Executor:
@@ -37,9 +39,11 @@ class Executor:
         """The graphql-core schema that gql's DSL compiles against."""
         return self._schema._schema
 
-    async def run(self, principal: Principal, operation: Operation) -> dict[str, Any]:
+    async def run(
+        self, principal: Principal, operation: Operation, request: Any = None
+    ) -> dict[str, Any]:
         """The operation's ``data``; any GraphQL error becomes a :class:`ToolInputError`."""
-        async with self._context_for(principal) as context:
+        async with self._context_for(principal, request) as context:
             result = await self._schema.execute(
                 operation.document,
                 variable_values=operation.variables,

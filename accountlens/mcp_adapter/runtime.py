@@ -46,7 +46,9 @@ class Runtime:
         validator's complaint (never the arguments), and answered as ``INTERNAL``.
         """
         try:
-            return await self.executor.run(principal_of(ctx), operation)
+            return await self.executor.run(
+                principal_of(ctx), operation, ctx.request_context.request
+            )
         except InvalidOperationError as bug:
             log.error(
                 "tool %s compiled an operation (%s) that fails GraphQL validation: %s",

@@ -25,12 +25,13 @@ import asyncpg
 from sqlalchemy import Executable, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from accountlens.auth.principal import Principal
+from accountlens.auth.request_unit import RequestUnit
 from accountlens.db.faults import failure_cause
 from accountlens.db.models import Org, PropertyDefinition
+from accountlens.db.raw import Held, begin, discard, fetch
 from accountlens.db.row_security import begin_bound_sql
 from accountlens.resolvers import compiled
 from accountlens.resolvers.dates import zone
@@ -88,6 +89,14 @@ class Reader:
     concurrently, so statements on the shared connection take turns (``_statement_lock``);
     the connection is opened at the first read and handed back by :meth:`close` at the end
     of the request.
+
+    With a ``unit`` (:class:`~accountlens.auth.request_unit.RequestUnit`: the request's own
+    connection and transaction, opened by the bearer check and already bound to the token's
+    org by it), reads run on that connection instead and open nothing: the check, the binding
+    and every read of the request are one transaction, and the unit's owner ends it. Readers
+    sharing a unit (a tool that runs two operations) take turns on its lock. Once a statement
+    on the unit has failed, or the unit has ended, reads fall back to a connection of their own
+    as above.
     """
 
     principal: Principal
@@ -99,14 +108,22 @@ class Reader:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _memo: dict[str, Any] = field(default_factory=dict, init=False)
     _memo_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
-    _held: _Held | None = field(default=None, init=False)
+    _held: Held | None = field(default=None, init=False)
     #: Records read alongside others (a page's owners): ``(type, id)`` → row, ``None`` = hidden.
     prefetched: dict[tuple[str, uuid.UUID], Row | None] = field(default_factory=dict, init=False)
     _statement_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    #: The request's unit of work, when the bearer check opened one (reads then run on it).
+    unit: RequestUnit | None = None
 
     @classmethod
-    def open(cls, principal: Principal, source: SessionSource, total_cap: int = 0) -> Reader:
-        return cls(principal, source.read_sessions, total_cap)
+    def open(
+        cls,
+        principal: Principal,
+        source: SessionSource,
+        total_cap: int = 0,
+        unit: RequestUnit | None = None,
+    ) -> Reader:
+        return cls(principal, source.read_sessions, total_cap, unit=unit)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -161,7 +178,19 @@ class Reader:
             try:
                 return await self._run(own, sql, arguments, plan)
             finally:
-                await _discard(own)
+                await discard(own)
+        unit = self.unit
+        if unit is not None:
+            async with unit.lock:
+                held = unit.held_for(row_security_org(self.principal))
+                if held is not None:
+                    try:
+                        return await self._run(held, sql, arguments, plan)
+                    except BaseException:
+                        # The request's transaction is aborted: its owner rolls it back at
+                        # the end; this request's further reads open a connection of their own.
+                        unit.spoil()
+                        raise
         async with self._statement_lock:
             held = self._held
             if held is None:
@@ -172,11 +201,11 @@ class Reader:
                 # A failed statement aborts the transaction (and a cancelled one may leave the
                 # connection mid-protocol): hand it back, the next read opens a fresh one.
                 self._held = None
-                await _discard(held)
+                await discard(held)
                 raise
 
     async def _run(
-        self, held: _Held, sql: str, arguments: list[Any], plan: compiled.Plan
+        self, held: Held, sql: str, arguments: list[Any], plan: compiled.Plan
     ) -> list[Row]:
         if plan.results is None:
             # Once per shape: the server's column types pick the numeric processors. The
@@ -186,27 +215,18 @@ class Reader:
             except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 raise DBAPIError(sql, None, exc) from exc
             plan.resolve(self.engine.dialect, [a.type.oid for a in prepared.get_attributes()])
-        return compiled.as_rows(await _fetch(held, sql, arguments), plan)
+        return compiled.as_rows(await fetch(held, sql, arguments), plan)
 
-    async def _open(self, settings: Mapping[str, str] | None) -> _Held:
+    async def _open(self, settings: Mapping[str, str] | None) -> Held:
         """A pooled connection in a transaction bound to the caller's org (one round trip)."""
-        connection = await self.engine.connect()
-        try:
-            pooled = await connection.get_raw_connection()
-            held = _Held(connection, pooled, pooled.driver_connection)
-            await _fetch(held, begin_bound_sql(row_security_org(self.principal), settings), None)
-        except BaseException:
-            await connection.invalidate()
-            await connection.close()
-            raise
-        return held
+        return await begin(self.engine, begin_bound_sql(row_security_org(self.principal), settings))
 
     async def close(self) -> None:
         """End the request's transaction (it only read) and hand its connection back."""
         async with self._statement_lock:
             held, self._held = self._held, None
         if held is not None:
-            await _discard(held)
+            await discard(held)
 
     async def scalar(self, statement: Executable) -> Any:
         found = await self.rows(statement)
@@ -301,62 +321,6 @@ def database_unavailable(exc: DBAPIError) -> bool:
         return True
     state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
     return state is None or str(state).startswith(_GONE_STATES)
-
-
-@dataclass(frozen=True, slots=True)
-class _Held:
-    """A checked-out connection and the asyncpg connection under it, in our own transaction."""
-
-    connection: AsyncConnection
-    pooled: PoolProxiedConnection
-    driver: Any  # asyncpg.Connection (the stubs' generic type is not worth threading through)
-
-
-async def _fetch(held: _Held, sql: str, arguments: list[Any] | None) -> list[Any]:
-    """Run ``sql`` on the raw connection; driver errors come back as SQLAlchemy's.
-
-    ``arguments=None`` sends a simple-protocol query (several commands, no parameters).
-    Errors are wrapped like SQLAlchemy wraps them, so :meth:`Reader.rows` tells a database
-    that went away from a statement that is wrong the same way for both paths; a lost
-    connection also invalidates the pool, as SQLAlchemy does, so the retry connects afresh.
-    """
-    try:
-        if arguments is None:
-            await held.driver.execute(sql)
-            return []
-        return list(await held.driver.fetch(sql, *arguments))
-    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        lost = held.driver.is_closed() or isinstance(
-            exc, (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError)
-        )
-        if lost:
-            # Every pooled connection from before a restart is as dead: recycle them all.
-            held.connection.sync_engine.pool._invalidate(held.pooled, exc)
-        raise DBAPIError(sql, None, exc, connection_invalidated=lost) from exc
-
-
-async def _discard(held: _Held) -> None:
-    """Roll back and return the connection to the pool; a dead one is dropped quietly.
-
-    The transaction was begun on the raw connection, which SQLAlchemy's adapter does not
-    know about, so the ``ROLLBACK`` is ours to send before the connection goes back.
-    """
-    try:
-        if not held.driver.is_closed():
-            await held.driver.execute("ROLLBACK")
-        else:
-            await held.connection.invalidate()
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
-        log.debug("ending a read transaction failed: %s", type(exc).__name__)
-        await held.connection.invalidate()
-    except BaseException:
-        await held.connection.invalidate()
-        await held.connection.close()
-        raise
-    try:
-        await held.connection.close()
-    except (DBAPIError, OSError, TimeoutError) as exc:
-        log.debug("closing a read connection failed: %s", type(exc).__name__)
 
 
 def _unavailable(exc: BaseException) -> UnavailableError:

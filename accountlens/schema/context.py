@@ -19,6 +19,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from accountlens.auth.principal import Principal
+from accountlens.auth.request_unit import RequestUnit
 from accountlens.resolvers import relations
 from accountlens.resolvers.lists import load_children, load_records
 from accountlens.resolvers.reader import Reader, Row, SessionSource
@@ -151,17 +152,20 @@ def build_context(
     tuning: SearchTuning | None = None,
     budget: QueryBudget | None = None,
     total_cap: int = 0,
+    unit: RequestUnit | None = None,
 ) -> Context:
     """The context for one operation executed as ``principal`` (close it after the operation).
 
     ``database`` is anything with ``read_sessions`` (an ``accountlens.db.engine.Database``);
     ``embedder`` turns semantic-search queries into vectors (without one, semantic search
     falls back to full-text ranking only); ``total_cap`` bounds list totals (0: exact; the
-    app passes ``Settings.list_total_cap``).
+    app passes ``Settings.list_total_cap``); ``unit`` is the request's unit of work
+    (:mod:`accountlens.auth.request_unit`), whose connection and transaction the reads then
+    share with the bearer check (the unit's owner ends it, not the context).
     """
     return Context(
         principal,
-        Reader.open(principal, database, total_cap),
+        Reader.open(principal, database, total_cap, unit),
         embedder=embedder,
         tuning=tuning,
         request=request,

@@ -18,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from strawberry.fastapi import GraphQLRouter
 
+from accountlens.auth.request_unit import unit_of
 from accountlens.config import Settings
 from accountlens.resolvers.semantic import QueryEmbedder
 from accountlens.schema.context import Context, build_context
@@ -78,6 +79,7 @@ def graphql_router(settings: Settings) -> APIRouter:
             embedder=embedder_for(request),
             budget=budget,
             total_cap=settings.list_total_cap,
+            unit=unit_of(request),  # a bearer request's reads join its token check's transaction
         ) as context:
             yield context
 

@@ -117,7 +117,7 @@ async def test_a_compiled_operation_that_fails_validation_is_logged_as_our_bug_a
     # fields have conflicting types, so GraphQL validation refuses it)
     admin = await demo_principal(live.db, DEMO_USERS[ADMIN])
     runtime = Runtime(
-        Executor(schema, lambda _: nullcontext()), Compiler(schema._schema), "", 10_000
+        Executor(schema, lambda *_: nullcontext()), Compiler(schema._schema), "", 10_000
     )
     secret = "per_secret-argument-value"
     request = SimpleNamespace(state=SimpleNamespace(principal=admin))

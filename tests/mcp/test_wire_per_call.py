@@ -1,0 +1,57 @@
+"""What a cheap tool call costs on the wire, all of it: the token check, the reads, the audit row.
+
+Issue 12's target: at most 3 statements and 6 round trips (``BEGIN`` and ``COMMIT`` included)
+per cheap call, whatever the page size. Counted at the driver (``tests/wire.py``) around one
+HTTP request to the live server in this process, and until its audit row is written (the
+background writer is flushed inside the count, so a row written after the answer still counts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.mcp.conftest import Live
+from tests.mcp.live import post_mcp, tool_call
+from tests.wire import Wire, counting_wire
+
+#: Issue 12, "statements / round trips per cheap call".
+MAX_STATEMENTS = 3
+MAX_ROUND_TRIPS = 6
+
+
+async def one_call(live: Live, token: str, tool: str, arguments: dict[str, Any]) -> Wire:
+    """The wire of one tool call, from its bearer check to its audit row."""
+    audit = live.app.state.mcp.audit
+    for _ in range(2):  # warm: the salt, compiled operations, prepared statements, org fields
+        await post_mcp(live.base_url, token, tool_call(tool, arguments))
+    await audit.flush()
+    with counting_wire() as wire:
+        response = await post_mcp(live.base_url, token, tool_call(tool, arguments))
+        await audit.flush()
+    assert response.status_code == 200
+    assert not response.json()["result"].get("isError"), response.json()
+    return wire
+
+
+async def test_a_cheap_tool_call_takes_three_statements_and_six_round_trips(live: Live) -> None:
+    # given the demo admin's connection and 25 of the tickets they see
+    admin = await live.persona("restricted admin")
+    page = await post_mcp(
+        live.base_url, admin.token, tool_call("list_objects", {"object_type": "ticket"})
+    )
+    tickets = [r["id"] for r in page.json()["result"]["structuredContent"]["records"]]
+    assert len(tickets) == 25
+    calls = {
+        "list 5 accounts": ("list_objects", {"object_type": "account", "limit": 5}),
+        "list 25 accounts": ("list_objects", {"object_type": "account"}),
+        "get 25 tickets": ("get_objects", {"ids": tickets}),
+    }
+    # when each is called once, warmed
+    wires = {label: await one_call(live, admin.token, *call) for label, call in calls.items()}
+    # then each takes three statements (the check with the org row and the binding, the page
+    # with its total and owners, the count with the audit row) in five or six round trips,
+    # and a page of 25 as many as a page of 5
+    for label, wire in wires.items():
+        assert len(wire.statements) <= MAX_STATEMENTS, (label, wire.statements)
+        assert wire.round_trips <= MAX_ROUND_TRIPS, (label, wire.round_trips, wire.statements)
+    assert len(wires["list 25 accounts"].statements) == len(wires["list 5 accounts"].statements)
