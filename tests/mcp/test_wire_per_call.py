@@ -41,7 +41,7 @@ async def test_a_cheap_tool_call_takes_three_statements_and_six_round_trips(live
     )
     tickets = [r["id"] for r in page.json()["result"]["structuredContent"]["records"]]
     assert len(tickets) == 25
-    calls = {
+    calls: dict[str, tuple[str, dict[str, Any]]] = {
         "list 5 accounts": ("list_objects", {"object_type": "account", "limit": 5}),
         "list 25 accounts": ("list_objects", {"object_type": "account"}),
         "get 25 tickets": ("get_objects", {"ids": tickets}),
