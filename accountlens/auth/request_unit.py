@@ -3,7 +3,7 @@
 When the app reads from the primary (no ``DATABASE_READ_URL`` replica), a bearer request to
 ``/mcp`` or ``/graphql`` runs on **one** pooled connection, in **one** transaction:
 
-1. ``BEGIN``;
+1. ``BEGIN`` (once the request's body has arrived: a slow upload holds no connection);
 2. the token check (:data:`~accountlens.auth.bearer_query.CHECK_IN_TRANSACTION`): digest,
    revocation, expiry, resource and the user's state, the org row, the connection's rate-limit
    count so far (read, not locked), and, only when the token is accepted, the transaction's
@@ -51,11 +51,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.types import Message, Send
 
 from accountlens.auth import bearer_query
@@ -128,6 +129,39 @@ class RequestUnit:
     def spoil(self) -> None:
         """A statement on the connection failed: the transaction is aborted."""
         self._spoiled = True
+
+    def sessions(
+        self, fallback: Callable[[], AbstractAsyncContextManager[AsyncSession]]
+    ) -> Callable[[], AbstractAsyncContextManager[AsyncSession]]:
+        """A session factory for the request's ORM reads of the auth tables (its connections).
+
+        Each session runs on the request's connection, inside its transaction, holding
+        :attr:`lock` while it is open (so no read of the request overlaps it; the block must
+        not call the reader): a request needs no second connection while it holds one, which
+        under a small pool (PgBouncer's ``default_pool_size``) would wait for itself. Once the
+        unit cannot serve (a statement failed, or it ended), ``fallback`` makes the session.
+        """
+
+        @asynccontextmanager
+        async def session() -> AsyncIterator[AsyncSession]:
+            async with self.lock:
+                if self._ended or self._spoiled or self._org is None:
+                    async with fallback() as own:
+                        yield own
+                    return
+                # SQLAlchemy knows nothing of the transaction begun on the raw connection: in
+                # AUTOCOMMIT it sends no BEGIN/ROLLBACK of its own and its statements join ours.
+                connection = await self._held.connection.execution_options(
+                    isolation_level="AUTOCOMMIT"
+                )
+                try:
+                    async with AsyncSession(bind=connection, expire_on_commit=False) as shared:
+                        yield shared
+                except DBAPIError:
+                    self._spoiled = True  # the statement aborted the transaction
+                    raise
+
+        return session
 
     def audit(self, row: dict[str, Any], fallback: AuditFallback) -> bool:
         """Write ``row`` (a tool-call audit row) with the request's end; False once it ended.

@@ -27,7 +27,7 @@ from datetime import datetime
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from starlette.authentication import AuthCredentials
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accountlens.auth import bearer_query, repository, tokens
 from accountlens.auth.options import READ_SCOPE, AuthOptions, RateLimit
@@ -326,6 +326,13 @@ class BearerGuard:
             await deny(send, 401, options, None, None)
             return
         if token:
+            if self.in_unit:
+                # The unit's transaction opens with the check: read the body first, so that a
+                # slow upload holds no connection (and no transaction) while it trickles in.
+                replayed = await _read_body(receive)
+                if replayed is None:
+                    return  # the client went away while sending (or was answered 413)
+                receive = replayed
             check = await self.verifier.check(
                 token, self.limit, self.resources, in_unit=self.in_unit
             )
@@ -369,6 +376,26 @@ class BearerGuard:
         scope["user"] = AuthenticatedUser(access)
         scope["auth"] = AuthCredentials(access.scopes)
         await self.app(scope, receive, send)
+
+
+async def _read_body(receive: Receive) -> Receive | None:
+    """Read the whole request body; a ``receive`` that hands it on, or None on a disconnect."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    pending: list[Message] = [
+        {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+    ]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
 
 
 async def deny(

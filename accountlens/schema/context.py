@@ -170,5 +170,15 @@ def build_context(
         tuning=tuning,
         request=request,
         budget=budget,
-        primary_sessions=getattr(database, "sessions", None),
+        primary_sessions=_primary_sessions(database, unit),
     )
+
+
+def _primary_sessions(
+    database: SessionSource, unit: RequestUnit | None
+) -> Callable[[], AbstractAsyncContextManager[Any]] | None:
+    """Sessions on the primary: the request's own connection when it has a unit of work."""
+    own: Callable[[], AbstractAsyncContextManager[Any]] | None = getattr(database, "sessions", None)
+    if unit is None:
+        return own
+    return unit.sessions(own or database.read_sessions)

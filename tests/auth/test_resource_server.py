@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+
 import httpx
 from sqlalchemy import text
 
@@ -162,3 +165,35 @@ async def test_last_used_is_recorded_but_written_at_most_once_a_minute(
         second = await conn.scalar(text("SELECT last_used_at FROM connections"))
     assert first is not None
     assert second == first
+
+
+async def test_a_slow_upload_holds_no_database_transaction_while_its_body_arrives(
+    client: httpx.AsyncClient, people: People, fresh_db: Database
+) -> None:
+    # given a connected client that sends a /graphql body slowly
+    _, token = await connect(client, people.bob.email)
+    asked_for_more, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield b'{"query": "{ __typename '
+        asked_for_more.set()  # the server is reading the body: the rest has not arrived
+        await release.wait()
+        yield b'}"}'
+
+    headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+    sent = asyncio.create_task(client.post("/graphql", content=slow_body(), headers=headers))
+    await asyncio.wait_for(asked_for_more.wait(), timeout=10)
+    # when the server waits for the rest of it
+    async with fresh_db.engine.connect() as conn:
+        in_transaction = await conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+            )
+        )
+    release.set()
+    answered = await sent
+    # then no connection sat in an open transaction meanwhile, and the request was answered
+    assert in_transaction == 0
+    assert answered.status_code == 200, answered.text
+    assert answered.json() == {"data": {"__typename": "Query"}}
