@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -217,9 +218,12 @@ def _row(entry: CallRecord, called_at: datetime, max_record_ids: int) -> dict[st
 
 
 def _storable(value: Any) -> Any:
-    """``value`` with NUL characters replaced: PostgreSQL text and JSONB cannot hold them."""
+    """``value`` with NUL characters replaced and NaN or infinite numbers as text (``"nan"``):
+    PostgreSQL text and JSONB cannot hold either (a JSON body may carry ``NaN``)."""
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if isinstance(value, dict):
         return {_storable(k): _storable(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -10,7 +10,9 @@ When the app reads from the primary (no ``DATABASE_READ_URL`` replica), a bearer
    org binding for row-level security (``accountlens_bind`` in its select list). A refused
    token reads nothing more: the transaction is rolled back before the 401 is sent;
 3. every read of the request (the resolvers' ``Reader`` runs them on this connection, already
-   bound: no binding statement of its own);
+   bound: no binding statement of its own; the schema's ORM reads of the auth tables too,
+   through :meth:`RequestUnit.sessions`, so a request never waits for a second connection
+   while it holds one);
 4. just before the last message of the response body goes to the client: **one** statement
    (:func:`~accountlens.auth.bearer_query.settle_sql`) that counts the hit in the connection's
    rate-limit bucket, notes last-used (at most once per ``last_used_resolution``, a minute) and

@@ -176,3 +176,19 @@ def test_the_record_ids_of_an_answer_are_found_anywhere_in_it_once_each() -> Non
     assert returned_ids(answer) == (account, person, document)
     assert returned_ids(answer, limit=2) == (account, person)
     assert returned_ids(None) == ()
+
+
+async def test_a_call_whose_arguments_hold_nan_is_written_with_it_as_text(
+    fresh_db: Database,
+) -> None:
+    # given a call whose JSON arguments held NaN and Infinity (JSON bodies may; JSONB may not)
+    principal = await connected_user(fresh_db)
+    entry = dataclasses.replace(
+        call(principal, "list_objects"),
+        arguments={"filters": [{"value": float("nan")}, {"value": float("inf")}]},
+    )
+    # when it is recorded (outside a running log: written at once)
+    await DatabaseAuditLog(lambda: fresh_db).record(entry)
+    # then it is there, the numbers spelled out, rather than refused and retried for ever
+    (row,) = await audit_rows(fresh_db, principal)
+    assert row["arguments"] == {"filters": [{"value": "nan"}, {"value": "inf"}]}
