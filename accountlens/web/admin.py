@@ -7,6 +7,7 @@ GraphQL answers "not found" for it exactly as for an ID that never existed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -234,66 +235,75 @@ async def team_page(request: Request, team_id: str) -> Response:
     return render(request, "admin/team.html", context, principal=principal)
 
 
+def _team_path(team_id: str) -> str:
+    return f"{TEAMS_PATH}/{quote(team_id, safe='')}"
+
+
 async def _team_action(
-    request: Request, document: str, variables: dict[str, Any], target: str, notice: str
+    request: Request,
+    document: str,
+    variables_of: Callable[[FormData], dict[str, Any]],
+    target: str,
+    notice: str,
 ) -> Response:
+    """Every team form: the CSRF check, then the admin check, one mutation, a redirect with
+    ``?n=<notice>`` to ``target`` (to the new team's page after a create)."""
+    form = await _form(request)
+    if isinstance(form, Response):
+        return form
     principal = await _admin(request)
     if isinstance(principal, Response):
         return principal
-    data = await gql.run(request, principal, document, variables)
+    data = await gql.run(request, principal, document, variables_of(form))
     if isinstance(data, gql.Refusal):
         return _refused(request, data)
     if "createTeam" in data:
-        target = f"{TEAMS_PATH}/{quote(data['createTeam']['id'], safe='')}"
+        target = _team_path(data["createTeam"]["id"])
     return RedirectResponse(f"{target}?n={notice}", status_code=303)
 
 
 @router.post(TEAMS_PATH)
 async def create_team(request: Request) -> Response:
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    variables = {"name": _text(form, "name")}
-    return await _team_action(request, gql.CREATE_TEAM, variables, TEAMS_PATH, "created")
+    return await _team_action(
+        request, gql.CREATE_TEAM, lambda f: {"name": _text(f, "name")}, TEAMS_PATH, "created"
+    )
 
 
 @router.post(TEAMS_PATH + "/{team_id}/rename")
 async def rename_team(request: Request, team_id: str) -> Response:
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    variables = {"id": team_id[:64], "name": _text(form, "name")}
-    here = f"{TEAMS_PATH}/{quote(team_id, safe='')}"
-    return await _team_action(request, gql.RENAME_TEAM, variables, here, "renamed")
+    return await _team_action(
+        request,
+        gql.RENAME_TEAM,
+        lambda f: {"id": team_id[:64], "name": _text(f, "name")},
+        _team_path(team_id),
+        "renamed",
+    )
 
 
 @router.post(TEAMS_PATH + "/{team_id}/delete")
 async def delete_team(request: Request, team_id: str) -> Response:
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    variables = {"id": team_id[:64]}
-    return await _team_action(request, gql.DELETE_TEAM, variables, TEAMS_PATH, "deleted")
+    return await _team_action(
+        request, gql.DELETE_TEAM, lambda _: {"id": team_id[:64]}, TEAMS_PATH, "deleted"
+    )
+
+
+def _membership(team_id: str) -> Callable[[FormData], dict[str, Any]]:
+    """The variables of adding or removing one member: the team and the form's ``user_id``."""
+    return lambda form: {"teamId": team_id[:64], "userId": _text(form, "user_id")[:64]}
 
 
 @router.post(TEAMS_PATH + "/{team_id}/members")
 async def add_member(request: Request, team_id: str) -> Response:
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    variables = {"teamId": team_id[:64], "userId": _text(form, "user_id")[:64]}
-    here = f"{TEAMS_PATH}/{quote(team_id, safe='')}"
-    return await _team_action(request, gql.ADD_MEMBER, variables, here, "added")
+    return await _team_action(
+        request, gql.ADD_MEMBER, _membership(team_id), _team_path(team_id), "added"
+    )
 
 
 @router.post(TEAMS_PATH + "/{team_id}/members/remove")
 async def remove_member(request: Request, team_id: str) -> Response:
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    variables = {"teamId": team_id[:64], "userId": _text(form, "user_id")[:64]}
-    here = f"{TEAMS_PATH}/{quote(team_id, safe='')}"
-    return await _team_action(request, gql.REMOVE_MEMBER, variables, here, "removed")
+    return await _team_action(
+        request, gql.REMOVE_MEMBER, _membership(team_id), _team_path(team_id), "removed"
+    )
 
 
 # --- Org settings ---------------------------------------------------------------------------
