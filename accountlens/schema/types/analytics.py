@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import date, datetime
 from enum import Enum
 
@@ -55,6 +56,14 @@ class UsageTotals:
     @classmethod
     def of(cls, totals: usage.Totals) -> UsageTotals:
         return cls(events=totals.events, minutes=totals.minutes, active_users=totals.active_users)
+
+
+def _account(account_id: strawberry.ID) -> uuid.UUID:
+    """The account an ``accountId`` argument names; "not found" for anything else."""
+    account = decode_as("account", account_id)
+    if account is None:
+        raise NotFoundError("no account with that ID", field="accountId")
+    return account
 
 
 def _change(now: int, before: int) -> float | None:
@@ -240,12 +249,7 @@ class AnalyticsQuery:
         ]
         return SearchConnection(
             hits=hits,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=bool(after),
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
+            page_info=PageInfo.of(page.cursors, has_next=page.has_next, has_previous=bool(after)),
             page=page,
         )
 
@@ -277,9 +281,7 @@ class AnalyticsQuery:
         first: int | None = 25,
         after: str | None = None,
     ) -> TimelineConnection:
-        account = decode_as("account", account_id)
-        if account is None:
-            raise NotFoundError("no account with that ID", field="accountId")
+        account = _account(account_id)
         page = await timeline.account_timeline(
             info.context.reader, account, since, until, kinds, first, after
         )
@@ -292,12 +294,7 @@ class AnalyticsQuery:
         ]
         return TimelineConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=bool(after),
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
+            page_info=PageInfo.of(page.cursors, has_next=page.has_next, has_previous=bool(after)),
             page=page,
         )
 
@@ -313,11 +310,7 @@ class AnalyticsQuery:
         first: int = 10,
         mode: SearchMode = SearchMode.HYBRID,
     ) -> SemanticResults:
-        account = None
-        if account_id is not None:
-            account = decode_as("account", account_id)
-            if account is None:
-                raise NotFoundError("no account with that ID", field="accountId")
+        account = _account(account_id) if account_id is not None else None
         result = await semantic.semantic_search(
             info.context.reader,
             query,

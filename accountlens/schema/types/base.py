@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar, cast
@@ -103,6 +103,16 @@ class PageInfo:
     start_cursor: str | None
     end_cursor: str | None
 
+    @classmethod
+    def of(cls, cursors: Sequence[str], *, has_next: bool, has_previous: bool) -> PageInfo:
+        """A page's info from its cursors, in order (an empty page has neither end)."""
+        return cls(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
+
 
 @strawberry.type
 class Edge(Generic[T]):
@@ -141,12 +151,7 @@ def connection(page: Page, build: Callable[[Row], T]) -> Connection[T]:
             Edge(cursor=cursor, node=build(row))
             for row, cursor in zip(page.rows, page.cursors, strict=True)
         ],
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=page.start_cursor,
-            end_cursor=page.end_cursor,
-        ),
+        page_info=PageInfo.of(page.cursors, has_next=page.has_next, has_previous=page.has_previous),
         counter=page.total,
     )
 
