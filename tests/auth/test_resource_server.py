@@ -8,13 +8,14 @@ from sqlalchemy import text
 from accountlens.db.engine import Database
 from tests.auth.helpers import (
     People,
+    approved_code,
+    assert_error_page,
     authorize_params,
     connect,
     exchange,
-    get_code,
     pkce,
     register,
-    sign_in,
+    signed_in_with_client,
 )
 
 
@@ -46,24 +47,17 @@ async def test_a_garbage_token_is_refused_as_malformed(client: httpx.AsyncClient
 async def test_an_authorization_request_for_another_resource_is_refused(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
+    client_id = await signed_in_with_client(client, people.bob.email)
     _, challenge = pkce()
     params = authorize_params(client_id, challenge, resource="https://other.example/mcp")
     response = await client.get("/oauth/authorize", params=params)
-    # an error page, never a redirect (tests/auth/test_authorization_errors.py says why)
-    assert response.status_code == 400
-    assert "location" not in response.headers
-    assert "invalid_target" in response.text
+    assert_error_page(response, "invalid_target")
 
 
 async def test_a_token_request_for_another_resource_is_refused(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
-    verifier, challenge = pkce()
-    code = await get_code(client, client_id, challenge)
+    client_id, verifier, code = await approved_code(client, people.bob.email)
     response = await exchange(
         client, client_id, code, verifier, resource="https://other.example/mcp"
     )
