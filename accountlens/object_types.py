@@ -7,13 +7,24 @@ leave it out (its consent page label). The resolver registry adds the SQL side (
 visibility, filters) per key; ID prefixes, the MCP type list and defaults, search's account links,
 the narrowable types and the importer's type list are derived from here, so adding a type edits
 no other list.
-It sits below every layer (pure data, no imports) so the MCP adapter and the importer can use it
-without reaching the resolvers.
+It sits below every layer (pure data and the GraphQL naming rule, no imports) so the MCP adapter,
+the web pages and the importer can use it without reaching the resolvers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+def snake_case(graphql_name: str) -> str:
+    """A GraphQL field name as our key: ``healthScore`` -> ``health_score``.
+
+    GraphQL names are the camelCase of our snake_case keys (Strawberry's default), so this is
+    the one way back, for MCP records and the web pages alike.
+    """
+    return "".join(
+        "_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(graphql_name)
+    )
 
 
 @dataclass(frozen=True, slots=True)

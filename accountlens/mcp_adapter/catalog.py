@@ -8,7 +8,6 @@ references, a small object) and how the shaped record shows it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +22,7 @@ from graphql import (
 )
 
 from accountlens.object_types import DEFAULT_FIELDS, LIST_TYPES, NODE_TYPES
+from accountlens.object_types import snake_case as snake
 
 # The type catalogue (list types, node types, default fields) comes from the plain-data type
 # catalogue (accountlens/object_types.py), so a new type needs no edit here.
@@ -46,11 +46,6 @@ class FieldInfo:
     kind: Kind
     target: str | None
     paged: bool
-
-
-def snake(name: str) -> str:
-    """``healthScore`` -> ``health_score``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _unwrap(type_: GraphQLType) -> tuple[GraphQLType, bool]:
