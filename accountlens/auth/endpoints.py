@@ -104,17 +104,15 @@ async def _read_form(request: Request) -> dict[str, str] | Response:
 @router.post("/oauth/token")
 async def token(request: Request) -> Response:
     form = await _read_form(request)
-    if isinstance(form, Response):
-        return form
-    return await _service(request).flows.token(form, dict(request.headers))
+    flows = _service(request).flows
+    return form if isinstance(form, Response) else await flows.token(form, dict(request.headers))
 
 
 @router.post("/oauth/revoke")
 async def revoke(request: Request) -> Response:
     form = await _read_form(request)
-    if isinstance(form, Response):
-        return form
-    return await _service(request).flows.revoke(form, dict(request.headers))
+    flows = _service(request).flows
+    return form if isinstance(form, Response) else await flows.revoke(form, dict(request.headers))
 
 
 @router.post("/oauth/register")

@@ -62,6 +62,17 @@ async def _form(request: Request) -> FormData | Response:
     return form
 
 
+async def _admin_form(request: Request) -> tuple[Principal, FormData] | Response:
+    """The signed-in admin and the form they posted (CSRF-checked), or the page refusing them."""
+    principal = await _admin(request)
+    if isinstance(principal, Response):
+        return principal
+    form = await _form(request)
+    if isinstance(form, Response):
+        return form
+    return principal, form
+
+
 def _text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
@@ -126,12 +137,10 @@ async def users_page(request: Request) -> Response:
 
 @router.post(USERS_PATH + "/invite", response_class=HTMLResponse)
 async def invite(request: Request) -> Response:
-    principal = await _admin(request)
-    if isinstance(principal, Response):
-        return principal
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
+    posted = await _admin_form(request)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     variables = {
         "email": _text(form, "email"),
         "name": _text(form, "name"),
@@ -167,12 +176,10 @@ async def user_page(request: Request, user_id: str) -> Response:
 async def _user_action(
     request: Request, user_id: str, document: str, extra: dict[str, Any], notice: str
 ) -> Response:
-    principal = await _admin(request)
-    if isinstance(principal, Response):
-        return principal
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
+    posted = await _admin_form(request)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     variables = {"userId": user_id[:64], **{k: v(form) for k, v in extra.items()}}
     data = await gql.run(request, principal, document, variables)
     if isinstance(data, gql.Refusal):
@@ -334,12 +341,10 @@ async def settings_page(request: Request) -> Response:
 
 @router.post(SETTINGS_PATH, response_class=HTMLResponse)
 async def save_settings(request: Request) -> Response:
-    principal = await _admin(request)
-    if isinstance(principal, Response):
-        return principal
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
+    posted = await _admin_form(request)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     days_text = _text(form, "token_lifetime_days").strip()
     if days_text and not (days_text.isdigit() and len(days_text) <= 4):
         return await _settings_page(request, principal, "The ceiling is a number of days.", 400)
