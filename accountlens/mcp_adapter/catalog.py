@@ -21,8 +21,10 @@ from graphql import (
     GraphQLType,
 )
 
-from accountlens.object_types import DEFAULT_FIELDS, LIST_TYPES, NODE_TYPES
-from accountlens.object_types import snake_case as snake
+from accountlens.object_types import DEFAULT_FIELDS, LIST_TYPES, NODE_TYPES, snake_case
+
+#: A GraphQL field name as the key an MCP record shows (``healthScore`` -> ``health_score``).
+snake = snake_case
 
 # The type catalogue (list types, node types, default fields) comes from the plain-data type
 # catalogue (accountlens/object_types.py), so a new type needs no edit here.

@@ -23,6 +23,13 @@ def described(response: httpx.Response) -> str:
     return response.headers["www-authenticate"]
 
 
+async def refusal_of(client: httpx.AsyncClient, token: str) -> str:
+    """The challenge ``/mcp/`` answers ``token`` with, once it is refused (401)."""
+    response = await client.get("/mcp/", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    return described(response)
+
+
 async def test_a_request_without_a_token_is_challenged_with_metadata_and_scope(
     client: httpx.AsyncClient,
 ) -> None:
@@ -71,9 +78,7 @@ async def test_a_token_bound_to_another_resource_is_refused_with_that_reason(
     _, token = await connect(client, people.bob.email)
     async with fresh_db.engine.begin() as conn:
         await conn.execute(text("UPDATE connections SET resource = 'https://other.example/mcp'"))
-    response = await client.get("/mcp/", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 401
-    assert "issued for another resource" in described(response)
+    assert "issued for another resource" in await refusal_of(client, token)
 
 
 async def test_an_expired_token_is_refused_with_that_reason(
@@ -87,9 +92,7 @@ async def test_an_expired_token_is_refused_with_that_reason(
                 "expires_at = now() - interval '1 day'"
             )
         )
-    response = await client.get("/mcp/", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 401
-    assert 'error_description="the access token has expired"' in described(response)
+    assert 'error_description="the access token has expired"' in await refusal_of(client, token)
 
 
 async def test_a_token_revoked_through_rfc7009_is_refused_on_the_very_next_request(
@@ -138,9 +141,7 @@ async def test_a_disabled_users_token_stops_working(
     _, token = await connect(client, people.bob.email)
     async with fresh_db.engine.begin() as conn:
         await conn.execute(text("UPDATE users SET is_active = false WHERE email = 'bob@acme.test'"))
-    response = await client.get("/mcp/", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 401
-    assert "disabled" in described(response)
+    assert "disabled" in await refusal_of(client, token)
 
 
 async def test_last_used_is_recorded_but_written_at_most_once_a_minute(
