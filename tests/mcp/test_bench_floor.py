@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from accountlens.db.embedded import EmbeddedServer
-from bench.peer_sql import Caller, get_tickets, list_accounts
+from bench.peers.sql import Caller, get_tickets, list_accounts
 from tests.mcp.conftest import COPY, Live
 from tests.mcp.live import call
 from tests.schema.demo import DEMO_USERS

@@ -4,7 +4,7 @@ database's own records (audit rows, connections' last-used times).
 The *fault window* of a process runs from the moment PostgreSQL was told to stop until that
 process answered its first successful call after PostgreSQL was back. A call belongs to the
 window when its send-to-answer span overlaps it; every other call must succeed. What happens
-inside the window is judged in :mod:`bench.outagecheck`.
+inside the window is judged in :mod:`bench.fault.outagecheck`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bench.faultload import Event
-from bench.load import median, percentile
-from bench.outage import Outage, first_ok_after
+from bench.fault.clients import Event
+from bench.fault.outage import Outage, first_ok_after
+from bench.load.driver import median, percentile
 
 #: Slack for clock reads on both sides of the last-used comparison.
 CLOCK_SLACK_S = 2.0

@@ -1,6 +1,6 @@
 """Phase B's figures and checks: what clients and probes saw while PostgreSQL was away.
 
-Calls in a process's fault window (:mod:`bench.faultcheck`) are split in two: those already in
+Calls in a process's fault window (:mod:`bench.fault.checks`) are split in two: those already in
 flight when PostgreSQL was told to stop (they may have passed the token check just before), and
 those sent afterwards, which the token check must refuse with a 503. "Fast" means that a 503
 does not wait on the database: a request that waited for its 5 s connect or pool timeout would
@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from bench.faultcheck import Check, Window, latencies, load_figures
-from bench.faultload import Event
-from bench.outage import Outage, first_ok_after
+from bench.fault.checks import Check, Window, latencies, load_figures
+from bench.fault.clients import Event
+from bench.fault.outage import Outage, first_ok_after
 
 #: The median 503 must be faster than this. Waiting for the database's connect or pool
 #: timeout (5 s, ``accountlens.db.engine.create_engine``) would be five times slower.

@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 
-from bench import load
-from bench.mcp_client import call_tool
-from bench.peer_sql import FLOOR_STATEMENTS, floor_runner
-from bench.peers import (
+from bench.load.mcp_client import call_tool
+from bench.load.workload import Call, UserMix
+from bench.peers.sql import FLOOR_STATEMENTS, floor_runner
+from bench.peers.systems import (
     CHEAP,
     PEER2_CALLS,
     SEARCH,
@@ -29,7 +29,6 @@ from bench.peers import (
     cpu_ms,
     postgres_pids,
 )
-from bench.workload import Call, UserMix
 
 Key = tuple[str, str, str]  # system, user class, call label
 
@@ -246,7 +245,7 @@ def targets_markdown(result: dict[str, Any]) -> str:
         ("keyword search app CPU ≤ 5 ms; p50 ≤ 1.5× its SQL floor",
          f"worst {search_cpu} ms; {search_ratio}×", met(search_cpu <= 5 and search_ratio <= 1.5)),
         ("statements / round trips per cheap call ≤ 3 / ≤ 6",
-         "not counted by this step: `python -m bench.fixedcost`", "–"),
+         "not counted by this step: `python -m bench.inprocess.fixedcost`", "–"),
     ]  # fmt: skip
     lines = ["| target (issue 12) | this run | met? |", "|---|---|---|"]
     lines += [f"| {what} | {value} | {ok} |" for what, value, ok in rows]
@@ -263,4 +262,4 @@ def write(result: dict[str, Any], out_dir: Path, stamp: str, tag: str) -> Path:
     return out
 
 
-__all__ = ["compare", "load", "peers_markdown", "targets_markdown", "write"]
+__all__ = ["compare", "peers_markdown", "targets_markdown", "write"]

@@ -1,6 +1,6 @@
 """The peers AccountLens is judged against: minimal MCP servers on the same data.
 
-``python -m bench.peer_server MODE PORT CONFIG`` serves the official SDK's ``MCPServer``
+``python -m bench.peers serve MODE PORT CONFIG`` serves the official SDK's ``MCPServer``
 (stateless Streamable HTTP, JSON answers) with uvicorn on loopback, in its own process like
 ``accountlens serve``, one worker. ``CONFIG`` is a JSON file the harness writes: the database
 URL, the public URL and secret key of the AccountLens server under test, and for ``sql`` the
@@ -8,7 +8,7 @@ callers' facts keyed by token.
 
 * ``sql`` (peer 2): ``list_objects`` (accounts) and ``get_objects`` (tickets), each answering
   with the floor's SQL for the caller's class
-  (:mod:`bench.peer_sql`) on an asyncpg pool. No token check: the caller's facts are looked up
+  (:mod:`bench.peers.sql`) on an asyncpg pool. No token check: the caller's facts are looked up
   in memory by the bearer token, so this is the SDK plus the SQL and nothing else.
 * ``graphql`` (peer 3): a bearer check (one SELECT on ``connections`` with the token's digest,
   the salt kept per connection after its first request, as ours does) and our own tool bodies:
@@ -19,7 +19,6 @@ callers' facts keyed by token.
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,7 @@ from accountlens.mcp_adapter.server import transport_security
 from accountlens.mcp_adapter.tools import register_tools
 from accountlens.schema.context import build_context
 from accountlens.schema.root import schema
-from bench import peer_sql
+from bench.peers import sql
 
 #: The peer's bearer check: the connection, its user and org, by the presented digest.
 CHECK_SQL = """
@@ -128,11 +127,11 @@ def sql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[Any],
     facts: dict[str, dict[str, Any]] = config["facts"]
     base_url = config["public_url"].rstrip("/")
 
-    def who(ctx: Context[Any]) -> peer_sql.Caller:
+    def who(ctx: Context[Any]) -> sql.Caller:
         request = ctx.request_context.request
         token = (getattr(request, "headers", None) or {}).get("authorization", "")[7:]
         fact = facts[token]
-        return peer_sql.Caller(
+        return sql.Caller(
             uuid.UUID(fact["org_id"]),
             uuid.UUID(fact["user_id"]),
             bool(fact["sees_all"]),
@@ -149,13 +148,13 @@ def sql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[Any],
         ctx: Context[Any], object_type: str, limit: int | None = None
     ) -> CallToolResult:
         async with pool.acquire() as conn:
-            payload = await peer_sql.list_accounts(conn, who(ctx), base_url, limit or 25)
+            payload = await sql.list_accounts(conn, who(ctx), base_url, limit or 25)
         return await respond(payload)
 
     @server.tool()
     async def get_objects(ctx: Context[Any], ids: list[str]) -> CallToolResult:
         async with pool.acquire() as conn:
-            return await respond(await peer_sql.get_tickets(conn, who(ctx), base_url, ids))
+            return await respond(await sql.get_tickets(conn, who(ctx), base_url, ids))
 
     return server, _http(server, config)
 
@@ -173,8 +172,9 @@ async def _pool(config: dict[str, Any]) -> asyncpg.Pool:
     return await asyncpg.create_pool(config["asyncpg_dsn"], min_size=2, max_size=20)
 
 
-def main() -> None:
-    mode, port, config_path = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+def main(argv: list[str]) -> None:
+    """``MODE PORT CONFIG``: serve one peer until interrupted."""
+    mode, port, config_path = argv[0], int(argv[1]), Path(argv[2])
     config = json.loads(config_path.read_text())
     config["peer_url"] = f"http://127.0.0.1:{port}"
     build = graphql_app if mode == "graphql" else sql_app
@@ -196,7 +196,3 @@ def main() -> None:
         await holder["app"](scope, receive, send)
 
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-if __name__ == "__main__":
-    main()

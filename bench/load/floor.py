@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 
 from accountlens.schema.ids import decode_id
-from bench.workload import Call, UserMix
+from bench.load.workload import Call, UserMix
 
 #: Visible account ids for the caller: $1 org, $2 user, $3 sees every account of the org.
 VISIBLE = """

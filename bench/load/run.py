@@ -18,13 +18,14 @@ import httpx
 from accountlens.db.embedded import start_embedded
 from accountlens.db.engine import EMBEDDED_DATABASE
 from accountlens.ingest.embeddings import get_local_embedder
-from bench import floor, inprocess, load, peerrun, recall
-from bench.connect import mint_token, register_client
-from bench.dataset import ensure_dataset
-from bench.peers import start_peers
-from bench.report import markdown, recall_table
-from bench.server import start_server
-from bench.workload import SEMANTIC_QUERIES, USERS, UserMix, build_mix
+from bench.load import census, driver, floor, recall
+from bench.load.connect import mint_token, register_client
+from bench.load.dataset import ensure_dataset
+from bench.load.report import markdown, recall_table
+from bench.load.server import start_server
+from bench.load.workload import SEMANTIC_QUERIES, USERS, UserMix, build_mix
+from bench.peers import compare
+from bench.peers.systems import start_peers
 
 MB = 1024 * 1024
 
@@ -87,9 +88,9 @@ def _vectors() -> dict[str, str]:
 
 def _summary(values: list[float]) -> dict[str, float]:
     return {
-        "p50": round(load.median(values), 2),
-        "p95": round(load.percentile(values, 95), 2),
-        "p99": round(load.percentile(values, 99), 2),
+        "p50": round(driver.median(values), 2),
+        "p95": round(driver.percentile(values, 95), 2),
+        "p99": round(driver.percentile(values, 99), 2),
     }
 
 
@@ -116,7 +117,7 @@ async def _peers_only(
     )
     log(f"peers: {peers.urls} (one uvicorn worker each: compare with --workers 1)")
     try:
-        result = await peerrun.compare(
+        result = await compare.compare(
             server.process.pid, options.data_dir / "pgdata", peers, server.base_url, mixes,
             options.seconds, options.rounds, max(options.levels), log,
         )  # fmt: skip
@@ -125,7 +126,7 @@ async def _peers_only(
         peers.stop()
     result |= {"scale": options.scale, "cpus": os.cpu_count(),
                "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
-    out = peerrun.write(result, options.out_dir, stamp, options.tag)
+    out = compare.write(result, options.out_dir, stamp, options.tag)
     log(f"results: {out}")
     return result
 
@@ -169,13 +170,13 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
                 return _recall_only(options, stamp, recalls, log)
         levels = []
         for clients in options.levels:
-            level = await load.run_level(
+            level = await driver.run_level(
                 server.base_url, mixes, clients, options.seconds, options.warmup,
                 min_passes=2 if clients == 1 else 0,
             )  # fmt: skip
             levels.append(level)
             server.sample_postgres(options.data_dir.resolve() / "pgdata")
-            p50 = load.median(level.all_latencies())
+            p50 = driver.median(level.all_latencies())
             log(f"load: {clients:>2} clients  {level.throughput:6.1f} calls/s  "
                 f"p50 {p50:6.1f} ms  errors {level.errors}")  # fmt: skip
         floors: dict[str, list[float]] = {}
@@ -186,23 +187,23 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
                     latencies = await floor.time_floor(pg, runner, options.floor_repeats)
                     floors.setdefault(call.label, []).extend(latencies)
         log("floor: timed")
-        census: dict[str, list[int]] = {}
+        statements: dict[str, list[int]] = {}
         inproc: dict[str, list[float]] = {}
         profile_path = None
-        async with inprocess.in_process_app(options.data_dir, server.base_url, secret_key) as app:
+        async with census.in_process_app(options.data_dir, server.base_url, secret_key) as app:
             local = mixes
             for mix in local:
                 for call in mix.calls:
-                    count, took = await inprocess.census(app, mix, call)
-                    census.setdefault(call.label, []).append(count)
+                    count, took = await census.census(app, mix, call)
+                    statements.setdefault(call.label, []).append(count)
                     inproc.setdefault(call.label, []).append(took)
             first = levels[0]
             slowest = options.profile_label or max(
-                first.by_label, key=lambda k: load.median(first.by_label[k].latencies)
+                first.by_label, key=lambda k: driver.median(first.by_label[k].latencies)
             )
             if options.profile:
                 target = next(c for c in local[0].calls if c.label == slowest)
-                profile_path = await inprocess.profile(
+                profile_path = await census.profile(
                     app, local[0], target, 30, options.out_dir / f"{stamp}{options.tag}-profile.txt"
                 )
                 log(f"profile: {slowest} -> {profile_path}")
@@ -214,10 +215,10 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
     single = levels[0]
     calls = []
     for label, samples in single.by_label.items():
-        floor_p50 = load.median(floors[label]) if label in floors else None
-        p50 = load.median(samples.latencies)
+        floor_p50 = driver.median(floors[label]) if label in floors else None
+        p50 = driver.median(samples.latencies)
         sizes = samples.bytes or [0]
-        counts = census.get(label, [])
+        counts = statements.get(label, [])
         calls.append({
             "label": label, "tool": samples.tool, **_summary(samples.latencies),
             "floor_p50": None if floor_p50 is None else round(floor_p50, 2),

@@ -1,9 +1,9 @@
 """CPU per read statement: SQLAlchemy's ``AsyncConnection.execute`` against the reader's path.
 
-``python -m bench.readpath DATA_DIR [N]`` runs one page-shaped statement (25 accounts with a
-correlated owner name and the total, as a list page reads them) ``N`` times (default 400) three
-ways on one connection, alternating, and prints this process's CPU time per statement: building
-the statement only; building and running it through ``AsyncConnection.execute`` (the old
+``python -m bench.inprocess readpath DATA_DIR [N]`` runs one page-shaped statement (25 accounts
+with a correlated owner name and the total, as a list page reads them) ``N`` times (default 400)
+three ways on one connection, alternating, and prints this process's CPU time per statement:
+building the statement only; building and running it through ``AsyncConnection.execute`` (the old
 path); building it and running it as compiled text on the asyncpg connection
 (``accountlens/resolvers/compiled.py``, the reader's path). PostgreSQL's CPU is not included:
 it is the same statement text either way.
@@ -78,13 +78,10 @@ async def run(data_dir: Path, n: int) -> None:
         await engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.readpath", description=__doc__)
+def main(argv: list[str]) -> None:
+    """``python -m bench.inprocess readpath …``."""
+    parser = argparse.ArgumentParser(prog="python -m bench.inprocess readpath", description=__doc__)
     parser.add_argument("data_dir", type=Path, help="a benchmark data folder")
     parser.add_argument("n", type=int, nargs="?", default=400, help="statements per way")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     asyncio.run(run(args.data_dir.resolve(), args.n))
-
-
-if __name__ == "__main__":
-    main()

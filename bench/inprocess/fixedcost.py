@@ -1,10 +1,10 @@
 """Fixed per-call cost: CPU, statements and database round trips of cheap MCP tool calls.
 
-``python -m bench.fixedcost DATA_DIR [CALLS] [--profile LABEL]`` builds the app in this process
-(``create_app`` over an ASGI transport: no network, no other process), gives the demo admin a
-connection straight in the database, and times a few cheap calls ``CALLS`` times each (default
-150). Per call it reports p50/p90 latency, the CPU time of this process (app and client), the
-SQL statements and the round trips asyncpg makes, both counted at the driver
+``python -m bench.inprocess fixedcost DATA_DIR [CALLS] [--profile LABEL]`` builds the app in
+this process (``create_app`` over an ASGI transport: no network, no other process), gives the demo
+admin a connection straight in the database, and times a few cheap calls ``CALLS`` times each
+(default 150). Per call it reports p50/p90 latency, the CPU time of this process (app and client),
+the SQL statements and the round trips asyncpg makes, both counted at the driver
 (``tests/wire.py``), so reads run straight on asyncpg count too. Background audit writes are
 counted with the call they belong to. With ``--profile`` it writes a cProfile (CPU time) of
 that call to ``bench/results/fixedcost-<label>.prof``.
@@ -38,7 +38,7 @@ from accountlens.db.embedded import start_embedded
 from accountlens.db.engine import EMBEDDED_DATABASE, Database, create_engine
 from accountlens.db.models import Connection, User
 from accountlens.ingest.embeddings import get_local_embedder
-from bench.mcp_client import call_tool
+from bench.load.mcp_client import call_tool
 from tests.wire import Wire, counting_wire
 
 PUBLIC_URL = "http://127.0.0.1:8799"
@@ -54,7 +54,7 @@ async def admin_token(db: Database, secret_key: str) -> str:
         await conn.execute(
             insert(Connection).values(
                 org_id=user.org_id, id=issued.row_id, user_id=user.id, client_id="bench",
-                client_name="bench.fixedcost", redirect_host="127.0.0.1", scope="read",
+                client_name="bench.inprocess.fixedcost", redirect_host="127.0.0.1", scope="read",
                 resource=f"{PUBLIC_URL}/mcp", token_salt=issued.salt, token_hash=issued.digest,
                 created_at=now, expires_at=now + timedelta(hours=1),
             )
@@ -179,15 +179,14 @@ def print_layers(stats: pstats.Stats, calls: int) -> None:
         print(f"  {layer:26} {seconds * 1000 / calls:6.2f}  {seconds / total:6.1%}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.fixedcost", description=__doc__)
+def main(argv: list[str]) -> None:
+    """``python -m bench.inprocess fixedcost …``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.inprocess fixedcost", description=__doc__
+    )
     parser.add_argument("data_dir", type=Path, help="a benchmark data folder (bench/.data …)")
     parser.add_argument("calls", type=int, nargs="?", default=150, help="timed calls per tool")
     parser.add_argument("--profile", help="cProfile this call (e.g. 'list accounts')")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, force=True)
     asyncio.run(run(args.data_dir.resolve(), args.calls, args.profile))
-
-
-if __name__ == "__main__":
-    main()

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bench.mcp_client import answer_bytes, call_tool
-from bench.workload import Call, UserMix
+from bench.load.mcp_client import answer_bytes, call_tool
+from bench.load.workload import Call, UserMix
 
 
 @dataclass

@@ -1,17 +1,4 @@
-"""AccountLens next to its peers, interleaved, on the same data: ``python -m bench --only peers``.
-
-Systems: ``floor`` (the cheapest correct SQL per call and user class, :mod:`bench.peer_sql`, on
-asyncpg in this process), ``peer2`` (the SDK's ``MCPServer`` answering with that SQL),
-``peer3`` (the SDK, a bearer check and one ``schema.execute`` of our compiled document) and
-``accountlens`` (``accountlens serve``). The peers run in their own uvicorn processes.
-
-Every peer's ``structuredContent`` is compared with AccountLens's once per call and user class
-before timing (``as_of`` aside); a differing peer is reported as such. Then, round after round,
-each (user class, call) is timed on every system in turn at one client, and each user class's
-cheap mix at ``clients`` clients, so a machine that slows down slows every system alike. CPU is
-read from ``/proc/<pid>/stat``: the server's processes (app) and PostgreSQL's (all its processes;
-one system runs at a time, so the difference belongs to that system).
-"""
+"""The peers step's machinery: CPU from /proc, timed cells, the closed loop, the peer processes."""
 
 from __future__ import annotations
 
@@ -33,11 +20,11 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the dev dependencie
 from accountlens.config import Settings
 from accountlens.db.embedded import start_embedded
 from accountlens.db.engine import EMBEDDED_DATABASE
-from bench import load
-from bench.peer_sql import Caller
-from bench.workload import UserMix
+from bench.load import driver
+from bench.load.workload import UserMix
+from bench.peers.sql import Caller
 
-#: The cheap calls the targets judge (labels of bench.workload's mix).
+#: The cheap calls the targets judge (labels of bench.load.workload's mix).
 CHEAP = ("list accounts", "get 25 tickets", "product_usage 90d weekly", "Q1 account_timeline 30d")
 #: Keyword search, timed after the cheap calls (its own target: app CPU, ratio to its floor).
 SEARCH = ("search (typo)", "search (word)")
@@ -86,9 +73,9 @@ class Cell:
     def row(self) -> dict[str, Any]:
         n = max(self.calls, 1)
         return {
-            "p50": round(load.median(self.latencies), 2),
-            "p95": round(load.percentile(self.latencies, 95), 2),
-            "p99": round(load.percentile(self.latencies, 99), 2),
+            "p50": round(driver.median(self.latencies), 2),
+            "p95": round(driver.percentile(self.latencies, 95), 2),
+            "p99": round(driver.percentile(self.latencies, 99), 2),
             "app_cpu_ms": round(self.app_ms / n, 2), "pg_cpu_ms": round(self.pg_ms / n, 2),
             "calls": self.calls, "errors": self.errors,
         }  # fmt: skip
@@ -167,7 +154,7 @@ async def start_peers(
     urls, processes = {}, {}
     for offset, (name, mode) in enumerate((("peer2", "sql"), ("peer3", "graphql")), start=1):
         log = (out / f"{name}.log").open("wb")
-        command = [sys.executable, "-m", "bench.peer_server", mode, str(port + offset),
+        command = [sys.executable, "-m", "bench.peers", "serve", mode, str(port + offset),
                    str(config_path)]  # fmt: skip
         # Blocking Popen is fine: started once, before anything is timed.
         processes[name] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603, ASYNC220

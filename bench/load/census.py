@@ -25,8 +25,8 @@ from accountlens.config import Settings
 from accountlens.db.embedded import start_embedded
 from accountlens.db.engine import EMBEDDED_DATABASE, Database, create_engine
 from accountlens.ingest.embeddings import get_local_embedder
-from bench.mcp_client import call_tool
-from bench.workload import Call, UserMix
+from bench.load.mcp_client import call_tool
+from bench.load.workload import Call, UserMix
 
 PROFILE_BUDGET_S = 20.0
 

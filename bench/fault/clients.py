@@ -1,6 +1,6 @@
 """The fault script's load: closed-loop MCP clients spread over several app processes.
 
-Unlike :mod:`bench.load`, every call is kept as an :class:`Event` with wall-clock send and
+Unlike :mod:`bench.load.driver`, every call is kept as an :class:`Event` with wall-clock send and
 answer times, the process and connection it went through and how it ended, because the fault
 checks compare calls against the outage window and against the audit rows in PostgreSQL.
 """
@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from bench.mcp_client import CallResult, call_tool
-from bench.workload import Call, UserMix
+from bench.load.mcp_client import CallResult, call_tool
+from bench.load.workload import Call, UserMix
 
 #: Answers a client waits on before calling again, as a polite client honours ``Retry-After``
 #: (shortened: the recovery time is measured from these retries).

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from bench.mcp_client import call_tool
+from bench.load.mcp_client import call_tool
 
 #: User class -> (demo email, role). Every class of SPEC §4 that reads differently.
 USERS: dict[str, tuple[str, str]] = {

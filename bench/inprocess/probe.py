@@ -1,15 +1,15 @@
 """In-process GraphQL probe: p50 and SQL statements per operation, no HTTP in between.
 
-Used while tuning the resolvers (``python -m bench.probe DATA_DIR``): it isolates the GraphQL
-and SQL cost from the MCP adapter and the HTTP stack, so a change shows up undiluted.
+Used while tuning the resolvers (``python -m bench.inprocess probe DATA_DIR``): it isolates the
+GraphQL and SQL cost from the MCP adapter and the HTTP stack, so a change shows up undiluted.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import re
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -77,7 +77,7 @@ async def explain_all(engine: Any, captured: list[tuple[str, Any]]) -> None:
         await transaction.rollback()
 
 
-async def main(data_dir: Path, rounds: int, only: str | None, explain: bool = False) -> None:
+async def run(data_dir: Path, rounds: int, only: str | None, explain: bool = False) -> None:
     server = start_embedded(data_dir / "pgdata")
     engine = create_engine(make_url(server.url(EMBEDDED_DATABASE)))
     db = Database(engine=engine, read_engine=engine)
@@ -125,8 +125,12 @@ async def main(data_dir: Path, rounds: int, only: str | None, explain: bool = Fa
     await engine.dispose()
 
 
-if __name__ == "__main__":
-    asyncio.run(
-        main(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 15,
-             sys.argv[3] if len(sys.argv) > 3 else None, "--explain" in sys.argv)
-    )  # fmt: skip
+def main(argv: list[str]) -> None:
+    """``python -m bench.inprocess probe DATA_DIR [ROUNDS] [OPERATION] [--explain]``."""
+    parser = argparse.ArgumentParser(prog="python -m bench.inprocess probe", description=__doc__)
+    parser.add_argument("data_dir", type=Path, help="a benchmark data folder")
+    parser.add_argument("rounds", type=int, nargs="?", default=15, help="runs per operation")
+    parser.add_argument("only", nargs="?", help="only the operations whose name contains this")
+    parser.add_argument("--explain", action="store_true", help="print each statement's plan")
+    args = parser.parse_args(argv)
+    asyncio.run(run(args.data_dir.resolve(), args.rounds, args.only, args.explain))

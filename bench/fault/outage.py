@@ -21,7 +21,7 @@ import httpx
 from accountlens.db.embedded import EmbeddedServer, start_embedded
 from accountlens.db.engine import EMBEDDED_DATABASE
 from accountlens.db.row_security import APP_ROLE
-from bench.faultload import Connection, Event, Target, drive
+from bench.fault.clients import Connection, Event, Target, drive
 
 
 class Postgres:

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 
 from accountlens.auth.tokens import ACCESS_TOKEN_PREFIX, parse
-from bench.connect import PASSWORDS, _csrf, mint_tokens
-from bench.faultload import Target
-from bench.mcp_client import call_tool
+from bench.fault.clients import Target
+from bench.load.connect import PASSWORDS, _csrf, mint_tokens
+from bench.load.mcp_client import call_tool
 
 VICTIM = ("katherine@northwind.example", "member")
 VICTIM_CLIENT = "AccountLens fault victim"

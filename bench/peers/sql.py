@@ -5,7 +5,7 @@ no visibility predicate at all (the org filter is the whole rule). A restricted 
 accounts they own, those whose account team they are on, and those of their teams: one
 ``account_id IN (…)`` over those three sources. This is what a careful engineer would write
 for each question; the floor (peer 1) times these statements on one connection and the SQL
-peer (peer 2, :mod:`bench.peer_server`) answers tool calls with them.
+peer (peer 2, :mod:`bench.peers.server`) answers tool calls with them.
 
 :func:`list_accounts` and :func:`get_tickets` build the very ``structuredContent`` AccountLens
 returns for the default fields (the harness checks it); product usage and the timeline are
@@ -29,7 +29,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from accountlens.schema.ids import decode_id, encode_id
-from bench.floor import SEARCH_SQL, VISIBLE
+from bench.load.floor import SEARCH_SQL, VISIBLE
 
 #: A restricted member's visible accounts: $1 org, $2 user.
 MEMBER_VISIBLE = """
@@ -131,7 +131,7 @@ def timeline_sql(c: Caller) -> str:
 
 
 def search_sql(c: Caller) -> str:
-    """The floor's keyword search (bench.floor) with this class's visibility only: $n query."""
+    """The floor's keyword search (bench.load.floor) with this class's visibility only: $n query."""
     if c.sees_all:
         text = SEARCH_SQL.replace(" AND id IN (" + VISIBLE + ")", "")
         text = text.replace(" AND account_id IN (" + VISIBLE + ")", "")

@@ -13,9 +13,9 @@ import asyncpg
 import httpx
 
 from accountlens.schema.ids import decode_id
-from bench.floor import SEMANTIC_SQL
-from bench.mcp_client import call_tool
-from bench.workload import SEMANTIC_QUERIES, UserMix
+from bench.load.floor import SEMANTIC_SQL
+from bench.load.mcp_client import call_tool
+from bench.load.workload import SEMANTIC_QUERIES, UserMix
 
 #: Distance of the chunk a passage shows (matched by document and text; the demo repeats
 #: wordings across documents, never within one).

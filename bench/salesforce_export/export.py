@@ -16,7 +16,6 @@ The files are generated, never committed.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import random
 from pathlib import Path
@@ -67,16 +66,3 @@ def write(directory: Path, rows: int, seed: int = 7) -> None:
                           "2025-06-30", rng.randrange(0, 101), "2024-11-01T09:00:00.000Z",
                           "2024-12-01T09:00:00.000Z",
                           rng.choice(["Commit", "Best Case"])])  # fmt: skip
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("directory", type=Path)
-    parser.add_argument("--rows", type=int, default=50_000)
-    args = parser.parse_args()
-    write(args.directory, args.rows)
-    print(f"wrote a {args.rows}-row Salesforce export to {args.directory}")
-
-
-if __name__ == "__main__":
-    main()

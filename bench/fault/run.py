@@ -1,31 +1,15 @@
-"""``python -m bench.fault``: load, a PostgreSQL outage and a cross-process revocation.
+"""One fault run, start to finish: data, two app processes, phases A, B and C, the checks.
 
-One command, bounded in time, loopback only. It builds a demo preset into its own embedded
-PostgreSQL (a temporary folder unless ``--data-dir``), starts two ``accountlens serve``
-processes against that one database (production settings, one public URL, as replicas behind a
-load balancer), mints connections through the real OAuth flow, then:
-
-* **A** — ``--clients`` MCP clients call a mix of tools on both processes for ``--seconds``;
-* **B** — under the same load, PostgreSQL stops (``pg_ctl stop -m fast``) for ``--outage``
-  seconds and starts again; answers meanwhile must be fast 503s and each process must recover
-  by itself, without a restart;
-* **C** — a connection is revoked through process 1 and process 2 refuses it on the next call;
-
-and finally compares the calls the clients saw succeed with the audit rows and the
-connections' last-used times in the database. It prints a table, writes
-``bench/results/<date>-fault.json`` and exits 1 if any check failed.
+What it is for and the phases: the ``bench.fault`` package docstring.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
 import os
 import platform
 import secrets
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -39,16 +23,16 @@ import httpx
 
 from accountlens.auth.options import AuthOptions
 from accountlens.auth.tokens import ACCESS_TOKEN_PREFIX, parse
-from bench import faultcheck
-from bench.connect import mint_tokens, register_client
-from bench.dataset import ensure_dataset
-from bench.faultload import Connection, Event, Target, drive, warm_up
-from bench.faultreport import table
-from bench.outage import Outage, Postgres, run_outage
-from bench.outagecheck import outage_figures
-from bench.revocation import VICTIM_CLIENT, revoke_across_processes
-from bench.server import Server, start_server
-from bench.workload import USERS, UserMix, build_mix
+from bench.fault.checks import Check, audit_figures, last_used_figures, load_figures, windows
+from bench.fault.clients import Connection, Event, Target, drive, warm_up
+from bench.fault.outage import Outage, Postgres, run_outage
+from bench.fault.outagecheck import outage_figures
+from bench.fault.report import table
+from bench.fault.revocation import VICTIM_CLIENT, revoke_across_processes
+from bench.load.connect import mint_tokens, register_client
+from bench.load.dataset import ensure_dataset
+from bench.load.server import Server, start_server
+from bench.load.workload import USERS, UserMix, build_mix
 
 
 @dataclass(frozen=True)
@@ -161,7 +145,7 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
             "A", targets, connections, options.clients,
             lambda: time.monotonic() >= deadline, events_a, options.retry_pause,
         )  # fmt: skip
-        phase_a = faultcheck.load_figures(events_a, time.monotonic() - started)
+        phase_a = load_figures(events_a, time.monotonic() - started)
         log(f"A: {phase_a['requests']} calls, {phase_a['errors']} errors, "
             f"p99 {phase_a['latency_ms']['p99']} ms, {phase_a['calls_per_s']} calls/s")  # fmt: skip
 
@@ -171,7 +155,7 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
             lead=options.lead, seconds=options.outage, tail=options.tail,
             recovery_timeout=options.recovery_timeout, retry_pause=options.retry_pause,
         )  # fmt: skip
-        spans = faultcheck.windows(events_b, outage, [t.number for t in targets])
+        spans = windows(events_b, outage, [t.number for t in targets])
         phase_b, outage_checks = outage_figures(events_b, outage, spans)
         log(f"B: {len(events_b)} calls, recovery {phase_b['recovery_s']}")
         alive = [s.process.poll() is None for s in servers]
@@ -187,8 +171,8 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
             exits.append(server.process.returncode)
         audited_now = await _audit_counts(pg, ids)
         audited = {n: audited_now.get(n, 0) - baseline.get(n, 0) for n in ids}
-        audit, audit_check = faultcheck.audit_figures(events_a + events_b, spans, audited)
-        last_used, last_used_check = faultcheck.last_used_figures(
+        audit, audit_check = audit_figures(events_a + events_b, spans, audited)
+        last_used, last_used_check = last_used_figures(
             events_a + events_b, await _last_used(pg, ids), _last_used_resolution()
         )
     finally:
@@ -200,17 +184,17 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
             shutil.rmtree(data_dir, ignore_errors=True)
 
     checks = [
-        faultcheck.Check("A: every call under load succeeds", phase_a["errors"] == 0,
+        Check("A: every call under load succeeds", phase_a["errors"] == 0,
                          f"{phase_a['errors']} errors in {phase_a['requests']} calls"),
         *outage_checks,
-        faultcheck.Check("B: no app process restarted or died", all(alive),
+        Check("B: no app process restarted or died", all(alive),
                          f"pids {pids} still running: {alive}"),
         audit_check,
         last_used_check,
-        *(faultcheck.Check(f"C: revoked via {r.how} on process 1, refused by process 2",
+        *(Check(f"C: revoked via {r.how} on process 1, refused by process 2",
                            r.passed, f"{r.before} before, {r.after} right after "
                            f"({r.refused_within_ms:.0f} ms later)") for r in revocations),
-        faultcheck.Check("graceful stop: both processes exit 0 on SIGINT",
+        Check("graceful stop: both processes exit 0 on SIGINT",
                          exits == [0] * len(exits), f"exit codes {exits}"),
     ]  # fmt: skip
     result = {
@@ -251,53 +235,3 @@ def _last_used_resolution() -> float:
     """How stale ``last_used_at`` may be by design (updated at most once per this)."""
     options = AuthOptions(public_url="http://127.0.0.1", secret_key=b"-")
     return options.last_used_resolution.total_seconds()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.fault",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--scale", default="small", choices=("small", "medium", "large"))
-    parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--seconds", type=float, default=60.0, help="phase A length")
-    parser.add_argument("--outage", type=float, default=10.0, help="seconds PostgreSQL is down")
-    parser.add_argument("--lead", type=float, default=10.0, help="phase B load before the outage")
-    parser.add_argument("--tail", type=float, default=10.0, help="phase B load after recovery")
-    parser.add_argument("--recovery-timeout", type=float, default=30.0)
-    parser.add_argument(
-        "--retry-pause",
-        type=float,
-        default=0.25,
-        help="a client's pause after a 503 before its next call",
-    )
-    parser.add_argument("--per-user", type=int, default=2, help="connections per demo user")
-    parser.add_argument("--ports", default="8791,8792", help="the two processes' ports")
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="keep and reuse the database here (default: a temporary folder)",
-    )
-    parser.add_argument("--out", type=Path, default=Path("bench/results"))
-    parser.add_argument("--events", type=Path, help="also write every call as JSON lines here")
-    args = parser.parse_args()  # fmt: skip
-    if args.clients < 2:
-        parser.error("--clients must be at least 2 (one per process)")
-    first, second = (int(p) for p in args.ports.split(","))
-    options = Options(
-        scale=args.scale, clients=args.clients, seconds=args.seconds, outage=args.outage,
-        lead=args.lead, tail=args.tail, recovery_timeout=args.recovery_timeout,
-        retry_pause=args.retry_pause, per_user=args.per_user, ports=(first, second),
-        data_dir=args.data_dir.resolve() if args.data_dir else None, out_dir=args.out,
-        events_file=args.events,
-    )  # fmt: skip
-    result = asyncio.run(run(options, log=lambda m: print(m, flush=True)))
-    print()
-    print(result["table"])
-    sys.exit(0 if result["passed"] else 1)
-
-
-if __name__ == "__main__":
-    main()
