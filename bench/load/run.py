@@ -24,7 +24,7 @@ from bench.load.dataset import ensure_dataset
 from bench.load.report import markdown, recall_table
 from bench.load.server import start_server
 from bench.load.workload import SEMANTIC_QUERIES, USERS, UserMix, build_mix
-from bench.peers import compare
+from bench.peers import compare, report
 from bench.peers.systems import start_peers
 
 MB = 1024 * 1024
@@ -62,7 +62,7 @@ async def _connect_pg(data_dir: Path) -> asyncpg.Connection:
 async def _facts(connection: asyncpg.Connection, mix: UserMix) -> None:
     """Who the user is in the database: what the floor needs to apply the same visibility."""
     row = await connection.fetchrow(
-        "SELECT u.id, u.org_id, u.role, o.account_visibility FROM users u "
+        "SELECT u.id, u.org_id, u.role, o.account_visibility, o.timezone FROM users u "
         "JOIN orgs o ON o.id = u.org_id WHERE u.email = $1",
         mix.email,
     )
@@ -75,7 +75,8 @@ async def _facts(connection: asyncpg.Connection, mix: UserMix) -> None:
             row["org_id"],
         )]  # fmt: skip
     mix.facts |= {"user_id": row["id"], "org_id": row["org_id"], "sees_all": sees_all,
-                  "hidden_account_fields": sorted(hidden)}  # fmt: skip
+                  "hidden_account_fields": sorted(hidden),
+                  "timezone": row["timezone"] or "UTC"}  # fmt: skip
 
 
 def _vectors() -> dict[str, str]:
@@ -126,7 +127,7 @@ async def _peers_only(
         peers.stop()
     result |= {"scale": options.scale, "cpus": os.cpu_count(),
                "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
-    out = compare.write(result, options.out_dir, stamp, options.tag)
+    out = report.write(result, options.out_dir, stamp, options.tag)
     log(f"results: {out}")
     return result
 

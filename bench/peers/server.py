@@ -6,10 +6,13 @@
 URL, the public URL and secret key of the AccountLens server under test, and for ``sql`` the
 callers' facts keyed by token.
 
-* ``sql`` (peer 2): ``list_objects`` (accounts) and ``get_objects`` (tickets), each answering
-  with the floor's SQL for the caller's class
-  (:mod:`bench.peers.sql`) on an asyncpg pool. No token check: the caller's facts are looked up
-  in memory by the bearer token, so this is the SDK plus the SQL and nothing else.
+* ``sql`` (peer 2): ``list_objects`` (accounts), ``get_objects`` (tickets),
+  ``get_product_usage`` (an account, ``-<N>d``) and ``account_timeline`` (``-<N>d``), each
+  answering with the floor's one statement for the caller's class (:mod:`bench.peers.sql`) on
+  an asyncpg pool and the tool's own answer shape (:mod:`bench.peers.answers`). No token
+  check: the caller's facts are looked up in memory by the bearer token, so this is the SDK
+  plus the SQL and nothing else. It does not answer keyword search (see
+  :mod:`bench.peers.compare`).
 * ``graphql`` (peer 3): a bearer check (one SELECT on ``connections`` with the token's digest,
   the salt kept per connection after its first request, as ours does) and our own tool bodies:
   the cached compiled GraphQL document, one ``schema.execute`` through our resolvers (whose
@@ -40,7 +43,7 @@ from accountlens.mcp_adapter.server import transport_security
 from accountlens.mcp_adapter.tools import register_tools
 from accountlens.schema.context import build_context
 from accountlens.schema.root import schema
-from bench.peers import sql
+from bench.peers import answers, sql
 
 #: The peer's bearer check: the connection, its user and org, by the presented digest.
 CHECK_SQL = """
@@ -136,6 +139,7 @@ def sql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[Any],
             uuid.UUID(fact["user_id"]),
             bool(fact["sees_all"]),
             frozenset(fact["hidden"]),
+            fact["timezone"],
         )
 
     async def respond(payload: dict[str, Any]) -> CallToolResult:
@@ -148,15 +152,52 @@ def sql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[Any],
         ctx: Context[Any], object_type: str, limit: int | None = None
     ) -> CallToolResult:
         async with pool.acquire() as conn:
-            payload = await sql.list_accounts(conn, who(ctx), base_url, limit or 25)
+            payload = await answers.list_accounts(conn, who(ctx), base_url, limit or 25)
         return await respond(payload)
 
     @server.tool()
     async def get_objects(ctx: Context[Any], ids: list[str]) -> CallToolResult:
         async with pool.acquire() as conn:
-            return await respond(await sql.get_tickets(conn, who(ctx), base_url, ids))
+            return await respond(await answers.get_tickets(conn, who(ctx), base_url, ids))
+
+    @server.tool()
+    async def get_product_usage(
+        ctx: Context[Any], id: str, since: str = "-30d", interval: str = "week"
+    ) -> CallToolResult:
+        async with pool.acquire() as conn:
+            try:
+                payload = await answers.product_usage(
+                    conn, who(ctx), base_url, id, _days(since), interval
+                )
+            except answers.NotVisibleError:
+                return _error("no account or person with that ID")
+        return await respond(payload)
+
+    @server.tool()
+    async def account_timeline(
+        ctx: Context[Any], account: str, since: str = "-30d"
+    ) -> CallToolResult:
+        async with pool.acquire() as conn:
+            try:
+                payload = await answers.account_timeline(
+                    conn, who(ctx), base_url, account, _days(since)
+                )
+            except answers.NotVisibleError:
+                return _error("no account with that ID")
+        return await respond(payload)
 
     return server, _http(server, config)
+
+
+def _days(since: str) -> int:
+    """``-90d`` -> 90: the only window form the peers step sends."""
+    if not (since.startswith("-") and since.endswith("d") and since[1:-1].isdigit()):
+        raise ValueError(f"peer 2 answers windows of the form -<N>d only, not {since!r}")
+    return int(since[1:-1])
+
+
+def _error(message: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
 
 
 def _http(server: MCPServer[Any], config: dict[str, Any]) -> ASGIApp:

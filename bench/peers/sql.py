@@ -1,34 +1,32 @@
-"""The cheapest correct SQL per cheap call *and* user class, and the answers built from it.
+"""The cheapest correct SQL per cheap call *and* user class: one statement per call.
 
 An admin, and any member of an open org, sees every account of the org: their statements have
 no visibility predicate at all (the org filter is the whole rule). A restricted member sees the
 accounts they own, those whose account team they are on, and those of their teams: one
 ``account_id IN (…)`` over those three sources. This is what a careful engineer would write
-for each question; the floor (peer 1) times these statements on one connection and the SQL
-peer (peer 2, :mod:`bench.peers.server`) answers tool calls with them.
+for each question. The floor (peer 1) times exactly these statements on one connection, and the
+SQL peer (peer 2, :mod:`bench.peers.server`) answers tool calls with them, its answers built by
+:mod:`bench.peers.answers`; ``tests/mcp/test_bench_floor.py`` checks that those answers are the
+tools' own for every user class.
 
-:func:`list_accounts` and :func:`get_tickets` build the very ``structuredContent`` AccountLens
-returns for the default fields (the harness checks it); product usage and the timeline are
-timed as statements only.
+Product usage and the timeline read the account row first (its name, and "not visible" when it
+is missing) and everything else through correlated subqueries, so each call is one round trip.
 """
 
 # ruff: noqa: S608 - the statements are built from constant fragments; values are parameters.
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from accountlens.schema.ids import decode_id, encode_id
+from accountlens.schema.ids import decode_id
 from bench.load.floor import SEARCH_SQL, VISIBLE
 
 #: A restricted member's visible accounts: $1 org, $2 user.
@@ -54,6 +52,8 @@ class Caller:
     sees_all: bool
     #: Account fields hidden from this caller (a member, when an admin hid them).
     hidden: frozenset[str] = frozenset()
+    #: The org's time zone: relative windows (``-90d``) start at its midnights.
+    timezone: str = "UTC"
 
     def column(self, name: str, cast: str) -> str:
         """``a.<name>``, or ``NULL`` in its place when the field is hidden from the caller."""
@@ -74,6 +74,25 @@ class Caller:
 
 def _n(caller: Caller, i: int) -> str:
     return f"${caller.next() + i}"
+
+
+@dataclass(frozen=True)
+class Window:
+    """``[start, end)`` from the start of the day ``days`` ago to the end of today, org time."""
+
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def last_days(cls, caller: Caller, days: int, now: datetime | None = None) -> Window:
+        zone = ZoneInfo(caller.timezone)
+        today = (now or datetime.now(UTC)).astimezone(zone).date()
+        start = datetime.combine(today - timedelta(days=days), time(), zone)
+        return cls(start, datetime.combine(today + timedelta(days=1), time(), zone))
+
+    def previous(self) -> Window:
+        # Same-zone subtraction is wall-clock time, as the app's window arithmetic is.
+        return Window(self.start - (self.end - self.start), self.start)
 
 
 def accounts_sql(c: Caller) -> str:
@@ -97,41 +116,81 @@ LEFT JOIN people p ON p.org_id = t.org_id AND p.id = t.requester_id
 WHERE t.org_id = $1{c.visible("t.account_id")} AND t.id = ANY({_n(c, 0)}::uuid[])"""
 
 
-def usage_sql(c: Caller) -> tuple[str, str]:
-    days = f"""
-SELECT date_trunc('week', day) AS bucket, sum(events), sum(minutes), max(active_users)
-FROM usage_account_daily
-WHERE org_id = $1 AND account_id = {_n(c, 0)} AND day >= {_n(c, 1)}{c.visible(_n(c, 0))}
-GROUP BY 1 ORDER BY 1"""
-    features = f"""
-SELECT feature, sum(events) FILTER (WHERE day >= {_n(c, 1)}),
-       sum(events) FILTER (WHERE day < {_n(c, 1)})
-FROM usage_feature_daily
-WHERE org_id = $1 AND account_id = {_n(c, 0)} AND day >= {_n(c, 2)}{c.visible(_n(c, 0))}
-GROUP BY feature ORDER BY 2 DESC NULLS LAST"""
-    return days, features
+def usage_sql(c: Caller) -> str:
+    """An account's usage: $n account, interval, previous start, start, end (dates).
+
+    Totals of both windows, the buckets and the features come as JSON arrays from subqueries
+    correlated with the visible account row; the seats are the window's latest daily row.
+    """
+    a, interval, before, start, end = (_n(c, i) for i in range(5))
+    days = "FROM usage_account_daily u WHERE u.org_id = $1 AND u.account_id = a.id"
+    now, then = f"day >= {start}", f"day < {start}"
+    # The daily rows carry the account's licensed seats: hidden there when hidden on the account.
+    seats = "NULL::int" if "licensed_seats" in c.hidden else "u.licensed_seats"
+    return f"""
+SELECT a.name,
+  (SELECT json_build_array(sum(events) FILTER (WHERE {now}), sum(minutes) FILTER (WHERE {now}),
+          max(active_users) FILTER (WHERE {now}), sum(events) FILTER (WHERE {then}),
+          sum(minutes) FILTER (WHERE {then}), max(active_users) FILTER (WHERE {then}))
+   {days} AND day >= {before} AND day < {end}) AS totals,
+  (SELECT json_agg(json_build_array(b.bucket, b.events, b.minutes, b.users) ORDER BY b.bucket)
+   FROM (SELECT date_trunc({interval}, day)::date AS bucket, sum(events) AS events,
+                sum(minutes) AS minutes, max(active_users) AS users
+         {days} AND {now} AND day < {end} GROUP BY 1) b) AS buckets,
+  (SELECT json_agg(json_build_array(f.feature, f.e, f.m, f.u, f.pe, f.pm, f.pu)
+                   ORDER BY coalesce(f.e, 0) DESC, f.feature)
+   FROM (SELECT feature, sum(events) FILTER (WHERE {now}) AS e,
+                sum(minutes) FILTER (WHERE {now}) AS m, max(active_users) FILTER (WHERE {now}) AS u,
+                sum(events) FILTER (WHERE {then}) AS pe, sum(minutes) FILTER (WHERE {then}) AS pm,
+                max(active_users) FILTER (WHERE {then}) AS pu
+         FROM usage_feature_daily WHERE org_id = $1 AND account_id = a.id
+           AND day >= {before} AND day < {end} GROUP BY feature) f) AS features,
+  (SELECT json_build_array({seats}, u.active_seats)
+   {days} AND {now} AND day < {end} ORDER BY day DESC LIMIT 1) AS seats
+FROM accounts a WHERE a.org_id = $1 AND a.id = {a}{c.visible("a.id")}"""
+
+
+#: The timeline's branches: kind, record type, time, title, detail, table (alias x), extra join.
+_TIMELINE = (
+    ("activity", "activity", "x.occurred_at", "x.subject", "x.kind", "activities", ""),
+    ("ticket", "ticket", "x.opened_at", "x.subject", "x.status", "tickets", ""),
+    ("task", "task", "x.created_at", "x.title", "x.status", "tasks", ""),
+    ("opportunity", "opportunity", "x.changed_at",
+     "concat(o.name, ': ', coalesce(x.from_stage, 'new'), ' → ', x.to_stage)", "x.to_stage",
+     "opportunity_stage_changes", "JOIN opportunities o ON o.org_id = x.org_id "
+     "AND o.id = x.opportunity_id"),
+    ("meeting", "document", "x.occurred_at", "x.title", "x.kind", "documents", ""),
+)  # fmt: skip
 
 
 def timeline_sql(c: Caller) -> str:
-    a, since = _n(c, 0), _n(c, 1)
-    parts = [
-        ("'activity'", "occurred_at", "subject", "activities", "occurred_at"),
-        ("'ticket'", "opened_at", "subject", "tickets", "opened_at"),
-        ("'task'", "created_at", "title", "tasks", "created_at"),
-        ("'opportunity'", "changed_at", "to_stage", "opportunity_stage_changes", "changed_at"),
-        ("'meeting'", "occurred_at", "title", "documents", "occurred_at"),
-    ]
-    union = "\n  UNION ALL ".join(
-        f"SELECT {kind} AS kind, {at} AS at, {title} AS title, id FROM {table}"
-        f" WHERE org_id = $1 AND account_id = {a} AND {column} >= {since}"
-        for kind, at, title, table, column in parts
-    )
-    visible = "" if c.sees_all else f" WHERE {a} IN ({MEMBER_VISIBLE})"
-    return f"SELECT * FROM (\n  {union}\n) e{visible} ORDER BY at DESC, id LIMIT 25"
+    """An account's newest 26 events in ``[$n+1, $n+2)`` and their total: $n account."""
+    a, start, end = _n(c, 0), _n(c, 1), _n(c, 2)
+    branches = []
+    for kind, type_key, at, title, detail, table, join in _TIMELINE:
+        record = "o" if kind == "opportunity" else "x"
+        where = f"x.org_id = $1 AND x.account_id = a.id AND {at} >= {start} AND {at} < {end}"
+        if kind == "meeting":
+            where += " AND x.kind = 'transcript'"
+        if kind == "opportunity":  # the deal a move opens must be visible too
+            where += c.visible("o.account_id")
+        branches.append(
+            f"SELECT '{kind}' AS kind, {at} AS at, {title} AS title, {detail} AS detail, "
+            f"'{type_key}' AS type_key, x.id, {record}.id AS ref_id, "
+            f"{record}.updated_at FROM {table} x {join} WHERE {where}"
+        )
+    union = "\n    UNION ALL ".join(branches)
+    return f"""
+SELECT a.name, e.* FROM accounts a LEFT JOIN LATERAL (
+  SELECT u.*, count(*) OVER () AS total FROM (
+    {union}
+  ) u ORDER BY u.at DESC, u.id DESC LIMIT 26
+) e ON true
+WHERE a.org_id = $1 AND a.id = {a}{c.visible("a.id")}"""
 
 
 def search_sql(c: Caller) -> str:
-    """The floor's keyword search (bench.load.floor) with this class's visibility only: $n query."""
+    """The floor's keyword search (bench.load.floor) with this class's visibility only."""
     if c.sees_all:
         text = SEARCH_SQL.replace(" AND id IN (" + VISIBLE + ")", "")
         text = text.replace(" AND account_id IN (" + VISIBLE + ")", "")
@@ -140,123 +199,40 @@ def search_sql(c: Caller) -> str:
     return text.replace("$4", _n(c, 0))
 
 
-def _uuid(typed_id: str) -> uuid.UUID:
+def uuid_of(typed_id: str) -> uuid.UUID:
     decoded = decode_id(typed_id)
     if decoded is None:
         raise ValueError(typed_id)
     return decoded[1]
 
 
-def _utc(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def usage_args(caller: Caller, account: uuid.UUID, span: Window, interval: str) -> list[Any]:
+    before = span.previous()
+    dates = (before.start.date(), span.start.date(), span.end.date())
+    return [*caller.args(), account, interval, *dates]
 
 
-def _number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _cursor(name: str, row_id: uuid.UUID) -> str:
-    """The keyset cursor AccountLens gives after a row in ``name, id`` order."""
-    signature = hashlib.sha256(b"name:0|id:0").hexdigest()[:10]
-    raw = json.dumps({"s": signature, "v": [name, {"u": row_id.hex}]}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _compact(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if v not in (None, [], {})}
-
-
-def _envelope(base_url: str, type_key: str, row_id: uuid.UUID, name: str) -> dict[str, Any]:
-    typed = encode_id(type_key, row_id)
-    return {"id": typed, "type": type_key, "name": name, "url": f"{base_url}/records/{typed}"}
-
-
-async def list_accounts(conn: Conn, caller: Caller, base_url: str, limit: int) -> dict[str, Any]:
-    """``list_objects(object_type="account")``: a page in name order, with the total."""
-    rows = await conn.fetch(accounts_sql(caller), *caller.args(), limit + 1)
-    page = rows[:limit]
-    records = []
-    for r in page:
-        arr = None
-        if r["arr_amount"] is not None:
-            arr = {"amount": _number(r["arr_amount"]), "currency": r["arr_currency"]}
-        owner = None
-        if r["owner_id"] is not None:
-            owner = {"id": encode_id("user", r["owner_id"]), "name": r["owner_name"]}
-        records.append(_compact({
-            **_envelope(base_url, "account", r["id"], r["name"]),
-            "updated_at": _utc(r["updated_at"]), "domain": r["domain"],
-            "industry": r["industry"], "lifecycle_stage": r["lifecycle_stage"],
-            "health_score": r["health_score"], "health_trend": r["health_trend"], "arr": arr,
-            "renewal_date": r["renewal_date"].isoformat() if r["renewal_date"] else None,
-            "owner": owner,
-        }))  # fmt: skip
-    more = len(rows) > limit
-    last = page[-1] if page else None
-    return {
-        "type": "account",
-        "total": int(rows[0]["total"]) if rows else 0,
-        "count": len(records),
-        "next_cursor": _cursor(last["name"], last["id"]) if more and last else None,
-        "records": records,
-    }
-
-
-async def get_tickets(
-    conn: Conn, caller: Caller, base_url: str, ids: Sequence[str]
-) -> dict[str, Any]:
-    """``get_objects(ids=[tickets…])``: the visible ones in the order asked."""
-    wanted = [_uuid(i) for i in ids]
-    rows = {r["id"]: r for r in await conn.fetch(tickets_sql(caller), *caller.args(), wanted)}
-    records, missing = [], []
-    for typed, row_id in zip(ids, wanted, strict=True):
-        r = rows.get(row_id)
-        if r is None:
-            missing.append(typed)
-            continue
-        requester = None
-        if r["requester_id"] is not None:
-            requester = {"id": encode_id("person", r["requester_id"]), "name": r["requester_name"]}
-        records.append(_compact({
-            **_envelope(base_url, "ticket", r["id"], r["subject"]),
-            "updated_at": _utc(r["updated_at"]), "created_at": _utc(r["created_at"]),
-            "subject": r["subject"], "description": r["description"], "status": r["status"],
-            "priority": r["priority"], "opened_at": _utc(r["opened_at"]),
-            "closed_at": _utc(r["closed_at"]),
-            "account": {"id": encode_id("account", r["account_id"]), "name": r["account_name"]},
-            "requester": requester,
-        }))  # fmt: skip
-    return {"total": len(records), "count": len(records), "records": records,
-            "not_found": missing}  # fmt: skip
+def timeline_args(caller: Caller, account: uuid.UUID, span: Window) -> list[Any]:
+    return [*caller.args(), account, span.start, span.end]
 
 
 def floor_runner(label: str, caller: Caller, facts: dict[str, Any]) -> Runner | None:
-    """The floor's statements for one cheap call, or None for calls it does not cover."""
+    """The floor's statement for one call of the peers step, or None for the others."""
     if label == "list accounts":
         return lambda c: c.fetch(accounts_sql(caller), *caller.args(), 26)
     if label.startswith("search"):
         query = facts["search_queries"][label]
         return lambda c: c.fetch(search_sql(caller), *caller.args(), query)
     if label == "get 25 tickets":
-        ids = [_uuid(i) for i in facts["ticket_ids"]]
+        ids = [uuid_of(i) for i in facts["ticket_ids"]]
         return lambda c: c.fetch(tickets_sql(caller), *caller.args(), ids)
-    acme = _uuid(facts["acme"])
-    now = datetime.now(UTC)
+    acme = uuid_of(facts["acme"])
     if label.startswith("Q1"):
-        return lambda c: c.fetch(timeline_sql(caller), *caller.args(), acme, now - timedelta(30))
+        return lambda c: c.fetch(
+            timeline_sql(caller), *timeline_args(caller, acme, Window.last_days(caller, 30))
+        )
     if label.startswith("product_usage"):
-        start: date = now.date() - timedelta(days=90)
-        days, features = usage_sql(caller)
-
-        async def usage(c: Conn) -> Any:
-            await c.fetch(days, *caller.args(), acme, start)
-            return await c.fetch(features, *caller.args(), acme, start, start - timedelta(90))
-
-        return usage
+        return lambda c: c.fetch(
+            usage_sql(caller), *usage_args(caller, acme, Window.last_days(caller, 90), "week")
+        )
     return None
-
-
-#: Statements per call for each runner above (what the floor and peer 2 send).
-FLOOR_STATEMENTS = {"product_usage 90d weekly": 2}
