@@ -70,12 +70,12 @@ async def _facts(connection: asyncpg.Connection, mix: UserMix) -> None:
     sees_all = row["role"] == "admin" or row["account_visibility"] == "open"
     hidden = []  # fields an admin hid from the org's members (field-level security)
     if row["role"] != "admin":
-        hidden = [r["field"] for r in await connection.fetch(
-            "SELECT field FROM field_security WHERE org_id = $1 AND object_type = 'account'",
-            row["org_id"],
+        hidden = [(r["object_type"], r["field"]) for r in await connection.fetch(
+            "SELECT object_type, field FROM field_security WHERE org_id = $1", row["org_id"],
         )]  # fmt: skip
     mix.facts |= {"user_id": row["id"], "org_id": row["org_id"], "sees_all": sees_all,
-                  "hidden_account_fields": sorted(hidden),
+                  "hidden_account_fields": sorted(f for t, f in hidden if t == "account"),
+                  "hidden_fields": sorted(hidden), "admin": row["role"] == "admin",
                   "timezone": row["timezone"] or "UTC"}  # fmt: skip
 
 

@@ -3,8 +3,9 @@
 The same run as ``python -m bench --only peers`` (same options): data, ``accountlens serve``,
 the four connections, then the cheap calls and keyword search on four systems:
 
-* ``floor`` (peer 1): the cheapest correct SQL per call and user class
-  (:mod:`~bench.peers.sql`), on asyncpg in this process;
+* ``floor`` (peer 1): the cheapest correct SQL per call and user class, one statement each
+  (:mod:`~bench.peers.sql`, :mod:`~bench.peers.search`), on asyncpg in this process
+  (:mod:`~bench.peers.floor`);
 * ``peer2``: the SDK's ``MCPServer`` answering every call of the step with that SQL, its
   answers built by :mod:`~bench.peers.answers` (:mod:`~bench.peers.server`, ``sql`` mode);
 * ``peer3``: the SDK, a bearer check and one ``schema.execute`` of our compiled document

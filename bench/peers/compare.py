@@ -4,9 +4,6 @@ A peer whose ``structuredContent`` differs from AccountLens's is not a fair comp
 check runs before any timing, for every call and user class, and each verdict is kept with the
 call's row. A difference is printed as a ``MISMATCH`` line naming the first differing value
 and counted in the targets table (:mod:`bench.peers.report`); nothing is dropped or hidden.
-Keyword search is compared for peer 3 only: the floor's search statement
-(:mod:`bench.load.floor`) ranks five types, not the tool's thirteen, so peer 2 does not claim
-to answer it (the floor's time is still reported, as a lower bound).
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ import httpx
 
 from bench.load.mcp_client import call_tool
 from bench.load.workload import Call, UserMix
-from bench.peers.sql import floor_runner
+from bench.peers.floor import floor_runner
 from bench.peers.systems import (
     CHEAP,
     PEER2_CALLS,

@@ -7,12 +7,12 @@ URL, the public URL and secret key of the AccountLens server under test, and for
 callers' facts keyed by token.
 
 * ``sql`` (peer 2): ``list_objects`` (accounts), ``get_objects`` (tickets),
-  ``get_product_usage`` (an account, ``-<N>d``) and ``account_timeline`` (``-<N>d``), each
-  answering with the floor's one statement for the caller's class (:mod:`bench.peers.sql`) on
-  an asyncpg pool and the tool's own answer shape (:mod:`bench.peers.answers`). No token
-  check: the caller's facts are looked up in memory by the bearer token, so this is the SDK
-  plus the SQL and nothing else. It does not answer keyword search (see
-  :mod:`bench.peers.compare`).
+  ``get_product_usage`` (an account, ``-<N>d``), ``account_timeline`` (``-<N>d``) and
+  ``search_objects`` (a query, every type), each answering with the floor's one statement for
+  the caller's class (:mod:`bench.peers.sql`, :mod:`bench.peers.search`) on an asyncpg pool
+  and the tool's own answer shape (:mod:`bench.peers.answers`). No token check: the caller's
+  facts are looked up in memory by the bearer token, so this is the SDK plus the SQL and
+  nothing else.
 * ``graphql`` (peer 3): a bearer check (one SELECT on ``connections`` with the token's digest,
   the salt kept per connection after its first request, as ours does) and our own tool bodies:
   the cached compiled GraphQL document, one ``schema.execute`` through our resolvers (whose
@@ -43,7 +43,7 @@ from accountlens.mcp_adapter.server import transport_security
 from accountlens.mcp_adapter.tools import register_tools
 from accountlens.schema.context import build_context
 from accountlens.schema.root import schema
-from bench.peers import answers, sql
+from bench.peers import answers, search, sql
 
 #: The peer's bearer check: the connection, its user and org, by the presented digest.
 CHECK_SQL = """
@@ -140,6 +140,8 @@ def sql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[Any],
             bool(fact["sees_all"]),
             frozenset(fact["hidden"]),
             fact["timezone"],
+            bool(fact["admin"]),
+            frozenset((t, n) for t, n in fact["concealed"]),
         )
 
     async def respond(payload: dict[str, Any]) -> CallToolResult:
@@ -159,6 +161,11 @@ def sql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[Any],
     async def get_objects(ctx: Context[Any], ids: list[str]) -> CallToolResult:
         async with pool.acquire() as conn:
             return await respond(await answers.get_tickets(conn, who(ctx), base_url, ids))
+
+    @server.tool()
+    async def search_objects(ctx: Context[Any], query: str) -> CallToolResult:
+        async with pool.acquire() as conn:
+            return await respond(await search.search_objects(conn, who(ctx), base_url, query))
 
     @server.tool()
     async def get_product_usage(

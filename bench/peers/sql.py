@@ -4,8 +4,9 @@ An admin, and any member of an open org, sees every account of the org: their st
 no visibility predicate at all (the org filter is the whole rule). A restricted member sees the
 accounts they own, those whose account team they are on, and those of their teams: one
 ``account_id IN (…)`` over those three sources. This is what a careful engineer would write
-for each question. The floor (peer 1) times exactly these statements on one connection, and the
-SQL peer (peer 2, :mod:`bench.peers.server`) answers tool calls with them, its answers built by
+for each question (keyword search: :mod:`bench.peers.search`). The floor (peer 1,
+:mod:`bench.peers.floor`) times exactly these statements on one connection, and the SQL peer
+(peer 2, :mod:`bench.peers.server`) answers tool calls with them, its answers built by
 :mod:`bench.peers.answers`; ``tests/mcp/test_bench_floor.py`` checks that those answers are the
 tools' own for every user class.
 
@@ -27,7 +28,6 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from accountlens.schema.ids import decode_id
-from bench.load.floor import SEARCH_SQL, VISIBLE
 
 #: A restricted member's visible accounts: $1 org, $2 user.
 MEMBER_VISIBLE = """
@@ -54,6 +54,10 @@ class Caller:
     hidden: frozenset[str] = frozenset()
     #: The org's time zone: relative windows (``-90d``) start at its midnights.
     timezone: str = "UTC"
+    #: An admin (an open-org member sees every account, yet not others' account-less rows).
+    admin: bool = False
+    #: (type, field) pairs an admin hid from this member: not searched.
+    concealed: frozenset[tuple[str, str]] = frozenset()
 
     def column(self, name: str, cast: str) -> str:
         """``a.<name>``, or ``NULL`` in its place when the field is hidden from the caller."""
@@ -189,16 +193,6 @@ SELECT a.name, e.* FROM accounts a LEFT JOIN LATERAL (
 WHERE a.org_id = $1 AND a.id = {a}{c.visible("a.id")}"""
 
 
-def search_sql(c: Caller) -> str:
-    """The floor's keyword search (bench.load.floor) with this class's visibility only."""
-    if c.sees_all:
-        text = SEARCH_SQL.replace(" AND id IN (" + VISIBLE + ")", "")
-        text = text.replace(" AND account_id IN (" + VISIBLE + ")", "")
-    else:
-        text = SEARCH_SQL.replace(VISIBLE, MEMBER_VISIBLE)
-    return text.replace("$4", _n(c, 0))
-
-
 def uuid_of(typed_id: str) -> uuid.UUID:
     decoded = decode_id(typed_id)
     if decoded is None:
@@ -214,25 +208,3 @@ def usage_args(caller: Caller, account: uuid.UUID, span: Window, interval: str) 
 
 def timeline_args(caller: Caller, account: uuid.UUID, span: Window) -> list[Any]:
     return [*caller.args(), account, span.start, span.end]
-
-
-def floor_runner(label: str, caller: Caller, facts: dict[str, Any]) -> Runner | None:
-    """The floor's statement for one call of the peers step, or None for the others."""
-    if label == "list accounts":
-        return lambda c: c.fetch(accounts_sql(caller), *caller.args(), 26)
-    if label.startswith("search"):
-        query = facts["search_queries"][label]
-        return lambda c: c.fetch(search_sql(caller), *caller.args(), query)
-    if label == "get 25 tickets":
-        ids = [uuid_of(i) for i in facts["ticket_ids"]]
-        return lambda c: c.fetch(tickets_sql(caller), *caller.args(), ids)
-    acme = uuid_of(facts["acme"])
-    if label.startswith("Q1"):
-        return lambda c: c.fetch(
-            timeline_sql(caller), *timeline_args(caller, acme, Window.last_days(caller, 30))
-        )
-    if label.startswith("product_usage"):
-        return lambda c: c.fetch(
-            usage_sql(caller), *usage_args(caller, acme, Window.last_days(caller, 90), "week")
-        )
-    return None

@@ -28,8 +28,8 @@ from bench.peers.sql import Caller
 CHEAP = ("list accounts", "get 25 tickets", "product_usage 90d weekly", "Q1 account_timeline 30d")
 #: Keyword search, timed after the cheap calls (its own target: app CPU, ratio to its floor).
 SEARCH = ("search (typo)", "search (word)")
-#: What peer 2 answers with AccountLens's own answer (keyword search: see bench.peers.compare).
-PEER2_CALLS = CHEAP
+#: What peer 2 answers, each with AccountLens's own answer: every call of the step.
+PEER2_CALLS = CHEAP + SEARCH
 SYSTEMS = ("floor", "peer2", "peer3", "accountlens")
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
@@ -107,7 +107,8 @@ async def closed_loop(work: list[Work], clients: int, seconds: float) -> tuple[l
 def _caller(mix: UserMix) -> Caller:
     f = mix.facts
     return Caller(f["org_id"], f["user_id"], bool(f["sees_all"]),
-                  frozenset(f.get("hidden_account_fields", ())), f["timezone"])  # fmt: skip
+                  frozenset(f.get("hidden_account_fields", ())), f["timezone"], f["admin"],
+                  frozenset((t, n) for t, n in f["hidden_fields"]))  # fmt: skip
 
 
 def _strip(answer: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -147,7 +148,8 @@ async def start_peers(
         "facts": {m.token: {"org_id": str(m.facts["org_id"]), "user_id": str(m.facts["user_id"]),
                             "sees_all": m.facts["sees_all"],
                             "hidden": m.facts.get("hidden_account_fields", []),
-                            "timezone": m.facts["timezone"]} for m in mixes},
+                            "timezone": m.facts["timezone"], "admin": m.facts["admin"],
+                            "concealed": m.facts["hidden_fields"]} for m in mixes},
     }  # fmt: skip
     config_path = out / "peers-config.json"
     config_path.write_text(json.dumps(config))

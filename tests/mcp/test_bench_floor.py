@@ -22,31 +22,37 @@ from bench.peers.answers import (
     list_accounts,
     product_usage,
 )
+from bench.peers.search import search_objects
 from bench.peers.sql import MEMBER_VISIBLE, Caller
 from tests.mcp.conftest import COPY, Live
 from tests.mcp.live import call, call_error
 from tests.schema.demo import DEMO_USERS
 
+#: The peers step's keyword searches (bench.load.workload): a typo, and a common word.
+QUERIES = ("acme crop", "renewal")
 LABELS = ("restricted admin", "team member", "account-team member", "narrow member",
           "open-org member")  # fmt: skip
 
 
 async def caller_for(conn: asyncpg.Connection, email: str) -> Caller:
-    """What the harness knows about a user: org, id, whole-org sight, hidden account fields."""
+    """What the harness knows about a user: org, id, whole-org sight, hidden fields, zone."""
     row = await conn.fetchrow(
         "SELECT u.id, u.org_id, u.role, o.account_visibility, o.timezone FROM users u "
         "JOIN orgs o ON o.id = u.org_id WHERE u.email = $1",
         email,
     )
     assert row is not None
-    hidden: list[str] = []
+    hidden: list[tuple[str, str]] = []
     if row["role"] != "admin":
-        hidden = [r["field"] for r in await conn.fetch(
-            "SELECT field FROM field_security WHERE org_id = $1 AND object_type = 'account'",
-            row["org_id"],
+        hidden = [(r["object_type"], r["field"]) for r in await conn.fetch(
+            "SELECT object_type, field FROM field_security WHERE org_id = $1", row["org_id"]
         )]  # fmt: skip
-    sees_all = row["role"] == "admin" or row["account_visibility"] == "open"
-    return Caller(row["org_id"], row["id"], sees_all, frozenset(hidden), row["timezone"] or "UTC")
+    admin = row["role"] == "admin"
+    return Caller(
+        row["org_id"], row["id"], admin or row["account_visibility"] == "open",
+        frozenset(f for t, f in hidden if t == "account"), row["timezone"] or "UTC", admin,
+        frozenset(hidden),
+    )  # fmt: skip
 
 
 def without_as_of(answer: dict[str, Any]) -> dict[str, Any]:
@@ -54,11 +60,11 @@ def without_as_of(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("label", LABELS)
-async def test_the_floor_answers_every_cheap_call_exactly_as_the_tools_answer_each_user(
+async def test_the_floor_answers_every_call_of_the_peers_step_as_the_tools_answer_each_user(
     live: Live, pg_server: EmbeddedServer, label: str
 ) -> None:
     # given a user of the class and the tools' answers for a page of accounts, 25 tickets,
-    # and the product usage and timeline of an account they see
+    # the product usage and timeline of an account they see, and two keyword searches
     persona = await live.persona(label)
     async with persona.client() as client:
         accounts = await call(client, "list_objects", {"object_type": "account"})
@@ -70,6 +76,7 @@ async def test_the_floor_answers_every_cheap_call_exactly_as_the_tools_answer_ea
             client, "get_product_usage", {"id": account, "since": "-90d", "interval": "week"}
         )
         timeline = await call(client, "account_timeline", {"account": account, "since": "-30d"})
+        searches = {q: await call(client, "search_objects", {"query": q}) for q in QUERIES}
     dsn = pg_server.url(COPY).replace("postgresql+asyncpg", "postgresql")
     conn = await asyncpg.connect(dsn)
     try:
@@ -79,6 +86,7 @@ async def test_the_floor_answers_every_cheap_call_exactly_as_the_tools_answer_ea
         floor_tickets = await get_tickets(conn, caller, live.base_url, ids)
         floor_usage = await product_usage(conn, caller, live.base_url, account, 90, "week")
         floor_timeline = await account_timeline(conn, caller, live.base_url, account, 30)
+        floor_searches = {q: await search_objects(conn, caller, live.base_url, q) for q in QUERIES}
     finally:
         await conn.close()
     # then the answers are the tools' own, record for record
@@ -86,6 +94,7 @@ async def test_the_floor_answers_every_cheap_call_exactly_as_the_tools_answer_ea
     assert floor_tickets == without_as_of(tickets)
     assert floor_usage == without_as_of(usage)
     assert floor_timeline == without_as_of(timeline)
+    assert floor_searches == {q: without_as_of(a) for q, a in searches.items()}
     # and they are not empty, so the comparison says something
     assert timeline["records"]
     assert usage["buckets"]
