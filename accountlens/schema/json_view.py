@@ -110,14 +110,27 @@ class _Planner:
     """Builds plans against the graphql-core schema Strawberry generated."""
 
     def __init__(self) -> None:
-        self._plans: OrderedDict[tuple[int, str, tuple[str, ...]], _Plan] = OrderedDict()
+        self._plans: OrderedDict[tuple[int, str, tuple[str, ...], int], _Plan] = OrderedDict()
 
-    def plan(self, schema: GraphQLSchema, type_name: str, paths: tuple[str, ...]) -> _Plan:
-        key = (id(schema), type_name, paths)
+    def plan(
+        self, schema: GraphQLSchema, type_name: str, paths: tuple[str, ...], depth: int
+    ) -> _Plan:
+        """The plan for ``paths`` below ``type_name``, whose field sits ``depth`` deep."""
+        key = (id(schema), type_name, paths, depth)
         found = self._plans.get(key)
         if found is not None:
             self._plans.move_to_end(key)
             return found
+        if not paths:
+            raise BadInputError("asJson needs at least one field", field="fields")
+        if len(paths) > MAX_PATHS:
+            raise BadInputError(f"asJson takes at most {MAX_PATHS} fields", field="fields")
+        for path in paths:
+            segments = path.split(".")
+            if not all(segments):
+                raise BadInputError(f"asJson: {path!r} is not a field path", field="fields")
+            if depth - 1 + len(segments) > MAX_DEPTH:
+                raise BadInputError(f"asJson: {path} is deeper than queries may go", field="fields")
         type_ = schema.get_type(type_name)
         assert isinstance(type_, GraphQLObjectType), type_name
         tree: dict[str, Any] = {}
@@ -233,7 +246,7 @@ class _Planner:
                 type_, concrete
             ):
                 raise GraphQLError(f"{where} resolved to a value of no type of {type_}.")
-            plan = plans.get(name)  # type: ignore[arg-type]  # a str, checked above
+            plan = plans.get(concrete.name)
             if plan is None:
                 plan = plans[concrete.name] = self._object(schema, concrete, children, where)
             return plan.render(value, info)
@@ -266,20 +279,14 @@ _PLANNER = _Planner()
 
 
 def as_json(source: Any, info: Info[Any, Any], fields: Sequence[str]) -> Any:
-    """``source`` (the object ``asJson`` is a field of) rendered with ``fields``."""
-    if not fields:
-        raise BadInputError("asJson needs at least one field", field="fields")
-    if len(fields) > MAX_PATHS:
-        raise BadInputError(f"asJson takes at most {MAX_PATHS} fields", field="fields")
+    """``source`` (the object ``asJson`` is a field of) rendered with ``fields``.
+
+    Paths are checked when their plan is built: a path reaches no deeper than a typed query
+    may, counting the fields above ``asJson`` (list indices are not fields).
+    """
     raw = info._raw_info
     depth = sum(1 for key in raw.path.as_list() if isinstance(key, str))
-    for path in fields:
-        segments = path.split(".")
-        if not all(segments):
-            raise BadInputError(f"asJson: {path!r} is not a field path", field="fields")
-        if depth - 1 + len(segments) > MAX_DEPTH:
-            raise BadInputError(f"asJson: {path} is deeper than queries may go", field="fields")
-    plan = _PLANNER.plan(raw.schema, raw.parent_type.name, tuple(fields))
+    plan = _PLANNER.plan(raw.schema, raw.parent_type.name, tuple(fields), depth)
     return plan.render(source, info)
 
 
@@ -291,6 +298,8 @@ def json_field() -> Any:
         info: strawberry.Info,
         fields: list[str],
     ) -> JSON:
+        # A plain function that may return an awaitable (graphql-core awaits it): a plan with
+        # only synchronous resolvers then costs no coroutine at all.
         return cast(JSON, as_json(root, info, fields))
 
     return strawberry.field(
