@@ -248,20 +248,25 @@ async def get_objects(
     paths = {t: compiler.record_paths(t, chosen, custom) for t, (chosen, custom) in by_type.items()}
     as_json = all(p is not None for p in paths.values())
 
+    # The paths travel as variables: graphql-core coerces a literal argument again for every
+    # record it resolves (25 records, 25 coercions of the same list), a variable once.
+    path_values = {f"fields{i}": p for i, p in enumerate(paths.values())} if as_json else {}
+
     def roots(var: Any) -> list[Any]:
         if as_json:
             fragments = [
                 DSLInlineFragment()
                 .on(getattr(ds, graphql_type))
-                .select(compiler.as_json(graphql_type, type_paths or ()))
-                for graphql_type, type_paths in paths.items()
+                .select(getattr(ds, graphql_type).asJson.args(fields=getattr(var, name)))
+                for graphql_type, name in zip(paths, path_values, strict=True)
             ]
         else:
             fragments = compiler.node_fragments(by_type)
         return [ds.Query.nodes.args(ids=var.ids).select(ds.Node.id, *fragments)]
 
     shape = tuple((t, tuple(chosen), custom) for t, (chosen, custom) in by_type.items())
-    operation = compiler.operation("GetObjects", roots, shape=shape, values={"ids": ids})
+    values = {"ids": ids, **path_values}
+    operation = compiler.operation("GetObjects", roots, shape=shape, values=values)
     data = await runtime.run(ctx, operation)
     # asJson answers under the fields' own names: aliases only matter to typed fragments.
     aliases = {} if as_json else compiler.aliases_for(by_type)
