@@ -35,8 +35,13 @@ TYPES_BY_PREFIX = {prefix: key for key, prefix in PREFIXES.items()}
 ENCODED_KEPT = 1 << 16
 
 
-@functools.lru_cache(maxsize=ENCODED_KEPT)
 def encode_id(type_key: str, value: uuid.UUID) -> str:
+    # The cached function takes any hashable arguments; this one keeps the signature checked.
+    return _encode(type_key, value)
+
+
+@functools.lru_cache(maxsize=ENCODED_KEPT)
+def _encode(type_key: str, value: uuid.UUID) -> str:
     number = value.int
     digits = []
     for _ in range(_WIDTH):
