@@ -30,8 +30,9 @@ snake = snake_case
 # catalogue (accountlens/object_types.py), so a new type needs no edit here.
 __all__ = ["DEFAULT_FIELDS", "LIST_TYPES", "NODE_TYPES"]
 
-#: Fields every record carries anyway (as id, type, name), so they are never selectable.
-_HIDDEN = {"id", "objectType", "displayName", "row"}
+#: Fields every record carries anyway (as id, type, name), so they are never selectable, and
+#: ``asJson``, which is how the tools read the others (see ``Compiler.record_paths``).
+_HIDDEN = {"id", "objectType", "displayName", "row", "asJson"}
 
 #: How many related records a list field shows inside one record.
 RELATED_PAGE = 5

@@ -14,6 +14,7 @@ from accountlens.resolvers import semantic, timeline, usage
 from accountlens.resolvers.reader import Row
 from accountlens.schema.errors import NotFoundError
 from accountlens.schema.ids import decode_as, decode_id, encode_id
+from accountlens.schema.json_view import json_field
 from accountlens.schema.types.base import AppInfo, Node, PageInfo, field, load_node
 from accountlens.schema.types.crm import Account, Document
 from accountlens.schema.types.events import TimelineEvent
@@ -101,6 +102,7 @@ class ProductUsage:
     licensed_seats: int | None
     active_seats: int | None
     subject_row: strawberry.Private[Row | None] = None
+    as_json = json_field()
 
     @field("The account or person the usage is of.")
     def subject(self) -> Node | None:
@@ -153,6 +155,7 @@ class TimelineConnection:
     edges: list[TimelineEdge]
     page_info: PageInfo
     page: strawberry.Private[timeline.TimelinePage]
+    as_json = json_field()
 
     @field("The events of this page.")
     def nodes(self) -> list[TimelineEvent]:

@@ -17,6 +17,7 @@ from accountlens.resolvers.lists import Page
 from accountlens.resolvers.reader import Row
 from accountlens.schema.context import Context
 from accountlens.schema.ids import encode_id
+from accountlens.schema.json_view import json_field
 
 AppInfo = Info[Context, None]
 T = TypeVar("T")
@@ -40,6 +41,7 @@ class Node:
 
     id: strawberry.ID = strawberry.field(description="Opaque typed ID, e.g. `acc_…`.")
     row: strawberry.Private[Row]
+    as_json = json_field()
 
     @field("The object type: account, person, opportunity …")
     def object_type(self) -> str:
@@ -125,6 +127,7 @@ class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
     counter: strawberry.Private[Callable[[], Awaitable[tuple[int, bool]]]]
+    as_json = json_field()
 
     @field("The records of this page (the same as edges' nodes).")
     def nodes(self) -> list[T]:
