@@ -17,7 +17,6 @@ answers 429).
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -34,6 +33,7 @@ from accountlens.auth.options import READ_SCOPE, AuthOptions, RateLimit
 from accountlens.auth.principal import Principal
 from accountlens.auth.request_unit import STATE_KEY, RequestUnit
 from accountlens.db.engine import Database
+from accountlens.telemetry.json_errors import send_json_error
 
 log = logging.getLogger(__name__)
 
@@ -401,22 +401,14 @@ async def _read_body(receive: Receive) -> Receive | None:
 async def deny(
     send: Send, status: int, options: AuthOptions, error: str | None, description: str | None
 ) -> None:
-    body = json.dumps(
-        {
-            "error": error or "invalid_token",
-            "error_description": description or "authentication required",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
-                (b"www-authenticate", challenge_header(options, error, description).encode()),
-            ],
-        }
+    headers = [
+        (b"cache-control", b"no-store"),
+        (b"www-authenticate", challenge_header(options, error, description).encode()),
+    ]
+    await send_json_error(
+        send,
+        status,
+        error or "invalid_token",
+        description or "authentication required",
+        headers,
     )
-    await send({"type": "http.response.body", "body": body})

@@ -18,10 +18,10 @@ from typing import Any
 
 import httpx
 
-from bench.connect import mint_token, register_client
-from bench.mcp_client import CallResult, call_tool
-from bench.revocation import revoke_in_web_ui
-from bench.workload import UserMix, build_mix
+from bench.fault.revocation import revoke_in_web_ui
+from bench.load.connect import mint_token, register_client
+from bench.load.mcp_client import CallResult, call_tool
+from bench.load.workload import UserMix, build_mix
 
 #: Every demo persona that reads differently (SPEC §4), with its org.
 PERSONAS: dict[str, tuple[str, str, str]] = {

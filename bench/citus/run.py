@@ -16,8 +16,8 @@ from accountlens.db.row_security import APP_ROLE
 from bench.citus import checks, figures
 from bench.citus.build import DEFAULT_TARBALL, ensure_citus
 from bench.citus.cluster import Cluster, start_cluster
-from bench.dataset import ensure_dataset
-from bench.server import Server, start_server
+from bench.load.dataset import ensure_dataset
+from bench.load.server import Server, start_server
 
 
 def free_ports(count: int) -> tuple[int, ...]:

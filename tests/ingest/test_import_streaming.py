@@ -12,7 +12,7 @@ from accountlens.ingest.embeddings import Embedder, get_local_embedder
 from accountlens.ingest.importer import import_directory
 from accountlens.ingest.importer.formats import AccountRow
 from accountlens.ingest.importer.sources import JsonlSource
-from bench.salesforce_export import write as write_export
+from bench.salesforce_export.export import write as write_export
 from tests.ingest.importing import count, run_import, write_directory
 
 BATCH = 250

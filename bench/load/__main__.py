@@ -1,0 +1,79 @@
+"""``python -m bench.load`` (or ``python -m bench``): the whole benchmark, then its tables."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+from bench.load.run import Options, run
+
+
+def main(prog: str = "python -m bench", only: str | None = None, doc: str | None = None) -> None:
+    """Parse the options and run; ``only`` fixes the step (``python -m bench.peers``)."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc or __doc__)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("ACCOUNTLENS_BENCH_DATA", "bench/.data")),
+        help="where the demo preset's PostgreSQL lives (built once, reused)",
+    )
+    parser.add_argument("--scale", default="large", choices=("small", "medium", "large"))
+    parser.add_argument("--levels", default="1,4,16", help="concurrent clients per level")
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured seconds per level")
+    parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds per level")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (peers)")
+    parser.add_argument("--floor-repeats", type=int, default=20)
+    parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server worker processes (default: one per core)",
+    )
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--tag", default="", help="suffix for the result files, e.g. -before")
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--profile-label", help="profile this call instead of the slowest")
+    parser.add_argument(
+        "--calls",
+        help="time only these calls of the mix (comma-separated labels, e.g. 'get 25 "
+        "tickets,product_usage 90d weekly'): the fixed per-call cost without the heavy calls",
+    )
+    if only is None:
+        parser.add_argument(
+            "--only",
+            choices=("recall", "peers"),
+            help="run one step: recall starts the server, mints the connections, measures "
+            "semantic-search recall@10 per user class and stops; peers times the cheap calls "
+            "next to the SQL floor and two minimal MCP servers (--seconds per slice, --rounds, "
+            "the highest --levels as the concurrent clients)",
+        )
+    args = parser.parse_args()  # fmt: skip
+    options = Options(
+        data_dir=args.data_dir.resolve(),
+        scale=args.scale,
+        levels=tuple(int(n) for n in args.levels.split(",")),
+        seconds=args.seconds,
+        warmup=args.warmup,
+        floor_repeats=args.floor_repeats,
+        port=args.port,
+        out_dir=args.out,
+        profile=not args.no_profile,
+        tag=args.tag,
+        profile_label=args.profile_label,
+        workers=args.workers,
+        only=only or args.only,
+        rounds=args.rounds,
+        calls=tuple(c.strip() for c in args.calls.split(",")) if args.calls else (),
+    )
+    logging.basicConfig(level=logging.WARNING, force=True)
+    result = asyncio.run(run(options, log=lambda m: print(m, flush=True)))
+    print()
+    print(result["markdown"])
+
+
+if __name__ == "__main__":
+    main()
