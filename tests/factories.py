@@ -198,16 +198,8 @@ async def create_activity(
     at: datetime,
     **fields: Any,
 ) -> uuid.UUID:
-    return await _insert(
-        db,
-        Activity,
-        org_id=org_id,
-        account_id=account_id,
-        subject=subject,
-        occurred_at=at,
-        kind=fields.pop("kind", "email"),
-        **fields,
-    )
+    values = {"kind": "email", **fields, "subject": subject, "occurred_at": at}
+    return await _insert(db, Activity, org_id=org_id, account_id=account_id, **values)
 
 
 async def create_ticket(
@@ -218,16 +210,8 @@ async def create_ticket(
     at: datetime,
     **fields: Any,
 ) -> uuid.UUID:
-    return await _insert(
-        db,
-        Ticket,
-        org_id=org_id,
-        account_id=account_id,
-        subject=subject,
-        opened_at=at,
-        status=fields.pop("status", "open"),
-        **fields,
-    )
+    values = {"status": "open", **fields, "subject": subject, "opened_at": at}
+    return await _insert(db, Ticket, org_id=org_id, account_id=account_id, **values)
 
 
 async def create_contract(
@@ -238,16 +222,8 @@ async def create_contract(
     start: date,
     **fields: Any,
 ) -> uuid.UUID:
-    return await _insert(
-        db,
-        Contract,
-        org_id=org_id,
-        account_id=account_id,
-        name=name,
-        start_date=start,
-        status=fields.pop("status", "active"),
-        **fields,
-    )
+    values = {"status": "active", **fields, "name": name, "start_date": start}
+    return await _insert(db, Contract, org_id=org_id, account_id=account_id, **values)
 
 
 async def create_project(

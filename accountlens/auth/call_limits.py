@@ -9,13 +9,13 @@ token is used at. Over it, the answer is 429 with ``Retry-After`` (seconds to th
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import timedelta
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accountlens.auth.options import RateLimit
+from accountlens.telemetry.json_errors import send_json_error
 
 WINDOW = timedelta(minutes=1)
 
@@ -50,17 +50,5 @@ class WithinLimit:
 
 async def respond(send: Send, status: int, error: str, description: str, retry: int) -> None:
     """A JSON refusal with ``Retry-After`` (429 over the limit, 503 while the database is away)."""
-    body = json.dumps({"error": error, "error_description": description}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(retry).encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    headers = [(b"retry-after", str(retry).encode()), (b"cache-control", b"no-store")]
+    await send_json_error(send, status, error, description, headers)

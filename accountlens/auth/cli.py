@@ -26,6 +26,10 @@ from accountlens.db.models import AdminAction
 
 T = TypeVar("T")
 
+#: The arguments most commands take: whose account, in which org.
+Email = Annotated[str, typer.Argument()]
+OrgSlug = Annotated[str, typer.Option(help="Org slug")]
+
 users_app = typer.Typer(help="Manage people who sign in.", no_args_is_help=True)
 orgs_app = typer.Typer(help="Manage orgs (workspaces).", no_args_is_help=True)
 connections_app = typer.Typer(
@@ -77,7 +81,7 @@ Role = Literal["admin", "member"]
 @users_app.command("add")
 def users_add(
     email: Annotated[str, typer.Argument(help="Sign-in e-mail")],
-    org: Annotated[str, typer.Option(help="Org slug")],
+    org: OrgSlug,
     name: Annotated[str, typer.Option(help="Display name")] = "",
     role: Annotated[str, typer.Option(help="admin | member")] = "member",
     password: Annotated[
@@ -114,9 +118,9 @@ def users_list(org: Annotated[str | None, typer.Option(help="Only this org")] = 
 
 @users_app.command("set-role")
 def users_set_role(
-    email: Annotated[str, typer.Argument()],
+    email: Email,
     role: Annotated[str, typer.Argument(help="admin | member")],
-    org: Annotated[str, typer.Option(help="Org slug")],
+    org: OrgSlug,
 ) -> None:
     """Make someone an admin or a member."""
     if role not in ("admin", "member"):
@@ -132,8 +136,8 @@ def users_set_role(
 
 @users_app.command("reset-link")
 def users_reset_link(
-    email: Annotated[str, typer.Argument()],
-    org: Annotated[str, typer.Option(help="Org slug")],
+    email: Email,
+    org: OrgSlug,
 ) -> None:
     """Print a single-use, expiring link through which the person sets a new password.
 
@@ -167,8 +171,8 @@ def users_reset_link(
 
 @users_app.command("disable")
 def users_disable(
-    email: Annotated[str, typer.Argument()],
-    org: Annotated[str, typer.Option(help="Org slug")],
+    email: Email,
+    org: OrgSlug,
     enable: Annotated[bool, typer.Option("--enable", help="Re-enable instead")] = False,
 ) -> None:
     """Disable an account: its web sessions end and its connections stop working at once."""
@@ -182,8 +186,8 @@ def users_disable(
 
 @users_app.command("set-password")
 def users_set_password(
-    email: Annotated[str, typer.Argument()],
-    org: Annotated[str, typer.Option(help="Org slug")],
+    email: Email,
+    org: OrgSlug,
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
     ] = "",
@@ -199,7 +203,7 @@ def users_set_password(
 
 @users_app.command("sign-out")
 def users_sign_out(
-    email: Annotated[str, typer.Argument()],
+    email: Email,
     org: Annotated[
         str | None, typer.Option(help="Only this org (default: every org the e-mail is in)")
     ] = None,
@@ -312,7 +316,7 @@ def connections_revoke(
 
 @connections_app.command("service-token")
 def connections_service_token(
-    org: Annotated[str, typer.Option(help="Org slug")],
+    org: OrgSlug,
     user: Annotated[str, typer.Option(help="The admin it reads as (e-mail)")],
     name: Annotated[str, typer.Option(help="The app's name, as listed beside the connections")],
     days: Annotated[

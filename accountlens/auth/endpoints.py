@@ -87,39 +87,32 @@ async def pr_metadata(request: Request) -> JSONResponse:
     return _public_json(protected_resource_metadata(_service(request).options))
 
 
-async def _read_form(request: Request) -> tuple[dict[str, str], set[str]] | Response:
+async def _read_form(request: Request) -> dict[str, str] | Response:
+    """The form of a token or revocation request, or the OAuth error it gets: a form body of a
+    sane size, each parameter once (RFC 6749 §3.2: parameters must not be repeated)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         return oauth_error("invalid_request", "send application/x-www-form-urlencoded")
     if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
         return oauth_error("invalid_request", "request body too large", 413)
     form: FormData = await request.form()
-    keys = list(form.keys())
-    repeated = {k for k in keys if len(form.getlist(k)) > 1}
-    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    return values, repeated
+    if any(len(form.getlist(k)) > 1 for k in form):
+        return oauth_error("invalid_request", "a parameter was repeated")
+    return {k: str(v) for k, v in form.items() if isinstance(v, str)}
 
 
 @router.post("/oauth/token")
 async def token(request: Request) -> Response:
-    parsed = await _read_form(request)
-    if isinstance(parsed, Response):
-        return parsed
-    form, repeated = parsed
-    if repeated:
-        return oauth_error("invalid_request", "a parameter was repeated")
-    return await _service(request).flows.token(form, dict(request.headers))
+    form = await _read_form(request)
+    flows = _service(request).flows
+    return form if isinstance(form, Response) else await flows.token(form, dict(request.headers))
 
 
 @router.post("/oauth/revoke")
 async def revoke(request: Request) -> Response:
-    parsed = await _read_form(request)
-    if isinstance(parsed, Response):
-        return parsed
-    form, repeated = parsed
-    if repeated:
-        return oauth_error("invalid_request", "a parameter was repeated")
-    return await _service(request).flows.revoke(form, dict(request.headers))
+    form = await _read_form(request)
+    flows = _service(request).flows
+    return form if isinstance(form, Response) else await flows.revoke(form, dict(request.headers))
 
 
 @router.post("/oauth/register")

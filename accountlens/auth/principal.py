@@ -6,25 +6,25 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
+from accountlens.object_types import NARROWABLE, TYPES
+
 Role = Literal["admin", "member"]
 
-#: The object types a person may narrow a connection to on the consent page (SPEC §6).
-#: Colleagues, teams, groups and custom object *definitions* are the org's directory and stay
-#: readable; documents are narrowed by kind instead (transcripts, knowledge base).
-NARROWABLE_TYPES = (
-    "account",
-    "person",
-    "opportunity",
-    "activity",
-    "ticket",
-    "task",
-    "project",
-    "custom_object",
-)
+#: The object types a person may narrow a connection to on the consent page (SPEC §6), from the
+#: type catalogue (a type with a ``consent_label``), so a new type cannot be left unnarrowable.
+NARROWABLE_TYPES = tuple(NARROWABLE)
 #: Types that are read with another and follow its narrowing.
 _FOLLOWS = {"task_comment": "task"}
 #: Document kinds and the flag of :class:`Narrowing` that excludes each.
 DOCUMENT_KINDS = ("transcript", "kb_article")
+#: How messages and pages name the document kinds a narrowing leaves out.
+_KIND_WORDS = {"transcript": "transcripts", "kb_article": "knowledge-base articles"}
+
+
+def left_out_words(what: str) -> str:
+    """A type key or document kind in plain words, plural ("people", "transcripts")."""
+    info = TYPES.get(what)
+    return info.plural if info is not None else _KIND_WORDS.get(what, what)
 
 
 @dataclass(frozen=True, slots=True)

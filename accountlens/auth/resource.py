@@ -16,7 +16,6 @@ for the app behind it (``accountlens.auth.call_limits`` answers 429).
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from accountlens.auth import bearer_query, repository, tokens
 from accountlens.auth.options import READ_SCOPE, AuthOptions, RateLimit
 from accountlens.auth.principal import Principal
 from accountlens.db.engine import Database
+from accountlens.telemetry.json_errors import send_json_error
 
 log = logging.getLogger(__name__)
 
@@ -244,22 +244,14 @@ class BearerGuard:
 async def deny(
     send: Send, status: int, options: AuthOptions, error: str | None, description: str | None
 ) -> None:
-    body = json.dumps(
-        {
-            "error": error or "invalid_token",
-            "error_description": description or "authentication required",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
-                (b"www-authenticate", challenge_header(options, error, description).encode()),
-            ],
-        }
+    headers = [
+        (b"cache-control", b"no-store"),
+        (b"www-authenticate", challenge_header(options, error, description).encode()),
+    ]
+    await send_json_error(
+        send,
+        status,
+        error or "invalid_token",
+        description or "authentication required",
+        headers,
     )
-    await send({"type": "http.response.body", "body": body})

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accountlens.auth.cli import _run, console, errors
+from accountlens.auth.cli import OrgSlug, _run, console, errors
 from accountlens.auth.sso_admin import SsoSettings, list_sso, remove_sso, set_sso
 from accountlens.config import Settings, UnsafeConfigurationError
 
@@ -29,7 +29,7 @@ def _secret_key() -> bytes:
 
 @sso_app.command("set")
 def sso_set(
-    org: Annotated[str, typer.Option(help="Org slug")],
+    org: OrgSlug,
     issuer: Annotated[str, typer.Option(help="The provider's issuer URL (https)")],
     client_id: Annotated[str, typer.Option(help="The client ID the provider gave AccountLens")],
     domain: Annotated[
@@ -106,7 +106,7 @@ def sso_show(org: Annotated[str | None, typer.Option(help="Only this org")] = No
 
 
 @sso_app.command("remove")
-def sso_remove(org: Annotated[str, typer.Option(help="Org slug")]) -> None:
+def sso_remove(org: OrgSlug) -> None:
     """Stop single sign-on for the org (its people sign in with passwords again)."""
 
     async def work(session: AsyncSession) -> bool:

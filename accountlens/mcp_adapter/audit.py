@@ -99,7 +99,16 @@ def returned_ids(structured: Any, limit: int = MAX_RECORD_IDS) -> tuple[str, ...
             record_id = value.get("id")
             if isinstance(record_id, str) and _RECORD_ID.match(record_id):
                 found.setdefault(record_id, None)
-            stack.extend(reversed([v for k, v in value.items() if k != "id"]))
+            # Only containers can hold more IDs: strings and numbers never go on the stack.
+            stack.extend(
+                reversed(
+                    [
+                        v
+                        for k, v in value.items()
+                        if k != "id" and isinstance(v, Mapping | list | tuple)
+                    ]
+                )
+            )
         elif isinstance(value, list | tuple):
             stack.extend(reversed(value))
     return tuple(found)[:limit]

@@ -43,13 +43,24 @@ def dumps(payload: Any) -> str:
 
 
 def _has_float(value: Any) -> bool:
-    """True when a float whose two spellings may differ is anywhere inside ``value``."""
-    if isinstance(value, float):
-        return not (1e-4 <= abs(value) < 1e16) and value != 0.0
-    if isinstance(value, dict):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_float(v) for v in value)
+    """True when a float whose two spellings may differ is anywhere inside ``value``.
+
+    A loop over a stack, not recursion through generators: an answer holds ~1,000 values and
+    this runs for every answer, so the per-value cost is a type check.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is int or item is None or kind is bool:
+            continue  # the common cases first, by exact type
+        if isinstance(item, float):
+            if not (1e-4 <= abs(item) < 1e16) and item != 0.0:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
     return False
 
 

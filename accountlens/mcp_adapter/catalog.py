@@ -8,7 +8,6 @@ references, a small object) and how the shaped record shows it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,14 +21,18 @@ from graphql import (
     GraphQLType,
 )
 
-from accountlens.object_types import DEFAULT_FIELDS, LIST_TYPES, NODE_TYPES
+from accountlens.object_types import DEFAULT_FIELDS, LIST_TYPES, NODE_TYPES, snake_case
+
+#: A GraphQL field name as the key an MCP record shows (``healthScore`` -> ``health_score``).
+snake = snake_case
 
 # The type catalogue (list types, node types, default fields) comes from the plain-data type
 # catalogue (accountlens/object_types.py), so a new type needs no edit here.
 __all__ = ["DEFAULT_FIELDS", "LIST_TYPES", "NODE_TYPES"]
 
-#: Fields every record carries anyway (as id, type, name), so they are never selectable.
-_HIDDEN = {"id", "objectType", "displayName", "row"}
+#: Fields every record carries anyway (as id, type, name), so they are never selectable, and
+#: ``asJson``, which is how the tools read the others (see ``Compiler.record_paths``).
+_HIDDEN = {"id", "objectType", "displayName", "row", "asJson"}
 
 #: How many related records a list field shows inside one record.
 RELATED_PAGE = 5
@@ -46,11 +49,6 @@ class FieldInfo:
     kind: Kind
     target: str | None
     paged: bool
-
-
-def snake(name: str) -> str:
-    """``healthScore`` -> ``health_score``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _unwrap(type_: GraphQLType) -> tuple[GraphQLType, bool]:

@@ -145,6 +145,71 @@ class Compiler:
             inner.append(target.objectType)  # a timeline event names its record's type
         return dsl_field.select(*inner)
 
+    # The same selections as one JSON value (``asJson``, see accountlens.schema.json_view) ---
+
+    def record_paths(
+        self, graphql_type: str, fields: Iterable[FieldInfo], custom: bool
+    ) -> list[str] | None:
+        """:meth:`record`'s selection as ``asJson`` paths, in the same order.
+
+        ``None`` when a field takes arguments (a paged related list): ``asJson`` reads fields
+        without arguments only, so such a record keeps its typed selection.
+        """
+        known = self.catalog.fields(graphql_type)
+        paths = ["id", "objectType", "displayName"]
+        if "updated_at" in known:
+            paths.append("updatedAt")
+        for info in fields:
+            below = self.field_paths(info)
+            if below is None:
+                return None
+            paths.extend(below)
+        if custom and "custom" in known:
+            paths.append("custom")
+        return paths
+
+    def field_paths(self, info: FieldInfo, depth: int = 0) -> list[str] | None:
+        """:meth:`select` as dotted paths (``owner.displayName``); ``None`` when paged."""
+        if info.paged:
+            return None
+        name = info.graphql
+        if info.kind == "scalar":
+            return [name]
+        assert info.target is not None
+        if info.kind == "money":
+            return [f"{name}.amount", f"{name}.currency"]
+        if info.kind in ("ref", "refs"):
+            return [f"{name}.id", f"{name}.objectType", f"{name}.displayName"]
+        inner: list[str] = []
+        for sub in self.catalog.fields(info.target).values():
+            if sub.kind in ("scalar", "money") or (depth == 0 and sub.kind in ("ref", "refs")):
+                below = self.field_paths(sub, depth + 1)
+                if below is None:
+                    return None
+                inner.extend(below)
+        type_ = self.catalog.schema.get_type(info.target)
+        if isinstance(type_, GraphQLObjectType) and "objectType" in type_.fields:
+            inner.append("objectType")
+        return [f"{name}.{path}" for path in inner]
+
+    def as_json(self, graphql_type: str, paths: Iterable[str]) -> Any:
+        """``asJson(fields: [...])`` on ``graphql_type``."""
+        return getattr(self.dsl, graphql_type).asJson.args(fields=list(paths))
+
+    def json_connection(self, connection_type: str, node_paths: Iterable[str]) -> list[Any]:
+        """:meth:`connection` with the edges (cursor and node) as one ``asJson`` value."""
+        conn = getattr(self.dsl, connection_type)
+        page = self.dsl.PageInfo
+        selected = [conn.totalCount]
+        if "totalIsLowerBound" in conn._type.fields:
+            selected.append(conn.totalIsLowerBound)
+        edges = ["edges.cursor", *(f"edges.node.{path}" for path in node_paths)]
+        return [
+            *selected,
+            conn.pageInfo.select(page.hasNextPage, page.endCursor),
+            self.as_json(connection_type, edges),
+        ]
+
     def node_fragments(
         self, by_type: Mapping[str, tuple[list[FieldInfo], bool]]
     ) -> list[DSLInlineFragment]:

@@ -39,6 +39,7 @@ from accountlens.mcp_adapter.execute import ContextFactory, Executor
 from accountlens.mcp_adapter.runtime import Runtime
 from accountlens.mcp_adapter.tools import register_tools
 from accountlens.mcp_adapter.tools.descriptions import INSTRUCTIONS
+from accountlens.telemetry.json_errors import send_json_error
 from accountlens.telemetry.tool_calls import ToolCallMetrics
 
 MCP_PATH = "/mcp"
@@ -169,19 +170,8 @@ class PostOnly:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] != "POST":
-            body = b'{"error": "method_not_allowed", "error_description": "use POST"}'
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 405,
-                    "headers": [
-                        (b"allow", b"POST"),
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            allow = [(b"allow", b"POST")]
+            await send_json_error(send, 405, "method_not_allowed", "use POST", allow)
             return
         await self.app(scope, receive, send)
 

@@ -134,7 +134,8 @@ def page_of(
     custom: list[str],
 ) -> Page:
     """A ``Page`` from a connection selected by ``Compiler.connection``."""
-    edges = connection.get("edges") or []
+    # The edges come typed or as one ``asJson`` value (Compiler.json_connection): same shape.
+    edges = (connection.get("asJson") or connection).get("edges") or []
     info = connection.get("pageInfo") or {}
     return Page(
         records=[record(e["node"], base_url, fields, custom) for e in edges],

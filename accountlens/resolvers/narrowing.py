@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from accountlens.auth.principal import Principal
+from accountlens.auth.principal import Principal, left_out_words
 from accountlens.resolvers.errors import ClientError
 
 
@@ -22,26 +22,10 @@ class OutsideNarrowingError(ClientError):
     code = "OUTSIDE_NARROWING"
 
 
-_LABELS = {
-    "account": "accounts",
-    "person": "people",
-    "opportunity": "opportunities",
-    "activity": "activities",
-    "ticket": "tickets",
-    "task": "tasks",
-    "task_comment": "task comments",
-    "project": "projects",
-    "custom_object": "custom objects",
-    "document": "documents",
-    "transcript": "transcripts",
-    "kb_article": "knowledge-base articles",
-}
-
-
 def _refusal(principal: Principal, what: str) -> OutsideNarrowingError:
     return OutsideNarrowingError(
         f"this connection was narrowed when it was approved and cannot read "
-        f"{_LABELS.get(what, what)}; the person who approved it can connect again "
+        f"{left_out_words(what)}; the person who approved it can connect again "
         "with a wider choice",
         excluded=principal.narrowing.excluded(),
         field=what,

@@ -73,7 +73,6 @@ class ObjectSpec:
     name_column: Attr
     search_columns: tuple[Attr, ...]
     default_sort: tuple[tuple[str, bool], ...]  # (field, descending)
-    account_column: Attr | None = None
     group_member_column: str | None = None  # column of group_members naming this type
     description: str = ""
     aliases: Mapping[str, str] = field(default_factory=dict)
@@ -87,6 +86,12 @@ class ObjectSpec:
     def info(self) -> TypeInfo:
         """The type's names across IDs, GraphQL, MCP and import (accountlens/object_types.py)."""
         return TYPES[self.key]
+
+    @property
+    def account_column(self) -> Attr | None:
+        """The column naming the account a record hangs off: its ``account`` reference."""
+        ref = self.fields.get("account")
+        return ref.column if ref is not None and ref.target == "account" else None
 
     @property
     def id_column(self) -> Attr:
@@ -108,6 +113,11 @@ def _by_key(*specs: FieldSpec) -> dict[str, FieldSpec]:
 
 def _ref(key: str, column: Attr, target: str, description: str) -> FieldSpec:
     return FieldSpec(key, column, "reference", description, target=target, sortable=False)
+
+
+def _account(model: type[Any], description: str = "The account.") -> FieldSpec:
+    """The ``account`` reference of a record that hangs off an account (``account_column``)."""
+    return _ref("account", model.account_id, "account", description)
 
 
 HEALTH_TRENDS = ("up", "flat", "down")
@@ -166,13 +176,12 @@ PERSON = ObjectSpec(
         ),
         FieldSpec("phone", Person.phone, "string", "Phone number."),
         FieldSpec("last_contacted_at", Person.last_contacted_at, "datetime", "Last contact."),
-        _ref("account", Person.account_id, "account", "The account the person works at."),
+        _account(Person, "The account the person works at."),
         *_common(Person),
     ),
     name_column=Person.name,
     search_columns=(Person.name, Person.email),
     default_sort=(("name", False),),
-    account_column=Person.account_id,
     group_member_column="person_id",
     aliases={"role": "persona"},
 )
@@ -198,13 +207,12 @@ OPPORTUNITY = ObjectSpec(
         FieldSpec("close_date", Opportunity.close_date, "date", "Expected or actual close."),
         FieldSpec("probability", Opportunity.probability, "integer", "Win probability, 0-100."),
         _ref("owner", Opportunity.owner_id, "user", "The deal owner."),
-        _ref("account", Opportunity.account_id, "account", "The customer account."),
+        _account(Opportunity, "The customer account."),
         *_common(Opportunity),
     ),
     name_column=Opportunity.name,
     search_columns=(Opportunity.name,),
     default_sort=(("close_date", False),),
-    account_column=Opportunity.account_id,
     aliases={"status": "stage_category", "value": "amount"},
 )
 
@@ -220,7 +228,7 @@ TASK = ObjectSpec(
         FieldSpec("priority", Task.priority, "enum", "Urgency.", TASK_PRIORITIES),
         FieldSpec("due_date", Task.due_date, "date", "When it is due."),
         FieldSpec("completed_at", Task.completed_at, "datetime", "When it was done."),
-        _ref("account", Task.account_id, "account", "The account it is about."),
+        _account(Task, "The account it is about."),
         _ref("assignee", Task.assignee_id, "user", "Who does it."),
         _ref("creator", Task.creator_id, "user", "Who created it."),
         *_common(Task),
@@ -228,7 +236,6 @@ TASK = ObjectSpec(
     name_column=Task.title,
     search_columns=(Task.title,),
     default_sort=(("due_date", False),),
-    account_column=Task.account_id,
     aliases={"name": "title", "due": "due_date"},
 )
 
@@ -242,14 +249,13 @@ ACTIVITY = ObjectSpec(
         FieldSpec("subject", Activity.subject, "string", "Subject line."),
         FieldSpec("body", Activity.body, "text", "Content.", sortable=False),
         FieldSpec("occurred_at", Activity.occurred_at, "datetime", "When it happened."),
-        _ref("account", Activity.account_id, "account", "The account."),
+        _account(Activity),
         _ref("user", Activity.user_id, "user", "The colleague who logged it."),
         *_common(Activity),
     ),
     name_column=Activity.subject,
     search_columns=(Activity.subject,),
     default_sort=(("occurred_at", True),),
-    account_column=Activity.account_id,
     aliases={"name": "subject", "type": "kind", "date": "occurred_at"},
 )
 
@@ -264,14 +270,13 @@ PROJECT = ObjectSpec(
         FieldSpec("status", Project.status, "enum", "Progress.", PROJECT_STATUSES),
         FieldSpec("start_date", Project.start_date, "date", "Start."),
         FieldSpec("due_date", Project.due_date, "date", "Due."),
-        _ref("account", Project.account_id, "account", "The account."),
+        _account(Project),
         _ref("owner", Project.owner_id, "user", "Who leads it."),
         *_common(Project),
     ),
     name_column=Project.name,
     search_columns=(Project.name,),
     default_sort=(("due_date", False),),
-    account_column=Project.account_id,
     aliases={"type": "kind"},
 )
 
@@ -287,14 +292,13 @@ TICKET = ObjectSpec(
         FieldSpec("priority", Ticket.priority, "enum", "Priority.", TICKET_PRIORITIES),
         FieldSpec("opened_at", Ticket.opened_at, "datetime", "When it was opened."),
         FieldSpec("closed_at", Ticket.closed_at, "datetime", "When it was closed."),
-        _ref("account", Ticket.account_id, "account", "The account."),
+        _account(Ticket),
         _ref("requester", Ticket.requester_id, "person", "The contact who asked."),
         *_common(Ticket),
     ),
     name_column=Ticket.subject,
     search_columns=(Ticket.subject,),
     default_sort=(("opened_at", True),),
-    account_column=Ticket.account_id,
     aliases={"name": "subject", "title": "subject", "opened": "opened_at"},
 )
 
@@ -313,13 +317,12 @@ CONTRACT = ObjectSpec(
         FieldSpec(
             "renewal_terms", Contract.renewal_terms, "text", "How it renews.", sortable=False
         ),
-        _ref("account", Contract.account_id, "account", "The account."),
+        _account(Contract),
         *_common(Contract),
     ),
     name_column=Contract.name,
     search_columns=(Contract.name,),
     default_sort=(("end_date", False),),
-    account_column=Contract.account_id,
     aliases={"value": "value_amount", "start": "start_date", "end": "end_date"},
 )
 
@@ -330,14 +333,13 @@ CUSTOM_OBJECT = ObjectSpec(
     description="A row of an org-defined custom object type.",
     fields=_by_key(
         FieldSpec("name", CustomObjectInstance.name, "string", "Display name."),
-        _ref("account", CustomObjectInstance.account_id, "account", "The account."),
+        _account(CustomObjectInstance),
         _ref("type", CustomObjectInstance.type_id, "custom_object_type", "The object type."),
         *_common(CustomObjectInstance),
     ),
     name_column=CustomObjectInstance.name,
     search_columns=(CustomObjectInstance.name,),
     default_sort=(("name", False),),
-    account_column=CustomObjectInstance.account_id,
 )
 
 GROUP = ObjectSpec(
@@ -397,13 +399,12 @@ DOCUMENT = ObjectSpec(
         FieldSpec("kind", Document.kind, "enum", "Transcript or KB article.", DOCUMENT_KINDS),
         FieldSpec("occurred_at", Document.occurred_at, "datetime", "Meeting or publish time."),
         FieldSpec("duration_seconds", Document.duration_seconds, "integer", "Meeting length."),
-        _ref("account", Document.account_id, "account", "The account."),
+        _account(Document),
         *_common(Document),
     ),
     name_column=Document.title,
     search_columns=(Document.title,),
     default_sort=(("occurred_at", True),),
-    account_column=Document.account_id,
     aliases={"name": "title", "date": "occurred_at"},
 )
 

@@ -270,35 +270,26 @@ def _attached(
     return and_(in_org, _sees_account(principal, account_column))
 
 
+def _of_account(principal: Principal, type_key: str, model: type[Any]) -> Predicate:
+    """Rows of ``model`` (``org_id``, ``account_id``) are visible exactly when their account is,
+    to a connection whose narrowing lets it read ``type_key``."""
+    return _narrowed(principal, type_key, _attached(principal, model.org_id, model.account_id))
+
+
 def visible_people(principal: Principal) -> Predicate:
-    return _narrowed(principal, "person", _visible_people(principal))
-
-
-def _visible_people(principal: Principal) -> Predicate:
-    return _attached(principal, Person.org_id, Person.account_id)
+    return _of_account(principal, "person", Person)
 
 
 def visible_opportunities(principal: Principal) -> Predicate:
-    return _narrowed(principal, "opportunity", _visible_opportunities(principal))
-
-
-def _visible_opportunities(principal: Principal) -> Predicate:
-    return _attached(principal, Opportunity.org_id, Opportunity.account_id)
+    return _of_account(principal, "opportunity", Opportunity)
 
 
 def visible_stage_changes(principal: Principal) -> Predicate:
-    stage_changes = _attached(
-        principal, OpportunityStageChange.org_id, OpportunityStageChange.account_id
-    )
-    return _narrowed(principal, "opportunity", stage_changes)
+    return _of_account(principal, "opportunity", OpportunityStageChange)
 
 
 def visible_activities(principal: Principal) -> Predicate:
-    return _narrowed(principal, "activity", _visible_activities(principal))
-
-
-def _visible_activities(principal: Principal) -> Predicate:
-    return _attached(principal, Activity.org_id, Activity.account_id)
+    return _of_account(principal, "activity", Activity)
 
 
 def visible_activity_participants(principal: Principal) -> Predicate:
@@ -311,42 +302,24 @@ def visible_activity_participants(principal: Principal) -> Predicate:
 
 
 def visible_tickets(principal: Principal) -> Predicate:
-    return _narrowed(principal, "ticket", _visible_tickets(principal))
-
-
-def _visible_tickets(principal: Principal) -> Predicate:
-    return _attached(principal, Ticket.org_id, Ticket.account_id)
+    return _of_account(principal, "ticket", Ticket)
 
 
 def visible_contracts(principal: Principal) -> Predicate:
     """A contract is visible exactly when its account is."""
-    return _narrowed(
-        principal, "contract", _attached(principal, Contract.org_id, Contract.account_id)
-    )
+    return _of_account(principal, "contract", Contract)
 
 
 def visible_account_usage(principal: Principal) -> Predicate:
-    return _narrowed(
-        principal,
-        "account",
-        _attached(principal, AccountUsageDaily.org_id, AccountUsageDaily.account_id),
-    )
+    return _of_account(principal, "account", AccountUsageDaily)
 
 
 def visible_feature_usage(principal: Principal) -> Predicate:
-    return _narrowed(
-        principal,
-        "account",
-        _attached(principal, FeatureUsageDaily.org_id, FeatureUsageDaily.account_id),
-    )
+    return _of_account(principal, "account", FeatureUsageDaily)
 
 
 def visible_person_usage(principal: Principal) -> Predicate:
-    return _narrowed(
-        principal,
-        "account",
-        _attached(principal, PersonUsageDaily.org_id, PersonUsageDaily.account_id),
-    )
+    return _of_account(principal, "account", PersonUsageDaily)
 
 
 def visible_tasks(principal: Principal) -> Predicate:
@@ -470,44 +443,45 @@ def _participated(principal: Principal, document_id: QueryableAttribute[Any]) ->
     )
 
 
+def _document_rule(
+    principal: Principal,
+    org: QueryableAttribute[Any],
+    kind: QueryableAttribute[Any],
+    account: QueryableAttribute[Any],
+    document_id: QueryableAttribute[Any],
+) -> Predicate:
+    """KB articles always; transcripts with their account, or by taking part when account-less.
+
+    One rule for documents and their chunks (which carry the document's kind and account,
+    denormalised), limited to the kinds the caller's connection may read.
+    """
+    in_org = org == principal.org_id
+    rule = in_org
+    if not principal.is_admin:
+        rule = and_(
+            in_org,
+            or_(
+                kind == "kb_article",
+                _sees_account(principal, account),
+                and_(account.is_(None), _participated(principal, document_id)),
+            ),
+        )
+    return _kinds(principal, kind, rule)
+
+
 def visible_documents(principal: Principal) -> Predicate:
-    return _kinds(principal, Document.kind, _visible_documents(principal))
-
-
-def _visible_documents(principal: Principal) -> Predicate:
-    """KB articles always; transcripts with their account, or by taking part when account-less."""
-    in_org = Document.org_id == principal.org_id
-    if principal.is_admin:
-        return in_org
-    return and_(
-        in_org,
-        or_(
-            Document.kind == "kb_article",
-            _sees_account(principal, Document.account_id),
-            and_(Document.account_id.is_(None), _participated(principal, Document.id)),
-        ),
+    return _document_rule(
+        principal, Document.org_id, Document.kind, Document.account_id, Document.id
     )
 
 
 def visible_chunks(principal: Principal) -> Predicate:
-    return _kinds(principal, DocumentChunk.kind, _visible_chunks(principal))
-
-
-def _visible_chunks(principal: Principal) -> Predicate:
-    """The same rule as documents, on the chunk's denormalised kind and account."""
-    in_org = DocumentChunk.org_id == principal.org_id
-    if principal.is_admin:
-        return in_org
-    return and_(
-        in_org,
-        or_(
-            DocumentChunk.kind == "kb_article",
-            _sees_account(principal, DocumentChunk.account_id),
-            and_(
-                DocumentChunk.account_id.is_(None),
-                _participated(principal, DocumentChunk.document_id),
-            ),
-        ),
+    return _document_rule(
+        principal,
+        DocumentChunk.org_id,
+        DocumentChunk.kind,
+        DocumentChunk.account_id,
+        DocumentChunk.document_id,
     )
 
 

@@ -8,9 +8,9 @@ make a replica buffer megabytes per request.
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from accountlens.telemetry.json_errors import send_json_error
 
 #: The same ceiling the MCP SDK applies to ``/mcp`` itself.
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -86,20 +86,5 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "error": "request_too_large",
-            "error_description": f"request bodies are limited to {limit} bytes",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    description = f"request bodies are limited to {limit} bytes"
+    await send_json_error(send, 413, "request_too_large", description)

@@ -7,6 +7,7 @@ GraphQL answers "not found" for it exactly as for an ID that never existed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -59,6 +60,17 @@ async def _form(request: Request) -> FormData | Response:
     if not csrf_ok(request, form.get("csrf_token")):
         return error_page(request, "Expired form", "Reload the page and try again.", 403)
     return form
+
+
+async def _admin_form(request: Request) -> tuple[Principal, FormData] | Response:
+    """The signed-in admin and the form they posted (CSRF-checked), or the page refusing them."""
+    principal = await _admin(request)
+    if isinstance(principal, Response):
+        return principal
+    form = await _form(request)
+    if isinstance(form, Response):
+        return form
+    return principal, form
 
 
 def _text(form: FormData, name: str) -> str:
@@ -125,12 +137,10 @@ async def users_page(request: Request) -> Response:
 
 @router.post(USERS_PATH + "/invite", response_class=HTMLResponse)
 async def invite(request: Request) -> Response:
-    principal = await _admin(request)
-    if isinstance(principal, Response):
-        return principal
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
+    posted = await _admin_form(request)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     variables = {
         "email": _text(form, "email"),
         "name": _text(form, "name"),
@@ -166,12 +176,10 @@ async def user_page(request: Request, user_id: str) -> Response:
 async def _user_action(
     request: Request, user_id: str, document: str, extra: dict[str, Any], notice: str
 ) -> Response:
-    principal = await _admin(request)
-    if isinstance(principal, Response):
-        return principal
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
+    posted = await _admin_form(request)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     variables = {"userId": user_id[:64], **{k: v(form) for k, v in extra.items()}}
     data = await gql.run(request, principal, document, variables)
     if isinstance(data, gql.Refusal):
@@ -234,66 +242,75 @@ async def team_page(request: Request, team_id: str) -> Response:
     return render(request, "admin/team.html", context, principal=principal)
 
 
+def _team_path(team_id: str) -> str:
+    return f"{TEAMS_PATH}/{quote(team_id, safe='')}"
+
+
 async def _team_action(
-    request: Request, document: str, variables: dict[str, Any], target: str, notice: str
+    request: Request,
+    document: str,
+    variables_of: Callable[[FormData], dict[str, Any]],
+    target: str,
+    notice: str,
 ) -> Response:
+    """Every team form: the CSRF check, then the admin check, one mutation, a redirect with
+    ``?n=<notice>`` to ``target`` (to the new team's page after a create)."""
+    form = await _form(request)
+    if isinstance(form, Response):
+        return form
     principal = await _admin(request)
     if isinstance(principal, Response):
         return principal
-    data = await gql.run(request, principal, document, variables)
+    data = await gql.run(request, principal, document, variables_of(form))
     if isinstance(data, gql.Refusal):
         return _refused(request, data)
     if "createTeam" in data:
-        target = f"{TEAMS_PATH}/{quote(data['createTeam']['id'], safe='')}"
+        target = _team_path(data["createTeam"]["id"])
     return RedirectResponse(f"{target}?n={notice}", status_code=303)
 
 
 @router.post(TEAMS_PATH)
 async def create_team(request: Request) -> Response:
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    variables = {"name": _text(form, "name")}
-    return await _team_action(request, gql.CREATE_TEAM, variables, TEAMS_PATH, "created")
+    return await _team_action(
+        request, gql.CREATE_TEAM, lambda f: {"name": _text(f, "name")}, TEAMS_PATH, "created"
+    )
 
 
 @router.post(TEAMS_PATH + "/{team_id}/rename")
 async def rename_team(request: Request, team_id: str) -> Response:
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    variables = {"id": team_id[:64], "name": _text(form, "name")}
-    here = f"{TEAMS_PATH}/{quote(team_id, safe='')}"
-    return await _team_action(request, gql.RENAME_TEAM, variables, here, "renamed")
+    return await _team_action(
+        request,
+        gql.RENAME_TEAM,
+        lambda f: {"id": team_id[:64], "name": _text(f, "name")},
+        _team_path(team_id),
+        "renamed",
+    )
 
 
 @router.post(TEAMS_PATH + "/{team_id}/delete")
 async def delete_team(request: Request, team_id: str) -> Response:
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    variables = {"id": team_id[:64]}
-    return await _team_action(request, gql.DELETE_TEAM, variables, TEAMS_PATH, "deleted")
+    return await _team_action(
+        request, gql.DELETE_TEAM, lambda _: {"id": team_id[:64]}, TEAMS_PATH, "deleted"
+    )
+
+
+def _membership(team_id: str) -> Callable[[FormData], dict[str, Any]]:
+    """The variables of adding or removing one member: the team and the form's ``user_id``."""
+    return lambda form: {"teamId": team_id[:64], "userId": _text(form, "user_id")[:64]}
 
 
 @router.post(TEAMS_PATH + "/{team_id}/members")
 async def add_member(request: Request, team_id: str) -> Response:
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    variables = {"teamId": team_id[:64], "userId": _text(form, "user_id")[:64]}
-    here = f"{TEAMS_PATH}/{quote(team_id, safe='')}"
-    return await _team_action(request, gql.ADD_MEMBER, variables, here, "added")
+    return await _team_action(
+        request, gql.ADD_MEMBER, _membership(team_id), _team_path(team_id), "added"
+    )
 
 
 @router.post(TEAMS_PATH + "/{team_id}/members/remove")
 async def remove_member(request: Request, team_id: str) -> Response:
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
-    variables = {"teamId": team_id[:64], "userId": _text(form, "user_id")[:64]}
-    here = f"{TEAMS_PATH}/{quote(team_id, safe='')}"
-    return await _team_action(request, gql.REMOVE_MEMBER, variables, here, "removed")
+    return await _team_action(
+        request, gql.REMOVE_MEMBER, _membership(team_id), _team_path(team_id), "removed"
+    )
 
 
 # --- Org settings ---------------------------------------------------------------------------
@@ -324,12 +341,10 @@ async def settings_page(request: Request) -> Response:
 
 @router.post(SETTINGS_PATH, response_class=HTMLResponse)
 async def save_settings(request: Request) -> Response:
-    principal = await _admin(request)
-    if isinstance(principal, Response):
-        return principal
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
+    posted = await _admin_form(request)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     days_text = _text(form, "token_lifetime_days").strip()
     if days_text and not (days_text.isdigit() and len(days_text) <= 4):
         return await _settings_page(request, principal, "The ceiling is a number of days.", 400)

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
 from accountlens.web import admin_source as gql
-from accountlens.web.admin import _admin, _form, _refused, _text
+from accountlens.web.admin import _admin, _admin_form, _refused, _text
 from accountlens.web.browser import render
 
 router = APIRouter()
@@ -54,12 +54,10 @@ async def fields_page(request: Request) -> Response:
 
 @router.post(FIELDS_PATH)
 async def set_hidden(request: Request) -> Response:
-    principal = await _admin(request)
-    if isinstance(principal, Response):
-        return principal
-    form = await _form(request)
-    if isinstance(form, Response):
-        return form
+    posted = await _admin_form(request)
+    if isinstance(posted, Response):
+        return posted
+    principal, form = posted
     hidden = _text(form, "hidden") == "true"
     variables = {
         "type": _text(form, "object_type")[:64],

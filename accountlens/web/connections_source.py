@@ -14,7 +14,7 @@ from typing import Any, Protocol, cast
 
 from fastapi import Request
 
-from accountlens.auth.principal import Principal
+from accountlens.auth.principal import Principal, left_out_words
 
 _FIELDS = """
     id clientName clientId ownerId ownerName ownerEmail createdAt lastUsedAt expiresAt
@@ -108,26 +108,11 @@ def _row(item: dict[str, Any]) -> ConnectionRow:
     )
 
 
-#: How the pages name what a narrowed connection leaves out.
-EXCLUDED_LABELS = {
-    "account": "accounts",
-    "person": "people",
-    "opportunity": "opportunities",
-    "activity": "activities",
-    "ticket": "tickets",
-    "task": "tasks",
-    "project": "projects",
-    "custom_object": "custom objects",
-    "transcript": "transcripts",
-    "kb_article": "KB articles",
-}
-
-
 def narrowing_summary(narrowing: Mapping[str, Any] | None) -> str:
     """ "Narrowed: no tickets, no transcripts" for a narrowed connection; "" otherwise."""
     if not narrowing or not narrowing.get("excluded"):
         return ""
-    left_out = [EXCLUDED_LABELS.get(str(e), str(e)) for e in narrowing["excluded"]]
+    left_out = [left_out_words(str(e)) for e in narrowing["excluded"]]
     return "Narrowed: no " + ", no ".join(left_out)
 
 

@@ -21,6 +21,7 @@ from accountlens.auth.api import (
     get_auth_service,
 )
 from accountlens.auth.principal import NARROWABLE_TYPES, Narrowing
+from accountlens.object_types import NARROWABLE
 from accountlens.web.browser import csrf_ok, current_principal, error_page, render, sign_in_redirect
 
 router = APIRouter(include_in_schema=False)
@@ -36,19 +37,6 @@ AUTHORIZE_PARAMS = (
     "code_challenge_method",
     "resource",
 )
-
-
-#: The consent page's names for the narrowable types, in the order shown.
-NARROWABLE_LABELS = {
-    "account": "Accounts",
-    "person": "People",
-    "opportunity": "Opportunities",
-    "activity": "Activities (e-mails, calls, meetings, notes)",
-    "ticket": "Support tickets",
-    "task": "Tasks and their comments",
-    "project": "Projects",
-    "custom_object": "Custom objects",
-}
 
 
 def choices_of(form: ImmutableMultiDict[str, object] | object) -> ConsentChoices | str:
@@ -105,7 +93,7 @@ async def authorize(request: Request) -> Response:
         {
             "consent": checked,
             "params": params,
-            "narrowable": list(NARROWABLE_LABELS.items()),
+            "narrowable": list(NARROWABLE.items()),
             "lifetimes": lifetimes,
             "default_lifetime": default_lifetime,
         },

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from accountlens.object_types import snake_case
+
 LABELS = "query Labels($type: String!) { properties(objectType: $type) { key label } }"
 
 #: The page query's aliases for fields whose GraphQL name is not the property's.
@@ -37,8 +39,7 @@ COMMENTS = "taskComments"
 
 def snake(key: str) -> str:
     """``lifecycleStage`` → ``lifecycle_stage`` (GraphQL field → property key)."""
-    key = _ALIASES.get(key, key)
-    return "".join("_" + c.lower() if c.isupper() else c for c in key)
+    return snake_case(_ALIASES.get(key, key))
 
 
 def fallback_label(key: str) -> str:

@@ -189,14 +189,36 @@ async def exchange(
     return await client.post("/oauth/token", data={k: v for k, v in data.items() if v != ""})
 
 
+async def signed_in_with_client(
+    client: httpx.AsyncClient, email: str, client_name: str = "Test Client"
+) -> str:
+    """Sign in as ``email`` and register a client for them to authorize; its client id."""
+    await sign_in(client, email)
+    return await register(client, client_name=client_name)
+
+
+async def approved_code(
+    client: httpx.AsyncClient, email: str, client_name: str = "Test Client"
+) -> tuple[str, str, str]:
+    """Sign in as ``email`` and approve a fresh client: (client id, PKCE verifier, its code)."""
+    client_id = await signed_in_with_client(client, email, client_name)
+    verifier, challenge = pkce()
+    return client_id, verifier, await get_code(client, client_id, challenge)
+
+
+def assert_error_page(response: httpx.Response, error: str) -> None:
+    """An authorization request refused with an error page naming ``error``, never a redirect
+    (tests/auth/test_authorization_errors.py says why)."""
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert error in response.text
+
+
 async def connect(
     client: httpx.AsyncClient, email: str, client_name: str = "Test Client"
 ) -> tuple[str, str]:
     """Sign in as ``email``, authorize a fresh client and return (client_id, access token)."""
-    await sign_in(client, email)
-    client_id = await register(client, client_name=client_name)
-    verifier, challenge = pkce()
-    code = await get_code(client, client_id, challenge)
+    client_id, verifier, code = await approved_code(client, email, client_name)
     response = await exchange(client, client_id, code, verifier)
     assert response.status_code == 200, response.text
     return client_id, str(response.json()["access_token"])

@@ -9,49 +9,42 @@ from accountlens.db.engine import Database
 from tests.auth.helpers import (
     People,
     approve,
+    approved_code,
+    assert_error_page,
     authorize_params,
     csrf_of,
     exchange,
-    get_code,
     pkce,
     query_of,
     register,
-    sign_in,
+    signed_in_with_client,
 )
 
 
 async def test_an_authorization_request_without_a_code_challenge_is_refused(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
+    client_id = await signed_in_with_client(client, people.bob.email)
     response = await client.get("/oauth/authorize", params=authorize_params(client_id, None))
-    # an error page, never a redirect (tests/auth/test_authorization_errors.py says why)
-    assert response.status_code == 400
-    assert "location" not in response.headers
-    assert "invalid_request" in response.text
+    assert_error_page(response, "invalid_request")
 
 
 async def test_an_authorization_request_with_the_plain_method_is_refused(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
+    client_id = await signed_in_with_client(client, people.bob.email)
     verifier, _ = pkce()
     params = authorize_params(
         client_id, None, code_challenge=verifier, code_challenge_method="plain"
     )
     response = await client.get("/oauth/authorize", params=params)
-    assert response.status_code == 400
-    assert "location" not in response.headers
-    assert "invalid_request" in response.text
+    assert_error_page(response, "invalid_request")
 
 
 async def test_a_consent_post_that_drops_the_challenge_issues_no_code(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
+    client_id = await signed_in_with_client(client, people.bob.email)
     _, challenge = pkce()
     page = await client.get("/oauth/authorize", params=authorize_params(client_id, challenge))
     form = authorize_params(client_id, None) | {"csrf_token": csrf_of(page.text)}
@@ -63,10 +56,7 @@ async def test_a_consent_post_that_drops_the_challenge_issues_no_code(
 async def test_a_wrong_code_verifier_gets_invalid_grant(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
-    _, challenge = pkce()
-    code = await get_code(client, client_id, challenge)
+    client_id, _, code = await approved_code(client, people.bob.email)
     other_verifier, _ = pkce()
     response = await exchange(client, client_id, code, other_verifier)
     assert response.status_code == 400
@@ -76,10 +66,7 @@ async def test_a_wrong_code_verifier_gets_invalid_grant(
 async def test_a_token_request_without_a_verifier_is_refused(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
-    _, challenge = pkce()
-    code = await get_code(client, client_id, challenge)
+    client_id, _, code = await approved_code(client, people.bob.email)
     response = await exchange(client, client_id, code, None)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
@@ -89,10 +76,7 @@ async def test_a_replayed_code_fails_and_revokes_the_token_it_issued(
     client: httpx.AsyncClient, people: People
 ) -> None:
     # given a code exchanged once for a working token
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
-    verifier, challenge = pkce()
-    code = await get_code(client, client_id, challenge)
+    client_id, verifier, code = await approved_code(client, people.bob.email)
     first = await exchange(client, client_id, code, verifier)
     token = first.json()["access_token"]
     bearer = {"Authorization": f"Bearer {token}"}
@@ -113,10 +97,7 @@ async def test_a_replayed_code_fails_and_revokes_the_token_it_issued(
 async def test_a_code_older_than_five_minutes_is_refused(
     client: httpx.AsyncClient, people: People, fresh_db: Database
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
-    verifier, challenge = pkce()
-    code = await get_code(client, client_id, challenge)
+    client_id, verifier, code = await approved_code(client, people.bob.email)
     async with fresh_db.engine.begin() as conn:
         expiry = await conn.scalar(
             text("SELECT expires_at - created_at FROM oauth_authorization_codes")
@@ -134,11 +115,8 @@ async def test_a_code_older_than_five_minutes_is_refused(
 async def test_a_code_presented_by_another_client_is_refused(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
+    client_id, verifier, code = await approved_code(client, people.bob.email)
     thief = await register(client, client_name="Thief")
-    verifier, challenge = pkce()
-    code = await get_code(client, client_id, challenge)
     response = await exchange(client, thief, code, verifier)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
@@ -149,8 +127,7 @@ async def test_a_code_presented_by_another_client_is_refused(
 async def test_the_authorization_response_carries_state_and_the_issuer(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
+    client_id = await signed_in_with_client(client, people.bob.email)
     _, challenge = pkce()
     decision = await approve(client, authorize_params(client_id, challenge))
     answer = query_of(decision.headers["location"])
@@ -161,10 +138,7 @@ async def test_the_authorization_response_carries_state_and_the_issuer(
 async def test_the_token_response_is_not_cacheable_and_is_long_lived(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
-    verifier, challenge = pkce()
-    code = await get_code(client, client_id, challenge)
+    client_id, verifier, code = await approved_code(client, people.bob.email)
     response = await exchange(client, client_id, code, verifier)
     body = response.json()
     assert response.headers["cache-control"] == "no-store"

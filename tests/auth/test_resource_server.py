@@ -8,18 +8,26 @@ from sqlalchemy import text
 from accountlens.db.engine import Database
 from tests.auth.helpers import (
     People,
+    approved_code,
+    assert_error_page,
     authorize_params,
     connect,
     exchange,
-    get_code,
     pkce,
     register,
-    sign_in,
+    signed_in_with_client,
 )
 
 
 def described(response: httpx.Response) -> str:
     return response.headers["www-authenticate"]
+
+
+async def refusal_of(client: httpx.AsyncClient, token: str) -> str:
+    """The challenge ``/mcp/`` answers ``token`` with, once it is refused (401)."""
+    response = await client.get("/mcp/", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    return described(response)
 
 
 async def test_a_request_without_a_token_is_challenged_with_metadata_and_scope(
@@ -46,24 +54,17 @@ async def test_a_garbage_token_is_refused_as_malformed(client: httpx.AsyncClient
 async def test_an_authorization_request_for_another_resource_is_refused(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
+    client_id = await signed_in_with_client(client, people.bob.email)
     _, challenge = pkce()
     params = authorize_params(client_id, challenge, resource="https://other.example/mcp")
     response = await client.get("/oauth/authorize", params=params)
-    # an error page, never a redirect (tests/auth/test_authorization_errors.py says why)
-    assert response.status_code == 400
-    assert "location" not in response.headers
-    assert "invalid_target" in response.text
+    assert_error_page(response, "invalid_target")
 
 
 async def test_a_token_request_for_another_resource_is_refused(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    await sign_in(client, people.bob.email)
-    client_id = await register(client)
-    verifier, challenge = pkce()
-    code = await get_code(client, client_id, challenge)
+    client_id, verifier, code = await approved_code(client, people.bob.email)
     response = await exchange(
         client, client_id, code, verifier, resource="https://other.example/mcp"
     )
@@ -77,9 +78,7 @@ async def test_a_token_bound_to_another_resource_is_refused_with_that_reason(
     _, token = await connect(client, people.bob.email)
     async with fresh_db.engine.begin() as conn:
         await conn.execute(text("UPDATE connections SET resource = 'https://other.example/mcp'"))
-    response = await client.get("/mcp/", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 401
-    assert "issued for another resource" in described(response)
+    assert "issued for another resource" in await refusal_of(client, token)
 
 
 async def test_an_expired_token_is_refused_with_that_reason(
@@ -93,9 +92,7 @@ async def test_an_expired_token_is_refused_with_that_reason(
                 "expires_at = now() - interval '1 day'"
             )
         )
-    response = await client.get("/mcp/", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 401
-    assert 'error_description="the access token has expired"' in described(response)
+    assert 'error_description="the access token has expired"' in await refusal_of(client, token)
 
 
 async def test_a_token_revoked_through_rfc7009_is_refused_on_the_very_next_request(
@@ -144,9 +141,7 @@ async def test_a_disabled_users_token_stops_working(
     _, token = await connect(client, people.bob.email)
     async with fresh_db.engine.begin() as conn:
         await conn.execute(text("UPDATE users SET is_active = false WHERE email = 'bob@acme.test'"))
-    response = await client.get("/mcp/", headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 401
-    assert "disabled" in described(response)
+    assert "disabled" in await refusal_of(client, token)
 
 
 async def test_last_used_is_recorded_but_written_at_most_once_a_minute(

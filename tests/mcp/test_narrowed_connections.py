@@ -156,7 +156,15 @@ async def test_the_connection_expires_after_the_chosen_30_days_and_shows_its_nar
     expires = datetime.fromisoformat(connection["expiresAt"])
     assert abs(expires - (datetime.now(UTC) + timedelta(days=30))) < timedelta(minutes=10)
     assert connection["narrowing"] == {
-        "objectTypes": ["account", "person", "opportunity", "task", "project", "custom_object"],
+        "objectTypes": [
+            "account",
+            "person",
+            "opportunity",
+            "task",
+            "project",
+            "contract",
+            "custom_object",
+        ],
         "transcripts": False,
         "knowledgeBase": True,
         "excluded": ["activity", "ticket", "transcript"],
@@ -173,5 +181,8 @@ async def test_the_connections_page_and_the_connections_own_page_show_the_narrow
         detail = (await browser.get(f"/admin/settings/connections/{connection_id}")).text
     row = listing.split(f'id="connection-{connection_id}"', 1)[1].split("</tr>", 1)[0]
     assert "Narrowed: no activities, no tickets, no transcripts" in row
-    assert "May read only account, person, opportunity, task, project, custom_object" in detail
+    assert (
+        "May read only account, person, opportunity, task, project, contract, custom_object"
+        in detail
+    )
     assert "transcripts no; KB articles yes" in detail

@@ -107,6 +107,45 @@ async def test_a_hidden_field_reads_as_null_for_members_and_as_stored_for_admins
         assert through["people"]["nodes"] == [{"account": expected}]
 
 
+async def test_as_json_never_carries_a_field_hidden_from_members(fresh_db: Database) -> None:
+    # given an org that hides account ARR, domain and the custom churn risk from members
+    org = await build_org(fresh_db)
+    await hide(fresh_db, org.admin, "account", "arr", "domain", "churn_risk")
+    fields = ["arr.amount", "domain", "custom", "name"]
+    query = """query($id: ID!, $list: [String!]!, $node: [String!]!, $person: [String!]!) {
+      accounts { asJson(fields: $list) }
+      node(id: $id) { asJson(fields: $node) }
+      people { asJson(fields: $person) }
+    }"""
+    for who, arr, domain, custom in (
+        (org.member, None, None, {"tier": "gold"}),
+        (
+            org.admin,
+            {"amount": "120000.00"},
+            "quillfeather-ledger.example",
+            {"tier": "gold", "churn_risk": "high"},
+        ),
+    ):
+        # when each reads the account as one JSON value: listed, by ID and as a person's
+        data = await data_of(
+            fresh_db,
+            who,
+            query,
+            id=encode_id("account", org.account),
+            list=[f"edges.node.{f}" for f in fields],
+            node=fields,
+            person=[f"edges.node.account.{f}" for f in fields],
+        )
+        # then the member's JSON holds no hidden value anywhere, the admin's holds them all
+        expected = {"arr": arr, "domain": domain, "custom": custom, "name": "Northwind"}
+        assert data["accounts"]["asJson"] == {"edges": [{"node": expected}]}
+        assert data["node"]["asJson"] == expected
+        assert data["people"]["asJson"] == {"edges": [{"node": {"account": expected}}]}
+        if who is org.member:
+            assert "churn_risk" not in str(data)
+            assert "quillfeather" not in str(data)
+
+
 async def test_a_members_filter_or_sort_on_a_hidden_field_is_refused_as_an_unknown_field(
     fresh_db: Database,
 ) -> None:

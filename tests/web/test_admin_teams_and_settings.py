@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
@@ -14,6 +15,20 @@ from tests.auth.helpers import People, client_for, connect
 from tests.factories import create_account, create_team
 from tests.web.admin_helpers import BROWSER, browser_as, post_form
 from tests.web.test_admin_people import audit_actions, usr
+
+SETTINGS = "/admin/settings/org"
+
+
+async def save_settings(
+    browser: httpx.AsyncClient, visibility: str, timezone: str, lifetime_days: str
+) -> httpx.Response:
+    """Submit the org settings form with these values."""
+    values = {
+        "account_visibility": visibility,
+        "timezone": timezone,
+        "token_lifetime_days": lifetime_days,
+    }
+    return await post_form(browser, SETTINGS, values, page=SETTINGS)
 
 
 async def test_an_admin_creates_renames_fills_and_deletes_a_team(
@@ -98,18 +113,9 @@ async def test_org_settings_change_visibility_time_zone_and_token_ceiling(
     app: FastAPI, people: People, fresh_db: Database
 ) -> None:
     async with browser_as(app, people.alice.email) as alice:
-        saved = await post_form(
-            alice,
-            "/admin/settings/org",
-            {
-                "account_visibility": "open",
-                "timezone": "Europe/Berlin",
-                "token_lifetime_days": "7",
-            },
-            page="/admin/settings/org",
-        )
+        saved = await save_settings(alice, "open", "Europe/Berlin", "7")
         assert saved.status_code == 303
-        page = await alice.get("/admin/settings/org")
+        page = await alice.get(SETTINGS)
         assert 'value="Europe/Berlin"' in page.text
         assert 'value="7"' in page.text
         assert "org.settings_changed" in page.text  # the admin audit log, on the same page
@@ -130,20 +136,10 @@ async def test_a_made_up_time_zone_is_refused_and_nothing_changes(
     app: FastAPI, people: People, fresh_db: Database
 ) -> None:
     async with browser_as(app, people.alice.email) as alice:
-        refused = await post_form(
-            alice,
-            "/admin/settings/org",
-            {"account_visibility": "open", "timezone": "Mars/Olympus", "token_lifetime_days": ""},
-            page="/admin/settings/org",
-        )
+        refused = await save_settings(alice, "open", "Mars/Olympus", "")
         assert refused.status_code == 400
         assert "IANA" in refused.text
-        too_long = await post_form(
-            alice,
-            "/admin/settings/org",
-            {"account_visibility": "open", "timezone": "UTC", "token_lifetime_days": "9999"},
-            page="/admin/settings/org",
-        )
+        too_long = await save_settings(alice, "open", "UTC", "9999")
         assert too_long.status_code == 400
     async with fresh_db.engine.connect() as conn:
         visibility = await conn.scalar(
@@ -158,12 +154,7 @@ async def test_tokens_issued_after_a_ceiling_is_set_expire_within_it(
 ) -> None:
     # given the org's ceiling is 7 days (the deployment's lifetime is 90)
     async with browser_as(app, people.alice.email) as alice:
-        saved = await post_form(
-            alice,
-            "/admin/settings/org",
-            {"account_visibility": "restricted", "timezone": "UTC", "token_lifetime_days": "7"},
-            page="/admin/settings/org",
-        )
+        saved = await save_settings(alice, "restricted", "UTC", "7")
         assert saved.status_code == 303
     # when a member connects a client
     async with client_for(app) as bob:

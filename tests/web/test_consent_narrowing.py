@@ -89,6 +89,7 @@ async def test_an_unknown_type_or_nothing_left_to_read_is_a_clear_400(
     unknown = [*form.submission(("decision", "approve")), ("types", "secrets")]
     for value in ("account", "person", "opportunity", "activity", "ticket", "task", "project"):
         form.untick("types", value)
+    form.untick("types", "contract")
     form.untick("types", "custom_object")
     form.untick("transcripts", "on")
     form.untick("kb", "on")

@@ -101,6 +101,15 @@ async def round_trip(
     return await sign_in_at_provider(browser, started.headers["location"], login or email)
 
 
+async def assert_signed_out(
+    browser: httpx.AsyncClient, page: httpx.Response, status: int, words: str
+) -> None:
+    """The sign-in ended on a ``status`` page saying ``words``, and nobody is signed in."""
+    assert page.status_code == status
+    assert words in page.text
+    assert await signed_in_as(browser) is None
+
+
 async def signed_in_as(browser: httpx.AsyncClient) -> str | None:
     """The header's "name · org" on the home page, or None when the browser is signed out."""
     home = await browser.get("/")
@@ -204,9 +213,7 @@ async def test_a_discovery_document_naming_another_issuer_is_refused_before_any_
     # given an org configured with "localhost": the provider calls itself 127.0.0.1
     await configure(app, fresh_db, issuer.replace("127.0.0.1", "localhost"))
     response = await start(browser, "alice@acme.test")
-    assert response.status_code == 502
-    assert "sign-in provider cannot be used right now" in response.text
-    assert await signed_in_as(browser) is None
+    await assert_signed_out(browser, response, 502, "sign-in provider cannot be used right now")
 
 
 async def test_an_id_token_from_another_issuer_signs_nobody_in(
@@ -214,9 +221,9 @@ async def test_an_id_token_from_another_issuer_signs_nobody_in(
 ) -> None:
     await configure(app, fresh_db, issuer, client_id="accountlens-wrong-issuer")
     landed = await browser.get(await round_trip(browser, "alice@acme.test"))
-    assert landed.status_code == 401
-    assert "answer could not be verified, so you are not signed in" in landed.text
-    assert await signed_in_as(browser) is None
+    await assert_signed_out(
+        browser, landed, 401, "answer could not be verified, so you are not signed in"
+    )
 
 
 async def test_an_id_token_signed_with_another_key_signs_nobody_in(
@@ -224,9 +231,7 @@ async def test_an_id_token_signed_with_another_key_signs_nobody_in(
 ) -> None:
     await configure(app, fresh_db, issuer, client_id="accountlens-bad-signature", jit=True)
     landed = await browser.get(await round_trip(browser, "pat@acme.test"))
-    assert landed.status_code == 401
-    assert "answer could not be verified" in landed.text
-    assert await signed_in_as(browser) is None
+    await assert_signed_out(browser, landed, 401, "answer could not be verified")
     async with fresh_db.sessions() as session:
         assert await session.scalar(select(User).where(User.email == "pat@acme.test")) is None
 
@@ -270,9 +275,7 @@ async def test_a_replayed_id_token_with_an_old_nonce_signs_nobody_in(
     assert await signed_in_as(browser) == "Alice · Acme Corp"
     async with browser_for(app) as other:
         landed = await other.get(await round_trip(other, "alice@acme.test"))
-        assert landed.status_code == 401
-        assert "could not be verified" in landed.text
-        assert await signed_in_as(other) is None
+        await assert_signed_out(other, landed, 401, "could not be verified")
 
 
 async def test_an_email_outside_the_allowed_domains_is_refused_by_name(
@@ -281,9 +284,9 @@ async def test_an_email_outside_the_allowed_domains_is_refused_by_name(
     # given the person types an acme address but signs in at the provider as someone else
     await configure(app, fresh_db, issuer, jit=True)
     landed = await browser.get(await round_trip(browser, "pat@acme.test", login="pat@other.test"))
-    assert landed.status_code == 403
-    assert "pat@other.test is not in a domain your organisation allows" in landed.text
-    assert await signed_in_as(browser) is None
+    await assert_signed_out(
+        browser, landed, 403, "pat@other.test is not in a domain your organisation allows"
+    )
     async with fresh_db.sessions() as session:
         assert await session.scalar(select(User).where(User.email == "pat@other.test")) is None
 
@@ -293,9 +296,9 @@ async def test_an_unknown_person_is_refused_when_just_in_time_provisioning_is_of
 ) -> None:
     await configure(app, fresh_db, issuer, jit=False)
     landed = await browser.get(await round_trip(browser, "pat@acme.test"))
-    assert landed.status_code == 403
-    assert "There is no AccountLens account for pat@acme.test yet" in landed.text
-    assert await signed_in_as(browser) is None
+    await assert_signed_out(
+        browser, landed, 403, "There is no AccountLens account for pat@acme.test yet"
+    )
 
 
 async def test_an_unverified_email_matches_no_account(
@@ -305,9 +308,7 @@ async def test_an_unverified_email_matches_no_account(
     landed = await browser.get(
         await round_trip(browser, "alice@acme.test", login="alice@acme.test+unverified")
     )
-    assert landed.status_code == 403
-    assert "did not confirm your e-mail address" in landed.text
-    assert await signed_in_as(browser) is None
+    await assert_signed_out(browser, landed, 403, "did not confirm your e-mail address")
 
 
 async def test_a_password_is_refused_for_an_org_that_signs_in_only_with_sso(
@@ -315,9 +316,7 @@ async def test_a_password_is_refused_for_an_org_that_signs_in_only_with_sso(
 ) -> None:
     await configure(app, fresh_db, issuer, passwords=False)
     refused = await sign_in(browser, people.alice.email)
-    assert refused.status_code == 403
-    assert "signs in with single sign-on, not passwords" in refused.text
-    assert await signed_in_as(browser) is None
+    await assert_signed_out(browser, refused, 403, "signs in with single sign-on, not passwords")
     # another org's people still sign in with their password
     assert (await sign_in(browser, people.dave.email)).status_code == 303
 

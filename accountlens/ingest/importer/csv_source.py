@@ -105,6 +105,19 @@ class CsvSource:
             parsed.rejected.append(RejectedRow(self.label, 0, problem))
             yield parsed
             return
+        yield from self.read_batches(model, parsed, size, advance)
+
+    def read_batches(
+        self,
+        model: type[M],
+        parsed: ParsedFile[M],
+        size: int,
+        advance: Callable[[int], None] | None,
+    ) -> Batches[M]:
+        """The rows of a file that decodes, in batches of ``size``, the first filling ``parsed``.
+
+        The JSON-lines source reads its lines here instead; the check above is shared.
+        """
         encoding = "utf-8-sig" if self.options.encoding.lower() in ("utf-8", "utf8") else None
         with self.path.open(encoding=encoding or self.options.encoding, newline="") as handle:
             first = handle.readline()

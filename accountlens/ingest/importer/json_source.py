@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from accountlens.ingest.importer.csv_source import CsvSource
-from accountlens.ingest.importer.reading import Batches, count_lines
+from accountlens.ingest.importer.reading import Batches, ParsedFile, count_lines
 from accountlens.ingest.importer.report import RejectedRow
 from accountlens.ingest.importer.wording import json_problem
 
@@ -28,15 +28,13 @@ class JsonLinesSource(CsvSource):
     def size(self) -> int:
         return count_lines(self.path)
 
-    def batches(
-        self, model: type[M], size: int, advance: Callable[[int], None] | None
+    def read_batches(
+        self,
+        model: type[M],
+        parsed: ParsedFile[M],
+        size: int,
+        advance: Callable[[int], None] | None,
     ) -> Batches[M]:
-        parsed = self.new_batch(model)
-        problem = self.undecodable()
-        if problem is not None:
-            parsed.rejected.append(RejectedRow(self.label, 0, problem))
-            yield parsed
-            return
         separator = self.options.cells.list_separator
         with self.path.open(encoding=self.options.encoding, newline="") as handle:
             for line, text in enumerate(handle, start=1):

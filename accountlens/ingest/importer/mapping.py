@@ -10,11 +10,12 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from accountlens.ingest.importer.reading import describe_errors
+from accountlens.object_types import TYPES
 
 
 class MappingError(ValueError):
@@ -79,11 +80,26 @@ class SkipRule(Rule):
     values: list[str]
 
 
-Target = Literal[
-    "users", "teams", "accounts", "people", "opportunities", "opportunity_stage_changes",
-    "tasks", "task_comments", "activities", "projects", "tickets", "custom_object_types",
-    "custom_objects", "groups", "property_definitions", "usage", "documents",
-]  # fmt: skip
+#: The record files a CSV file may become (``target``, the file's name without ``.jsonl``): every
+#: listable type of the catalogue (its root list field names its file, so a new type such as
+#: ``contracts`` is a target at once) and the files that are no listable type of their own.
+TARGETS: tuple[str, ...] = (
+    "users",
+    "teams",
+    *(info.list_field for info in TYPES.values() if info.list_field),
+    "opportunity_stage_changes",
+    "task_comments",
+    "custom_object_types",
+    "custom_objects",
+    "groups",
+    "property_definitions",
+    "usage",
+    "documents",
+)
+if TYPE_CHECKING:
+    Target = str
+else:
+    Target = Literal[TARGETS]
 #: A column name, several names (joined by a space: first and last name), or a full rule.
 Column = Annotated[str | list[str] | FieldMapping, Field(union_mode="left_to_right")]
 

@@ -145,3 +145,13 @@ def with_custom(row: RecordRow, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` plus the row's ``custom`` map, which every record file carries."""
     values["custom"] = row.custom
     return values
+
+
+def referencing(
+    row: RecordRow, refs: Resolved, *references: str, lists: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The row's own fields as columns, each of ``references`` as ``<name>_id`` (the ID it
+    resolved to) and its ``custom`` map; ``lists`` (child rows, see ``members``) are left out."""
+    columns = row.model_dump(exclude={"external_id", "custom", *references, *lists})
+    columns.update({f"{name}_id": refs.id(name) for name in references})
+    return with_custom(row, columns)

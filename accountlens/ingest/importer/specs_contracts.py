@@ -7,7 +7,7 @@ from typing import Any
 from accountlens.db.models import Contract
 from accountlens.ingest.importer.formats import ContractRow
 from accountlens.ingest.importer.load import table_of
-from accountlens.ingest.importer.records import RecordSpec, with_custom
+from accountlens.ingest.importer.records import RecordSpec, referencing
 from accountlens.ingest.importer.resolve import Ref, Resolved
 
 
@@ -21,6 +21,4 @@ class ContractSpec(RecordSpec[ContractRow]):
         return [Ref("account", "account", row.account)]
 
     def values(self, row: ContractRow, refs: Resolved) -> dict[str, Any]:
-        columns = row.model_dump(exclude={"external_id", "custom", "account"})
-        columns.update(account_id=refs.id("account"))
-        return with_custom(row, columns)
+        return referencing(row, refs, "account")

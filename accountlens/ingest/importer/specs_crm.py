@@ -36,7 +36,7 @@ from accountlens.ingest.importer.load import (
     table_of,
     text_array,
 )
-from accountlens.ingest.importer.records import ImportContext, RecordSpec, with_custom
+from accountlens.ingest.importer.records import ImportContext, RecordSpec, referencing, with_custom
 from accountlens.ingest.importer.resolve import Ref, Resolved
 
 
@@ -149,9 +149,7 @@ class AccountSpec(RecordSpec[AccountRow]):
         ]
 
     def values(self, row: AccountRow, refs: Resolved) -> dict[str, Any]:
-        columns = row.model_dump(exclude={"external_id", "custom", "owner", "team", "account_team"})
-        columns.update(owner_id=refs.id("owner"), team_id=refs.id("team"))
-        return with_custom(row, columns)
+        return referencing(row, refs, "owner", "team", lists=("account_team",))
 
     def members(self, row: AccountRow, refs: Resolved) -> dict[str, ChildRows]:
         team: ChildRows = {}
@@ -171,9 +169,7 @@ class PersonSpec(RecordSpec[PersonRow]):
         return [Ref("account", "account", row.account)]
 
     def values(self, row: PersonRow, refs: Resolved) -> dict[str, Any]:
-        columns = row.model_dump(exclude={"external_id", "custom", "account"})
-        columns["account_id"] = refs.id("account")
-        return with_custom(row, columns)
+        return referencing(row, refs, "account")
 
 
 class OpportunitySpec(RecordSpec[OpportunityRow]):
@@ -187,9 +183,7 @@ class OpportunitySpec(RecordSpec[OpportunityRow]):
         return [Ref("account", "account", row.account), *optional_ref("owner", "user", row.owner)]
 
     def values(self, row: OpportunityRow, refs: Resolved) -> dict[str, Any]:
-        columns = row.model_dump(exclude={"external_id", "custom", "account", "owner"})
-        columns.update(account_id=refs.id("account"), owner_id=refs.id("owner"))
-        return with_custom(row, columns)
+        return referencing(row, refs, "account", "owner")
 
 
 class OpportunityStageChangeSpec(RecordSpec[OpportunityStageChangeRow]):

@@ -22,7 +22,7 @@ from accountlens.ingest.importer.formats import (
     TicketRow,
 )
 from accountlens.ingest.importer.load import ChildRows, ChildTable, table_of
-from accountlens.ingest.importer.records import RecordSpec, with_custom
+from accountlens.ingest.importer.records import RecordSpec, referencing, with_custom
 from accountlens.ingest.importer.resolve import Ref, Resolved
 from accountlens.ingest.importer.specs_crm import list_members, list_refs, optional_ref
 
@@ -44,15 +44,7 @@ class TaskSpec(RecordSpec[TaskRow]):
         ]
 
     def values(self, row: TaskRow, refs: Resolved) -> dict[str, Any]:
-        columns = row.model_dump(
-            exclude={"external_id", "custom", "account", "assignee", "creator"}
-        )
-        columns.update(
-            account_id=refs.id("account"),
-            assignee_id=refs.id("assignee"),
-            creator_id=refs.id("creator"),
-        )
-        return with_custom(row, columns)
+        return referencing(row, refs, "account", "assignee", "creator")
 
 
 class TaskCommentSpec(RecordSpec[TaskCommentRow]):
@@ -99,11 +91,7 @@ class ActivitySpec(RecordSpec[ActivityRow]):
         ]
 
     def values(self, row: ActivityRow, refs: Resolved) -> dict[str, Any]:
-        columns = row.model_dump(
-            exclude={"external_id", "custom", "account", "user", "participants"}
-        )
-        columns.update(account_id=refs.id("account"), user_id=refs.id("user"))
-        return with_custom(row, columns)
+        return referencing(row, refs, "account", "user", lists=("participants",))
 
     def members(self, row: ActivityRow, refs: Resolved) -> dict[str, ChildRows]:
         return {"participants": list_members(refs, "participants", len(row.participants))}
@@ -124,9 +112,7 @@ class ProjectSpec(RecordSpec[ProjectRow]):
         ]
 
     def values(self, row: ProjectRow, refs: Resolved) -> dict[str, Any]:
-        columns = row.model_dump(exclude={"external_id", "custom", "account", "owner", "members"})
-        columns.update(account_id=refs.id("account"), owner_id=refs.id("owner"))
-        return with_custom(row, columns)
+        return referencing(row, refs, "account", "owner", lists=("members",))
 
     def members(self, row: ProjectRow, refs: Resolved) -> dict[str, ChildRows]:
         return {"members": list_members(refs, "members", len(row.members))}
@@ -148,6 +134,4 @@ class TicketSpec(RecordSpec[TicketRow]):
         ]
 
     def values(self, row: TicketRow, refs: Resolved) -> dict[str, Any]:
-        columns = row.model_dump(exclude={"external_id", "custom", "account", "requester"})
-        columns.update(account_id=refs.id("account"), requester_id=refs.id("requester"))
-        return with_custom(row, columns)
+        return referencing(row, refs, "account", "requester")

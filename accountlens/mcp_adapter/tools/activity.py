@@ -115,6 +115,27 @@ class Usage(Answer):
     features: list[dict[str, Any]] = Field(description="Per feature, with change.")
 
 
+_TOTALS = ("events", "minutes", "activeUsers")
+
+#: What ``get_product_usage`` reads, as one ``asJson`` value: the key order is the answer's.
+USAGE_PATHS = (
+    "subjectId", "subject.id", "subject.displayName", "start", "end", "interval",
+    *(f"current.{t}" for t in _TOTALS), *(f"previous.{t}" for t in _TOTALS),
+    "eventsChangePercent", "minutesChangePercent", "licensedSeats", "activeSeats",
+    "buckets.start", *(f"buckets.totals.{t}" for t in _TOTALS),
+    "features.feature", *(f"features.current.{t}" for t in _TOTALS),
+    *(f"features.previous.{t}" for t in _TOTALS), "features.eventsChangePercent",
+)  # fmt: skip
+
+#: ``account_timeline``'s events (and the account it echoes) as one ``asJson`` value.
+TIMELINE_PATHS = (
+    "account.id", "account.displayName", "edges.cursor",
+    *(f"edges.node.{f}" for f in (
+        "kind", "at", "title", "detail", "recordId", "objectType", "updatedAt"
+    )),
+)  # fmt: skip
+
+
 async def get_product_usage(
     runtime: Runtime,
     ctx: Context[Any],
@@ -123,25 +144,13 @@ async def get_product_usage(
     until: str | None,
     interval: Literal["day", "week", "month"],
 ) -> dict[str, Any]:
-    ds = runtime.compiler.dsl
-    u = ds.ProductUsage
-    t = ds.UsageTotals
-    totals = (t.events, t.minutes, t.activeUsers)
+    compiler = runtime.compiler
+    ds = compiler.dsl
 
     def roots(var: Any) -> list[Any]:
         return [ds.Query.productUsage.args(
             id=var.id, since=var.since, until=var.until, interval=var.interval
-        ).select(
-            u.subjectId, u.subject.select(ds.Node.id, ds.Node.displayName),
-            u.start, u.end, u.interval,
-            u.current.select(*totals), u.previous.select(*totals),
-            u.eventsChangePercent, u.minutesChangePercent, u.licensedSeats, u.activeSeats,
-            u.buckets.select(ds.UsageBucket.start, ds.UsageBucket.totals.select(*totals)),
-            u.features.select(
-                ds.FeatureUsage.feature, ds.FeatureUsage.current.select(*totals),
-                ds.FeatureUsage.previous.select(*totals), ds.FeatureUsage.eventsChangePercent,
-            ),
-        )]  # fmt: skip
+        ).select(compiler.as_json("ProductUsage", USAGE_PATHS))]  # fmt: skip
 
     values = {
         "id": _required_id(id, "id"),
@@ -149,8 +158,8 @@ async def get_product_usage(
         "until": until,
         "interval": interval.upper(),
     }
-    operation = runtime.compiler.operation("ProductUsage", roots, values=values)
-    usage = plain((await runtime.run(ctx, operation))["productUsage"])
+    operation = compiler.operation("ProductUsage", roots, values=values)
+    usage = plain((await runtime.run(ctx, operation))["productUsage"]["asJson"])
     usage["id"] = usage.pop("subject_id")
     subject = usage.pop("subject", None) or {}
     usage["name"] = subject.get("name")  # the account or person the ID named, to confirm it
@@ -205,16 +214,19 @@ async def account_timeline(
     limit: int | None,
     cursor: str | None,
 ) -> dict[str, Any]:
-    ds = runtime.compiler.dsl
-    e = ds.TimelineEvent
+    compiler = runtime.compiler
+    ds = compiler.dsl
 
     def roots(var: Any) -> list[Any]:
-        node = [e.kind, e.at, e.title, e.detail, e.recordId, e.objectType, e.updatedAt]
-        account = ds.TimelineConnection.account.select(ds.Account.id, ds.Account.displayName)
+        page = ds.PageInfo
+        page_info = ds.TimelineConnection.pageInfo.select(page.hasNextPage, page.endCursor)
         return [ds.Query.accountTimeline.args(
             accountId=var.accountId, since=var.since, until=var.until, kinds=var.kinds,
             first=var.first, after=var.after,
-        ).select(account, *runtime.compiler.connection("TimelineConnection", node))]  # fmt: skip
+        ).select(
+            ds.TimelineConnection.totalCount, page_info,
+            compiler.as_json("TimelineConnection", TIMELINE_PATHS),
+        )]  # fmt: skip
 
     account_id = await account_by_id_or_name(runtime, ctx, _required_id(account, "account"))
     values = {
@@ -225,8 +237,9 @@ async def account_timeline(
         "first": page_size(limit),
         "after": cursor,
     }
-    operation = runtime.compiler.operation("AccountTimeline", roots, values=values)
+    operation = compiler.operation("AccountTimeline", roots, values=values)
     connection = (await runtime.run(ctx, operation))["accountTimeline"]
+    connection.update(connection.pop("asJson"))  # the account and the edges
     echoed = plain(connection["account"]) or {"id": account_id}
     events = []
     for edge in connection["edges"]:

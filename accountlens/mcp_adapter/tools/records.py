@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from gql.dsl import DSLInlineFragment
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
@@ -65,12 +66,20 @@ async def list_objects(
     choice = compiler.choose(graphql_type, fields, DEFAULT_FIELDS[object_type])
     ds = compiler.dsl
 
+    # Records as one JSON value where every chosen field allows it (no paged related list).
+    paths = compiler.record_paths(graphql_type, choice.standard, bool(choice.custom))
+
     def roots(var: Any) -> list[Any]:
-        node = compiler.record(graphql_type, choice.standard, bool(choice.custom))
+        connection_type = graphql_type + "Connection"
+        if paths is not None:
+            selection = compiler.json_connection(connection_type, paths)
+        else:
+            node = compiler.record(graphql_type, choice.standard, bool(choice.custom))
+            selection = compiler.connection(connection_type, node)
         found = [
             getattr(ds.Query, root_field)
             .args(filter=var.filter, sort=var.sort, first=var.first, after=var.after)
-            .select(*compiler.connection(graphql_type + "Connection", node))
+            .select(*selection)
         ]
         if choice.custom:
             props = ds.Query.properties.args(objectType=var.objectType)
@@ -235,20 +244,39 @@ async def get_objects(
     if not by_type:
         return {"total": 0, "count": 0, "records": [], "not_found": list(ids)}
     ds = compiler.dsl
+    # Each record as one JSON value, unless a type's fields include a paged related list.
+    paths = {t: compiler.record_paths(t, chosen, custom) for t, (chosen, custom) in by_type.items()}
+    as_json = all(p is not None for p in paths.values())
+
+    # The paths travel as variables: graphql-core coerces a literal argument again for every
+    # record it resolves (25 records, 25 coercions of the same list), a variable once.
+    path_values = {f"fields{i}": p for i, p in enumerate(paths.values())} if as_json else {}
 
     def roots(var: Any) -> list[Any]:
-        fragments = compiler.node_fragments(by_type)
+        if as_json:
+            fragments = [
+                DSLInlineFragment()
+                .on(getattr(ds, graphql_type))
+                .select(getattr(ds, graphql_type).asJson.args(fields=getattr(var, name)))
+                for graphql_type, name in zip(paths, path_values, strict=True)
+            ]
+        else:
+            fragments = compiler.node_fragments(by_type)
         return [ds.Query.nodes.args(ids=var.ids).select(ds.Node.id, *fragments)]
 
     shape = tuple((t, tuple(chosen), custom) for t, (chosen, custom) in by_type.items())
-    operation = compiler.operation("GetObjects", roots, shape=shape, values={"ids": ids})
+    values = {"ids": ids, **path_values}
+    operation = compiler.operation("GetObjects", roots, shape=shape, values=values)
     data = await runtime.run(ctx, operation)
-    aliases = compiler.aliases_for(by_type)
+    # asJson answers under the fields' own names: aliases only matter to typed fragments.
+    aliases = {} if as_json else compiler.aliases_for(by_type)
     records, missing = [], []
     for asked, node in zip(ids, data["nodes"], strict=True):
         if node is None:
             missing.append(asked)
             continue
+        if as_json:
+            node = node["asJson"]
         graphql_type = NODE_TYPES[str(node["objectType"])]
         chosen, _ = by_type[graphql_type]
         custom = list(fields) if fields else []

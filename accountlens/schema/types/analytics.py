@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import date, datetime
 from enum import Enum
 
@@ -13,6 +14,7 @@ from accountlens.resolvers import semantic, timeline, usage
 from accountlens.resolvers.reader import Row
 from accountlens.schema.errors import NotFoundError
 from accountlens.schema.ids import decode_as, decode_id, encode_id
+from accountlens.schema.json_view import json_field
 from accountlens.schema.types.base import AppInfo, Node, PageInfo, field, load_node
 from accountlens.schema.types.crm import Account, Document
 from accountlens.schema.types.events import TimelineEvent
@@ -57,6 +59,14 @@ class UsageTotals:
         return cls(events=totals.events, minutes=totals.minutes, active_users=totals.active_users)
 
 
+def _account(account_id: strawberry.ID) -> uuid.UUID:
+    """The account an ``accountId`` argument names; "not found" for anything else."""
+    account = decode_as("account", account_id)
+    if account is None:
+        raise NotFoundError("no account with that ID", field="accountId")
+    return account
+
+
 def _change(now: int, before: int) -> float | None:
     return None if before == 0 else round((now - before) / before * 100, 1)
 
@@ -92,6 +102,7 @@ class ProductUsage:
     licensed_seats: int | None
     active_seats: int | None
     subject_row: strawberry.Private[Row | None] = None
+    as_json = json_field()
 
     @field("The account or person the usage is of.")
     def subject(self) -> Node | None:
@@ -144,6 +155,7 @@ class TimelineConnection:
     edges: list[TimelineEdge]
     page_info: PageInfo
     page: strawberry.Private[timeline.TimelinePage]
+    as_json = json_field()
 
     @field("The events of this page.")
     def nodes(self) -> list[TimelineEvent]:
@@ -240,12 +252,7 @@ class AnalyticsQuery:
         ]
         return SearchConnection(
             hits=hits,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=bool(after),
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
+            page_info=PageInfo.of(page.cursors, has_next=page.has_next, has_previous=bool(after)),
             page=page,
         )
 
@@ -277,9 +284,7 @@ class AnalyticsQuery:
         first: int | None = 25,
         after: str | None = None,
     ) -> TimelineConnection:
-        account = decode_as("account", account_id)
-        if account is None:
-            raise NotFoundError("no account with that ID", field="accountId")
+        account = _account(account_id)
         page = await timeline.account_timeline(
             info.context.reader, account, since, until, kinds, first, after
         )
@@ -292,12 +297,7 @@ class AnalyticsQuery:
         ]
         return TimelineConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=bool(after),
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
+            page_info=PageInfo.of(page.cursors, has_next=page.has_next, has_previous=bool(after)),
             page=page,
         )
 
@@ -313,11 +313,7 @@ class AnalyticsQuery:
         first: int = 10,
         mode: SearchMode = SearchMode.HYBRID,
     ) -> SemanticResults:
-        account = None
-        if account_id is not None:
-            account = decode_as("account", account_id)
-            if account is None:
-                raise NotFoundError("no account with that ID", field="accountId")
+        account = _account(account_id) if account_id is not None else None
         result = await semantic.semantic_search(
             info.context.reader,
             query,

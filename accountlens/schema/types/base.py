@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar, cast
@@ -17,6 +17,7 @@ from accountlens.resolvers.lists import Page
 from accountlens.resolvers.reader import Row
 from accountlens.schema.context import Context
 from accountlens.schema.ids import encode_id
+from accountlens.schema.json_view import json_field
 
 AppInfo = Info[Context, None]
 T = TypeVar("T")
@@ -40,6 +41,7 @@ class Node:
 
     id: strawberry.ID = strawberry.field(description="Opaque typed ID, e.g. `acc_…`.")
     row: strawberry.Private[Row]
+    as_json = json_field()
 
     @field("The object type: account, person, opportunity …")
     def object_type(self) -> str:
@@ -103,6 +105,16 @@ class PageInfo:
     start_cursor: str | None
     end_cursor: str | None
 
+    @classmethod
+    def of(cls, cursors: Sequence[str], *, has_next: bool, has_previous: bool) -> PageInfo:
+        """A page's info from its cursors, in order (an empty page has neither end)."""
+        return cls(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
+
 
 @strawberry.type
 class Edge(Generic[T]):
@@ -115,6 +127,7 @@ class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
     counter: strawberry.Private[Callable[[], Awaitable[tuple[int, bool]]]]
+    as_json = json_field()
 
     @field("The records of this page (the same as edges' nodes).")
     def nodes(self) -> list[T]:
@@ -141,12 +154,7 @@ def connection(page: Page, build: Callable[[Row], T]) -> Connection[T]:
             Edge(cursor=cursor, node=build(row))
             for row, cursor in zip(page.rows, page.cursors, strict=True)
         ],
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=page.start_cursor,
-            end_cursor=page.end_cursor,
-        ),
+        page_info=PageInfo.of(page.cursors, has_next=page.has_next, has_previous=page.has_previous),
         counter=page.total,
     )
 

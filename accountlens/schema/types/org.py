@@ -14,6 +14,7 @@ from accountlens.schema.inputs import FilterInput, SortInput, to_list_query, wan
 from accountlens.schema.types.base import (
     AppInfo,
     Connection,
+    N,
     Record,
     connection,
     field,
@@ -55,6 +56,21 @@ class Team(Record):
         return await load_related(info, User, "team_members", self.row["id"])
 
 
+async def _members(
+    info: AppInfo,
+    group_id: Any,
+    cls: type[N],
+    filter: list[FilterInput] | None,
+    sort: list[SortInput] | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[N]:
+    """The group's members of type ``cls`` the caller may see: a list filtered on the group."""
+    in_group = Filter("group", "eq", group_id)
+    query = to_list_query(filter, sort, first, after, in_group, total=wants_total(info))
+    return connection(await list_records(info.context.reader, cls.TYPE_KEY, query), cls.from_row)
+
+
 @strawberry.type(description="A segment (e.g. 'At Risk') or list of accounts or of people.")
 class Group(Record):
     TYPE_KEY = "group"
@@ -74,17 +90,7 @@ class Group(Record):
     ) -> Connection[Annotated[Account, strawberry.lazy(_CRM)]]:
         from accountlens.schema.types.crm import Account
 
-        query = to_list_query(
-            filter,
-            sort,
-            first,
-            after,
-            Filter("group", "eq", self.row["id"]),
-            total=wants_total(info),
-        )
-        return connection(
-            await list_records(info.context.reader, "account", query), Account.from_row
-        )
+        return await _members(info, self.row["id"], Account, filter, sort, first, after)
 
     @field("Member people you may see (empty for groups of accounts).")
     async def people(
@@ -97,15 +103,7 @@ class Group(Record):
     ) -> Connection[Annotated[Person, strawberry.lazy(_CRM)]]:
         from accountlens.schema.types.crm import Person
 
-        query = to_list_query(
-            filter,
-            sort,
-            first,
-            after,
-            Filter("group", "eq", self.row["id"]),
-            total=wants_total(info),
-        )
-        return connection(await list_records(info.context.reader, "person", query), Person.from_row)
+        return await _members(info, self.row["id"], Person, filter, sort, first, after)
 
 
 @strawberry.type(description="A field of an object type, standard or custom.")

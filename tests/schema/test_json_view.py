@@ -1,0 +1,140 @@
+"""``asJson``: the values of a typed selection as one JSON value, for every type and persona."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accountlens.db.engine import Database
+from accountlens.mcp_adapter.catalog import DEFAULT_FIELDS, LIST_TYPES
+from accountlens.mcp_adapter.compile import Compiler
+from accountlens.schema.root import schema
+from tests.schema.demo import DEMO_USERS, demo_principal
+from tests.schema.helpers import data_of, execute
+
+COMPILER = Compiler(schema._schema)
+
+
+def detail_fields(graphql_type: str) -> list[Any]:
+    """Every field a record shows in ``get_objects`` (all but the paged related lists)."""
+    return [f for f in COMPILER.catalog.fields(graphql_type).values() if not f.paged]
+
+
+def both_documents(root_field: str, graphql_type: str) -> tuple[str, str]:
+    """A page of 25 records selected typed and as ``asJson``, from the adapter's compiler."""
+    ds = COMPILER.dsl
+    fields = detail_fields(graphql_type)
+    connection = graphql_type + "Connection"
+    edge = getattr(ds, graphql_type + "Edge")
+    conn = getattr(ds, connection)
+    node = COMPILER.record(graphql_type, fields, custom=True)
+    paths = COMPILER.record_paths(graphql_type, fields, custom=True)
+    assert paths is not None
+
+    def typed(_: Any) -> list[Any]:
+        selection = conn.edges.select(edge.cursor, edge.node.select(*node))
+        return [getattr(ds.Query, root_field).args(first=25).select(selection)]
+
+    def as_json(_: Any) -> list[Any]:
+        edges = ["edges.cursor", *(f"edges.node.{p}" for p in paths)]
+        return [getattr(ds.Query, root_field).args(first=25).select(conn.asJson.args(fields=edges))]
+
+    return (
+        COMPILER.operation("Typed", typed, shape=graphql_type).document,
+        COMPILER.operation("AsJson", as_json, shape=graphql_type).document,
+    )
+
+
+@pytest.mark.parametrize("persona", list(DEMO_USERS))
+async def test_as_json_holds_exactly_the_typed_values_of_every_list_type(
+    demo_db: Database, persona: str
+) -> None:
+    # given a persona of the demo workspace (admins, restricted members, an open org)
+    who = await demo_principal(demo_db, DEMO_USERS[persona])
+    for root_field, graphql_type in dict(LIST_TYPES.values()).items():
+        typed, as_json = both_documents(root_field, graphql_type)
+        # when a page of every field a record shows is read typed and as one JSON value
+        expected = (await data_of(demo_db, who, typed))[root_field]["edges"]
+        found = (await data_of(demo_db, who, as_json))[root_field]["asJson"]["edges"]
+        # then both hold the same records, values, keys and key order
+        assert found == expected, (persona, graphql_type)
+        assert [list(e["node"]) for e in found] == [list(e["node"]) for e in expected]
+        assert expected, (persona, graphql_type)  # every persona sees some of each type
+
+
+async def test_as_json_of_records_by_id_and_of_usage_equals_the_typed_values(
+    demo_db: Database,
+) -> None:
+    # given the narrow member and some records of each type they can see
+    who = await demo_principal(demo_db, DEMO_USERS["narrow member"])
+    ids: list[str] = []
+    for root_field, _ in dict(LIST_TYPES.values()).items():
+        page = await data_of(demo_db, who, f"{{ {root_field}(first: 3) {{ nodes {{ id }} }} }}")
+        ids += [n["id"] for n in page[root_field]["nodes"]]
+    account = ids[0]
+    usage = """query($id: ID!, $json: Boolean!) { productUsage(id: $id, interval: WEEK) {
+      asJson(fields: ["subjectId", "subject.displayName", "interval", "current.events",
+                      "buckets.start", "buckets.totals.activeUsers", "features.feature",
+                      "features.previous.minutes", "eventsChangePercent"]) @include(if: $json)
+      subjectId subject { displayName } interval current { events }
+      buckets { start totals { activeUsers } } features { feature previous { minutes } }
+      eventsChangePercent
+    } }"""
+    # when product usage is read both ways
+    data = (await data_of(demo_db, who, usage, id=account, json=True))["productUsage"]
+    typed = {k: v for k, v in data.items() if k != "asJson"}
+    # then the JSON value is the typed selection, key for key
+    assert data["asJson"] == typed
+    assert data["asJson"]["buckets"], "a demo account has weekly usage"
+    # and a record by ID reads the same either way, whatever its type
+    for record_id in ids:
+        found = await data_of(
+            demo_db,
+            who,
+            """query($id: ID!) { node(id: $id) { id
+              asJson(fields: ["id", "objectType", "displayName", "updatedAt", "createdAt"])
+            } }""",
+            id=record_id,
+        )
+        node = found["node"]
+        assert node["asJson"]["id"] == node["id"] == record_id
+        assert set(node["asJson"]) == {"id", "objectType", "displayName", "updatedAt", "createdAt"}
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("edges.node.people.name", "takes arguments"),  # a paged related list
+        ("edges.node.nonsense", "is not a field"),
+        ("edges.node.name.first", "has no fields"),
+        ("edges.node.owner", "needs sub-fields"),
+        ("edges..name", "is not a field path"),
+        (".".join(["edges.node.owner.teams.members"] * 3) + ".name", "deeper than queries"),
+    ],
+)
+async def test_as_json_refuses_what_the_typed_selection_could_not_ask_for(
+    demo_db: Database, path: str, problem: str
+) -> None:
+    # given the demo admin
+    who = await demo_principal(demo_db, DEMO_USERS["restricted admin"])
+    # when asJson is asked for a path no plain typed selection could be
+    data, errors = await execute(
+        demo_db, who, "query($f: [String!]!) { accounts { asJson(fields: $f) } }", f=[path]
+    )
+    # then it is refused as bad input, naming the path, and nothing is returned
+    assert data is None or data["accounts"] is None
+    (error,) = errors
+    assert problem in error["message"], error
+    assert error["extensions"]["code"] == "BAD_INPUT"
+
+
+def test_the_tools_default_records_are_read_as_one_json_value() -> None:
+    # given the tools' default fields of every list type, and a paged related list
+    for object_type, (_, graphql_type) in LIST_TYPES.items():
+        chosen = COMPILER.choose(graphql_type, None, DEFAULT_FIELDS[object_type])
+        # then the default record is readable as asJson (the cheap path) …
+        assert COMPILER.record_paths(graphql_type, chosen.standard, True) is not None
+    people = COMPILER.choose("Account", ["name", "people"], ())
+    # … and a record with a paged related list keeps its typed selection
+    assert COMPILER.record_paths("Account", people.standard, False) is None
