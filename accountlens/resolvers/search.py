@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Float,
+    Integer,
     Select,
     String,
     bindparam,
@@ -32,6 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from accountlens.auth.principal import Principal
 from accountlens.resolvers.errors import BadInputError, unknown_choice
 from accountlens.resolvers.field_security import Hidden, hidden_fields
 from accountlens.resolvers.narrowing import allowed_types
@@ -39,10 +43,13 @@ from accountlens.resolvers.paging import check_page_size
 from accountlens.resolvers.reader import Reader
 from accountlens.resolvers.registry import SEARCHABLE, SPECS
 from accountlens.resolvers.values import like_pattern
+from accountlens.resolvers.visibility import parametrized, shape_of, viewer_parameters
 
 MAX_QUERY = 200
 MAX_OFFSET = 2**31
 PREFIX_BONUS = 0.5
+#: Search statements kept (:func:`_statements`): type sets × hidden columns × viewer shapes.
+STATEMENT_CACHE_SIZE = 256
 #: Free-text columns (subjects, titles) matched by word similarity only. Whole-string
 #: similarity of a short query against a sentence almost never passes the threshold, yet its
 #: index condition returns every row sharing a few trigrams for an expensive recheck (over a
@@ -70,31 +77,36 @@ class HitPage:
 
 @dataclass(frozen=True, slots=True)
 class _Terms:
-    """The query and its two LIKE patterns, each bound once however many branches use it."""
+    """The query and its two LIKE patterns: parameters, each bound once per statement."""
 
     query: BindParameter[str]
     prefix: BindParameter[str]
     word_prefix: BindParameter[str]
 
     @classmethod
-    def of(cls, query: str) -> _Terms:
+    def parameters(cls) -> _Terms:
         return cls(
-            bindparam("q", query, type_=String),
-            bindparam("prefix", like_pattern(query) + "%", type_=String),
-            bindparam("word_prefix", "% " + like_pattern(query) + "%", type_=String),
+            bindparam("q", type_=String),
+            bindparam("prefix", type_=String),
+            bindparam("word_prefix", type_=String),
         )
+
+    @staticmethod
+    def values(query: str) -> dict[str, str]:
+        return {
+            "q": query,
+            "prefix": like_pattern(query) + "%",
+            "word_prefix": "% " + like_pattern(query) + "%",
+        }
 
 
 def _branch(
-    reader: Reader, type_key: str, terms: _Terms, hidden: Hidden
+    viewer: Principal, type_key: str, terms: _Terms, concealed: frozenset[str]
 ) -> Select[str, uuid.UUID, float, str]:
     spec = SPECS[type_key]
     query, prefix, word_prefix = terms.query, terms.prefix, terms.word_prefix
     scores: list[ColumnElement[float]] = []
     matches: list[ColumnElement[bool]] = []
-    # A field hidden from the caller is not searched: a match on it would reveal its value.
-    # The name column is never hideable, so every type keeps one searched column.
-    concealed = {spec.fields[k].column.key for k in hidden.of(type_key) if k in spec.fields}
     for column in (c for c in spec.search_columns if c.key not in concealed):
         text = func.coalesce(column, "")
         scores.append(
@@ -114,7 +126,55 @@ def _branch(
         spec.id_column.label("id"),
         cast(score, Float).label("score"),
         spec.name_column.label("matched"),
-    ).where(spec.visible(reader.principal), or_(*matches))
+    ).where(spec.visible(viewer), or_(*matches))
+
+
+def _concealed(type_key: str, hidden: Hidden) -> frozenset[str]:
+    """The searched columns of ``type_key`` hidden from the caller: a match on one would
+    reveal its value, so they are not searched. The name column is never hideable, so every
+    type keeps one searched column."""
+    spec = SPECS[type_key]
+    columns = {spec.fields[k].column.key for k in hidden.of(type_key) if k in spec.fields}
+    return frozenset(c.key for c in spec.search_columns if c.key in columns)
+
+
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """A search's page statement and its fallback count, for one shape of search."""
+
+    page: Select[Any]
+    count: Select[Any]
+
+
+@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def _statements(
+    types: tuple[str, ...], concealed: tuple[frozenset[str], ...], shape: Principal
+) -> _Statements:
+    """The statements of a search over ``types`` for callers of ``shape``, built once.
+
+    Building the thirteen-branch union with SQLAlchemy (each branch with its type's
+    visibility predicate) and deriving its cache key cost more CPU than PostgreSQL spends
+    answering a typical search; a statement kept here keeps its memoized cache key too, so
+    :mod:`~accountlens.resolvers.compiled` finds its compiled text at once. Everything that
+    differs between calls of one shape is a parameter: the caller's org, user and book
+    (:func:`~accountlens.resolvers.visibility.parametrized`), the query terms, the offset
+    and the limit.
+    """
+    viewer = parametrized(shape)
+    terms = _Terms.parameters()
+    branches = [_branch(viewer, t, terms, c) for t, c in zip(types, concealed, strict=True)]
+    # The trigram matching is the whole cost, so it runs once: the matches are materialised and
+    # both the page and the exact total are read from them in the same statement.
+    matches = union_all(*branches).cte("matches").prefix_with("MATERIALIZED")
+    total = select(func.count()).select_from(matches).scalar_subquery().label("_total")
+    page = (
+        select(matches, total)
+        .order_by(matches.c.score.desc(), matches.c.type_key, matches.c.id)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
+    count = select(func.count()).select_from(union_all(*branches).subquery())
+    return _Statements(page, count)
 
 
 def _signature(query: str, types: Sequence[str]) -> str:
@@ -165,29 +225,29 @@ async def search(
     limit = check_page_size(first)
     signature = _signature(query, chosen)
     offset = _offset(after, signature)
+    # The org's mode (and a member's small book) first, so the predicates take their exact
+    # cheap form: none for an open org, the book as one array for a restricted member. Free
+    # when the bearer check read the org row for an admin or an open org; one statement for a
+    # restricted member, which the narrower plan repays (docs/performance.md).
+    await reader.org()
     hidden = await hidden_fields(reader)
-    # One statement text per type set (and viewer shape): the terms are parameters bound once.
-    terms = _Terms.of(query)
-    branches = [_branch(reader, t, terms, hidden) for t in chosen]
-    # The trigram matching is the whole cost, so it runs once: the matches are materialised and
-    # both the page and the exact total are read from them in the same statement.
-    matches = union_all(*branches).cte("matches").prefix_with("MATERIALIZED")
-    total = select(func.count()).select_from(matches).scalar_subquery().label("_total")
-    statement = (
-        select(matches, total)
-        .order_by(matches.c.score.desc(), matches.c.type_key, matches.c.id)
-        .offset(offset)
-        .limit(limit + 1)
+    # One statement per type set, hidden search columns and viewer shape; this call's values
+    # (the caller's ids, the query terms, the page) are its parameters.
+    principal = reader.principal
+    statements = _statements(
+        tuple(chosen), tuple(_concealed(t, hidden) for t in chosen), shape_of(principal)
     )
-    rows = await reader.rows(statement) if limit else []
+    values = viewer_parameters(principal) | _Terms.values(query)
+    page = {**values, "offset": offset, "limit": limit + 1}
+    rows = await reader.rows(statements.page, page) if limit else []
     hits = [Hit(r["type_key"], r["id"], float(r["score"]), str(r["matched"])) for r in rows[:limit]]
     known_total = int(rows[0]["_total"]) if rows else None
 
     async def count() -> int:
         if known_total is not None:
             return known_total
-        counted = select(func.count()).select_from(union_all(*branches).subquery())
-        return int(await reader.scalar(counted) or 0)
+        counted = await reader.rows(statements.count, values)
+        return int(next(iter(counted[0].values()))) if counted else 0
 
     cursors = [_cursor(offset + i + 1, signature) for i in range(len(hits))]
     return HitPage(hits, cursors, len(rows) > limit, count)

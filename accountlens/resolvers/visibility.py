@@ -12,9 +12,10 @@ org's visibility mode (a :class:`Viewer`), the open-org case carries no subquery
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
@@ -25,10 +26,10 @@ from sqlalchemy import (
     Uuid,
     and_,
     any_,
+    bindparam,
     exists,
     false,
     func,
-    literal,
     or_,
     select,
     union_all,
@@ -139,6 +140,52 @@ class Viewer(Principal):
 BOOK_INLINE_MAX = 500
 
 
+#: The SQL parameters a :func:`parametrized` viewer's values are bound to (see there).
+VIEWER_ORG = "viewer_org"
+VIEWER_USER = "viewer_user"
+VIEWER_BOOK = "viewer_book"
+_NOBODY = uuid.UUID(int=0)
+
+
+def shape_of(principal: Principal) -> Principal:
+    """What the predicates above depend on, without the caller's values: a cache key.
+
+    The org, user and book ids are values (:func:`parametrized` turns them into parameters);
+    email, names, connection and the org row's facts are never read by a predicate. Everything
+    else (role, narrowing, the org's mode, whether the book is inlined, and any field added
+    later) is the shape: two callers with equal shapes get the same statement text.
+    """
+    changes: dict[str, Any] = {
+        "org_id": _NOBODY, "user_id": _NOBODY, "email": "", "name": "", "connection_id": None,
+        "client_id": None, "org_name": "", "org_facts": None,
+    }  # fmt: skip
+    if isinstance(principal, Viewer) and principal.book is not None:
+        changes["book"] = ()
+    return dataclasses.replace(principal, **changes)
+
+
+def parametrized(shape: Principal) -> Principal:
+    """``shape`` (see :func:`shape_of`) whose org and user ids are SQL parameters.
+
+    A statement built with the predicates above for this principal is the same for every
+    caller of that shape, so it can be built and compiled once; each run binds the caller's
+    own values with :func:`viewer_parameters`. The predicates stay the only statement of the
+    rules: they only ever compare these ids in SQL, so a parameter serves where a value did.
+    """
+    # Typed as ids for the predicates; at run time SQL parameters, which they only compare.
+    org = cast(uuid.UUID, bindparam(VIEWER_ORG, type_=Uuid()))
+    user = cast(uuid.UUID, bindparam(VIEWER_USER, type_=Uuid()))
+    return dataclasses.replace(shape, org_id=org, user_id=user)
+
+
+def viewer_parameters(principal: Principal) -> dict[str, Any]:
+    """The caller's values for a statement built for ``parametrized(shape_of(principal))``."""
+    values: dict[str, Any] = {VIEWER_ORG: principal.org_id, VIEWER_USER: principal.user_id}
+    if isinstance(principal, Viewer) and principal.book is not None:
+        values[VIEWER_BOOK] = list(principal.book)
+    return values
+
+
 def _mode(principal: Principal) -> str | None:
     """``open``/``restricted`` when known for this request, ``None`` otherwise."""
     return principal.account_visibility if isinstance(principal, Viewer) else None
@@ -175,7 +222,9 @@ def _sees_account(principal: Principal, account_column: QueryableAttribute[Any])
     if mode == "restricted":
         book = principal.book if isinstance(principal, Viewer) else None
         if book is not None:
-            return account_column == any_(literal(list(book), ARRAY(Uuid())))
+            # Named, so that a statement built for a parametrized viewer takes it per call.
+            book_ids = bindparam(VIEWER_BOOK, list(book), type_=ARRAY(Uuid()))
+            return account_column == any_(book_ids)
         return account_column.in_(_book(principal))
     org_is_open = exists().where(Org.id == principal.org_id, Org.account_visibility == "open")
     return or_(and_(org_is_open, account_column.is_not(None)), account_column.in_(_book(principal)))

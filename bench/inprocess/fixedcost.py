@@ -1,12 +1,14 @@
 """Fixed per-call cost: CPU, statements and database round trips of cheap MCP tool calls.
 
-``python -m bench.inprocess fixedcost DATA_DIR [CALLS] [--profile LABEL]`` builds the app in
-this process (``create_app`` over an ASGI transport: no network, no other process), gives the demo
-admin a connection straight in the database, and times a few cheap calls ``CALLS`` times each
-(default 150). Per call it reports p50/p90 latency, the CPU time of this process (app and client),
-the SQL statements and the round trips asyncpg makes, both counted at the driver
-(``tests/wire.py``), so reads run straight on asyncpg count too. Background audit writes are
-counted with the call they belong to. With ``--profile`` it writes a cProfile (CPU time) of
+``python -m bench.inprocess fixedcost DATA_DIR [CALLS] [--profile LABEL] [--user EMAIL]
+[--only LABELS]`` builds the app in this process (``create_app`` over an ASGI transport: no
+network, no other process), gives a demo user (the admin unless ``--user``) a connection straight
+in the database, and times a few cheap calls and both keyword searches of the load mix ``CALLS``
+times each (default 150; ``--only`` takes a comma-separated subset of the labels). Per call it
+reports p50/p90 latency, the CPU time of this process (app and client), the SQL statements
+and the round trips asyncpg makes, both counted at the driver (``tests/wire.py``), so reads
+run straight on asyncpg count too. Background audit writes are counted with the call they
+belong to. With ``--profile`` it writes a cProfile (CPU time) of
 that call to ``bench/results/fixedcost-<label>.prof``.
 
 Statements say what the code asks for; round trips say what it costs on the wire (a pre-ping
@@ -45,10 +47,10 @@ PUBLIC_URL = "http://127.0.0.1:8799"
 ADMIN = "ada@northwind.example"
 
 
-async def admin_token(db: Database, secret_key: str) -> str:
-    """A connection for the demo admin, inserted directly (the OAuth flow is not measured)."""
+async def user_token(db: Database, secret_key: str, email: str = ADMIN) -> str:
+    """A connection for the demo user ``email``, inserted directly (OAuth is not measured)."""
     async with db.engine.begin() as conn:
-        user = (await conn.execute(select(User.org_id, User.id).where(User.email == ADMIN))).one()
+        user = (await conn.execute(select(User.org_id, User.id).where(User.email == email))).one()
         issued = tokens.issue(tokens.ACCESS_TOKEN_PREFIX, secret_key.encode(), user.org_id)
         now = datetime.now(UTC)
         await conn.execute(
@@ -62,7 +64,9 @@ async def admin_token(db: Database, secret_key: str) -> str:
     return issued.value
 
 
-async def run(data_dir: Path, repeats: int, profile: str | None) -> None:
+async def run(
+    data_dir: Path, repeats: int, profile: str | None, email: str, only: set[str] | None
+) -> None:
     server = start_embedded(data_dir / "pgdata")
     engine = create_engine(make_url(server.url(EMBEDDED_DATABASE)), pool_size=5)
     db = Database(engine=engine, read_engine=engine)
@@ -73,13 +77,13 @@ async def run(data_dir: Path, repeats: int, profile: str | None) -> None:
     )  # fmt: skip
     app = create_app(settings, database=db)
     app.state.embedder = get_local_embedder()
-    token = await admin_token(db, secret_key)
+    token = await user_token(db, secret_key, email)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
                 with counting_wire() as wire:
-                    await measure(app, http, token, wire, repeats, profile)
+                    await measure(app, http, token, wire, repeats, profile, only)
     finally:
         async with engine.begin() as conn:
             await conn.execute(delete(Connection).where(Connection.client_id == "bench"))
@@ -100,6 +104,7 @@ async def measure(
     wire: Wire,
     repeats: int,
     profile: str | None,
+    only: set[str] | None = None,
 ) -> None:
     first = await call_tool(http, token, "list_objects", {"object_type": "account", "limit": 1})
     if not first.ok:
@@ -111,7 +116,13 @@ async def measure(
         "list 5 tickets": ("list_objects", {"object_type": "ticket", "limit": 5}),
         "product usage": ("get_product_usage", {"id": account}),
         "keyword search": ("search_objects", {"query": "Acme"}),
+        # The load mix's two searches (bench/load/workload.py): a typo, and a common word.
+        "search (typo)": ("search_objects", {"query": "acme crop"}),
+        "search (word)": ("search_objects", {"query": "renewal"}),
     }
+    if only:
+        wanted = only | ({profile} if profile else set())
+        calls = {label: call for label, call in calls.items() if label in wanted}
     print(f"{'call':16} {'p50 ms':>7} {'p90 ms':>7} {'cpu ms':>7}  per call")
     for label, (tool, arguments) in calls.items():
         for _ in range(5):  # warm: salts, compiled operations, prepared statements
@@ -187,6 +198,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("data_dir", type=Path, help="a benchmark data folder (bench/.data …)")
     parser.add_argument("calls", type=int, nargs="?", default=150, help="timed calls per tool")
     parser.add_argument("--profile", help="cProfile this call (e.g. 'list accounts')")
+    parser.add_argument("--user", default=ADMIN, help="the demo user calling (default: admin)")
+    parser.add_argument("--only", help="comma-separated labels of the calls to time")
     args = parser.parse_args(argv)
+    only = {label.strip() for label in args.only.split(",")} if args.only else None
     logging.basicConfig(level=logging.WARNING, force=True)
-    asyncio.run(run(args.data_dir.resolve(), args.calls, args.profile))
+    asyncio.run(run(args.data_dir.resolve(), args.calls, args.profile, args.user, only))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from accountlens.db.engine import Database
+from accountlens.resolvers import search as keyword
 from accountlens.schema.ids import encode_id
 from tests.factories import (
     create_account,
@@ -49,6 +50,39 @@ async def test_keyword_search_tolerates_typos_ranks_prefixes_first_and_hides_the
     names = [h["matched"] for h in prefix["search"]["hits"]]
     assert set(names) == {"Acme Corp", "Acmeline Jones"}
     assert "Acme Hidden" not in [h["matched"] for h in typo["search"]["hits"]]
+
+
+async def test_callers_sharing_one_cached_search_statement_each_find_only_their_own_rows(
+    fresh_db: Database,
+) -> None:
+    # given: two members of a restricted org with a book each (one statement shape), one
+    # with an account-less task of their own, and a member of an open org
+    org = await create_org(fresh_db)
+    ann = await create_user(fresh_db, org)
+    bob = await create_user(fresh_db, org)
+    await create_account(fresh_db, org, "Acme North", owner=ann.user_id)
+    await create_account(fresh_db, org, "Acme South", owner=bob.user_id)
+    await create_task(fresh_db, org, "Acme kickoff notes", assignee=ann.user_id)
+    open_org = await create_org(fresh_db, visibility="open")
+    cyd = await create_user(fresh_db, open_org)
+    await create_account(fresh_db, open_org, "Acme Elsewhere")
+    query = '{ search(query: "acme") { totalCount hits { matched } } }'
+    built = keyword._statements.cache_info().misses
+    # when: one after the other, Ann again after Bob
+    seen = []
+    for caller in (ann, bob, cyd, ann):
+        data = (await data_of(fresh_db, caller, query))["search"]
+        seen.append((data["totalCount"], {h["matched"] for h in data["hits"]}))
+    # then
+    assert seen == [
+        (2, {"Acme North", "Acme kickoff notes"}),
+        (1, {"Acme South"}),
+        (1, {"Acme Elsewhere"}),
+        (2, {"Acme North", "Acme kickoff notes"}),
+    ]
+    # Two shapes (restricted with a book, open): Bob and Ann's second search reused a
+    # statement built for another caller, so the rows above came through its parameters.
+    assert keyword._statements.cache_info().misses - built <= 2
 
 
 async def test_properties_list_standard_custom_and_group_fields_with_allowed_values(
