@@ -195,16 +195,18 @@ def install_mcp(app: Starlette, settings: Settings, backend: McpBackend) -> Inst
 async def running_mcp(app: Starlette) -> AsyncIterator[None]:
     """Route ``/mcp``, run the session manager and the audit log's writer while the app serves.
 
-    The route is added here, after every other route, because it is only usable while the
-    session manager runs. The audit log is left last, so calls that finish while the session
-    manager shuts down are written too.
+    The route is added here because it is only usable while the session manager runs, and
+    first: no other route has its path, and a tool call then matches at once instead of after
+    every OAuth, web and GraphQL route (about 60 path matches, a few percent of a cheap call's
+    CPU). The audit log is left last, so calls that finish while the session manager shuts
+    down are written too.
     """
     installed: InstalledMcp | None = getattr(app.state, "mcp", None)
     if installed is None:
         yield
         return
     route = Route(MCP_PATH, endpoint=installed.endpoint)
-    app.router.routes.append(route)
+    app.router.routes.insert(0, route)
     audit = installed.audit.running() if installed.audit is not None else nullcontext()
     try:
         async with audit, installed.server.session_manager.run():

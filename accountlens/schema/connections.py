@@ -21,6 +21,7 @@ from accountlens.auth.audit import ToolCallView, recent_calls
 from accountlens.auth.connections import find_connection, list_connections
 from accountlens.auth.principal import NARROWABLE_TYPES, Narrowing
 from accountlens.auth.service_tokens import MAX_NAME, clean_name
+from accountlens.resolvers.connections import live_connections_in_unit
 from accountlens.schema.errors import BadInputError, ForbiddenError, NotFoundError
 from accountlens.schema.ids import decode_as, encode_id
 from accountlens.schema.types.base import AppInfo, field
@@ -148,8 +149,10 @@ class McpToolCall:
 class ConnectionsQuery:
     @field("Live MCP connections you may see: an admin's whole org, a member's own.")
     async def mcp_connections(self, info: AppInfo) -> list[McpConnection]:
-        async with info.context.primary_sessions() as session:
-            views = await list_connections(session, info.context.principal)
+        views = await live_connections_in_unit(info.context.reader)
+        if views is None:  # no unit of work: the reader reads a replica, this reads the primary
+            async with info.context.primary_sessions() as session:
+                views = await list_connections(session, info.context.principal)
         return [McpConnection.from_view(v) for v in views]
 
     @field("Revoked and expired connections you may see (history), newest first.")
