@@ -94,3 +94,28 @@ async def test_an_access_token_cannot_revoke_connections_but_the_admins_web_sess
     assert still.status_code == 200
     assert by_session["data"]["revokeConnection"] == bobs["id"]
     assert after.status_code == 401
+
+
+EVERY_FIELD = """{ mcpConnections { id clientName clientId ownerName ownerEmail createdAt
+  lastUsedAt expiresAt ownerId redirectHost scope revokedAt revokedByName kind } }"""
+
+
+async def test_a_token_and_the_web_session_see_the_same_connections_field_for_field(
+    fresh_db: Database, people: People
+) -> None:
+    # given an admin's connections (listed in the token's own transaction) and a member's
+    async with client_for(build_app(fresh_db, "http://127.0.0.1:8000")) as http:
+        for person in (people.bob, people.alice):
+            http.cookies.clear()
+            _, token = await connect(http, person.email)
+        # when the admin lists them with the token (once first: it notes its last use) and
+        # from a signed-in browser (no token: no request transaction, the ORM session reads)
+        await graphql(http, token, EVERY_FIELD)
+        by_token = await graphql(http, token, EVERY_FIELD)
+        http.cookies.clear()
+        await sign_in(http, people.alice.email)
+        by_session = await signed_in(http, EVERY_FIELD)
+    # then both say the same, newest first
+    assert by_token == by_session
+    listed = by_token["data"]["mcpConnections"]
+    assert [c["ownerEmail"] for c in listed] == ["alice@acme.test", "bob@acme.test"]
