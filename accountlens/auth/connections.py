@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select, update
@@ -28,6 +29,7 @@ from accountlens.auth.visibility import (
     revocable_in_bulk,
     visible_connection_history,
     visible_connections,
+    visible_connections_shape,
 )
 from accountlens.db.models import Connection, Org, User
 
@@ -84,9 +86,21 @@ def listing(condition: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     )
 
 
-def live_listing(principal: Principal) -> Select[*tuple[Any, ...]]:
-    """:func:`listing` of the live connections ``principal`` may see."""
-    return listing(visible_connections(principal, repository.now()))
+def live_listing(principal: Principal) -> tuple[Select[*tuple[Any, ...]], dict[str, Any]]:
+    """:func:`listing` of the live connections ``principal`` may see, and its parameters.
+
+    The statement is built once per role (:func:`visible_connections_shape`); the principal's
+    values are its parameters.
+    """
+    values: dict[str, Any] = {"org_id": principal.org_id, "now": repository.now()}
+    if not principal.is_admin:
+        values["user_id"] = principal.user_id
+    return _live_listing_shape(principal.is_admin), values
+
+
+@cache
+def _live_listing_shape(is_admin: bool) -> Select[*tuple[Any, ...]]:
+    return listing(visible_connections_shape(is_admin))
 
 
 def view_of(row: Mapping[Any, Any]) -> ConnectionView:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, bindparam, or_
 
 from accountlens.auth.principal import Principal
 from accountlens.db.models import (
@@ -33,12 +34,29 @@ from accountlens.db.models import (
 
 def visible_connections(principal: Principal, now: datetime) -> ColumnElement[bool]:
     """The live connections ``principal`` may see (admins: the org's; members: their own)."""
+    return _live_connections(principal.is_admin, principal.org_id, principal.user_id, now)
+
+
+def visible_connections_shape(is_admin: bool) -> ColumnElement[bool]:
+    """:func:`visible_connections` with its values left as named parameters, to build once.
+
+    ``org_id`` and ``now``, and ``user_id`` for a member (not an admin). A statement built
+    once per role and bound per call skips rebuilding its tree and its cache key every call.
+    """
+    org_id = bindparam("org_id", type_=Connection.org_id.type)
+    user_id = bindparam("user_id", type_=Connection.user_id.type)
+    return _live_connections(
+        is_admin, org_id, user_id, bindparam("now", type_=Connection.expires_at.type)
+    )
+
+
+def _live_connections(is_admin: bool, org_id: Any, user_id: Any, now: Any) -> ColumnElement[bool]:
     live = and_(
-        Connection.org_id == principal.org_id,
+        Connection.org_id == org_id,
         Connection.revoked_at.is_(None),
         Connection.expires_at > now,
     )
-    return live if principal.is_admin else and_(live, Connection.user_id == principal.user_id)
+    return live if is_admin else and_(live, Connection.user_id == user_id)
 
 
 def visible_connection_history(principal: Principal, now: datetime) -> ColumnElement[bool]:

@@ -4,7 +4,8 @@
 unit of work (:mod:`accountlens.auth.request_unit`: no read replica, so its transaction *is* on
 the primary), the listing runs there through the reader, as SQL text compiled once per shape,
 instead of through an ORM session on the same connection: the rows are the same, at a fraction
-of the CPU (no session, no greenlet hop, no entity loading). The rule of who sees which
+of the CPU (no session, no greenlet hop, no entity loading, and the statement is built once
+per role, the caller's values bound as parameters). The rule of who sees which
 connection stays :func:`accountlens.auth.visibility.visible_connections`.
 """
 
@@ -23,5 +24,6 @@ async def live_connections_in_unit(reader: Reader) -> list[ConnectionView] | Non
     """
     if reader.unit is None:
         return None
-    rows = await reader.rows(live_listing(reader.principal))
+    statement, values = live_listing(reader.principal)
+    rows = await reader.rows(statement, values)
     return [view_of(row) for row in rows]
