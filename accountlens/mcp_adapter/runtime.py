@@ -105,9 +105,22 @@ async def answer(body: Awaitable[dict[str, Any]]) -> CallToolResult:
     """
     as_of = read_time()
     try:
-        return success({**(await body), "as_of": as_of})
+        return success(stamped(await body, as_of))
     except ToolInputError as error:
         return failure(error)
+
+
+def stamped(payload: dict[str, Any], as_of: str) -> dict[str, Any]:
+    """``payload`` with ``as_of`` last; a page the budget serialized keeps its text, extended.
+
+    Serializing a page again only to add one string was a second walk of every value (the
+    float check) and a second ``dumps``. ``as_of`` goes last in either case, so the extended
+    text is byte for byte what serializing the stamped payload would give.
+    """
+    if isinstance(payload, Answer) and payload and "as_of" not in payload:
+        text = f"{payload.text[:-1]},{dumps('as_of')}:{dumps(as_of)}}}"
+        return Answer.of({**payload, "as_of": as_of}, text)
+    return {**payload, "as_of": as_of}
 
 
 def page_size(limit: int | None) -> int:

@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from accountlens.mcp_adapter.audit import redact
-from accountlens.mcp_adapter.budget import dumps, estimate_tokens, fit
+from accountlens.mcp_adapter.budget import Answer, dumps, estimate_tokens, fit
 from accountlens.mcp_adapter.catalog import Catalog
 from accountlens.mcp_adapter.errors import from_graphql, unknown
+from accountlens.mcp_adapter.runtime import stamped
 from accountlens.mcp_adapter.shape import Page, plain, record
 from accountlens.mcp_adapter.tools.models import page_payload
 from accountlens.schema.root import schema
@@ -138,3 +139,15 @@ def test_a_field_named_like_an_envelope_key_is_shown_under_a_qualified_key() -> 
         "opportunity_type": "renewal",
         "stage": "Proposal",
     }
+
+
+def test_a_stamped_page_keeps_its_text_and_reads_as_if_serialized_whole() -> None:
+    # given pages the budget serialized: one orjson writes, one only the standard library can
+    for records in ([{"id": "acc_1", "name": "Zoë", "arr": 12.5}], [{"score": 1e-05}]):
+        page = Answer.of({"records": records, "count": len(records)})
+        # when the answer stamps them with their read time
+        answer = stamped(page, "2026-12-02T18:40:58Z")
+        # then the text is exactly the stamped payload's own serialization
+        assert isinstance(answer, Answer)
+        assert answer.text == dumps({**page, "as_of": "2026-12-02T18:40:58Z"})
+        assert json.loads(answer.text) == dict(answer)
