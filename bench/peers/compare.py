@@ -28,9 +28,9 @@ from bench.peers.systems import (
     Cell,
     Peers,
     Work,
-    _caller,
     _strip,
     app_pids,
+    caller_of,
     closed_loop,
     cpu_ms,
     postgres_pids,
@@ -102,7 +102,7 @@ def _work(
     system: str, mix: UserMix, call: Call, peers: Peers, clients: dict[str, httpx.AsyncClient]
 ) -> Work:
     if system == "floor":
-        runner = floor_runner(call.label, _caller(mix), mix.facts)
+        runner = floor_runner(call.label, caller_of(mix), mix.facts)
         assert runner is not None, call.label
 
         async def floor() -> bool:

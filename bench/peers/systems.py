@@ -105,7 +105,7 @@ async def closed_loop(work: list[Work], clients: int, seconds: float) -> tuple[l
     return latencies, errors
 
 
-def _caller(mix: UserMix) -> Caller:
+def caller_of(mix: UserMix) -> Caller:
     f = mix.facts
     return Caller(f["org_id"], f["user_id"], bool(f["sees_all"]),
                   frozenset(f.get("hidden_account_fields", ())), f["timezone"], f["admin"],
