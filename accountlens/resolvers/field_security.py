@@ -6,7 +6,8 @@ SQL), filters, sorts and keyword search never see it, and property discovery lea
 so a filter on it is refused exactly like a misspelled field. Admins see every field.
 
 The org's hidden fields are read once per request (members only: an admin's request runs no
-extra statement), so a change applies from the next request on.
+extra statement), so a change applies from the next request on. A member whose request reads
+the org row (``Reader.org``) gets them in that statement; otherwise they take one of their own.
 """
 
 from __future__ import annotations
