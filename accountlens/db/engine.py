@@ -7,10 +7,13 @@ back a :class:`Database` that stops the server again on :meth:`Database.close`.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
@@ -109,7 +112,27 @@ def create_engine(
         # instead; SQLAlchemy then invalidates the whole pool, and the reader retries once.
         pool_pre_ping=False,
         connect_args=connect_args | (extra_connect_args or {}),
+        json_deserializer=json_value,
     )
+
+
+def json_value(text: str | bytes) -> Any:
+    """A JSON or JSONB value read from the database, as Python.
+
+    Every read decodes its JSONB columns with this (the driver's codec calls it: custom fields,
+    whole records, ~50 values for a page of 25 accounts); orjson does it several times faster
+    than ``json``. orjson reads an integer past 64 bits as a float, so a value with a run of 19
+    or more digits anywhere (PostgreSQL prints large JSONB numbers in full) goes through the
+    standard library, which keeps it exact.
+    """
+    raw = text if isinstance(text, str) else text.decode()
+    if _LONG_DIGITS.search(raw) is None:
+        return orjson.loads(raw)
+    return json.loads(raw)
+
+
+#: A number orjson might not read exactly (or a long digit string, which is harmless).
+_LONG_DIGITS = re.compile(r"\d{19}")
 
 
 @dataclass
