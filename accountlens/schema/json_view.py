@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from inspect import isawaitable
+from types import CoroutineType
 from typing import Any, cast
 
 import strawberry
@@ -100,10 +101,26 @@ class _Plan:
 
 
 async def _finish(complete: Complete, value: Any, info: Info[Any, Any]) -> Any:
-    if isawaitable(value):
+    if _awaitable(value):
         value = await value
     completed = complete(value, info)
-    return await completed if isawaitable(completed) else completed
+    return await completed if _awaitable(completed) else completed
+
+
+#: Values that are never awaitable: most of what a field resolves to.
+_PLAIN = frozenset({str, int, float, bool, dict, list, type(None)})
+
+
+def _awaitable(value: Any) -> bool:
+    """``inspect.isawaitable``, answering plain values by their exact type first.
+
+    ``isawaitable`` ends in an ``Awaitable`` ABC check for anything not a coroutine, which is
+    what a page's ~150 plain values per call paid for.
+    """
+    kind = type(value)
+    if kind is CoroutineType:
+        return True
+    return kind not in _PLAIN and isawaitable(value)
 
 
 class _Planner:
