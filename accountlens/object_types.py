@@ -14,13 +14,16 @@ the web pages and the importer can use it without reaching the resolvers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
+@lru_cache(maxsize=4096)
 def snake_case(graphql_name: str) -> str:
     """A GraphQL field name as our key: ``healthScore`` -> ``health_score``.
 
     GraphQL names are the camelCase of our snake_case keys (Strawberry's default), so this is
-    the one way back, for MCP records and the web pages alike.
+    the one way back, for MCP records and the web pages alike. Kept per name: every key of
+    every answer passes through here (~100 a product-usage answer), and the names are few.
     """
     return "".join(
         "_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(graphql_name)
