@@ -6,7 +6,8 @@ SQL), filters, sorts and keyword search never see it, and property discovery lea
 so a filter on it is refused exactly like a misspelled field. Admins see every field.
 
 The org's hidden fields are read once per request (members only: an admin's request runs no
-extra statement), so a change applies from the next request on.
+extra statement), so a change applies from the next request on. A member whose request reads
+the org row (``Reader.org``) gets them in that statement; otherwise they take one of their own.
 """
 
 from __future__ import annotations
@@ -61,14 +62,17 @@ async def hidden_fields(reader: Reader) -> Hidden:
         return NOTHING_HIDDEN
 
     async def load() -> Hidden:
-        rows = await reader.rows(
-            select(FieldSecurity.object_type, FieldSecurity.field).where(
-                visible_field_security(reader.principal)
+        pairs = reader.hidden_rows  # read with the org row, when that ran first
+        if pairs is None:
+            rows = await reader.rows(
+                select(FieldSecurity.object_type, FieldSecurity.field).where(
+                    visible_field_security(reader.principal)
+                )
             )
-        )
+            pairs = [(row["object_type"], row["field"]) for row in rows]
         grouped: dict[str, set[str]] = {}
-        for row in rows:
-            grouped.setdefault(row["object_type"], set()).add(row["field"])
+        for object_type, hidden_field in pairs:
+            grouped.setdefault(object_type, set()).add(hidden_field)
         return Hidden({k: frozenset(v) for k, v in grouped.items()})
 
     found: Hidden = await reader.once("hidden_fields", load)

@@ -5,12 +5,27 @@ Every statement here starts from the type's visibility predicate; filters only n
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, func, literal, select, true
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    ColumnElement,
+    FromClause,
+    Integer,
+    Select,
+    Uuid,
+    any_,
+    bindparam,
+    func,
+    literal,
+    select,
+    true,
+)
 
 from accountlens.auth.principal import Principal
 from accountlens.resolvers.catalog import group_names
@@ -20,6 +35,7 @@ from accountlens.resolvers.filters import Filter, compile_filters
 from accountlens.resolvers.narrowing import require_type
 from accountlens.resolvers.paging import (
     Sort,
+    SortKey,
     after_predicate,
     check_page_size,
     compile_sort,
@@ -29,6 +45,8 @@ from accountlens.resolvers.paging import (
 )
 from accountlens.resolvers.reader import Reader, Row
 from accountlens.resolvers.registry import ObjectSpec, spec_for
+from accountlens.resolvers.shapes import ShapeCache, Varying, hidden_key
+from accountlens.resolvers.visibility import parametrized, shape_of, viewer_parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,15 +116,18 @@ class JoinedReferences:
         return rows
 
 
-def joined_references(spec: ObjectSpec, principal: Principal, hidden: Hidden) -> JoinedReferences:
+def joined_references(
+    spec: ObjectSpec, principal: Principal, hidden: Hidden, rows: FromClause | None = None
+) -> JoinedReferences:
     """A ``LEFT JOIN LATERAL`` per user or account reference of ``spec``.
 
     Each lateral selects from its own table under the target type's visibility function (and
-    correlates only with ``spec``'s table), so a record the caller may not see comes back as
-    ``NULL``s, exactly as its DataLoader would say ``None``; fields hidden from the caller are
-    ``NULL`` there too, as in the target's own reads.
+    correlates only with the rows of ``spec``: its table, or ``rows``, a page already cut), so
+    a record the caller may not see comes back as ``NULL``s, exactly as its DataLoader would
+    say ``None``; fields hidden from the caller are ``NULL`` there too, as in the target's own
+    reads.
     """
-    source: FromClause = spec.model.__table__
+    source: FromClause = spec.model.__table__ if rows is None else rows
     columns: list[ColumnElement[Any]] = []
     references: list[tuple[str, str, ObjectSpec]] = []
     for index, reference in enumerate(spec.fields.values()):
@@ -115,10 +136,11 @@ def joined_references(spec: ObjectSpec, principal: Principal, hidden: Hidden) ->
         target = spec_for(reference.target)
         if target.model is spec.model:
             continue
+        pointer = reference.column if rows is None else rows.c[reference.column.key]
         lateral = (
             select(*projection(target, hidden.of(target.key)))
-            .where(target.visible(principal), target.id_column == reference.column)
-            .correlate(spec.model)
+            .where(target.visible(principal), target.id_column == pointer)
+            .correlate(spec.model if rows is None else rows)
             .lateral(f"_ref{index}")
         )
         source = source.outerjoin(lateral, true())
@@ -152,6 +174,114 @@ async def filter_scope(reader: Reader, *object_types: str, filters: Sequence[Fil
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _ListStatements:
+    """A list's page and fallback count, for one shape of list (see :func:`_list_statements`)."""
+
+    page: Select[Any]
+    count: Select[Any]
+    joined: JoinedReferences
+    #: The parameters of the building call's own expressions in these statements, by position
+    #: (``None``: not reusable, see :func:`_named`).
+    names: tuple[str, ...] | None = ()
+
+
+#: List statements kept: types × filter and sort shapes × hidden fields × viewer shapes.
+LIST_CACHE_SIZE = 512
+_lists: ShapeCache[_ListStatements] = ShapeCache(LIST_CACHE_SIZE)
+PAGE_LIMIT = "page_limit"
+
+
+def _list_statements(
+    spec: ObjectSpec,
+    object_type: str,
+    shape: Principal,
+    hidden: Hidden,
+    where: Sequence[ColumnElement[bool]],
+    keys: Sequence[SortKey],
+    after: ColumnElement[bool] | None,
+    with_total: bool,
+    cap: int,
+) -> _ListStatements:
+    """The statements of a list, built for callers of ``shape`` from this call's expressions
+    (``where``: the caller's narrowing and filters, ``keys``, ``after``); see :mod:`shapes`."""
+    viewer = parametrized(shape)
+    visible = [spec.visible(viewer), *where]
+    paged = [*visible, after] if after is not None else visible
+    labels = [k.expr.label(f"_k{i}") for i, k in enumerate(keys)]
+    counted = select(func.count()).select_from(spec.model).where(*visible)
+    if cap:
+        # Count up to one past the cap: enough to know the total is at least the cap.
+        matches = select(literal(1)).select_from(spec.model).where(*visible).limit(cap + 1)
+        counted = select(func.count()).select_from(matches.subquery())
+    if with_total:
+        # The total rides in the page's round trip as an uncorrelated scalar subquery, which
+        # PostgreSQL runs once (an InitPlan) while the page keeps its top-N index scan.
+        labels.append(counted.correlate(None).scalar_subquery().label("_total"))
+    # The page is cut first and its references joined after: a lateral runs per row it is
+    # joined to, and joined before the cut it ran for every visible candidate of a sort that no
+    # index serves (8 s for a restricted member's tickets of 'At Risk' accounts, large preset,
+    # where the page holds 26 rows).
+    cut = (
+        select(*projection(spec, hidden.of(object_type)), *labels)
+        .where(*paged)
+        .order_by(*order_by(keys))
+        .limit(bindparam(PAGE_LIMIT, type_=Integer))
+        .subquery("_page")
+    )
+    joined = joined_references(spec, viewer, hidden, rows=cut)
+    ranked = [SortKey(k.key, cut.c[f"_k{i}"], k.descending) for i, k in enumerate(keys)]
+    page = select(*cut.c, *joined.columns).select_from(joined.source).order_by(*order_by(ranked))
+    return _ListStatements(page, counted, joined)
+
+
+def _cached_list(
+    spec: ObjectSpec,
+    object_type: str,
+    principal: Principal,
+    hidden: Hidden,
+    where: Sequence[ColumnElement[bool]],
+    keys: Sequence[SortKey],
+    after: ColumnElement[bool] | None,
+    with_total: bool,
+    cap: int,
+) -> tuple[_ListStatements, dict[str, Any]]:
+    """The list's statements for the caller's shape (built at its first call) and this call's
+    values for their parameters."""
+    shape = shape_of(principal)
+    values = viewer_parameters(principal)
+    varying = Varying.of([*where, *(k.expr for k in keys), *([after] if after is not None else [])])
+
+    def build() -> _ListStatements:
+        return _list_statements(
+            spec, object_type, shape, hidden, where, keys, after, with_total, cap
+        )
+
+    if varying is None:  # not keyable: built for this call alone, its values in place
+        return build(), values
+    key = (
+        spec.key, object_type, shape, hidden_key(hidden), len(where),
+        tuple(k.descending for k in keys), after is not None, with_total, cap, varying.shape,
+    )  # fmt: skip
+    statements = _lists.get(key, lambda: _named(build(), varying))
+    if statements.names is None:  # the built statements renamed a parameter: not reusable
+        return build(), values
+    return statements, values | varying.values(statements.names)
+
+
+def _named(statements: _ListStatements, varying: Varying) -> _ListStatements:
+    """``statements`` with the names its call's parameters have in them (``None`` when one is
+    missing: SQLAlchemy cloned it under another name, so later calls could not bind it)."""
+    present = {b.key for s in (statements.page, statements.count) for b in _binds(s)}
+    names = varying.names if set(varying.names) <= present else None
+    return dataclasses.replace(statements, names=names)
+
+
+def _binds(statement: Select[Any]) -> list[BindParameter[Any]]:
+    key = statement._generate_cache_key()
+    return list(key.bindparams) if key is not None else []
+
+
 async def list_records(
     reader: Reader,
     type_key: str,
@@ -164,42 +294,27 @@ async def list_records(
 
     ``object_type`` names whose custom fields apply (``custom:<key>`` for custom objects);
     ``narrowing`` adds predicates a caller derived itself (e.g. "of this custom type").
+    The statement is built once per shape of list (:mod:`~accountlens.resolvers.shapes`):
+    the type, the fields hidden from the caller, the structure of the filters, sort keys and
+    cursor, whether the total is read along, and the caller's shape; this call's values are
+    its parameters.
     """
     spec = spec_for(type_key)
     require_type(reader.principal, type_key)
     object_type = object_type or spec.key
     first = check_page_size(query.first)
     scope = await filter_scope(reader, object_type, filters=query.filters)
-    where = [
-        spec.visible(reader.principal),
-        *narrowing,
-        *compile_filters(spec, object_type, query.filters, scope),
-    ]
+    where = [*narrowing, *compile_filters(spec, object_type, query.filters, scope)]
     keys = compile_sort(spec, object_type, query.sort, scope)
-    paged = list(where)
-    if query.after:
-        paged.append(after_predicate(keys, decode_cursor(keys, query.after)))
-    labels = [k.expr.label(f"_k{i}") for i, k in enumerate(keys)]
-    counted = select(func.count()).select_from(spec.model).where(*where)
-    cap = reader.total_cap
-    if cap:
-        # Count up to one past the cap: enough to know the total is at least the cap.
-        matches = select(literal(1)).select_from(spec.model).where(*where).limit(cap + 1)
-        counted = select(func.count()).select_from(matches.subquery())
-    if query.with_total:
-        # The total rides in the page's round trip as an uncorrelated scalar subquery, which
-        # PostgreSQL runs once (an InitPlan) while the page keeps its top-N index scan.
-        labels.append(counted.correlate(None).scalar_subquery().label("_total"))
+    after = after_predicate(keys, decode_cursor(keys, query.after)) if query.after else None
     hidden = await hidden_fields(reader)
-    joined = joined_references(spec, reader.principal, hidden)
-    statement = (
-        select(*projection(spec, hidden.of(object_type)), *labels, *joined.columns)
-        .select_from(joined.source)
-        .where(*paged)
-        .order_by(*order_by(keys))
-        .limit(first + 1)
-    )
-    rows = joined.split(reader, await reader.rows(statement)) if first else []
+    statements, values = _cached_list(
+        spec, object_type, reader.principal, hidden, where, keys, after, query.with_total,
+        reader.total_cap,
+    )  # fmt: skip
+    joined = statements.joined
+    page_values = {**values, PAGE_LIMIT: first + 1}
+    rows = joined.split(reader, await reader.rows(statements.page, page_values)) if first else []
     known: int | None = None
     if query.with_total and rows:
         known = int(rows[0]["_total"])
@@ -216,10 +331,34 @@ async def list_records(
     async def count() -> int:
         nonlocal known
         if known is None:  # totalCount and totalIsLowerBound both ask: count once
-            known = int(await reader.scalar(counted) or 0)
+            counted = await reader.rows(statements.count, values)
+            known = int(next(iter(counted[0].values())) or 0) if counted else 0
         return known
 
-    return Page(rows, cursors, has_next, bool(query.after), count, cap)
+    return Page(rows, cursors, has_next, bool(query.after), count, reader.total_cap)
+
+
+#: Loads by id and children by parent kept: types × hidden fields × viewer shapes.
+LOAD_CACHE_SIZE = 256
+_loads: ShapeCache[tuple[Select[Any], JoinedReferences]] = ShapeCache(LOAD_CACHE_SIZE)
+_children: ShapeCache[Select[Any]] = ShapeCache(LOAD_CACHE_SIZE)
+IDS = "ids"
+PER_PARENT = "per_parent"
+
+
+def _load_statement(
+    spec: ObjectSpec, shape: Principal, hidden: Hidden
+) -> tuple[Select[Any], JoinedReferences]:
+    viewer = parametrized(shape)
+    joined = joined_references(spec, viewer, hidden)
+    # One array parameter for any number of ids: one statement text, prepared once.
+    ids = bindparam(IDS, type_=ARRAY(Uuid()))
+    statement = (
+        select(*projection(spec, hidden.of(spec.key)), *joined.columns)
+        .select_from(joined.source)
+        .where(spec.visible(viewer), spec.id_column == any_(ids))
+    )
+    return statement, joined
 
 
 async def load_records(reader: Reader, type_key: str, ids: Sequence[uuid.UUID]) -> list[Row | None]:
@@ -228,14 +367,34 @@ async def load_records(reader: Reader, type_key: str, ids: Sequence[uuid.UUID]) 
     if not ids:
         return []
     hidden = await hidden_fields(reader)
-    joined = joined_references(spec, reader.principal, hidden)
-    rows = await reader.rows(
-        select(*projection(spec, hidden.of(spec.key)), *joined.columns)
-        .select_from(joined.source)
-        .where(spec.visible(reader.principal), spec.id_column.in_(set(ids)))
+    principal = reader.principal
+    shape = shape_of(principal)
+    statement, joined = _loads.get(
+        (spec.key, shape, hidden_key(hidden)), lambda: _load_statement(spec, shape, hidden)
     )
+    values = viewer_parameters(principal) | {IDS: list(dict.fromkeys(ids))}
+    rows = await reader.rows(statement, values)
     by_id = {row["id"]: row for row in joined.split(reader, rows)}
     return [by_id.get(i) for i in ids]
+
+
+def _children_statement(
+    spec: ObjectSpec, parent_column: str, keys: Sequence[SortKey], shape: Principal, hidden: Hidden
+) -> Select[Any]:
+    viewer = parametrized(shape)
+    parent = getattr(spec.model, parent_column)
+    rank = func.row_number().over(partition_by=parent, order_by=order_by(keys)).label("_rank")
+    parents = bindparam(IDS, type_=ARRAY(Uuid()))
+    inner = (
+        select(*projection(spec, hidden.of(spec.key)), rank)
+        .where(spec.visible(viewer), parent == any_(parents))
+        .subquery()
+    )
+    return (
+        select(inner)
+        .where(inner.c._rank <= bindparam(PER_PARENT, type_=Integer))
+        .order_by(inner.c[parent_column], inner.c._rank)
+    )
 
 
 async def load_children(
@@ -252,18 +411,18 @@ async def load_children(
     if not parent_ids:
         return []
     scope = await filter_scope(reader, spec.key)
+    # The default order: the type's, less keys hidden from the caller (in the key below).
     keys = compile_sort(spec, spec.key, (), scope)
-    parent = getattr(spec.model, parent_column)
-    rank = func.row_number().over(partition_by=parent, order_by=order_by(keys)).label("_rank")
     hidden = await hidden_fields(reader)
-    inner = (
-        select(*projection(spec, hidden.of(spec.key)), rank)
-        .where(spec.visible(reader.principal), parent.in_(set(parent_ids)))
-        .subquery()
+    principal = reader.principal
+    shape = shape_of(principal)
+    statement = _children.get(
+        (spec.key, parent_column, shape, hidden_key(hidden)),
+        lambda: _children_statement(spec, parent_column, keys, shape, hidden),
     )
-    rows = await reader.rows(
-        select(inner).where(inner.c._rank <= first).order_by(inner.c[parent_column], inner.c._rank)
-    )
+    parents = {IDS: list(dict.fromkeys(parent_ids)), PER_PARENT: first}
+    values = viewer_parameters(principal) | parents
+    rows = await reader.rows(statement, values)
     grouped: dict[uuid.UUID, list[Row]] = {}
     for row in rows:
         row.pop("_rank")

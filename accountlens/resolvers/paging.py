@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import uuid
@@ -89,7 +90,12 @@ def order_by(keys: Sequence[SortKey]) -> list[Any]:
 
 
 def signature(keys: Sequence[SortKey]) -> str:
-    spelled = "|".join(f"{k.key}:{int(k.descending)}" for k in keys)
+    return _digest("|".join(f"{k.key}:{int(k.descending)}" for k in keys))
+
+
+@functools.lru_cache(maxsize=1024)
+def _digest(spelled: str) -> str:
+    # Every cursor of a page carries its sort's signature: hashed once per sort, not per row.
     return hashlib.sha256(spelled.encode()).hexdigest()[:10]
 
 

@@ -13,6 +13,7 @@ fresh in each request, because its account visibility mode decides what the call
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import uuid
@@ -22,7 +23,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from sqlalchemy import Executable, select
+from sqlalchemy import Executable, Select, func, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -30,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from accountlens.auth.principal import Principal
 from accountlens.auth.request_unit import RequestUnit
 from accountlens.db.faults import failure_cause
-from accountlens.db.models import Org, PropertyDefinition
+from accountlens.db.models import FieldSecurity, Org, PropertyDefinition
 from accountlens.db.raw import Held, begin, discard, fetch
 from accountlens.db.row_security import begin_bound_sql
 from accountlens.resolvers import compiled
@@ -40,7 +41,11 @@ from accountlens.resolvers.visibility import (
     BOOK_INLINE_MAX,
     Viewer,
     book_sample,
+    parametrized,
     row_security_org,
+    shape_of,
+    viewer_parameters,
+    visible_field_security,
     visible_orgs,
     visible_property_definitions,
 )
@@ -114,6 +119,9 @@ class Reader:
     _statement_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     #: The request's unit of work, when the bearer check opened one (reads then run on it).
     unit: RequestUnit | None = None
+    #: A member's hidden fields as ``(object type, field)``, when read with the org row
+    #: (:func:`~accountlens.resolvers.field_security.hidden_fields` then reads nothing).
+    hidden_rows: list[tuple[str, str]] | None = field(default=None, init=False)
 
     @classmethod
     def open(
@@ -257,14 +265,16 @@ class Reader:
                 )
                 self.principal = as_viewer(self.principal, facts.account_visibility)
             if self._org is None:
-                columns: list[Any] = [Org.id, Org.name, Org.slug, Org.timezone]
-                columns.append(Org.account_visibility)
-                if not self.principal.is_admin:
-                    columns.append(book_sample(self.principal).label("book"))
-                found = await self.rows(select(*columns).where(visible_orgs(self.principal)))
+                principal = self.principal
+                found = await self.rows(
+                    _org_statement(shape_of(principal)), viewer_parameters(principal)
+                )
                 if not found:
                     raise UnauthenticatedError("the signed-in user's organization does not exist")
                 sampled = found[0].pop("book", None)
+                if "hidden" in found[0]:
+                    hidden = found[0].pop("hidden") or []
+                    self.hidden_rows = [(str(t), str(f)) for t, f in hidden]
                 self._org = OrgInfo(**found[0])
                 book = tuple(sampled or ()) if len(sampled or ()) <= BOOK_INLINE_MAX else None
                 # From here on, visibility predicates take the exact form for the org's mode.
@@ -308,6 +318,24 @@ class Reader:
 
 #: SQLSTATEs of a server going away: connection exceptions, admin/crash shutdown, starting up.
 _GONE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+@functools.lru_cache(maxsize=64)
+def _org_statement(shape: Principal) -> Select[Any]:
+    """The caller's org row; for a member, their book sampled and the org's hidden fields too.
+
+    Built once per viewer shape (the caller's ids are parameters). A member's request needs
+    both the book (for the cheap predicates) and the hidden fields (for every projection):
+    read here, they cost one round trip with the org row instead of two.
+    """
+    viewer = parametrized(shape)
+    columns: list[Any] = [Org.id, Org.name, Org.slug, Org.timezone, Org.account_visibility]
+    if not viewer.is_admin:
+        columns.append(book_sample(viewer).label("book"))
+        pair = func.json_build_array(FieldSecurity.object_type, FieldSecurity.field)
+        hidden = select(func.json_agg(pair)).where(visible_field_security(viewer))
+        columns.append(hidden.scalar_subquery().label("hidden"))
+    return select(*columns).where(visible_orgs(viewer))
 
 
 def database_unavailable(exc: DBAPIError) -> bool:

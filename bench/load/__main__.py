@@ -36,6 +36,11 @@ def main(prog: str = "python -m bench", only: str | None = None, doc: str | None
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--tag", default="", help="suffix for the result files, e.g. -before")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument(
+        "--no-peers",
+        action="store_true",
+        help="skip the peers step at the end (its targets table then is not written)",
+    )
     parser.add_argument("--profile-label", help="profile this call instead of the slowest")
     parser.add_argument(
         "--calls",
@@ -67,6 +72,7 @@ def main(prog: str = "python -m bench", only: str | None = None, doc: str | None
         workers=args.workers,
         only=only or args.only,
         rounds=args.rounds,
+        peers=not args.no_peers,
         calls=tuple(c.strip() for c in args.calls.split(",")) if args.calls else (),
     )
     logging.basicConfig(level=logging.WARNING, force=True)

@@ -1,7 +1,7 @@
 """The same app in the harness's own process: SQL statement census and the profile.
 
 Built with ``create_app`` on the benchmark database and driven through an ASGI transport (no
-network), with a SQLAlchemy listener counting every statement a tool call runs (token check,
+network), counting at the driver every statement and round trip a tool call makes (token check,
 rate limit and audit included; the audit row is written in the background, so the census waits
 for it). The slowest tool is then profiled here with pyinstrument.
 """
@@ -14,11 +14,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event, make_url
+from sqlalchemy import make_url
 
 from accountlens.app import create_app
 from accountlens.config import Settings
@@ -27,6 +26,7 @@ from accountlens.db.engine import EMBEDDED_DATABASE, Database, create_engine
 from accountlens.ingest.embeddings import get_local_embedder
 from bench.load.mcp_client import call_tool
 from bench.load.workload import Call, UserMix
+from tests.wire import counting_wire
 
 PROFILE_BUDGET_S = 20.0
 
@@ -36,7 +36,6 @@ class InProcess:
     app: FastAPI
     http: httpx.AsyncClient
     db: Database
-    statements: list[str]
 
     async def audit_written(self) -> None:
         """Wait for the audit rows of the calls so far (written in the background)."""
@@ -61,34 +60,40 @@ async def in_process_app(
     )
     app = create_app(settings, database=db)
     app.state.embedder = get_local_embedder()
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url=public_url) as http:
-                yield InProcess(app, http, db, statements)
+                yield InProcess(app, http, db)
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
         await engine.dispose()
 
 
-async def census(app: InProcess, mix: UserMix, call: Call) -> tuple[int, float]:
-    """Statements one call runs (after a warm-up call) and its in-process latency (ms)."""
+@dataclass(frozen=True)
+class Census:
+    """What one call costs on the wire, and its in-process latency (ms)."""
+
+    statements: int  # -1: the call failed (counted as an error by the HTTP run already)
+    round_trips: int
+    took_ms: float
+
+
+async def census(app: InProcess, mix: UserMix, call: Call) -> Census:
+    """Statements and round trips of one call (after a warm-up call), counted at the driver.
+
+    Counted below SQLAlchemy (``tests/wire.py``), so the reads that run straight on asyncpg
+    count as well; the background audit write counts with the call it belongs to.
+    """
     await call_tool(app.http, mix.token, call.tool, call.arguments)
     await app.audit_written()
-    app.statements.clear()
-    started = time.perf_counter()
-    result = await call_tool(app.http, mix.token, call.tool, call.arguments)
-    took = (time.perf_counter() - started) * 1000
-    await app.audit_written()  # its audit row counts, though the answer did not wait for it
-    if not result.ok:  # counted as an error by the HTTP run already; the census goes on
-        return -1, took
-    return len(app.statements), took
+    with counting_wire() as wire:
+        started = time.perf_counter()
+        result = await call_tool(app.http, mix.token, call.tool, call.arguments)
+        took = (time.perf_counter() - started) * 1000
+        await app.audit_written()  # its audit row counts, though the answer did not wait for it
+    if not result.ok:
+        return Census(-1, -1, took)
+    return Census(len(wire.statements), wire.round_trips, took)
 
 
 async def profile(app: InProcess, mix: UserMix, call: Call, repeats: int, out: Path) -> Path:

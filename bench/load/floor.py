@@ -3,7 +3,9 @@
 Each call of the mix has a counterpart here that a careful engineer would write by hand for
 that one question, visibility included (a member's book is a subquery; admins and open orgs
 read the whole org), with prepared statements on one connection. The ratio of a tool's latency
-to its floor is the cost of everything between HTTP and PostgreSQL.
+to its floor is the cost of everything between HTTP and PostgreSQL. The calls the peers step
+judges (list accounts, get 25 tickets, product usage, the timeline, keyword search) take its
+exact per-class statements (:mod:`bench.peers.floor`); the rest are written here.
 """
 
 # ruff: noqa: S608 - the statements are built from constant fragments; values are parameters.
@@ -12,13 +14,15 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
 
 from accountlens.schema.ids import decode_id
 from bench.load.workload import Call, UserMix
+from bench.peers.floor import floor_runner
+from bench.peers.systems import caller_of
 
 #: Visible account ids for the caller: $1 org, $2 user, $3 sees every account of the org.
 VISIBLE = """
@@ -60,17 +64,6 @@ WHERE t.org_id = $1 AND t.account_id IN ("""
                        ON g.org_id = gm.org_id AND g.id = gm.group_id
                        WHERE gm.org_id = $1 AND g.name = 'At Risk')
 ORDER BY t.opened_at DESC NULLS LAST, t.id LIMIT 25""",
-    "accounts": """
-SELECT a.id, a.name, a.domain, a.industry, a.arr_amount, a.arr_currency, a.health_score,
-       a.renewal_date, u.name, (SELECT count(*) FROM accounts v
-                                WHERE v.org_id = $1 AND v.id IN ("""
-    + VISIBLE
-    + """)) AS total
-FROM accounts a LEFT JOIN users u ON u.org_id = a.org_id AND u.id = a.owner_id
-WHERE a.org_id = $1 AND a.id IN ("""
-    + VISIBLE
-    + """)
-ORDER BY a.name, a.id LIMIT 25""",
     "activities": """
 SELECT t.id, t.kind, t.subject, t.occurred_at, a.id, a.name,
        (SELECT count(*) FROM activities c WHERE c.org_id = $1
@@ -84,51 +77,6 @@ WHERE t.org_id = $1 AND t.account_id IN ("""
 ORDER BY t.occurred_at DESC NULLS LAST, t.id LIMIT 25""",
 }
 
-SEARCH_SQL = (
-    """
-WITH hits AS MATERIALIZED (
-  SELECT 'account' AS type, id, name AS matched,
-         greatest(similarity(name, $4), word_similarity($4, name)) AS score
-  FROM accounts WHERE org_id = $1 AND id IN ("""
-    + VISIBLE
-    + """)
-    AND (name % $4 OR $4 <% name OR domain % $4)
-  UNION ALL
-  SELECT 'person', id, name, greatest(similarity(name, $4), word_similarity($4, name))
-  FROM people WHERE org_id = $1 AND account_id IN ("""
-    + VISIBLE
-    + """)
-    AND (name % $4 OR $4 <% name OR email % $4)
-  UNION ALL
-  SELECT 'opportunity', id, name, greatest(similarity(name, $4), word_similarity($4, name))
-  FROM opportunities WHERE org_id = $1 AND account_id IN ("""
-    + VISIBLE
-    + """)
-    AND (name % $4 OR $4 <% name)
-  UNION ALL
-  SELECT 'ticket', id, subject, word_similarity($4, subject)
-  FROM tickets WHERE org_id = $1 AND account_id IN ("""
-    + VISIBLE
-    + """) AND $4 <% subject
-  UNION ALL
-  SELECT 'activity', id, subject, word_similarity($4, subject)
-  FROM activities WHERE org_id = $1 AND account_id IN ("""
-    + VISIBLE
-    + """) AND $4 <% subject
-)
-SELECT type, id, matched, score, (SELECT count(*) FROM hits) FROM hits
-ORDER BY score DESC, type, id LIMIT 25"""
-)
-
-GET_SQL = (
-    """
-SELECT t.*, a.name AS account_name, p.name AS requester_name
-FROM tickets t JOIN accounts a ON a.org_id = t.org_id AND a.id = t.account_id
-LEFT JOIN people p ON p.org_id = t.org_id AND p.id = t.requester_id
-WHERE t.org_id = $1 AND t.account_id IN ("""
-    + VISIBLE
-    + """) AND t.id = ANY($4::uuid[])"""
-)
 
 GET_RELATED_SQL = (
     """
@@ -141,43 +89,6 @@ FROM accounts a WHERE a.org_id = $1 AND a.id = $4 AND a.id IN ("""
     + """)"""
 )
 
-TIMELINE_SQL = (
-    """
-SELECT * FROM (
-  SELECT 'activity' AS kind, occurred_at AS at, subject AS title, id FROM activities
-   WHERE org_id = $1 AND account_id = $4 AND occurred_at >= $5
-  UNION ALL SELECT 'ticket', opened_at, subject, id FROM tickets
-   WHERE org_id = $1 AND account_id = $4 AND opened_at >= $5
-  UNION ALL SELECT 'task', created_at, title, id FROM tasks
-   WHERE org_id = $1 AND account_id = $4 AND created_at >= $5
-  UNION ALL SELECT 'opportunity', changed_at, to_stage, id FROM opportunity_stage_changes
-   WHERE org_id = $1 AND account_id = $4 AND changed_at >= $5
-  UNION ALL SELECT 'meeting', occurred_at, title, id FROM documents
-   WHERE org_id = $1 AND account_id = $4 AND occurred_at >= $5
-) e WHERE $4 IN ("""
-    + VISIBLE
-    + """) ORDER BY at DESC, id LIMIT 25"""
-)
-
-USAGE_SQL = (
-    """
-SELECT date_trunc('week', day) AS bucket, sum(events), sum(minutes), max(active_users)
-FROM usage_account_daily
-WHERE org_id = $1 AND account_id = $4 AND day >= $5 AND $4 IN ("""
-    + VISIBLE
-    + """)
-GROUP BY 1 ORDER BY 1"""
-)
-
-USAGE_FEATURES_SQL = (
-    """
-SELECT feature, sum(events) FILTER (WHERE day >= $5), sum(events) FILTER (WHERE day < $5)
-FROM usage_feature_daily
-WHERE org_id = $1 AND account_id = $4 AND day >= $6 AND $4 IN ("""
-    + VISIBLE
-    + """)
-GROUP BY feature ORDER BY 2 DESC NULLS LAST"""
-)
 
 #: The org's distinct vectors nearest first, each followed by its visible chunks (the HNSW
 #: index walks the vectors; chunks sharing a vector come in id order), stopping at ten.
@@ -222,37 +133,27 @@ def _quarter(today: date) -> tuple[date, date]:
 
 def runner_for(mix: UserMix, call: Call, vectors: dict[str, str]) -> Runner | None:
     """The floor statement(s) for ``call`` as ``mix``'s user, or ``None`` if it has none."""
+    label = call.label
+    # The calls the peers step judges take its floor: the cheapest correct statement per user
+    # class (an admin reads the org, no member union; every searchable type, hidden fields not
+    # searched), so both steps of a run compare against the same statement.
+    facts = dict(mix.facts, search_queries={label: call.arguments.get("query", "")})
+    exact = floor_runner(label, caller_of(mix), facts)
+    if exact is not None:
+        return exact
     who = (mix.facts["org_id"], mix.facts["user_id"], mix.facts["sees_all"])
     now = datetime.now(UTC)
-    label = call.label
     if label.startswith("Q2"):
         return lambda c: c.fetch(LIST_SQL["opportunity"], *who, *_quarter(now.date()))
     if label.startswith("Q3"):
         return lambda c: c.fetch(LIST_SQL["champions"], *who, mix.facts["globex_name"])
     if label.startswith("Q4"):
         return lambda c: c.fetch(LIST_SQL["at_risk_tickets"], *who)
-    if label == "list accounts":
-        return lambda c: c.fetch(LIST_SQL["accounts"], *who)
     if label == "list activities":
         return lambda c: c.fetch(LIST_SQL["activities"], *who)
-    if label.startswith("search"):
-        return lambda c: c.fetch(SEARCH_SQL, *who, call.arguments["query"])
-    if label == "get 25 tickets":
-        ids = [_uuid(i) for i in mix.facts["ticket_ids"]]
-        return lambda c: c.fetch(GET_SQL, *who, ids)
     acme = _uuid(mix.facts["acme"])
     if label == "get account + related":
         return lambda c: c.fetch(GET_RELATED_SQL, *who, acme)
-    if label.startswith("Q1"):
-        return lambda c: c.fetch(TIMELINE_SQL, *who, acme, now - timedelta(days=30))
-    if label.startswith("product_usage"):
-        start = now.date() - timedelta(days=90)
-
-        async def usage(c: asyncpg.Connection) -> Any:
-            await c.fetch(USAGE_SQL, *who, acme, start)
-            return await c.fetch(USAGE_FEATURES_SQL, *who, acme, start, start - timedelta(90))
-
-        return usage
     if label == "semantic_search":
         vector = vectors[call.arguments["query"]]
 

@@ -23,6 +23,7 @@ from bench.load.connect import mint_token, register_client
 from bench.load.dataset import ensure_dataset
 from bench.load.report import markdown, recall_table
 from bench.load.server import start_server
+from bench.load.targets import targets_markdown
 from bench.load.workload import SEMANTIC_QUERIES, USERS, UserMix, build_mix
 from bench.peers import compare, report
 from bench.peers.systems import start_peers
@@ -50,6 +51,8 @@ class Options:
     calls: tuple[str, ...] = ()
     #: Interleaved rounds of the peers step (each slice lasts ``seconds``).
     rounds: int = 3
+    #: Run the peers step at the end of a full run (its targets table needs it).
+    peers: bool = True
 
 
 async def _connect_pg(data_dir: Path) -> asyncpg.Connection:
@@ -109,14 +112,15 @@ def _recall_only(options: Options, stamp: str, recalls: dict[str, Any], log: Any
     return result
 
 
-async def _peers_only(
+async def _peers(
     options: Options, stamp: str, server: Any, secret_key: str, mixes: list[UserMix], log: Any
 ) -> dict[str, Any]:
-    """``--only peers``: AccountLens next to the floor and the two MCP peers (bench.peers)."""
+    """The peers step: AccountLens next to the floor and the two MCP peers (bench.peers)."""
     peers = await start_peers(
-        options.data_dir, server.base_url, secret_key, mixes, options.port, options.out_dir
-    )
-    log(f"peers: {peers.urls} (one uvicorn worker each: compare with --workers 1)")
+        options.data_dir, server.base_url, secret_key, mixes, options.port, options.out_dir,
+        workers=options.workers,
+    )  # fmt: skip
+    log(f"peers: {peers.urls} ({options.workers} worker(s) each, as AccountLens)")
     try:
         result = await compare.compare(
             server.process.pid, options.data_dir / "pgdata", peers, server.base_url, mixes,
@@ -163,7 +167,7 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
                 mixes.append(mix)
             log(f"connections: {len(mixes)} minted through OAuth; {len(mixes[0].calls)} calls each")
             if options.only == "peers":
-                return await _peers_only(options, stamp, server, secret_key, mixes, log)
+                return await _peers(options, stamp, server, secret_key, mixes, log)
             vectors = _vectors()
             recalls = await recall.recall_by_class(http, pg, mixes, vectors)
             log(f"recall@10: {json.dumps({k: v['recall_at_10'] for k, v in recalls.items()})}")
@@ -189,15 +193,19 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
                     floors.setdefault(call.label, []).extend(latencies)
         log("floor: timed")
         statements: dict[str, list[int]] = {}
+        wire: list[dict[str, Any]] = []
         inproc: dict[str, list[float]] = {}
         profile_path = None
         async with census.in_process_app(options.data_dir, server.base_url, secret_key) as app:
             local = mixes
             for mix in local:
                 for call in mix.calls:
-                    count, took = await census.census(app, mix, call)
-                    statements.setdefault(call.label, []).append(count)
-                    inproc.setdefault(call.label, []).append(took)
+                    counted = await census.census(app, mix, call)
+                    statements.setdefault(call.label, []).append(counted.statements)
+                    inproc.setdefault(call.label, []).append(counted.took_ms)
+                    wire.append({"user_class": mix.user_class, "call": call.label,
+                                 "statements": counted.statements,
+                                 "round_trips": counted.round_trips})  # fmt: skip
             first = levels[0]
             slowest = options.profile_label or max(
                 first.by_label, key=lambda k: driver.median(first.by_label[k].latencies)
@@ -209,11 +217,14 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
                 )
                 log(f"profile: {slowest} -> {profile_path}")
         server.sample_memory()
+        peers = None
+        if options.peers:  # last: it loads the machine with three servers at once
+            peers = await _peers(options, stamp, server, secret_key, mixes, log)
     finally:
         await pg.close()
         server.stop()
 
-    single = levels[0]
+    single, busiest = levels[0], levels[-1]
     calls = []
     for label, samples in single.by_label.items():
         floor_p50 = driver.median(floors[label]) if label in floors else None
@@ -222,6 +233,8 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
         counts = statements.get(label, [])
         calls.append({
             "label": label, "tool": samples.tool, **_summary(samples.latencies),
+            "p99_busiest": round(driver.percentile(busiest.by_label[label].latencies, 99), 2)
+            if label in busiest.by_label else None,
             "floor_p50": None if floor_p50 is None else round(floor_p50, 2),
             "ratio": None if not floor_p50 else round(p50 / floor_p50, 2),
             "statements": max(counts) if counts else None,
@@ -249,8 +262,12 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
         "memory": {"app_peak_mb": round(server.peak_rss / MB),
                    "postgres_pss_mb": round(server.peak_pg_rss / MB)},
         "profile": None if profile_path is None else str(profile_path),
+        "census": wire,
+        "peers": peers,
     }  # fmt: skip
     table = markdown(result)
+    if peers is not None:
+        table = targets_markdown(result) + "\n" + table + "\n" + peers["markdown"]
     result["markdown"] = table
     out = options.out_dir / f"{stamp}{options.tag}.json"
     out.write_text(json.dumps(result, indent=2, default=str))

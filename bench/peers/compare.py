@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,14 @@ from bench.peers.systems import (
     CHEAP,
     PEER2_CALLS,
     SEARCH,
+    SEMANTIC,
     SYSTEMS,
     Cell,
     Peers,
     Work,
-    _caller,
     _strip,
     app_pids,
+    caller_of,
     closed_loop,
     cpu_ms,
     postgres_pids,
@@ -38,6 +40,8 @@ Key = tuple[str, str, str]  # system, user class, call label
 
 
 def _applies(system: str, label: str) -> bool:
+    if label in SEMANTIC:
+        return system == "accountlens"
     return system != "peer2" or label in PEER2_CALLS
 
 
@@ -74,7 +78,7 @@ async def check_answers(
         for call in mix.calls:
             ours = await call_tool(clients["accountlens"], mix.token, call.tool, call.arguments)
             for system in ("peer2", "peer3"):
-                if not _applies(system, call.label):
+                if not _applies(system, call.label) or call.label in SEMANTIC:
                     continue
                 theirs = await call_tool(clients[system], mix.token, call.tool, call.arguments)
                 a, b = _strip(ours.structured), _strip(theirs.structured)
@@ -98,7 +102,7 @@ def _work(
     system: str, mix: UserMix, call: Call, peers: Peers, clients: dict[str, httpx.AsyncClient]
 ) -> Work:
     if system == "floor":
-        runner = floor_runner(call.label, _caller(mix), mix.facts)
+        runner = floor_runner(call.label, caller_of(mix), mix.facts)
         assert runner is not None, call.label
 
         async def floor() -> bool:
@@ -138,14 +142,19 @@ async def compare(
     limits = httpx.Limits(max_connections=clients_high, max_keepalive_connections=clients_high)
     clients = {s: httpx.AsyncClient(base_url=u, timeout=60, limits=limits) for s, u in urls.items()}
     try:
+        # Copies: the full run goes on using the whole mix after this step.
+        mixes = [
+            replace(m, calls=[c for c in m.calls if c.label in CHEAP + SEARCH + SEMANTIC],
+                    facts=dict(m.facts))
+            for m in mixes
+        ]  # fmt: skip
         for mix in mixes:
-            mix.calls = [c for c in mix.calls if c.label in CHEAP + SEARCH]
             mix.facts["search_queries"] = {
                 c.label: c.arguments["query"] for c in mix.calls if c.label in SEARCH
             }
         verdicts = await check_answers(clients, mixes, log)
-        roots = {**peers.app_root, "accountlens": server_pid}
-        apps = {s: app_pids(pid) for s, pid in roots.items()}
+        roots = {**peers.app_roots, "accountlens": [server_pid]}
+        apps = {s: [pid for root in pids for pid in app_pids(root)] for s, pids in roots.items()}
         apps["floor"] = []  # the floor runs in this process: its client CPU is not an app's
         pg = postgres_pids(pgdata)
         one: dict[Key, Cell] = defaultdict(Cell)
@@ -187,7 +196,7 @@ def _result(
     by = {(r["system"], r["user_class"], r["call"]): r for r in rows}
     ratios = []
     for (system, user_class, label), ours in by.items():
-        if system != "accountlens":
+        if system != "accountlens" or label in SEMANTIC:  # semantic: no peer, no floor here
             continue
         peer3, floor = by.get(("peer3", user_class, label)), by.get(("floor", user_class, label))
 

@@ -2,9 +2,11 @@
 
 ``python -m bench.peers serve MODE PORT CONFIG`` serves the official SDK's ``MCPServer``
 (stateless Streamable HTTP, JSON answers) with uvicorn on loopback, in its own process like
-``accountlens serve``, one worker. ``CONFIG`` is a JSON file the harness writes: the database
-URL, the public URL and secret key of the AccountLens server under test, and for ``sql`` the
-callers' facts keyed by token.
+``accountlens serve``. The harness starts as many of these per peer as AccountLens has workers,
+each on its own ``SO_REUSEPORT`` socket of the same port, so the kernel spreads connections over
+them as it does over ``accountlens serve --workers N``'s processes. ``CONFIG`` is a JSON file
+the harness writes: the database URL, the public URL and secret key of the AccountLens server
+under test, and for ``sql`` the callers' facts keyed by token.
 
 * ``sql`` (peer 2): ``list_objects`` (accounts), ``get_objects`` (tickets),
   ``get_product_usage`` (an account, ``-<N>d``), ``account_timeline`` (``-<N>d``) and
@@ -21,7 +23,9 @@ callers' facts keyed by token.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 import uuid
 from pathlib import Path
 from typing import Any
@@ -243,4 +247,12 @@ def main(argv: list[str]) -> None:
                         return
         await holder["app"](scope, receive, send)
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    # Bound here, not by uvicorn, so that several processes share the port (one per worker).
+    # uvicorn listens on it only after the lifespan has started: a worker joins the kernel's
+    # balancing once it can answer, which is what the harness waits for.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    settings = uvicorn.Config(app, log_level="warning", access_log=False)
+    asyncio.run(uvicorn.Server(settings).serve(sockets=[sock]))

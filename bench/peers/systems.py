@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import psutil  # type: ignore[import-untyped]  # no stubs in the dev dependencies
 
 from accountlens.config import Settings
@@ -28,6 +27,8 @@ from bench.peers.sql import Caller
 CHEAP = ("list accounts", "get 25 tickets", "product_usage 90d weekly", "Q1 account_timeline 30d")
 #: Keyword search, timed after the cheap calls (its own target: app CPU, ratio to its floor).
 SEARCH = ("search (typo)", "search (word)")
+#: Semantic search, timed for AccountLens alone (its target is absolute: p50 ≤ 40 ms).
+SEMANTIC = ("semantic_search",)
 #: What peer 2 answers, each with AccountLens's own answer: every call of the step.
 PEER2_CALLS = CHEAP + SEARCH
 SYSTEMS = ("floor", "peer2", "peer3", "accountlens")
@@ -104,7 +105,7 @@ async def closed_loop(work: list[Work], clients: int, seconds: float) -> tuple[l
     return latencies, errors
 
 
-def _caller(mix: UserMix) -> Caller:
+def caller_of(mix: UserMix) -> Caller:
     f = mix.facts
     return Caller(f["org_id"], f["user_id"], bool(f["sees_all"]),
                   frozenset(f.get("hidden_account_fields", ())), f["timezone"], f["admin"],
@@ -120,23 +121,52 @@ class Peers:
     """The peer processes and what the harness needs to drive each system."""
 
     urls: dict[str, str]
-    processes: dict[str, subprocess.Popen[bytes]]
-    app_root: dict[str, int]
+    processes: dict[str, list[subprocess.Popen[bytes]]]
     pool: asyncpg.Pool
 
+    @property
+    def app_roots(self) -> dict[str, list[int]]:
+        """Each peer's worker processes (their CPU is the peer's app CPU)."""
+        return {name: [p.pid for p in group] for name, group in self.processes.items()}
+
     def stop(self) -> None:
-        for process in self.processes.values():
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop(self.processes)
+
+
+def _stop(processes: dict[str, list[subprocess.Popen[bytes]]]) -> None:
+    for process in (p for group in processes.values() for p in group):
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _listening(pid: int, port: int) -> bool:
+    try:
+        connections = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in connections)
+
+
+async def _wait_listening(name: str, group: list[subprocess.Popen[bytes]], port: int,
+                          log: Path) -> None:  # fmt: skip
+    """Until every worker of ``name`` listens: before that, the kernel sends it no connection."""
+    for _ in range(480):
+        if any(p.poll() is not None for p in group):
+            raise RuntimeError(f"{name} exited; see {log}")
+        if all(_listening(p.pid, port) for p in group):
+            return
+        await asyncio.sleep(0.25)
+    raise RuntimeError(f"{name} did not start in 120 s; see {log}")
 
 
 async def start_peers(
-    data_dir: Path, base_url: str, secret_key: str, mixes: list[UserMix], port: int, out: Path
-) -> Peers:
-    """Write the peers' config, start both, wait until they answer."""
+    data_dir: Path, base_url: str, secret_key: str, mixes: list[UserMix], port: int, out: Path,
+    workers: int = 1,
+) -> Peers:  # fmt: skip
+    """Write the peers' config, start ``workers`` processes of each, wait until all listen."""
     pg = start_embedded(data_dir / "pgdata")
     sqlalchemy_url = pg.url(EMBEDDED_DATABASE)
     settings = Settings(_env_file=None)
@@ -154,25 +184,25 @@ async def start_peers(
     config_path = out / "peers-config.json"
     config_path.write_text(json.dumps(config))
     config_path.chmod(0o600)  # carries the run's secret key and tokens; deleted at the end
-    urls, processes = {}, {}
-    for offset, (name, mode) in enumerate((("peer2", "sql"), ("peer3", "graphql")), start=1):
-        log = (out / f"{name}.log").open("wb")
-        command = [sys.executable, "-m", "bench.peers", "serve", mode, str(port + offset),
-                   str(config_path)]  # fmt: skip
-        # Blocking Popen is fine: started once, before anything is timed.
-        processes[name] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603, ASYNC220
-        urls[name] = f"http://127.0.0.1:{port + offset}"
-    async with httpx.AsyncClient(timeout=5) as http:
-        for name, url in urls.items():
-            for _ in range(240):
-                if processes[name].poll() is not None:
-                    raise RuntimeError(f"{name} exited; see {out / name}.log")
-                try:
-                    await http.get(url + "/")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.25)
+    urls: dict[str, str] = {}
+    processes: dict[str, list[subprocess.Popen[bytes]]] = {}
+    try:
+        for offset, (name, mode) in enumerate((("peer2", "sql"), ("peer3", "graphql")), start=1):
+            log = (out / f"{name}.log").open("wb")
+            command = [sys.executable, "-m", "bench.peers", "serve", mode, str(port + offset),
+                       str(config_path)]  # fmt: skip
+            # Blocking Popen is fine: started once, before anything is timed.
+            processes[name] = [
+                subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603, ASYNC220
+                for _ in range(workers)
+            ]
+            urls[name] = f"http://127.0.0.1:{port + offset}"
+        for offset, name in enumerate(processes, start=1):
+            await _wait_listening(name, processes[name], port + offset, out / f"{name}.log")
+    except BaseException:
+        _stop(processes)
+        raise
+    finally:
+        config_path.unlink()
     pool = await asyncpg.create_pool(str(config["asyncpg_dsn"]), min_size=1, max_size=16)
-    config_path.unlink()
-    roots = {name: p.pid for name, p in processes.items()}
-    return Peers(urls, processes, roots, pool)
+    return Peers(urls, processes, pool)

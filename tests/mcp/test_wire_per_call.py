@@ -41,10 +41,18 @@ async def test_a_cheap_tool_call_takes_three_statements_and_six_round_trips(live
     )
     tickets = [r["id"] for r in page.json()["result"]["structuredContent"]["records"]]
     assert len(tickets) == 25
+    first = await post_mcp(
+        live.base_url,
+        admin.token,
+        tool_call("list_objects", {"object_type": "account", "limit": 1}),
+    )
+    account = first.json()["result"]["structuredContent"]["records"][0]["id"]
     calls: dict[str, tuple[str, dict[str, Any]]] = {
         "list 5 accounts": ("list_objects", {"object_type": "account", "limit": 5}),
         "list 25 accounts": ("list_objects", {"object_type": "account"}),
         "get 25 tickets": ("get_objects", {"ids": tickets}),
+        # the account, its totals, buckets, features and seats in one statement
+        "product usage": ("get_product_usage", {"id": account}),
     }
     # when each is called once, warmed
     wires = {label: await one_call(live, admin.token, *call) for label, call in calls.items()}
