@@ -159,10 +159,10 @@ def _tiers(
             .prefix_with("MATERIALIZED")
         )
         # The LIMIT sits outside a materialised CTE on purpose. Inside, it gives the planner a
-        # row goal, and it then trades the trigram index for a scan of the org's rows that
-        # "stops early" - and for a rare query reads every row through the costly trigram
-        # operators (5.4k contracts on the medium preset for no match: 30 ms). A CTE is
-        # planned for all its rows (index-served) yet run lazily: the LIMIT still stops it.
+        # row goal, and it then trades the trigram index for a scan that "stops early" (a
+        # sequential scan of opportunities and tasks on the medium preset), which for a rare
+        # query reads every row of the org through the trigram operators. A CTE is planned
+        # for all its rows (index-served) yet run lazily: the LIMIT still stops it.
         return select(matching).limit(candidates)
 
     # The name column is never NULL where it is searched, so NOT ILIKE is the exact complement.

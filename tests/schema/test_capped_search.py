@@ -38,11 +38,19 @@ async def test_a_search_matching_more_than_the_cap_says_its_total_is_a_lower_bou
     admin = await flooded_org(fresh_db)
     # when the server reads at most 5 candidates per type and tier
     result = await search_with_cap(fresh_db, admin, 5)
+    counted = await data_of(
+        fresh_db,
+        admin,
+        '{ search(query: "renewal", first: 0) { totalCount totalIsLowerBound } }',
+        context={"search_cap": 5},
+    )
     # then the total is at least the cap and says so, and the exact name and the prefix match
     # (they score alike) rank first although the cut dropped most of the other matches
     assert result["totalIsLowerBound"] is True
     assert result["totalCount"] >= 5
     assert {h["matched"] for h in result["hits"][:2]} == {"Renewal", "Renewal playbook"}
+    # and a page of none counts the same way, on its own
+    assert counted["search"] == {"totalCount": result["totalCount"], "totalIsLowerBound": True}
 
 
 async def test_a_search_within_the_cap_or_without_one_has_an_exact_total(
