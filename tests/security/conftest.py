@@ -6,7 +6,8 @@ fuzzed calls a minute are never refused for their number. Every demo user of bot
 connect (the real OAuth flow through the SDK, once per user, on first use).
 
 How many examples each property ran (``tests.security.strategies.EXAMPLES``) is printed at the
-end of the run, so CI logs show the fuzzing that actually happened.
+end of the run by the root ``tests/conftest.py`` (the one conftest that an xdist controller, which
+collects nothing, loads too), so CI logs show the fuzzing that actually happened.
 """
 
 from __future__ import annotations
@@ -37,16 +38,9 @@ from tests.conftest import demo_copy
 from tests.mcp.live import Persona, serve_with_lifespan
 from tests.schema.helpers import execute
 from tests.security.oracle import Oracle, build_oracle
-from tests.security.strategies import EXAMPLES, Pools, column_samples
+from tests.security.strategies import Pools, column_samples
 
 COPY = "al_security_demo"
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if EXAMPLES:
-        terminalreporter.section("security fuzzing: examples run per property")
-        for name, count in sorted(EXAMPLES.items()):
-            terminalreporter.write_line(f"{count:5d}  {name}")
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

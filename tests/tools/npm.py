@@ -4,11 +4,13 @@ They are installed with the ordinary npm client into a cache folder outside the 
 (``~/.cache/accountlens/npm/<hash>``, or under ``$XDG_CACHE_HOME``; ``ACCOUNTLENS_NPM_DIR``
 moves it), one folder per set of package specs, reused by later runs and by later checkouts on
 the same machine (CI clones afresh every run), and refreshed after a week so that "newest"
-stays true. Nothing from npm is ever committed.
+stays true. Nothing from npm is ever committed. An install holds a lock on its folder, so
+two xdist workers (or two checkouts) that want the same packages install them once.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -46,18 +48,22 @@ def ensure_packages(*specs: str) -> Path:
     key = hashlib.sha256("\n".join(sorted(specs)).encode()).hexdigest()[:16]
     folder = cache_root() / key
     marker = folder / ".installed"
-    if marker.exists() and time.time() - marker.stat().st_mtime < REFRESH_SECONDS:
-        return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "package.json").write_text('{"name": "accountlens-npm-cache", "private": true}\n')
-    command = [npm, "install", "--no-audit", "--no-fund", "--loglevel=error"]
-    subprocess.run(
-        [*command, "--prefix", str(folder), *specs],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        timeout=600,
-    )
-    marker.write_text("\n".join(specs) + "\n")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with (folder.parent / f"{key}.lock").open("w") as lock:
+        # The second caller waits here, then finds the marker fresh and installs nothing.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists() and time.time() - marker.stat().st_mtime < REFRESH_SECONDS:
+            return folder
+        folder.mkdir(exist_ok=True)
+        (folder / "package.json").write_text('{"name": "accountlens-npm-cache", "private": true}\n')
+        command = [npm, "install", "--no-audit", "--no-fund", "--loglevel=error"]
+        subprocess.run(
+            [*command, "--prefix", str(folder), *specs],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=600,
+        )
+        marker.write_text("\n".join(specs) + "\n")
     return folder
 
 

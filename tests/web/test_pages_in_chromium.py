@@ -1,8 +1,9 @@
 """Every page in real headless Chromium over the demo workspace: the GraphQL explorer runs a
 query, and (acceptance of issue 16) pages fit a phone, pass axe-core and are screenshotted.
 
-One browser and one signed-in context serve the whole module; screenshots go to
-``$ACCOUNTLENS_TEST_OUTPUT/screenshots`` (default ``/tmp/accountlens-test-output``).
+The session's browser (``tests/web/conftest.py``) and one signed-in context serve the whole
+module; screenshots go to ``$ACCOUNTLENS_TEST_OUTPUT/screenshots`` (default
+``/tmp/accountlens-test-output``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from collections.abc import AsyncIterator
 from functools import cache
 from pathlib import Path
@@ -24,7 +24,6 @@ from playwright.async_api import (
     Page,
     Route,
     ViewportSize,
-    async_playwright,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -43,7 +42,7 @@ from tests.auth.live import free_port
 from tests.conftest import demo_copy
 from tests.mcp.live import PASSWORDS, serve_with_lifespan
 from tests.schema.demo import DEMO_USERS
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.tools.npm import ensure_packages
 
 COPY = "al_web_pages"
 
@@ -63,14 +62,6 @@ async def site(tour_db: Database) -> AsyncIterator[str]:
     base_url = f"http://127.0.0.1:{port}"
     async with serve_with_lifespan(create_app(settings_for(base_url), database=tour_db), port):
         yield base_url
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
 
 
 async def sign_in(page: Page, base_url: str, label: str) -> None:
@@ -126,7 +117,6 @@ async def test_the_graphql_explorer_runs_a_query_with_the_browser_session_offlin
 # --- Issue 16 item 10: every page fits 390 px, passes axe-core, and is screenshotted ---------
 
 AXE_VERSION = "4.10.3"
-NPM_CACHE = Path(__file__).resolve().parents[2] / ".accountlens" / "npm"
 SCREENSHOTS = Path(os.environ.get("ACCOUNTLENS_TEST_OUTPUT", "/tmp/accountlens-test-output")) / (
     "screenshots"
 )
@@ -149,14 +139,8 @@ query TourIds($transcript: [FilterInput!], $article: [FilterInput!]) {
 
 
 def axe_script() -> Path:
-    """axe-core from npm, installed once into a gitignored cache (never committed)."""
-    script = NPM_CACHE / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        NPM_CACHE.mkdir(parents=True, exist_ok=True)
-        command = ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(NPM_CACHE)]
-        command.append(f"axe-core@{AXE_VERSION}")
-        subprocess.run(command, check=True, capture_output=True, timeout=300)
-    return script
+    """axe-core from npm, installed once into the npm cache (``tests/tools/npm.py``)."""
+    return ensure_packages(f"axe-core@{AXE_VERSION}") / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @cache
