@@ -115,7 +115,12 @@ def graphql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[A
     server: MCPServer[Any] = MCPServer("peer-graphql")
 
     def context_for(principal: Principal, request: Any) -> Any:
-        return build_context(principal, db, total_cap=config["list_total_cap"])
+        return build_context(
+            principal,
+            db,
+            total_cap=config["list_total_cap"],
+            search_cap=config["search_candidate_cap"],
+        )
 
     executor = Executor(schema, context_for)
     runtime = Runtime(
