@@ -174,7 +174,9 @@ def sql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[Any],
     @server.tool()
     async def search_objects(ctx: Context[Any], query: str) -> CallToolResult:
         async with pool.acquire() as conn:
-            return await respond(await search.search_objects(conn, who(ctx), base_url, query))
+            cap = config["search_candidate_cap"]
+            found = await search.search_objects(conn, who(ctx), base_url, query, cap)
+            return await respond(found)
 
     @server.tool()
     async def get_product_usage(
