@@ -153,6 +153,7 @@ def _mcp_backend(app: FastAPI, settings: Settings) -> McpBackend:
             app.state.db,
             embedder=embedder,
             total_cap=settings.list_total_cap,
+            search_cap=settings.search_candidate_cap,
             unit=unit_of(request),  # the call's reads join its bearer check's transaction
         )
 

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     sso_clock_leeway_seconds: int = Field(default=60, ge=0, le=600)
     #: Lists count at most this many matches (then the total is a lower bound); 0 = exact.
     list_total_cap: int = Field(default=10_000, ge=0, le=100_000_000)
+    #: Keyword search reads at most this many candidates per type and tier (name prefix /
+    #: other matches), then says its total is a lower bound; 0 = every match (docs/tools.md).
+    search_candidate_cap: int = Field(default=1_000, ge=0, le=100_000_000)
 
     # Embeddings: the bundled local model, or an OpenAI-compatible endpoint.
     embedding_backend: Literal["local", "openai"] = "local"

@@ -29,6 +29,8 @@ from accountlens.db.tls import split_tls_parameters
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "accountlens"
+#: Statements asyncpg keeps prepared per connection, by size (see :func:`connection_arguments`).
+MAX_CACHEABLE_STATEMENT = 64 * 1024
 
 
 def async_url(raw: str) -> URL:
@@ -70,8 +72,13 @@ def connection_arguments(
         connect_args["statement_cache_size"] = 0
         connect_args["prepared_statement_cache_size"] = 0
         connect_args["prepared_statement_name_func"] = _unnamed_statement
-    elif statement_timeout_ms:
-        server_settings["statement_timeout"] = str(statement_timeout_ms)
+    else:
+        # asyncpg prepares a statement once per connection only up to this size (15 KiB by
+        # default); keyword search over every type is one ~23 KiB statement, which would
+        # otherwise be parsed afresh, one more round trip, on every call.
+        connect_args["max_cacheable_statement_size"] = MAX_CACHEABLE_STATEMENT
+        if statement_timeout_ms:
+            server_settings["statement_timeout"] = str(statement_timeout_ms)
     return url, connect_args
 
 

@@ -108,6 +108,8 @@ class Reader:
     sessions: async_sessionmaker[AsyncSession]
     #: Lists count at most this many matches, then say their total is a lower bound (0: exact).
     total_cap: int = 0
+    #: Keyword search reads at most this many candidates per type and tier (0: all).
+    search_cap: int = 0
     _org: OrgInfo | None = field(default=None, init=False)
     _properties: list[Row] | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
@@ -130,8 +132,9 @@ class Reader:
         source: SessionSource,
         total_cap: int = 0,
         unit: RequestUnit | None = None,
+        search_cap: int = 0,
     ) -> Reader:
-        return cls(principal, source.read_sessions, total_cap, unit=unit)
+        return cls(principal, source.read_sessions, total_cap, search_cap, unit=unit)
 
     @property
     def engine(self) -> AsyncEngine:

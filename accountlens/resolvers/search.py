@@ -3,7 +3,12 @@
 Each type contributes the visible rows whose searched columns are trigram-similar to the query
 (``%`` / ``<%``, served by the trigram indexes) or start with it; rows are scored by trigram
 similarity plus a bonus for a prefix match, and the union is ranked and paged. One statement
-returns the page and the exact total.
+returns the page and the total.
+
+Each type reads at most ``cap`` candidates per tier (``ACCOUNTLENS_SEARCH_CANDIDATE_CAP``), so a
+query sharing a word with half the records costs a bounded read, not one scored row per match;
+the total is then a lower bound and says so (see :func:`_tiers` for why exact and prefix
+matches of the name survive the cut).
 """
 
 from __future__ import annotations
@@ -72,7 +77,9 @@ class HitPage:
     hits: list[Hit]
     cursors: list[str]
     has_next: bool
-    count: Callable[[], Awaitable[int]]
+    #: ``(total, is_lower_bound)``: the matches counted, and whether a type's read stopped at
+    #: the candidate cap (then at least ``total`` records match).
+    count: Callable[[], Awaitable[tuple[int, bool]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +107,24 @@ class _Terms:
         }
 
 
-def _branch(
-    viewer: Principal, type_key: str, terms: _Terms, concealed: frozenset[str]
-) -> Select[str, uuid.UUID, float, str]:
+def _tiers(
+    viewer: Principal,
+    type_key: str,
+    terms: _Terms,
+    concealed: frozenset[str],
+    candidates: BindParameter[int],
+) -> tuple[Select[Any], Select[Any]]:
+    """The type's two capped reads: rows whose name starts with the query, then the others.
+
+    A read capped at ``candidates`` rows keeps whichever rows the index hands over first, so
+    a plain ``LIMIT`` on all matches could drop the best one (a query matching a word in 40k
+    opportunity names would keep an arbitrary thousand). The name-prefix matches (which carry
+    the prefix bonus, and include an exact match of the name) are read in their own capped
+    tier, so they are lost only when more than ``candidates`` records of one type start with
+    the query; the second tier, every other match, excludes them so nothing is counted twice.
+    Ordering the whole read by score instead would need every match scored, which is the cost
+    the cap removes (docs/performance.md).
+    """
     spec = SPECS[type_key]
     query, prefix, word_prefix = terms.query, terms.prefix, terms.word_prefix
     scores: list[ColumnElement[float]] = []
@@ -121,12 +143,30 @@ def _branch(
             column.ilike(word_prefix, escape="\\"),
         ]
     score = func.greatest(*scores) if len(scores) > 1 else scores[0]
-    return select(
-        literal(type_key).label("type_key"),
-        spec.id_column.label("id"),
-        cast(score, Float).label("score"),
-        spec.name_column.label("matched"),
-    ).where(spec.visible(viewer), or_(*matches))
+    name_prefix = spec.name_column.ilike(prefix, escape="\\")
+
+    def tier(rank: int, *where: ColumnElement[bool]) -> Select[Any]:
+        matching = (
+            select(
+                literal(type_key).label("type_key"),
+                spec.id_column.label("id"),
+                cast(score, Float).label("score"),
+                spec.name_column.label("matched"),
+                literal(rank).label("tier"),
+            )
+            .where(spec.visible(viewer), *where)
+            .cte(f"{type_key}_{rank}")
+            .prefix_with("MATERIALIZED")
+        )
+        # The LIMIT sits outside a materialised CTE on purpose. Inside, it gives the planner a
+        # row goal, and it then trades the trigram index for a scan that "stops early" (a
+        # sequential scan of opportunities and tasks on the medium preset), which for a rare
+        # query reads every row of the org through the trigram operators. A CTE is planned
+        # for all its rows (index-served) yet run lazily: the LIMIT still stops it.
+        return select(matching).limit(candidates)
+
+    # The name column is never NULL where it is searched, so NOT ILIKE is the exact complement.
+    return tier(0, name_prefix), tier(1, or_(*matches), ~name_prefix)
 
 
 def _concealed(type_key: str, hidden: Hidden) -> frozenset[str]:
@@ -162,19 +202,32 @@ def _statements(
     """
     viewer = parametrized(shape)
     terms = _Terms.parameters()
-    branches = [_branch(viewer, t, terms, c) for t, c in zip(types, concealed, strict=True)]
+    # Each tier reads one row past the cap, so a read that stopped there is told apart from one
+    # that found exactly ``cap`` matches; NULL (no cap) reads everything.
+    candidates = bindparam("candidates", type_=Integer)
+    branches = [
+        read
+        for t, c in zip(types, concealed, strict=True)
+        for read in _tiers(viewer, t, terms, c, candidates)
+    ]
     # The trigram matching is the whole cost, so it runs once: the matches are materialised and
-    # both the page and the exact total are read from them in the same statement.
+    # both the page and the total are read from them in the same statement.
     matches = union_all(*branches).cte("matches").prefix_with("MATERIALIZED")
     total = select(func.count()).select_from(matches).scalar_subquery().label("_total")
+    full_reads = (
+        select(literal(1))
+        .select_from(matches)
+        .group_by(matches.c.type_key, matches.c.tier)
+        .having(func.count() >= candidates)
+    )
+    capped = full_reads.exists().label("_capped")
     page = (
-        select(matches, total)
+        select(matches, total, capped)
         .order_by(matches.c.score.desc(), matches.c.type_key, matches.c.id)
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
     )
-    count = select(func.count()).select_from(union_all(*branches).subquery())
-    return _Statements(page, count)
+    return _Statements(page, select(total, capped))
 
 
 def _signature(query: str, types: Sequence[str]) -> str:
@@ -198,6 +251,11 @@ def _offset(after: str | None, signature: str) -> int:
 def _cursor(offset: int, signature: str) -> str:
     raw = json.dumps({"s": signature, "o": offset}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _candidates(cap: int) -> int | None:
+    """The ``candidates`` parameter for a cap (0: none, every match is read)."""
+    return cap + 1 if cap else None
 
 
 async def search(
@@ -238,16 +296,19 @@ async def search(
         tuple(chosen), tuple(_concealed(t, hidden) for t in chosen), shape_of(principal)
     )
     values = viewer_parameters(principal) | _Terms.values(query)
+    values["candidates"] = _candidates(reader.search_cap)
     page = {**values, "offset": offset, "limit": limit + 1}
     rows = await reader.rows(statements.page, page) if limit else []
     hits = [Hit(r["type_key"], r["id"], float(r["score"]), str(r["matched"])) for r in rows[:limit]]
-    known_total = int(rows[0]["_total"]) if rows else None
+    known = (int(rows[0]["_total"]), bool(rows[0]["_capped"])) if rows else None
 
-    async def count() -> int:
-        if known_total is not None:
-            return known_total
-        counted = await reader.rows(statements.count, values)
-        return int(next(iter(counted[0].values()))) if counted else 0
+    async def count() -> tuple[int, bool]:
+        nonlocal known
+        if known is None:  # totalCount and totalIsLowerBound both ask: count once
+            counted = await reader.rows(statements.count, values)
+            row = counted[0] if counted else {"_total": 0, "_capped": False}
+            known = (int(row["_total"]), bool(row["_capped"]))
+        return known
 
     cursors = [_cursor(offset + i + 1, signature) for i in range(len(hits))]
     return HitPage(hits, cursors, len(rows) > limit, count)

@@ -152,6 +152,7 @@ def build_context(
     tuning: SearchTuning | None = None,
     budget: QueryBudget | None = None,
     total_cap: int = 0,
+    search_cap: int = 0,
     unit: RequestUnit | None = None,
 ) -> Context:
     """The context for one operation executed as ``principal`` (close it after the operation).
@@ -159,13 +160,15 @@ def build_context(
     ``database`` is anything with ``read_sessions`` (an ``accountlens.db.engine.Database``);
     ``embedder`` turns semantic-search queries into vectors (without one, semantic search
     falls back to full-text ranking only); ``total_cap`` bounds list totals (0: exact; the
-    app passes ``Settings.list_total_cap``); ``unit`` is the request's unit of work
-    (:mod:`accountlens.auth.request_unit`), whose connection and transaction the reads then
-    share with the bearer check (the unit's owner ends it, not the context).
+    app passes ``Settings.list_total_cap``); ``search_cap`` bounds the candidates keyword
+    search reads per type (0: all; the app passes ``Settings.search_candidate_cap``); ``unit``
+    is the request's unit of work (:mod:`accountlens.auth.request_unit`), whose connection and
+    transaction the reads then share with the bearer check (the unit's owner ends it, not the
+    context).
     """
     return Context(
         principal,
-        Reader.open(principal, database, total_cap, unit),
+        Reader.open(principal, database, total_cap, unit, search_cap),
         embedder=embedder,
         tuning=tuning,
         request=request,

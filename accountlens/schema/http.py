@@ -79,6 +79,7 @@ def graphql_router(settings: Settings) -> APIRouter:
             embedder=embedder_for(request),
             budget=budget,
             total_cap=settings.list_total_cap,
+            search_cap=settings.search_candidate_cap,
             unit=unit_of(request),  # a bearer request's reads join its token check's transaction
         ) as context:
             yield context

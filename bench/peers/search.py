@@ -73,10 +73,17 @@ def _rule(c: Caller, rule: str) -> str:
 
 
 def search_sql(c: Caller) -> str:
-    """Page (26 rows) and total of the visible matches: $1 org, [$2 user], then q, prefixes."""
+    """Page (26 rows) and total of the visible matches: $1 org, [$2 user], then q, prefixes,
+    and the candidates read per tier (the cap plus one; NULL reads every match).
+
+    Each type is read in two capped tiers, as the tool reads it: rows whose name starts with
+    the query, then every other match, each a materialised CTE with the ``LIMIT`` outside (the
+    tool's reasons are in ``resolvers/search.py``); the total counts what was read, and is a
+    lower bound when a tier was cut.
+    """
     first = 2 if c.admin else 3
-    q, prefix, word = (f"${first + i}" for i in range(3))
-    branches = []
+    q, prefix, word, cap = (f"${first + i}" for i in range(4))
+    tiers, reads = [], []
     for key, table, name, columns, account, rule in TYPES:
         searched = [col for col in columns if (key, col) not in c.concealed]
         scores, matches = [], []
@@ -90,18 +97,25 @@ def search_sql(c: Caller) -> str:
             matches += [f"{q} <% x.{col}", f"x.{col} ILIKE {prefix} ESCAPE '\\'",
                         f"x.{col} ILIKE {word} ESCAPE '\\'"]  # fmt: skip
         score = scores[0] if len(scores) == 1 else f"greatest({', '.join(scores)})"
-        branches.append(
-            f"SELECT '{key}' AS type_key, x.id, CAST({score} AS float8) AS score, "
-            f"x.{name} AS matched, x.updated_at, {f'x.{account}' if account else 'NULL::uuid'} "
-            f"AS account_id FROM {table} x WHERE x.org_id = $1{_rule(c, rule)} "
-            f"AND ({' OR '.join(matches)})"
-        )
-    union = "\n  UNION ALL ".join(branches)
+        starts = f"x.{name} ILIKE {prefix} ESCAPE '\\'"
+        wheres = (starts, f"({' OR '.join(matches)}) AND NOT {starts}")
+        for tier, where in enumerate(wheres):
+            tiers.append(
+                f"{key}_{tier} AS MATERIALIZED (SELECT '{key}' AS type_key, x.id, "
+                f"CAST({score} AS float8) AS score, x.{name} AS matched, x.updated_at, "
+                f"{f'x.{account}' if account else 'NULL::uuid'} AS account_id, {tier} AS tier "
+                f"FROM {table} x WHERE x.org_id = $1{_rule(c, rule)} AND {where})"
+            )
+            reads.append(f"(SELECT * FROM {key}_{tier} LIMIT {cap})")
+    union = "\n  UNION ALL ".join(reads)
+    ctes = ",\n".join(tiers)
     return f"""
-WITH matches AS MATERIALIZED (
+WITH {ctes},
+matches AS MATERIALIZED (
   {union}
 )
-SELECT m.*, acc.name AS account_name, (SELECT count(*) FROM matches) AS total
+SELECT m.*, acc.name AS account_name, (SELECT count(*) FROM matches) AS total,
+       EXISTS (SELECT 1 FROM matches GROUP BY type_key, tier HAVING count(*) >= {cap}) AS capped
 FROM matches m LEFT JOIN accounts acc ON acc.org_id = $1 AND acc.id = m.account_id
 ORDER BY m.score DESC, m.type_key, m.id LIMIT 26"""
 
@@ -110,9 +124,10 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_args(caller: Caller, query: str) -> list[Any]:
+def search_args(caller: Caller, query: str, cap: int) -> list[Any]:
+    """The statement's values; ``cap`` is the server's ``search_candidate_cap`` (0: none)."""
     who = [caller.org_id] if caller.admin else [caller.org_id, caller.user_id]
-    return [*who, query, _like(query) + "%", "% " + _like(query) + "%"]
+    return [*who, query, _like(query) + "%", "% " + _like(query) + "%", cap + 1 if cap else None]
 
 
 def _next_cursor(query: str, offset: int) -> str:
@@ -123,10 +138,12 @@ def _next_cursor(query: str, offset: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-async def search_objects(conn: Conn, caller: Caller, base_url: str, query: str) -> dict[str, Any]:
+async def search_objects(
+    conn: Conn, caller: Caller, base_url: str, query: str, cap: int
+) -> dict[str, Any]:
     """``search_objects(query=…)``: the first page of ranked visible matches, with the total."""
     query = " ".join(query.split())
-    rows = await conn.fetch(search_sql(caller), *search_args(caller, query))
+    rows = await conn.fetch(search_sql(caller), *search_args(caller, query, cap))
     page = rows[:25]
     records = []
     for r in page:
@@ -142,8 +159,10 @@ async def search_objects(conn: Conn, caller: Caller, base_url: str, query: str) 
         record["matched"] = r["matched"]
         record["score"] = round(float(r["score"]), 3)
         records.append(record)
-    return {
-        "total": int(rows[0]["total"]) if rows else 0,
+    answer: dict[str, Any] = {"total": int(rows[0]["total"]) if rows else 0}
+    if rows and rows[0]["capped"]:
+        answer["total_is_lower_bound"] = True
+    return answer | {
         "count": len(records),
         "next_cursor": _next_cursor(query, len(page)) if len(rows) > 25 else None,
         "records": records,

@@ -115,7 +115,12 @@ def graphql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[A
     server: MCPServer[Any] = MCPServer("peer-graphql")
 
     def context_for(principal: Principal, request: Any) -> Any:
-        return build_context(principal, db, total_cap=config["list_total_cap"])
+        return build_context(
+            principal,
+            db,
+            total_cap=config["list_total_cap"],
+            search_cap=config["search_candidate_cap"],
+        )
 
     executor = Executor(schema, context_for)
     runtime = Runtime(
@@ -169,7 +174,9 @@ def sql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[Any],
     @server.tool()
     async def search_objects(ctx: Context[Any], query: str) -> CallToolResult:
         async with pool.acquire() as conn:
-            return await respond(await search.search_objects(conn, who(ctx), base_url, query))
+            cap = config["search_candidate_cap"]
+            found = await search.search_objects(conn, who(ctx), base_url, query, cap)
+            return await respond(found)
 
     @server.tool()
     async def get_product_usage(

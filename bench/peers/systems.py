@@ -175,6 +175,7 @@ async def start_peers(
         "asyncpg_dsn": sqlalchemy_url.replace("postgresql+asyncpg", "postgresql"),
         "public_url": base_url, "secret_key": secret_key,
         "token_budget": settings.token_budget, "list_total_cap": settings.list_total_cap,
+        "search_candidate_cap": settings.search_candidate_cap,
         "facts": {m.token: {"org_id": str(m.facts["org_id"]), "user_id": str(m.facts["user_id"]),
                             "sees_all": m.facts["sees_all"],
                             "hidden": m.facts.get("hidden_account_fields", []),

@@ -22,6 +22,7 @@ from bench.peers.answers import (
     list_accounts,
     product_usage,
 )
+from bench.peers.floor import SEARCH_CAP
 from bench.peers.search import search_objects
 from bench.peers.sql import MEMBER_VISIBLE, Caller
 from tests.mcp.conftest import COPY, Live
@@ -86,7 +87,9 @@ async def test_the_floor_answers_every_call_of_the_peers_step_as_the_tools_answe
         floor_tickets = await get_tickets(conn, caller, live.base_url, ids)
         floor_usage = await product_usage(conn, caller, live.base_url, account, 90, "week")
         floor_timeline = await account_timeline(conn, caller, live.base_url, account, 30)
-        floor_searches = {q: await search_objects(conn, caller, live.base_url, q) for q in QUERIES}
+        floor_searches = {
+            q: await search_objects(conn, caller, live.base_url, q, SEARCH_CAP) for q in QUERIES
+        }
     finally:
         await conn.close()
     # then the answers are the tools' own, record for record

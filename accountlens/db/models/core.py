@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accountlens.db.models.base import Base, OrgScoped, Record, org_fk
+from accountlens.db.models.base import Base, OrgScoped, Record, org_fk, trigram_index
 
 
 class Org(Base):
@@ -64,6 +64,8 @@ class User(Record):
         UniqueConstraint("org_id", "email"),
         UniqueConstraint("org_id", "external_id"),
         CheckConstraint("role IN ('admin', 'member')", name="role"),
+        trigram_index("users", "name"),
+        trigram_index("users", "email"),
         # Single sign-on finds people by the provider's subject (accountlens/auth/sso.py).
         Index(None, "org_id", "sso_subject", postgresql_where=text("sso_subject IS NOT NULL")),
     )
@@ -83,6 +85,7 @@ class Team(Record):
     __table_args__ = (
         UniqueConstraint("org_id", "name"),
         UniqueConstraint("org_id", "external_id"),
+        trigram_index("teams", "name"),
     )
 
     name: Mapped[str] = mapped_column(Text, nullable=False)

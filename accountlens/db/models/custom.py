@@ -55,6 +55,7 @@ class Group(Record):
         UniqueConstraint("org_id", "external_id"),
         CheckConstraint("kind IN ('segment', 'list')", name="kind"),
         CheckConstraint("member_type IN ('account', 'person')", name="member_type"),
+        trigram_index("groups", "name"),
     )
 
     name: Mapped[str] = mapped_column(Text, nullable=False)

@@ -51,6 +51,7 @@ async def search_objects(
                 query=var.query, types=var.types, first=var.first, after=var.after
             ).select(
                 ds.SearchConnection.totalCount,
+                ds.SearchConnection.totalIsLowerBound,
                 ds.SearchConnection.pageInfo.select(ds.PageInfo.hasNextPage, ds.PageInfo.endCursor),
                 ds.SearchConnection.hits.select(
                     hit.score,
@@ -91,10 +92,13 @@ async def search_objects(
         [None] * len(records),
         int(data["totalCount"]),
         info["endCursor"] if info["hasNextPage"] else None,
+        total_is_lower_bound=bool(data["totalIsLowerBound"]),
     )
 
     def envelope(kept: list[dict[str, Any]], next_cursor: str | None, note: str | None) -> Any:
-        return page_payload(None, page.total, kept, next_cursor, note)
+        return page_payload(
+            None, page.total, kept, next_cursor, note, lower_bound=page.total_is_lower_bound
+        )
 
     return fit(page, runtime.token_budget, envelope, continue_hint="")
 

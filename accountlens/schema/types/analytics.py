@@ -28,15 +28,24 @@ class SearchHit:
     node: Node
 
 
-@strawberry.type(description="Ranked keyword-search results with an exact total.")
+@strawberry.type(
+    description="Ranked keyword-search results with their total (exact unless totalIsLowerBound)."
+)
 class SearchConnection:
     hits: list[SearchHit]
     page_info: PageInfo
     page: strawberry.Private[keyword.HitPage]
 
-    @field("How many records match in total.")
+    @field("How many records match in total (at least this many when totalIsLowerBound).")
     async def total_count(self) -> int:
-        return await self.page.count()
+        return (await self.page.count())[0]
+
+    @field(
+        "True when a type's matches were read only up to the server's candidate cap: at least "
+        "totalCount records match (ACCOUNTLENS_SEARCH_CANDIDATE_CAP)."
+    )
+    async def total_is_lower_bound(self) -> bool:
+        return (await self.page.count())[1]
 
 
 @strawberry.enum
