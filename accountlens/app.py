@@ -63,8 +63,8 @@ def http_stack(settings: Settings) -> list[Middleware]:
         # The body ceiling before anything reads a body.
         Middleware(BodySizeLimit),
         # The one credentials check of /mcp and /graphql (token, or session on /graphql),
-        # with the per-connection rate limit; /mcp answers 401 before any 405.
-        Middleware(RequestPrincipal, per_minute=settings.mcp_rate_limit_per_minute),
+        # with the per-connection rate limit (the auth options'); /mcp answers 401 before any 405.
+        Middleware(RequestPrincipal),
     ]
 
 

@@ -3,6 +3,10 @@
 Each command resolves the database the same way the server does: ``DATABASE_URL`` when set,
 otherwise the embedded PostgreSQL in the data folder (started for the command and stopped after,
 unless it was already running for a server).
+
+Every command is a process of its own (the test suite starts dozens), so a command imports the
+database layer, the app and the importers when it runs: ``--help`` and the operator commands
+never load the web stack, and only ``serve`` loads the app.
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ from accountlens.auth.cli import connections_app, orgs_app, users_app
 from accountlens.auth.sso_cli import sso_app
 from accountlens.config import Settings, UnsafeConfigurationError
 from accountlens.db.datadir import DataDirNotFoundError, locate_data_dir
-from accountlens.db.engine import Database, open_database, pin_database
-from accountlens.db.migrate import prepare_database
 from accountlens.telemetry.logs import configure_logging
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from accountlens.db.engine import Database
 
     # For annotations only: importing it runs accountlens.ingest.demo's __init__, which loads
     # the whole demo build (about 0.25 s) into every command, ``users list`` included.
@@ -69,6 +73,8 @@ def _database_settings(settings: Settings, *, may_create: bool = True) -> Iterat
     :mod:`accountlens.db.datadir`); without ``may_create`` the command refuses (exit 2) rather
     than create a second one. An embedded server started here is stopped when the block exits.
     """
+    from accountlens.db.engine import pin_database
+
     try:
         settings = locate_data_dir(settings, may_create=may_create)
     except DataDirNotFoundError as exc:
@@ -86,6 +92,8 @@ def _with_database(
     settings: Settings, work: Callable[[Database], Awaitable[T]], *, serving: bool = False
 ) -> T:
     """Open the database named by ``settings``, migrate and grant, run ``work``, close."""
+    from accountlens.db.engine import open_database
+    from accountlens.db.migrate import prepare_database
 
     async def run() -> T:
         db = await open_database(settings)

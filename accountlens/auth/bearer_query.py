@@ -28,7 +28,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -128,12 +128,6 @@ def connection_bucket(connection_id: uuid.UUID) -> str:
     return f"mcp:{connection_id.hex}"
 
 
-def window_start(moment: datetime, window: timedelta) -> datetime:
-    """The start of the fixed window ``moment`` falls in."""
-    seconds = int(window.total_seconds())
-    return datetime.fromtimestamp(int(moment.timestamp()) // seconds * seconds, UTC)
-
-
 async def token_salt(
     conn: AsyncConnection, org_id: uuid.UUID, connection_id: uuid.UUID
 ) -> bytes | None:
@@ -159,7 +153,7 @@ async def check_access(
     the limit's fixed window. None when the connection does not exist. Run it in autocommit: it
     is one atomic statement. The token must be bound to one of ``resources`` (RFC 8707).
     """
-    window = window_start(moment, limit.window) if limit is not None else moment
+    window = limit.current_window()[0] if limit is not None else moment
     row = (
         await conn.execute(
             _CHECK,

@@ -11,19 +11,10 @@ does both, :mod:`accountlens.auth.bearer_query`). One budget per connection, whi
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accountlens.auth.options import RateLimit
 from accountlens.telemetry.json_errors import send_json_error
-
-WINDOW = timedelta(minutes=1)
-
-
-def per_connection(per_minute: int) -> RateLimit:
-    return RateLimit(per_minute, WINDOW)
 
 
 class WithinLimit:
@@ -41,8 +32,7 @@ class WithinLimit:
         if scope["state"].get("within_limit", True):
             await self.app(scope, receive, send)
             return
-        window = int(self.rule.window.total_seconds())
-        retry_after = max(1, window - int(time.time()) % window)
+        _, retry_after = self.rule.current_window()
         description = (
             f"at most {self.rule.limit} requests per minute per connection; "
             f"retry in {retry_after} s"

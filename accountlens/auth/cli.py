@@ -1,28 +1,31 @@
 """Operator commands: ``accountlens users add|list|set-role|set-password|reset-link|disable|
-sign-out``, ``orgs add|list`` and ``connections list|revoke|service-token``."""
+sign-out``, ``orgs add|list`` and ``connections list|revoke|service-token``.
+
+Each command imports the database layer and the modules it calls when it runs, not this module:
+every command is a process of its own, and ``accountlens --help`` (or ``accountlens sso ...``)
+should not pay for SQLAlchemy's models and Alembic first.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from accountlens.auth import connections, links, repository, service_tokens
-from accountlens.auth import users as accounts
 from accountlens.auth.options import AuthOptions
-from accountlens.auth.visibility import ConnectionMatch
 from accountlens.config import Settings, UnsafeConfigurationError
 from accountlens.db.datadir import DataDirNotFoundError, locate_data_dir
-from accountlens.db.engine import open_database, pin_database
-from accountlens.db.migrate import prepare_database
-from accountlens.db.models import AdminAction
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from accountlens.auth.visibility import ConnectionMatch
 
 T = TypeVar("T")
 
@@ -41,6 +44,12 @@ errors = Console(stderr=True)
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` in one transaction on the configured (or embedded) database, then commit."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from accountlens.auth.users import AccountError
+    from accountlens.db.engine import open_database, pin_database
+    from accountlens.db.migrate import prepare_database
+
     try:
         settings = Settings()
     except (ValidationError, UnsafeConfigurationError) as exc:
@@ -67,7 +76,7 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(run())
-    except accounts.AccountError as exc:
+    except AccountError as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     finally:
@@ -94,6 +103,8 @@ def users_add(
         raise typer.Exit(2)
 
     async def work(session: AsyncSession) -> None:
+        from accountlens.auth import users as accounts
+
         await accounts.create_user(session, org, email, name, password, role)  # type: ignore[arg-type]
 
     _run(work)
@@ -105,6 +116,8 @@ def users_list(org: Annotated[str | None, typer.Option(help="Only this org")] = 
     """List accounts."""
 
     async def work(session: AsyncSession) -> list[tuple[str, str, str, str, str]]:
+        from accountlens.auth import users as accounts
+
         return [
             (o.slug, u.email, u.name, u.role, "active" if u.is_active else "disabled")
             for u, o in await accounts.list_users(session, org)
@@ -128,6 +141,8 @@ def users_set_role(
         raise typer.Exit(2)
 
     async def work(session: AsyncSession) -> None:
+        from accountlens.auth import users as accounts
+
         await accounts.set_role(session, org, email, role)  # type: ignore[arg-type]
 
     _run(work)
@@ -147,6 +162,10 @@ def users_reset_link(
     options = AuthOptions.from_settings(Settings())
 
     async def work(session: AsyncSession) -> str:
+        from accountlens.auth import links
+        from accountlens.auth import users as accounts
+        from accountlens.db.models import AdminAction
+
         user = await accounts.find_user(session, org, email)
         if not user.is_active:
             raise accounts.AccountError(f"{email} is disabled; enable them first")
@@ -178,6 +197,8 @@ def users_disable(
     """Disable an account: its web sessions end and its connections stop working at once."""
 
     async def work(session: AsyncSession) -> None:
+        from accountlens.auth import users as accounts
+
         await accounts.set_active(session, org, email, enable)
 
     _run(work)
@@ -195,6 +216,8 @@ def users_set_password(
     """Reset a password (argon2-hashed); every web session of the user ends at once."""
 
     async def work(session: AsyncSession) -> None:
+        from accountlens.auth import users as accounts
+
         await accounts.set_password(session, org, email, password)
 
     _run(work)
@@ -214,6 +237,8 @@ def users_sign_out(
     """
 
     async def work(session: AsyncSession) -> int:
+        from accountlens.auth import users as accounts
+
         return await accounts.sign_out_everywhere(session, org, email)
 
     count = _run(work)
@@ -229,6 +254,8 @@ def orgs_add(
     """Create an org."""
 
     async def work(session: AsyncSession) -> None:
+        from accountlens.auth import users as accounts
+
         await accounts.create_org(session, name or slug, slug, visibility)
 
     _run(work)
@@ -240,6 +267,8 @@ def orgs_list() -> None:
     """List orgs."""
 
     async def work(session: AsyncSession) -> list[tuple[str, str, str]]:
+        from accountlens.auth import users as accounts
+
         return [(o.slug, o.name, o.account_visibility) for o in await accounts.list_orgs(session)]
 
     table = Table("Slug", "Name", "Account visibility")
@@ -252,6 +281,9 @@ async def _match(
     session: AsyncSession, org: str | None, user: str | None, client: str | None
 ) -> ConnectionMatch:
     """The connections the command's options name (an unknown org or user is an error)."""
+    from accountlens.auth import users as accounts
+    from accountlens.auth.visibility import ConnectionMatch
+
     if user is not None:
         if org is None:
             raise accounts.AccountError("--user needs --org (an e-mail is unique per org)")
@@ -274,6 +306,8 @@ def connections_list(
     """List live connections: org, owner, client, created, last used, expires."""
 
     async def work(session: AsyncSession) -> list[tuple[str, ...]]:
+        from accountlens.auth import connections
+
         match = await _match(session, org, user, client)
         found = await connections.operator_connections(session, match)
         return [
@@ -308,6 +342,8 @@ def connections_revoke(
         raise typer.Exit(2)
 
     async def work(session: AsyncSession) -> int:
+        from accountlens.auth import connections
+
         return await connections.revoke_all(session, await _match(session, org, user, client))
 
     count = _run(work)
@@ -327,6 +363,8 @@ def connections_service_token(
 
     It reads as the admin ``--user`` (see docs/security.md), like one made in the web UI.
     """
+    from accountlens.auth import service_tokens
+
     cleaned = service_tokens.clean_name(name)
     if cleaned is None:
         errors.print(f"[red]name the app in 1 to {service_tokens.MAX_NAME} characters[/red]")
@@ -334,6 +372,9 @@ def connections_service_token(
     options = AuthOptions.from_settings(Settings())
 
     async def work(session: AsyncSession) -> str:
+        from accountlens.auth import repository
+        from accountlens.auth import users as accounts
+
         found = await accounts.find_user(session, org, user)
         if found.role != "admin" or not found.is_active:
             raise accounts.AccountError(f"{user} is not an active admin of {org}")

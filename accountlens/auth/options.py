@@ -7,9 +7,11 @@ environment variables. Nothing here touches the database, so the web layer may i
 
 from __future__ import annotations
 
+import math
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from accountlens.config import Settings
@@ -18,12 +20,26 @@ READ_SCOPE = "read"
 """The only scope: every connection is read-only."""
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimit:
-    """At most ``limit`` hits per fixed ``window``."""
+    """At most ``limit`` hits per fixed ``window``, the windows counted by ``clock``."""
 
     limit: int
     window: timedelta
+    # Always the wall clock in production. Tests pin it mid-window, so that a burst of requests
+    # lands in one window without waiting for a fresh one to start.
+    clock: Callable[[], datetime] = field(default=_utc_now, compare=False, repr=False)
+
+    def current_window(self) -> tuple[datetime, int]:
+        """The start of the window the clock is in, and the seconds until it ends (at least 1)."""
+        moment = self.clock().timestamp()
+        seconds = int(self.window.total_seconds())
+        start = int(moment) // seconds * seconds
+        return datetime.fromtimestamp(start, UTC), max(1, math.ceil(start + seconds - moment))
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,10 @@ class AuthOptions:
     sso_metadata_cache_ttl: timedelta = timedelta(minutes=5)
     sso_clock_leeway_seconds: int = 60
     sso_tls: ssl.SSLContext | bool = True
+    # Bearer requests (``/mcp`` and ``/graphql``) per connection, counted in one-minute windows.
+    requests_per_connection: RateLimit = field(
+        default_factory=lambda: RateLimit(600, timedelta(minutes=1))
+    )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthOptions:
@@ -95,6 +115,9 @@ class AuthOptions:
             sso_http_timeout_seconds=settings.sso_http_timeout_seconds,
             sso_metadata_cache_ttl=timedelta(seconds=settings.sso_metadata_cache_seconds),
             sso_clock_leeway_seconds=settings.sso_clock_leeway_seconds,
+            requests_per_connection=RateLimit(
+                settings.mcp_rate_limit_per_minute, timedelta(minutes=1)
+            ),
         )
 
     @property

@@ -6,7 +6,6 @@ Functions take an ``AsyncSession`` and never commit: the caller owns the transac
 from __future__ import annotations
 
 import hashlib
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -289,20 +288,12 @@ def limiter_key(kind: str, value: str) -> str:
     return f"{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]}"
 
 
-def _window(rule: RateLimit) -> tuple[datetime, int]:
-    """The start of the current fixed window, and the seconds until it ends (at least 1)."""
-    moment = now().timestamp()
-    seconds = int(rule.window.total_seconds())
-    start = int(moment) // seconds * seconds
-    return datetime.fromtimestamp(start, UTC), max(1, math.ceil(start + seconds - moment))
-
-
 async def take(session: AsyncSession, bucket: str, rule: RateLimit) -> int | None:
     """Count one hit if the window has room: None when counted, else seconds until it frees.
 
     A refused hit is not counted, so hammering a full bucket does not push its end further.
     """
-    start, remaining = _window(rule)
+    start, remaining = rule.current_window()
     statement = (
         insert(RateLimitBucket)
         .values(org_id=GLOBAL_ORG_ID, bucket=bucket, window_start=start, hits=1)
@@ -330,7 +321,7 @@ async def take(session: AsyncSession, bucket: str, rule: RateLimit) -> int | Non
 
 async def wait_for(session: AsyncSession, bucket: str, rule: RateLimit) -> int | None:
     """Without counting: None while the window has room, else seconds until it frees."""
-    start, remaining = _window(rule)
+    start, remaining = rule.current_window()
     hits = await session.scalar(
         select(RateLimitBucket.hits).where(
             RateLimitBucket.org_id == GLOBAL_ORG_ID,

@@ -33,7 +33,7 @@ from http.cookies import SimpleCookie
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from accountlens.auth.call_limits import WithinLimit, per_connection, respond
+from accountlens.auth.call_limits import WithinLimit, respond
 from accountlens.auth.resource import BearerGuard, bearer_token, deny
 from accountlens.auth.service import DatabaseAuthService
 from accountlens.auth.sessions import SessionCodec
@@ -63,13 +63,10 @@ class RequestPrincipal:
         self,
         app: ASGIApp,
         *,
-        per_minute: int,
         token_only: tuple[str, ...] = ("/mcp",),
         token_or_session: tuple[str, ...] = ("/graphql",),
     ) -> None:
         self.app = app
-        self.rule = per_connection(per_minute)
-        self.limited = WithinLimit(app, self.rule)
         self.token_only = token_only
         self.token_or_session = token_or_session
 
@@ -104,8 +101,13 @@ class RequestPrincipal:
         try:
             options = service.options
             resources = (options.resource, options.graphql_resource) if graphql else None
+            rule = options.requests_per_connection
             guard = BearerGuard(
-                self.limited, service.verifier, limit=self.rule, resources=resources, in_unit=True
+                WithinLimit(self.app, rule),
+                service.verifier,
+                limit=rule,
+                resources=resources,
+                in_unit=True,
             )
             await guard(scope, receive, tracked)
         except (OSError, DBAPIError, TimeoutError) as exc:

@@ -137,7 +137,7 @@ class ConnectionTokenVerifier:
                 return _refused("the access token is unknown")
             digest = tokens.secret_digest(self.options.secret_key, salt, parsed.secret)
             bucket = bearer_query.connection_bucket(parsed.row_id) if limit is not None else None
-            window = bearer_query.window_start(moment, limit.window) if limit else moment
+            window = limit.current_window()[0] if limit else moment
             row = await bearer_query.check_in_transaction(
                 unit.fetch,
                 org_id=parsed.org_id,

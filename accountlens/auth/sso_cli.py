@@ -1,18 +1,23 @@
-"""Operator commands: ``accountlens sso set|show|remove`` (an org's OpenID provider)."""
+"""Operator commands: ``accountlens sso set|show|remove`` (an org's OpenID provider).
+
+As in :mod:`accountlens.auth.cli`, a command imports what it calls when it runs: the OpenID
+client (authlib, httpx) is no part of any other command's start.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountlens.auth.cli import OrgSlug, _run, console, errors
-from accountlens.auth.sso_admin import SsoSettings, list_sso, remove_sso, set_sso
 from accountlens.config import Settings, UnsafeConfigurationError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 sso_app = typer.Typer(
     help="Single sign-on: an org's OpenID Connect provider.", no_args_is_help=True
@@ -54,6 +59,8 @@ def sso_set(
     ] = True,
 ) -> None:
     """Set (or replace) the org's OpenID provider. The secret is stored encrypted."""
+    from accountlens.auth.sso_admin import SsoSettings, set_sso
+
     if default_role not in ("admin", "member"):
         errors.print("[red]the default role is admin or member[/red]")
         raise typer.Exit(2)
@@ -85,6 +92,7 @@ def sso_set(
 @sso_app.command("show")
 def sso_show(org: Annotated[str | None, typer.Option(help="Only this org")] = None) -> None:
     """List orgs with single sign-on (the client secret is never shown)."""
+    from accountlens.auth.sso_admin import list_sso
 
     async def work(session: AsyncSession) -> list[tuple[str, ...]]:
         return [
@@ -108,6 +116,7 @@ def sso_show(org: Annotated[str | None, typer.Option(help="Only this org")] = No
 @sso_app.command("remove")
 def sso_remove(org: OrgSlug) -> None:
     """Stop single sign-on for the org (its people sign in with passwords again)."""
+    from accountlens.auth.sso_admin import remove_sso
 
     async def work(session: AsyncSession) -> bool:
         return await remove_sso(session, org)

@@ -85,7 +85,7 @@ def test_serve_starts_the_embedded_database_migrates_and_stops_it_on_exit(tmp_pa
                     break
             except httpx.TransportError:
                 pass
-            time.sleep(0.3)
+            time.sleep(0.05)
         assert status == 200, (tmp_path / "serve.log").read_text()
         assert (data_dir / "pgdata" / "PG_VERSION").exists()
         assert (data_dir / "pgdata" / "postmaster.pid").exists()

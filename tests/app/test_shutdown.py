@@ -105,7 +105,7 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float) -> Non
     deadline = time.monotonic() + within
     while not await check():
         assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.05)
 
 
 @pytest.mark.timeout(180)

@@ -46,7 +46,7 @@ def test_serve_with_a_certificate_answers_https_with_hsts_and_refuses_plain_http
                 try:
                     response = httpx.get(f"https://127.0.0.1:{port}/readyz", verify=trust)
                 except httpx.TransportError:
-                    time.sleep(0.3)
+                    time.sleep(0.05)
             assert response is not None, log_path.read_text()
 
             # then it is served over TLS, with HSTS

@@ -43,7 +43,7 @@ def _serve_until_ready(env: dict[str, str], port: int, log_path: Path) -> subpro
                 return proc
         except httpx.TransportError:
             pass
-        time.sleep(0.3)
+        time.sleep(0.05)
     proc.kill()
     raise AssertionError(f"not ready: {log_path.read_text()}")
 

@@ -7,7 +7,8 @@ import hashlib
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -100,6 +101,20 @@ def build_app(db: Database, public_url: str, options: AuthOptions | None = None)
         configure_auth(app, options)
     app.mount("/mcp", whoami)
     return app
+
+
+def mid_minute_connection_limits(*apps: FastAPI) -> None:
+    """Count ``apps``' per-connection requests at one instant in the middle of this minute.
+
+    A burst of requests then lands in one window however long it takes, instead of the test
+    waiting for a fresh minute whenever it might straddle two. Every app gets the same instant,
+    so replicas still share one bucket.
+    """
+    instant = datetime.now(UTC).replace(second=30, microsecond=0)
+    for app in apps:
+        options = app.state.auth_service.options
+        rule = replace(options.requests_per_connection, clock=lambda: instant)
+        configure_auth(app, replace(options, requests_per_connection=rule))
 
 
 def client_for(app: FastAPI, base_url: str = "http://127.0.0.1:8000") -> httpx.AsyncClient:

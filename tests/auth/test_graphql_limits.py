@@ -3,9 +3,7 @@ refusals passing through the whole middleware stack (request ID, metrics)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from typing import Any
 
 import httpx
@@ -13,7 +11,13 @@ from fastapi import FastAPI
 
 from accountlens.app import create_app
 from accountlens.db.engine import Database
-from tests.auth.helpers import People, client_for, connect, settings_for
+from tests.auth.helpers import (
+    People,
+    client_for,
+    connect,
+    mid_minute_connection_limits,
+    settings_for,
+)
 
 
 def app_with(db: Database, **settings: Any) -> FastAPI:
@@ -39,12 +43,12 @@ def searches(count: int) -> str:
 async def test_a_bearer_token_over_its_connections_rate_limit_gets_429_at_graphql(
     fresh_db: Database, people: People
 ) -> None:
-    # given a deployment allowing 3 requests a minute per connection
-    async with client_for(app_with(fresh_db, mcp_rate_limit_per_minute=3)) as http:
+    # given a deployment allowing 3 requests a minute per connection, counted mid-minute
+    app = app_with(fresh_db, mcp_rate_limit_per_minute=3)
+    mid_minute_connection_limits(app)
+    async with client_for(app) as http:
         _, token = await connect(http, people.bob.email)
         http.cookies.clear()
-        if time.time() % 60 > 50:  # do not straddle the minute the buckets count in
-            await asyncio.sleep(61 - time.time() % 60)
         # when the token asks six times
         answers = [await post(http, token, "{ me { role } }") for _ in range(6)]
     # then three are answered and the rest refused with Retry-After

@@ -49,7 +49,7 @@ def documented_caddyfile() -> str:
 async def _until(check: str, proc: subprocess.Popen[bytes], log: Path, **kwargs: object) -> None:
     """Poll ``check`` until it answers 200 (asserted within a bound of tries)."""
     async with httpx.AsyncClient(timeout=5, **kwargs) as http:  # type: ignore[arg-type]
-        for _ in range(600):
+        for _ in range(3000):  # 150 s
             if proc.poll() is not None:
                 break
             try:
@@ -57,7 +57,7 @@ async def _until(check: str, proc: subprocess.Popen[bytes], log: Path, **kwargs:
                     return
             except (httpx.TransportError, ssl.SSLError):
                 pass
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.05)
     raise AssertionError(f"{check} never answered: {_tail(log)}")
 
 
@@ -118,10 +118,10 @@ async def test_behind_caddy_a_client_completes_oauth_over_https_and_calls_a_tool
     ):
         await _until(f"http://127.0.0.1:{app_port}/readyz", server, tmp_path / "serve.log")
         root = data / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
-        for _ in range(200):
+        for _ in range(400):  # 20 s
             if root.exists():
                 break
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
         trust = ssl.create_default_context(cafile=str(root))
         await _until(f"{public}/readyz", proxy, tmp_path / "caddy.log", verify=trust)
         async with httpx.AsyncClient(base_url=public, verify=trust, timeout=30) as http:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from accountlens.auth import bearer_query, repository
 from accountlens.auth.audit import DatabaseAuditLog
+from accountlens.auth.options import RateLimit
 from accountlens.auth.principal import Principal
 from accountlens.auth.request_unit import STATE_KEY, RequestUnit
 from accountlens.db import raw
@@ -43,7 +44,7 @@ async def accepted_unit(db: Database, principal: Principal) -> RequestUnit:
         moment=moment,
         stale_before=moment - timedelta(minutes=1),
         bucket=bearer_query.connection_bucket(principal.connection_id),
-        window=bearer_query.window_start(moment, timedelta(minutes=1)),
+        window=RateLimit(1, timedelta(minutes=1), clock=lambda: moment).current_window()[0],
     )
     unit.accept(principal.org_id, use)
     return unit

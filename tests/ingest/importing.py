@@ -56,8 +56,12 @@ async def id_of(engine: AsyncEngine, model: Any, external_id: str) -> Any:
     return await scalar(engine, select(model.id).where(model.external_id == external_id))
 
 
-async def count(engine: AsyncEngine, model: Any) -> int:
-    return int(await scalar(engine, select(func.count()).select_from(model)))
+async def count(engine: AsyncEngine, model: Any, org: str | None = None) -> int:
+    """Rows of ``model``; with ``org``, only that org's (by slug)."""
+    statement = select(func.count()).select_from(model)
+    if org is not None:
+        statement = statement.join(Org, Org.id == model.org_id).where(Org.slug == org)
+    return int(await scalar(engine, statement))
 
 
 def messages(report: ImportReport) -> dict[str, str]:

@@ -4,13 +4,12 @@ which admins read on the connection's page; the per-connection rate limit answer
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 
 import httpx
 
 from accountlens.app import create_app
-from tests.auth.helpers import settings_for, sign_in
+from tests.auth.helpers import mid_minute_connection_limits, settings_for, sign_in
 from tests.auth.live import free_port
 from tests.mcp.conftest import Live
 from tests.mcp.live import PASSWORDS, Persona, call, post_mcp, serve_with_lifespan, tool_call
@@ -135,14 +134,13 @@ async def test_calls_answered_just_before_a_graceful_stop_are_all_in_the_audit_l
 
 async def test_a_connection_over_its_rate_limit_gets_429_on_every_replica(live: Live) -> None:
     # given two replicas behind one public URL, on one database, each allowing 6 requests a
-    # minute per connection (connecting itself takes a few of them)
+    # minute per connection (connecting itself takes a few of them), counted mid-minute
     ports = free_port(), free_port()
     public = f"http://127.0.0.1:{ports[0]}"
     settings = settings_for(public).model_copy(update={"mcp_rate_limit_per_minute": 6})
     apps = [create_app(settings, database=live.db) for _ in ports]
+    mid_minute_connection_limits(*apps)
     async with serve_with_lifespan(apps[0], ports[0]), serve_with_lifespan(apps[1], ports[1]):
-        if time.time() % 60 > 45:  # do not straddle the minute the buckets count in
-            await asyncio.sleep(61 - time.time() % 60)
         persona = await fresh_persona(live, "narrow member", public)
         # when the connection's calls are spread over both replicas (the balancer keeps Host)
         answers = [

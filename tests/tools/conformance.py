@@ -117,7 +117,7 @@ def running_accountlens(data: Path, port: int) -> Iterator[dict[str, str]]:
         stderr=subprocess.STDOUT,
     )
     try:
-        for _ in range(600):
+        for _ in range(3000):  # 150 s
             if proc.poll() is not None:
                 raise RuntimeError((data / "serve.log").read_text()[-3000:])
             try:
@@ -125,7 +125,7 @@ def running_accountlens(data: Path, port: int) -> Iterator[dict[str, str]]:
                     break
             except httpx.TransportError:
                 pass
-            time.sleep(0.25)
+            time.sleep(0.05)
         yield env
     finally:
         proc.terminate()
