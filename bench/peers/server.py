@@ -260,6 +260,9 @@ def main(argv: list[str]) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    # Accepted connections inherit this: without it a response written in two pieces waits for
+    # the client's delayed ACK (a flat ~40 ms on every call), which uvicorn's own bind avoids.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", port))
     settings = uvicorn.Config(app, log_level="warning", access_log=False)
     asyncio.run(uvicorn.Server(settings).serve(sockets=[sock]))
