@@ -61,8 +61,11 @@ def _envelope(base_url: str, type_key: str, row_id: uuid.UUID, name: str) -> dic
     return {"id": typed, "type": type_key, "name": name, "url": f"{base_url}/records/{typed}"}
 
 
-async def list_accounts(conn: Conn, caller: Caller, base_url: str, limit: int) -> dict[str, Any]:
-    """``list_objects(object_type="account")``: a page in name order, with the total."""
+async def list_accounts(
+    conn: Conn, caller: Caller, base_url: str, limit: int, cap: int = 0
+) -> dict[str, Any]:
+    """``list_objects(object_type="account")``: a page in name order, with the total (at most
+    ``cap``, the server's ``list_total_cap``, and then marked a lower bound, as the tool says)."""
     rows = await conn.fetch(sql.accounts_sql(caller), *caller.args(), limit + 1)
     page = rows[:limit]
     records = []
@@ -83,9 +86,11 @@ async def list_accounts(conn: Conn, caller: Caller, base_url: str, limit: int) -
         }))  # fmt: skip
     more = len(rows) > limit
     last = page[-1] if page else None
-    return {
-        "type": "account",
-        "total": int(rows[0]["total"]) if rows else 0,
+    total = int(rows[0]["total"]) if rows else 0
+    answer: dict[str, Any] = {"type": "account", "total": min(total, cap) if cap else total}
+    if cap and total > cap:
+        answer["total_is_lower_bound"] = True
+    return answer | {
         "count": len(records),
         "next_cursor": _cursor(last["name"], last["id"]) if more and last else None,
         "records": records,

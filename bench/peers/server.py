@@ -163,7 +163,8 @@ def sql_app(config: dict[str, Any], pool: asyncpg.Pool) -> tuple[MCPServer[Any],
         ctx: Context[Any], object_type: str, limit: int | None = None
     ) -> CallToolResult:
         async with pool.acquire() as conn:
-            payload = await answers.list_accounts(conn, who(ctx), base_url, limit or 25)
+            cap = config["list_total_cap"]
+            payload = await answers.list_accounts(conn, who(ctx), base_url, limit or 25, cap)
         return await respond(payload)
 
     @server.tool()
