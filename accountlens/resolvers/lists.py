@@ -192,29 +192,41 @@ _lists: ShapeCache[_ListStatements] = ShapeCache(LIST_CACHE_SIZE)
 PAGE_LIMIT = "page_limit"
 
 
-def _list_statements(
-    spec: ObjectSpec,
-    object_type: str,
-    shape: Principal,
-    hidden: Hidden,
-    where: Sequence[ColumnElement[bool]],
-    keys: Sequence[SortKey],
-    after: ColumnElement[bool] | None,
-    with_total: bool,
-    cap: int,
-) -> _ListStatements:
-    """The statements of a list, built for callers of ``shape`` from this call's expressions
-    (``where``: the caller's narrowing and filters, ``keys``, ``after``); see :mod:`shapes`."""
+@dataclass(frozen=True, slots=True)
+class _ListRequest:
+    """What one call asks of a list, as the statement builder needs it: the expressions built
+    for this call (``where``: the caller's narrowing and filters, ``keys``, ``after``) and the
+    flags that change the SQL."""
+
+    spec: ObjectSpec
+    object_type: str
+    hidden: Hidden
+    where: Sequence[ColumnElement[bool]]
+    keys: Sequence[SortKey]
+    after: ColumnElement[bool] | None
+    with_total: bool
+    cap: int
+
+    def expressions(self) -> list[ColumnElement[Any]]:
+        """The expressions whose values differ between calls of one shape (:class:`Varying`)."""
+        after = [self.after] if self.after is not None else []
+        return [*self.where, *(k.expr for k in self.keys), *after]
+
+
+def _list_statements(request: _ListRequest, shape: Principal) -> _ListStatements:
+    """The statements of a list, built for callers of ``shape`` from ``request``'s expressions;
+    see :mod:`shapes`."""
+    spec, keys, cap = request.spec, request.keys, request.cap
     viewer = parametrized(shape)
-    visible = [spec.visible(viewer), *where]
-    paged = [*visible, after] if after is not None else visible
+    visible = [spec.visible(viewer), *request.where]
+    paged = [*visible, request.after] if request.after is not None else visible
     labels = [k.expr.label(f"_k{i}") for i, k in enumerate(keys)]
     counted = select(func.count()).select_from(spec.model).where(*visible)
     if cap:
         # Count up to one past the cap: enough to know the total is at least the cap.
         matches = select(literal(1)).select_from(spec.model).where(*visible).limit(cap + 1)
         counted = select(func.count()).select_from(matches.subquery())
-    if with_total:
+    if request.with_total:
         # The total rides in the page's round trip as an uncorrelated scalar subquery, which
         # PostgreSQL runs once (an InitPlan) while the page keeps its top-N index scan.
         labels.append(counted.correlate(None).scalar_subquery().label("_total"))
@@ -223,49 +235,36 @@ def _list_statements(
     # index serves (8 s for a restricted member's tickets of 'At Risk' accounts, large preset,
     # where the page holds 26 rows).
     cut = (
-        select(*projection(spec, hidden.of(object_type)), *labels)
+        select(*projection(spec, request.hidden.of(request.object_type)), *labels)
         .where(*paged)
         .order_by(*order_by(keys))
         .limit(bindparam(PAGE_LIMIT, type_=Integer))
         .subquery("_page")
     )
-    joined = joined_references(spec, viewer, hidden, rows=cut)
+    joined = joined_references(spec, viewer, request.hidden, rows=cut)
     ranked = [SortKey(k.key, cut.c[f"_k{i}"], k.descending) for i, k in enumerate(keys)]
     page = select(*cut.c, *joined.columns).select_from(joined.source).order_by(*order_by(ranked))
     return _ListStatements(page, counted, joined)
 
 
 def _cached_list(
-    spec: ObjectSpec,
-    object_type: str,
-    principal: Principal,
-    hidden: Hidden,
-    where: Sequence[ColumnElement[bool]],
-    keys: Sequence[SortKey],
-    after: ColumnElement[bool] | None,
-    with_total: bool,
-    cap: int,
+    request: _ListRequest, principal: Principal
 ) -> tuple[_ListStatements, dict[str, Any]]:
     """The list's statements for the caller's shape (built at its first call) and this call's
     values for their parameters."""
     shape = shape_of(principal)
     values = viewer_parameters(principal)
-    varying = Varying.of([*where, *(k.expr for k in keys), *([after] if after is not None else [])])
-
-    def build() -> _ListStatements:
-        return _list_statements(
-            spec, object_type, shape, hidden, where, keys, after, with_total, cap
-        )
-
+    varying = Varying.of(request.expressions())
     if varying is None:  # not keyable: built for this call alone, its values in place
-        return build(), values
+        return _list_statements(request, shape), values
     key = (
-        spec.key, object_type, shape, hidden_key(hidden), len(where),
-        tuple(k.descending for k in keys), after is not None, with_total, cap, varying.shape,
+        request.spec.key, request.object_type, shape, hidden_key(request.hidden),
+        len(request.where), tuple(k.descending for k in request.keys),
+        request.after is not None, request.with_total, request.cap, varying.shape,
     )  # fmt: skip
-    statements = _lists.get(key, lambda: _named(build(), varying))
+    statements = _lists.get(key, lambda: _named(_list_statements(request, shape), varying))
     if statements.names is None:  # the built statements renamed a parameter: not reusable
-        return build(), values
+        return _list_statements(request, shape), values
     return statements, values | varying.values(statements.names)
 
 
@@ -308,10 +307,10 @@ async def list_records(
     keys = compile_sort(spec, object_type, query.sort, scope)
     after = after_predicate(keys, decode_cursor(keys, query.after)) if query.after else None
     hidden = await hidden_fields(reader)
-    statements, values = _cached_list(
-        spec, object_type, reader.principal, hidden, where, keys, after, query.with_total,
-        reader.total_cap,
-    )  # fmt: skip
+    request = _ListRequest(
+        spec, object_type, hidden, where, keys, after, query.with_total, reader.total_cap
+    )
+    statements, values = _cached_list(request, reader.principal)
     joined = statements.joined
     page_values = {**values, PAGE_LIMIT: first + 1}
     rows = joined.split(reader, await reader.rows(statements.page, page_values)) if first else []
