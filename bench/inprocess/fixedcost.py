@@ -110,11 +110,16 @@ async def measure(
     if not first.ok:
         raise SystemExit(f"the first call failed: {first.error}")
     account = (first.structured or {})["records"][0]["id"]
+    tickets = await call_tool(http, token, "list_objects", {"object_type": "ticket"})
+    ticket_ids = [record["id"] for record in (tickets.structured or {}).get("records", [])][:25]
     calls: dict[str, tuple[str, dict[str, Any]]] = {
         "whoami": ("whoami", {}),
         "list accounts": ("list_objects", {"object_type": "account"}),
         "list 5 tickets": ("list_objects", {"object_type": "ticket", "limit": 5}),
         "product usage": ("get_product_usage", {"id": account}),
+        # The peers run's other two cheap calls (bench/load/workload.py).
+        "timeline": ("account_timeline", {"account": account, "since": "-30d"}),
+        "get 25 tickets": ("get_objects", {"ids": ticket_ids}),
         "keyword search": ("search_objects", {"query": "Acme"}),
         # The load mix's two searches (bench/load/workload.py): a typo, and a common word.
         "search (typo)": ("search_objects", {"query": "acme crop"}),
