@@ -254,14 +254,16 @@ async def get_objects(
 
     def roots(var: Any) -> list[Any]:
         if as_json:
+            # The record's id is in its asJson value: a typed ``id`` beside it would cost a
+            # field execution per record for nothing.
             fragments = [
                 DSLInlineFragment()
                 .on(getattr(ds, graphql_type))
                 .select(getattr(ds, graphql_type).asJson.args(fields=getattr(var, name)))
                 for graphql_type, name in zip(paths, path_values, strict=True)
             ]
-        else:
-            fragments = compiler.node_fragments(by_type)
+            return [ds.Query.nodes.args(ids=var.ids).select(*fragments)]
+        fragments = compiler.node_fragments(by_type)
         return [ds.Query.nodes.args(ids=var.ids).select(ds.Node.id, *fragments)]
 
     shape = tuple((t, tuple(chosen), custom) for t, (chosen, custom) in by_type.items())
