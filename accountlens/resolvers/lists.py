@@ -39,8 +39,8 @@ from accountlens.resolvers.paging import (
     after_predicate,
     check_page_size,
     compile_sort,
+    cursor_encoder,
     decode_cursor,
-    encode_cursor,
     order_by,
 )
 from accountlens.resolvers.reader import Reader, Row
@@ -323,9 +323,9 @@ async def list_records(
         row.pop("_total", None)
     has_next = len(rows) > first
     rows = rows[:first]
-    cursors = []
-    for row in rows:
-        cursors.append(encode_cursor(keys, [row.pop(f"_k{i}") for i in range(len(keys))]))
+    encode = cursor_encoder(keys)
+    names = [f"_k{i}" for i in range(len(keys))]
+    cursors = [encode([row.pop(name) for name in names]) for row in rows]
 
     async def count() -> int:
         nonlocal known
