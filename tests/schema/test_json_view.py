@@ -172,7 +172,48 @@ async def test_records_by_id_as_json_hold_exactly_their_typed_fragments(
         asked = [*ids, ids[0][:-1] + ("0" if ids[0][-1] != "0" else "1")]
         expected = (await data_of(demo_db, who, typed_doc, ids=asked))["nodes"]
         found = (await data_of(demo_db, who, json_doc, ids=asked, f=paths))["nodes"]
-        # then every record holds the same values, keys and key order, and the missing is null
+        entries = [{"type": graphql_type, "fields": paths}]
+        whole = await data_of(demo_db, who, WHOLE, ids=asked, f=entries)
+        # then every record holds the same values, keys and key order, and the missing is null,
+        # read one asJson per record or all of them as one value
         assert [n and n["asJson"] for n in found] == expected, (persona, graphql_type)
         assert [list(n["asJson"]) for n in found if n] == [list(n) for n in expected if n]
+        assert whole["nodesAsJson"] == expected, (persona, graphql_type)
+        assert [list(n) for n in whole["nodesAsJson"] if n] == [list(n) for n in expected if n]
         assert expected[-1] is None
+
+
+WHOLE = "query($ids: [ID!]!, $f: [TypeFields!]!) { nodesAsJson(ids: $ids, fields: $f) }"
+
+
+async def test_records_by_id_as_one_value_mix_types_and_refuse_what_asjson_refuses(
+    demo_db: Database,
+) -> None:
+    # given the narrow member and one account and one person they can see
+    who = await demo_principal(demo_db, DEMO_USERS["narrow member"])
+    query = "{ accounts(first: 1) { nodes { id } } people(first: 1) { nodes { id } } }"
+    page = await data_of(demo_db, who, query)
+    account, person = page["accounts"]["nodes"][0]["id"], page["people"]["nodes"][0]["id"]
+    fields = [
+        {"type": "Account", "fields": ["id", "displayName", "owner.displayName"]},
+        {"type": "Person", "fields": ["id", "email"]},
+    ]
+    # when both are read as one value, in the order asked, with each type's own fields
+    found = await data_of(demo_db, who, WHOLE, ids=[person, account, person], f=fields)
+    # then each record carries its type's fields, and an ID asked twice is answered twice
+    first, second, third = found["nodesAsJson"]
+    assert list(first) == ["id", "email"]
+    assert first == third
+    assert first["id"] == person
+    assert list(second) == ["id", "displayName", "owner"]
+    assert second["id"] == account
+    # and a type that is not a record type, or a path asJson refuses, is refused as bad input
+    for wrong, problem in (
+        ([{"type": "Money", "fields": ["amount"]}], "not a record type"),
+        ([{"type": "Account", "fields": ["people.name"]}], "takes arguments"),
+    ):
+        data, errors = await execute(demo_db, who, WHOLE, ids=[account], f=wrong)
+        assert data is None or data["nodesAsJson"] is None
+        (error,) = errors
+        assert problem in error["message"]
+        assert error["extensions"]["code"] == "BAD_INPUT"
