@@ -123,6 +123,9 @@ def _beyond(key: SortKey, value: Any) -> ColumnElement[bool]:
 
 
 def _tag(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value  # most sort values (names, counts), by exact type before four isinstance
     if isinstance(value, datetime):
         return {"t": value.isoformat()}
     if isinstance(value, date):

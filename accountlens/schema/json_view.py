@@ -14,7 +14,11 @@ are refused, and a path reaches no deeper than a typed query may (``MAX_DEPTH``)
 query-cost and depth limits keep holding. Fields with permission classes or field extensions
 are refused too: nothing here may skip a check the typed field would make.
 
-Plans (which resolver, which serializer, per path) are built once per (type, fields) and kept.
+Plans (which resolver, how it is called, which serializer, per path) are built once per
+(type, fields) and kept. An ``async`` resolver runs in place up to its first wait, so a record
+whose references were read with it (a page's owners) renders as a plain dict, with no task.
+``nodesAsJson`` (:func:`nodes_as_json`) renders records by ID with the same plans, all in one
+value.
 """
 
 from __future__ import annotations
