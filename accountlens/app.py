@@ -30,6 +30,7 @@ from accountlens.db.engine import Database, open_database
 from accountlens.db.faults import failure_cause
 from accountlens.db.migrate import prepare_database
 from accountlens.mcp_adapter.server import McpBackend, install_mcp, running_mcp
+from accountlens.resolvers.reader import read_along
 from accountlens.resolvers.semantic import QueryEmbedder
 from accountlens.schema.context import Context, build_context
 from accountlens.schema.http import graphql_router
@@ -64,7 +65,9 @@ def http_stack(settings: Settings) -> list[Middleware]:
         Middleware(BodySizeLimit),
         # The one credentials check of /mcp and /graphql (token, or session on /graphql),
         # with the per-connection rate limit (the auth options'); /mcp answers 401 before any 405.
-        Middleware(RequestPrincipal),
+        # The token check also reads what the reader would read first (a member's book and
+        # hidden fields): the reader builds those columns, and only here may both layers meet.
+        Middleware(RequestPrincipal, read_along=read_along()),
     ]
 
 

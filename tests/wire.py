@@ -4,7 +4,9 @@ Counted at the driver (asyncpg), below SQLAlchemy, so reads run straight on asyn
 like those that go through an engine. A round trip is one exchange with the server: a simple
 query (which may carry several commands: ``BEGIN; SELECT set_config(…)``), a prepare, or a
 bind-and-execute of a prepared statement. A statement is one SQL command other than
-transaction control (``BEGIN``, ``COMMIT``, ``ROLLBACK``).
+transaction control (``BEGIN``, ``COMMIT``, ``ROLLBACK``). Prepares are counted apart too: a
+statement is prepared once per pooled connection (asyncpg's cache), so a call whose round trips
+exceed its statements plus ``BEGIN``/``COMMIT`` ran something that connection had not seen yet.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class Wire:
 
     statements: list[str] = field(default_factory=list)
     round_trips: int = 0
+    #: Of the round trips, the prepares (Parse/Describe of a statement not in the cache).
+    prepares: int = 0
 
     def sent(self, query: str, round_trips: int = 1) -> None:
         self.round_trips += round_trips
@@ -66,6 +70,7 @@ def counting_wire() -> Iterator[Wire]:
             key = (query, record_class, kwargs.get("ignore_custom_codec", False))
             if not kwargs.get("use_cache", True) or self._stmt_cache.get(key) is None:
                 wire.round_trips += 1  # Parse/Describe; a cached statement skips it
+                wire.prepares += 1
             return await original(self, query, *args, **kwargs)
 
         return get

@@ -7,7 +7,9 @@ org; :func:`settle_sql` counts the hit, notes last-used and writes the audit row
 statement on the primary, as described below.
 
 The connection's org row comes back too (:class:`~accountlens.auth.principal.OrgFacts`), so the
-request's reader does not read it again.
+request's reader does not read it again. In the request's transaction the layers above may add
+columns of their own to the check (:class:`ReadAlong`: a member's book and the org's hidden
+fields), read in the same statement once the token is accepted and the transaction bound.
 
 A request to ``/mcp`` used to cost four statements in three transactions before any customer
 data was read (the connection row, the user, the rate-limit bucket, sometimes last-used). Here
@@ -24,6 +26,7 @@ for a row, and nothing else.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -173,7 +176,9 @@ async def check_access(
     return None if row is None else _access_row(row._mapping, row.hits)
 
 
-def _access_row(row: Mapping[Any, Any], hits: int | None) -> AccessRow:
+def _access_row(
+    row: Mapping[Any, Any], hits: int | None, along: Mapping[str, Any] | None = None
+) -> AccessRow:
     return AccessRow(
         org_id=row["org_id"],
         id=row["id"],
@@ -201,6 +206,7 @@ def _access_row(row: Mapping[Any, Any], hits: int | None) -> AccessRow:
             slug=row["org_slug"],
             timezone=row["org_timezone"],
             account_visibility=row["org_account_visibility"],
+            along=along,
         ),
     )
 
@@ -208,13 +214,8 @@ def _access_row(row: Mapping[Any, Any], hits: int | None) -> AccessRow:
 # The request's own transaction (``accountlens.auth.request_unit``): asyncpg text, ``$n``
 # placeholders, every parameter cast (asyncpg sends it with the type the server infers).
 
-#: The check inside a request's transaction: the same verdict as :data:`_CHECK`, the count of
-#: the connection's current window *read* (no row lock: see ``request_unit``), and, when the
-#: token is accepted, the transaction bound to the connection's org. ``MATERIALIZED`` keeps
-#: the binding out of the scan of ``connections``: on Citus that scan is pushed to a worker,
-#: and the binding must run where the transaction is (the coordinator), which forwards it.
-CHECK_IN_TRANSACTION = """
-WITH presented AS MATERIALIZED (
+# The check's parts (also those of :func:`check_sql` with columns read along).
+_PRESENTED = """
     SELECT c.org_id, c.id, c.user_id, c.client_id, c.scope, c.resource, c.token_hash,
            c.expires_at, c.revoked_at, c.kind, c.narrowed_types, c.exclude_transcripts,
            c.exclude_kb, u.role, u.email, u.name,
@@ -230,16 +231,82 @@ WITH presented AS MATERIALIZED (
     LEFT JOIN users u ON u.org_id = c.org_id AND u.id = c.user_id
     LEFT JOIN orgs o ON o.id = c.org_id
     WHERE c.org_id = $1::uuid AND c.id = $2::uuid
-)
-SELECT p.*,
-       (SELECT b.hits FROM rate_limit_buckets b
-        WHERE b.org_id = $6::uuid AND b.bucket = $7::text
-          AND b.window_start = $8::timestamptz) AS hits_so_far,
-       CASE WHEN p.accepted
-            THEN accountlens_bind(ARRAY['accountlens.org_id'], ARRAY[p.org_id::text])::text
-       END AS bound
-FROM presented p
 """
+_HITS_SO_FAR = """(SELECT b.hits FROM rate_limit_buckets b
+        WHERE b.org_id = $6::uuid AND b.bucket = $7::text
+          AND b.window_start = $8::timestamptz)"""
+_BOUND = """CASE WHEN p.accepted
+            THEN accountlens_bind(ARRAY['accountlens.org_id'], ARRAY[p.org_id::text])::text
+       END"""
+#: The check inside a request's transaction: the same verdict as :data:`_CHECK`, the count of
+#: the connection's current window *read* (no row lock: see ``request_unit``), and, when the
+#: token is accepted, the transaction bound to the connection's org. ``MATERIALIZED`` keeps
+#: the binding out of the scan of ``connections``: on Citus that scan is pushed to a worker,
+#: and the binding must run where the transaction is (the coordinator), which forwards it.
+CHECK_IN_TRANSACTION = f"""
+WITH presented AS MATERIALIZED ({_PRESENTED})
+SELECT p.*,
+       {_HITS_SO_FAR} AS hits_so_far,
+       {_BOUND} AS bound
+FROM presented p
+"""  # noqa: S608 (our own constant parts, no value)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadAlong:
+    """Columns a layer above reads in the check's own statement, for the request to come.
+
+    ``sql`` is a ``SELECT`` without ``FROM`` and without parameters whose expressions may use
+    the checked row's columns as ``checked.<column>`` (:data:`CHECKED_COLUMNS`); ``names``
+    are its column names. The check runs it after the token was accepted and the transaction
+    bound to the connection's org, so row-level security admits that org's rows; for a
+    refused token it runs not at all. Auth knows nothing of what the columns mean: the
+    values land on :attr:`~accountlens.auth.principal.OrgFacts.along` as they came.
+
+    Built above (``accountlens.resolvers.reader.read_along``: the reader's rules stay
+    there, auth may not import them) and handed down by the app (``accountlens.app``).
+    """
+
+    sql: str
+    names: tuple[str, ...]
+
+
+#: Whether the server is a single node (no Citus), where reading along is sound.
+SINGLE_NODE = (
+    "SELECT NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS single_node"
+)
+
+#: What a :class:`ReadAlong` may use of the checked row (``checked.<name>``).
+CHECKED_COLUMNS = ("org_id", "user_id", "role", "org_account_visibility")
+
+# With columns read along, the check binds the transaction in a CTE of its own, and the
+# columns are read in a LATERAL that depends on that CTE's row: PostgreSQL computes the row
+# (and so the binding) before it can evaluate anything that depends on it, so the reads see
+# the bound org under row-level security. (Within one select list the order in which
+# expressions run is not promised.) The lateral's own WHERE gates it on the binding: nothing is
+# read for a refused token. Not on Citus, which would send the reads to a worker before the
+# binding reached it (``accountlens.auth.resource`` asks the server once).
+_CHECK_ALONG = """
+WITH presented AS MATERIALIZED ({presented}),
+checked AS MATERIALIZED (
+    SELECT p.*, {hits} AS hits_so_far, {bound} AS bound FROM presented p
+)
+SELECT checked.*, along.*
+FROM checked
+LEFT JOIN LATERAL (
+    SELECT * FROM ({along}) AS read_along WHERE checked.bound IS NOT NULL
+) AS along ON true
+"""
+
+
+@functools.lru_cache(maxsize=8)
+def check_sql(along: ReadAlong | None) -> str:
+    """:data:`CHECK_IN_TRANSACTION`, or with ``along``'s columns read in it too (one text)."""
+    if along is None:
+        return CHECK_IN_TRANSACTION
+    return _CHECK_ALONG.format(
+        presented=_PRESENTED, hits=_HITS_SO_FAR, bound=_BOUND, along=along.sql
+    )
 
 
 async def check_in_transaction(
@@ -252,16 +319,18 @@ async def check_in_transaction(
     moment: datetime,
     bucket: str | None,
     window: datetime,
+    along: ReadAlong | None = None,
 ) -> AccessRow | None:
     """:func:`check_access` inside the caller's transaction, counting nothing yet.
 
     ``fetch`` runs one statement on the transaction's connection. An accepted token leaves
     the transaction bound to its org (row-level security); ``hits`` is the window's count so
     far *including this request* (the count itself is written by :func:`settle_sql` at the
-    end of the request). None when the connection does not exist.
+    end of the request). With ``along``, its columns are read in the same statement (see
+    :class:`ReadAlong`). None when the connection does not exist.
     """
     found = await fetch(
-        CHECK_IN_TRANSACTION,
+        check_sql(along),
         [
             org_id,
             connection_id,
@@ -276,7 +345,9 @@ async def check_in_transaction(
     if not found:
         return None
     row = found[0]
-    return _access_row(row, None if bucket is None else (row["hits_so_far"] or 0) + 1)
+    hits = None if bucket is None else (row["hits_so_far"] or 0) + 1
+    read = {name: row[name] for name in along.names} if along is not None else None
+    return _access_row(row, hits, read if row["accepted"] else None)
 
 
 #: The audit row's columns with their types, in the order :func:`settle_arguments` binds them

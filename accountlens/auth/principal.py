@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from accountlens.object_types import NARROWABLE, TYPES
 
@@ -99,6 +100,10 @@ class OrgFacts:
     slug: str
     timezone: str
     account_visibility: str
+    #: What the layers above asked the check to read with the org row, by column name
+    #: (:class:`~accountlens.auth.bearer_query.ReadAlong`); None when it read nothing more.
+    #: Opaque here, and no part of the facts' identity (a dict is not hashable).
+    along: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

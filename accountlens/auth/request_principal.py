@@ -33,6 +33,7 @@ from http.cookies import SimpleCookie
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from accountlens.auth.bearer_query import ReadAlong
 from accountlens.auth.call_limits import WithinLimit, respond
 from accountlens.auth.resource import BearerGuard, bearer_token, deny
 from accountlens.auth.service import DatabaseAuthService
@@ -57,7 +58,12 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
 
 
 class RequestPrincipal:
-    """ASGI middleware: ``token_only`` paths need a token, ``token_or_session`` either."""
+    """ASGI middleware: ``token_only`` paths need a token, ``token_or_session`` either.
+
+    ``read_along`` are the columns the token check reads for the layers above (the app hands
+    in the reader's: a member's book and hidden fields), see
+    :class:`~accountlens.auth.bearer_query.ReadAlong`.
+    """
 
     def __init__(
         self,
@@ -65,10 +71,12 @@ class RequestPrincipal:
         *,
         token_only: tuple[str, ...] = ("/mcp",),
         token_or_session: tuple[str, ...] = ("/graphql",),
+        read_along: ReadAlong | None = None,
     ) -> None:
         self.app = app
         self.token_only = token_only
         self.token_or_session = token_or_session
+        self.read_along = read_along
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
@@ -108,6 +116,7 @@ class RequestPrincipal:
                 limit=rule,
                 resources=resources,
                 in_unit=True,
+                read_along=self.read_along,
             )
             await guard(scope, receive, tracked)
         except (OSError, DBAPIError, TimeoutError) as exc:

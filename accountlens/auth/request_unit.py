@@ -7,7 +7,9 @@ When the app reads from the primary (no ``DATABASE_READ_URL`` replica), a bearer
 2. the token check (:data:`~accountlens.auth.bearer_query.CHECK_IN_TRANSACTION`): digest,
    revocation, expiry, resource and the user's state, the org row, the connection's rate-limit
    count so far (read, not locked), and, only when the token is accepted, the transaction's
-   org binding for row-level security (``accountlens_bind`` in its select list). A refused
+   org binding for row-level security (``accountlens_bind`` in its select list) and then what
+   the reader would read first (:class:`~accountlens.auth.bearer_query.ReadAlong`, handed in
+   by the app: a member's book sample and the org's hidden fields; not on Citus). A refused
    token reads nothing more: the transaction is rolled back before the 401 is sent;
 3. every read of the request (the resolvers' ``Reader`` runs them on this connection, already
    bound: no binding statement of its own; the schema's ORM reads of the auth tables too,
@@ -19,9 +21,9 @@ When the app reads from the primary (no ``DATABASE_READ_URL`` replica), a bearer
    writes the request's tool-call audit row;
 5. ``COMMIT``.
 
-A cheap tool call is so three statements (check, page, settle) in five round trips, where it
-took four statements on three connections (the check in autocommit, the reader's binding and
-page, the audit row in the background).
+A cheap tool call is so three statements (check, page, settle) in five round trips, for an
+admin and a member alike, where it took four statements on three connections (the check in
+autocommit, the reader's binding and page, the audit row in the background).
 
 **Why the hit is counted at the end, not in the check.** An upsert of the bucket in step 2
 would hold the bucket row's lock until the request's transaction ends, so one connection's

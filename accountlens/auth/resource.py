@@ -74,6 +74,9 @@ class ConnectionTokenVerifier:
         self._database = database
         self.options = options
         self._salts: dict[tuple[uuid.UUID, uuid.UUID], bytes] = {}
+        #: Whether the check may read columns along (:class:`bearer_query.ReadAlong`): not on
+        #: Citus. None until the first request's unit asked the server.
+        self._reads_along: bool | None = None
 
     async def check(
         self,
@@ -82,6 +85,7 @@ class ConnectionTokenVerifier:
         resources: tuple[str, ...] | None = None,
         *,
         in_unit: bool = False,
+        read_along: bearer_query.ReadAlong | None = None,
     ) -> TokenCheck:
         """Check ``token``; with a ``limit``, also count the request in its connection's bucket.
 
@@ -90,7 +94,9 @@ class ConnectionTokenVerifier:
         primary, the check opens the request's unit of work
         (:mod:`accountlens.auth.request_unit`) and runs in it: an accepted check hands the unit
         back on :attr:`TokenCheck.unit` (its owner must end it), and the hit is counted when
-        the unit ends.
+        the unit ends. There, ``read_along``'s columns are read by the check's statement too
+        (on the principal's :attr:`~accountlens.auth.principal.OrgFacts.along`), except on
+        Citus.
         """
         accepted = resources or (self.options.resource,)
         parsed = tokens.parse(tokens.ACCESS_TOKEN_PREFIX, token.strip())
@@ -101,7 +107,9 @@ class ConnectionTokenVerifier:
         if in_unit and database.replica is None:
             # Reads go to the primary: the check, the binding and the reads share one
             # transaction on the read engine (the role row-level security binds).
-            return await self._check_in_unit(database, token, parsed, moment, accepted, limit)
+            return await self._check_in_unit(
+                database, token, parsed, moment, accepted, limit, read_along
+            )
         async with database.engine.connect() as pooled:
             conn = await pooled.execution_options(isolation_level="AUTOCOMMIT")
             salt = await self._salt(parsed, lambda: bearer_query.token_salt(conn, *_key(parsed)))
@@ -128,9 +136,17 @@ class ConnectionTokenVerifier:
         moment: datetime,
         accepted: tuple[str, ...],
         limit: RateLimit | None,
+        read_along: bearer_query.ReadAlong | None,
     ) -> TokenCheck:
         unit = await RequestUnit.begin(database.read_engine)
         try:
+            if read_along is not None and self._reads_along is None:
+                # Once per process: on Citus the reads along would run on a worker before the
+                # binding reached it (bearer_query._CHECK_ALONG), so there they are not made.
+                found = await unit.fetch(bearer_query.SINGLE_NODE, [])
+                self._reads_along = bool(found[0]["single_node"])
+            if not self._reads_along:
+                read_along = None
             salt = await self._salt(parsed, lambda: _salt_in(unit, parsed))
             if salt is None:
                 await unit.end()
@@ -147,6 +163,7 @@ class ConnectionTokenVerifier:
                 moment=moment,
                 bucket=bucket,
                 window=window,
+                along=read_along,
             )
             check = self._verdict(token, row, digest, moment, accepted, limit)
             if row is None or check.principal is None:
@@ -287,7 +304,7 @@ class BearerGuard:
     (:mod:`accountlens.auth.request_unit`): the guard then publishes it on
     ``request.state``, ends it just before the response's last body message is sent (so the
     hit is counted before the client can send its next request), and in any case on the way
-    out.
+    out; ``read_along`` are columns that check then reads for the layers above.
     """
 
     def __init__(
@@ -299,6 +316,7 @@ class BearerGuard:
         resources: tuple[str, ...] | None = None,
         *,
         in_unit: bool = False,
+        read_along: bearer_query.ReadAlong | None = None,
     ) -> None:
         self.app = app
         self.verifier = verifier
@@ -306,6 +324,7 @@ class BearerGuard:
         self.limit = limit
         self.resources = resources
         self.in_unit = in_unit
+        self.read_along = read_along
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -334,7 +353,11 @@ class BearerGuard:
                     return  # the client went away while sending (or was answered 413)
                 receive = replayed
             check = await self.verifier.check(
-                token, self.limit, self.resources, in_unit=self.in_unit
+                token,
+                self.limit,
+                self.resources,
+                in_unit=self.in_unit,
+                read_along=self.read_along,
             )
         else:
             check = _refused("empty bearer token")

@@ -6,8 +6,9 @@ SQL), filters, sorts and keyword search never see it, and property discovery lea
 so a filter on it is refused exactly like a misspelled field. Admins see every field.
 
 The org's hidden fields are read once per request (members only: an admin's request runs no
-extra statement), so a change applies from the next request on. A member whose request reads
-the org row (``Reader.org``) gets them in that statement; otherwise they take one of their own.
+extra statement), so a change applies from the next request on. A bearer request's check reads
+them (``reader.read_along``); a member whose request reads the org row itself (``Reader.org``)
+gets them in that statement; otherwise they take one of their own.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ async def hidden_fields(reader: Reader) -> Hidden:
         return NOTHING_HIDDEN
 
     async def load() -> Hidden:
-        pairs = reader.hidden_rows  # read with the org row, when that ran first
+        pairs = reader.hidden_rows  # read by the bearer check, or with the org row
         if pairs is None:
             rows = await reader.rows(
                 select(FieldSecurity.object_type, FieldSecurity.field).where(

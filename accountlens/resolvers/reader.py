@@ -7,7 +7,9 @@ and the org's property definitions.
 
 Property definitions change only when an admin imports or edits fields, yet every list reads
 them; they are shared across requests for :data:`PROPERTY_TTL_SECONDS`. The org row is read
-fresh in each request, because its account visibility mode decides what the caller sees.
+fresh in each request, because its account visibility mode decides what the caller sees: by
+the bearer check, in its own statement, with a member's book sample and the org's hidden
+fields (:func:`read_along`), or else by :meth:`Reader.org`.
 """
 
 from __future__ import annotations
@@ -19,15 +21,28 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from sqlalchemy import Executable, Select, func, select
+from sqlalchemy import (
+    Executable,
+    Select,
+    Text,
+    Uuid,
+    and_,
+    case,
+    func,
+    literal_column,
+    null,
+    select,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from accountlens.auth.bearer_query import ReadAlong
 from accountlens.auth.principal import Principal
 from accountlens.auth.request_unit import RequestUnit
 from accountlens.db.faults import failure_cause
@@ -124,6 +139,16 @@ class Reader:
     #: A member's hidden fields as ``(object type, field)``, when read with the org row
     #: (:func:`~accountlens.resolvers.field_security.hidden_fields` then reads nothing).
     hidden_rows: list[tuple[str, str]] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        along = self._along()
+        if along is not None and not self.principal.is_admin:
+            self.hidden_rows = [(str(t), str(f)) for t, f in along.get(_HIDDEN) or ()]
+
+    def _along(self) -> Mapping[str, Any] | None:
+        """What the bearer check read for this reader (:func:`read_along`), if it did."""
+        facts = self.principal.org_facts
+        return facts.along if facts is not None else None
 
     @classmethod
     def open(
@@ -257,8 +282,9 @@ class Reader:
             bookless = facts is not None and (
                 self.principal.is_admin or facts.account_visibility == "open"
             )
-            if self._org is None and facts is not None and bookless:
-                # The bearer check read the org row this request, and no book is needed.
+            along = self._along()
+            if self._org is None and facts is not None and (bookless or along is not None):
+                # The bearer check read the org row this request, and the book if one is needed.
                 self._org = OrgInfo(
                     row_security_org(self.principal),  # the caller's own org, always
                     facts.name,
@@ -266,7 +292,10 @@ class Reader:
                     facts.timezone,
                     facts.account_visibility,
                 )
-                self.principal = as_viewer(self.principal, facts.account_visibility)
+                sampled = None if bookless or along is None else along.get(_BOOK)
+                self.principal = as_viewer(
+                    self.principal, facts.account_visibility, _inlined(sampled, bookless)
+                )
             if self._org is None:
                 principal = self.principal
                 found = await self.rows(
@@ -279,9 +308,10 @@ class Reader:
                     hidden = found[0].pop("hidden") or []
                     self.hidden_rows = [(str(t), str(f)) for t, f in hidden]
                 self._org = OrgInfo(**found[0])
-                book = tuple(sampled or ()) if len(sampled or ()) <= BOOK_INLINE_MAX else None
                 # From here on, visibility predicates take the exact form for the org's mode.
-                self.principal = as_viewer(self.principal, self._org.account_visibility, book)
+                self.principal = as_viewer(
+                    self.principal, self._org.account_visibility, _inlined(sampled, False)
+                )
             return self._org
 
     async def property_definitions(self) -> Sequence[Row]:
@@ -339,6 +369,57 @@ def _org_statement(shape: Principal) -> Select[Any]:
         hidden = select(func.json_agg(pair)).where(visible_field_security(viewer))
         columns.append(hidden.scalar_subquery().label("hidden"))
     return select(*columns).where(visible_orgs(viewer))
+
+
+def _inlined(sampled: Sequence[uuid.UUID] | None, bookless: bool) -> tuple[uuid.UUID, ...] | None:
+    """The book to inline (:data:`BOOK_INLINE_MAX`), from its sample; None for no book/too big."""
+    if bookless:
+        return None
+    return tuple(sampled or ()) if len(sampled or ()) <= BOOK_INLINE_MAX else None
+
+
+_BOOK, _HIDDEN = "book", "hidden"
+
+
+@functools.cache
+def read_along() -> ReadAlong:
+    """What the bearer check reads for the reader: a member's book sample and hidden fields.
+
+    The same columns as :func:`_org_statement` reads after the org row (the org row itself
+    the check reads anyway), so that a member's request reads nothing before its first page:
+    the book only for a member of a restricted org (an admin and an open org need none), the
+    hidden fields for any member. The rules are the visibility module's, built for a viewer
+    whose ids are the checked row's columns (``checked.org_id``, ``checked.user_id``: see
+    :class:`~accountlens.auth.bearer_query.ReadAlong`), so the text has no parameters; the
+    app hands it to the check (auth may not import the resolvers).
+    """
+    checked = {
+        name: literal_column(f"checked.{name}", kind)
+        for name, kind in (
+            ("org_id", Uuid()),
+            ("user_id", Uuid()),
+            ("role", Text()),
+            ("org_account_visibility", Text()),
+        )
+    }
+    # Typed as ids for the predicates; they only compare them in SQL (as ``parametrized``).
+    viewer = Principal(
+        user_id=cast(uuid.UUID, checked["user_id"]),
+        org_id=cast(uuid.UUID, checked["org_id"]),
+        role="member",
+    )
+    member = checked["role"].is_distinct_from("admin")  # what makes the principal a member
+    restricted = checked["org_account_visibility"].is_distinct_from("open")
+    pair = postgresql.array([FieldSecurity.object_type, FieldSecurity.field])
+    hidden = select(func.array_agg(pair)).where(visible_field_security(viewer))
+    statement = select(
+        case((and_(member, restricted), book_sample(viewer)), else_=null()).label(_BOOK),
+        case((member, hidden.scalar_subquery()), else_=null()).label(_HIDDEN),
+    )
+    # Only our constants are bound (the sample's LIMIT, the role and mode names): inlined.
+    dialect = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]  # untyped stubs
+    compiled_sql = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    return ReadAlong(compiled_sql.string, (_BOOK, _HIDDEN))
 
 
 def database_unavailable(exc: DBAPIError) -> bool:

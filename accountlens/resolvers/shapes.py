@@ -45,6 +45,7 @@ class ShapeCache(Generic[T]):
         self.size = size
         self._entries: OrderedDict[Hashable, T] = OrderedDict()
         self.builds = 0
+        _every_cache.append(self)
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
         found = self._entries.get(key)
@@ -62,6 +63,19 @@ class ShapeCache(Generic[T]):
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+_every_cache: list[ShapeCache[Any]] = []
+
+
+def forget_built_statements() -> None:
+    """Empty every :class:`ShapeCache`.
+
+    For tests that swap a type's visibility rule: a statement built under the swapped rule
+    would otherwise outlive the swap and answer later tests with it.
+    """
+    for cache in _every_cache:
+        cache.clear()
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,13 +76,18 @@ class Census:
     statements: int  # -1: the call failed (counted as an error by the HTTP run already)
     round_trips: int
     took_ms: float
+    #: Of the round trips, statements prepared on the call's connection (first use there).
+    prepares: int = 0
 
 
 async def census(app: InProcess, mix: UserMix, call: Call) -> Census:
     """Statements and round trips of one call (after a warm-up call), counted at the driver.
 
     Counted below SQLAlchemy (``tests/wire.py``), so the reads that run straight on asyncpg
-    count as well; the background audit write counts with the call it belongs to.
+    count as well; the background audit write counts with the call it belongs to. The warm-up
+    prepares the call's statements on the connection the counted call then gets back (the
+    pool hands out the connection returned last), so ``prepares`` is 0 unless a statement's
+    text changes from call to call or is too large for asyncpg's cache.
     """
     await call_tool(app.http, mix.token, call.tool, call.arguments)
     await app.audit_written()
@@ -93,7 +98,7 @@ async def census(app: InProcess, mix: UserMix, call: Call) -> Census:
         await app.audit_written()  # its audit row counts, though the answer did not wait for it
     if not result.ok:
         return Census(-1, -1, took)
-    return Census(len(wire.statements), wire.round_trips, took)
+    return Census(len(wire.statements), wire.round_trips, took, wire.prepares)
 
 
 async def profile(app: InProcess, mix: UserMix, call: Call, repeats: int, out: Path) -> Path:

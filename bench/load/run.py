@@ -205,7 +205,8 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
                     inproc.setdefault(call.label, []).append(counted.took_ms)
                     wire.append({"user_class": mix.user_class, "call": call.label,
                                  "statements": counted.statements,
-                                 "round_trips": counted.round_trips})  # fmt: skip
+                                 "round_trips": counted.round_trips,
+                                 "prepares": counted.prepares})  # fmt: skip
             first = levels[0]
             slowest = options.profile_label or max(
                 first.by_label, key=lambda k: driver.median(first.by_label[k].latencies)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from accountlens.db.row_security import (
     row_security_enforced,
 )
 from accountlens.resolvers import registry
+from accountlens.resolvers.shapes import forget_built_statements
 from accountlens.schema.ids import decode_id, encode_id
 from tests.schema.demo import demo_principal
 from tests.schema.helpers import data_of
@@ -158,14 +160,24 @@ async def test_the_app_role_cannot_write_customer_data(demo_db: Database) -> Non
                 await conn.execute(text(statement))
 
 
-def _without_visibility(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Deliberately break the application: every type's visibility admits every row."""
+@pytest.fixture
+def without_visibility(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], None]]:
+    """Deliberately break the application: every type's visibility admits every row.
+
+    Statements built while it is broken are forgotten afterwards, or the next test (on this
+    worker) would be answered by them.
+    """
 
     def admit_all(_: Principal) -> Any:
         return true()
 
-    for key, spec in registry.SPECS.items():
-        monkeypatch.setitem(registry.SPECS, key, dataclasses.replace(spec, visible=admit_all))
+    def apply() -> None:
+        for key, spec in registry.SPECS.items():
+            monkeypatch.setitem(registry.SPECS, key, dataclasses.replace(spec, visible=admit_all))
+        forget_built_statements()
+
+    yield apply
+    forget_built_statements()
 
 
 async def _org_of_ids(db: Database, type_key: str, ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -179,7 +191,7 @@ async def _org_of_ids(db: Database, type_key: str, ids: list[uuid.UUID]) -> set[
 
 @pytest.mark.parametrize("label", ["narrow member", "open-org member"])
 async def test_a_resolver_without_its_org_filter_still_returns_only_the_callers_org(
-    demo_db: Database, monkeypatch: pytest.MonkeyPatch, label: str
+    demo_db: Database, without_visibility: Callable[[], None], label: str
 ) -> None:
     # given a member of one org, and the application's visibility filters removed
     email = {
@@ -187,7 +199,7 @@ async def test_a_resolver_without_its_org_filter_still_returns_only_the_callers_
         "open-org member": "niels@contoso.example",
     }
     principal = await demo_principal(demo_db, email[label])
-    _without_visibility(monkeypatch)
+    without_visibility()
     for type_key, field in LISTS.items():
         # when the member lists that type
         query = f"{{ {field}(first: 100) {{ totalCount nodes {{ id }} }} }}"
@@ -205,12 +217,12 @@ async def test_a_resolver_without_its_org_filter_still_returns_only_the_callers_
 
 
 async def test_without_row_security_the_broken_resolver_would_leak(
-    demo_db: Database, monkeypatch: pytest.MonkeyPatch
+    demo_db: Database, without_visibility: Callable[[], None]
 ) -> None:
     # The control for the test above: read as the owner, which policies do not bind, and the
     # same broken resolver returns the other org's accounts, so the test above can fail.
     principal = await demo_principal(demo_db, "niels@contoso.example")
-    _without_visibility(monkeypatch)
+    without_visibility()
     as_owner = Database(engine=demo_db.engine, read_engine=demo_db.engine)
     data = await data_of(as_owner, principal, "{ accounts(first: 100) { totalCount } }")
     async with demo_db.engine.connect() as conn:
@@ -219,7 +231,7 @@ async def test_without_row_security_the_broken_resolver_would_leak(
 
 
 async def test_an_other_orgs_id_is_not_found_even_without_the_filter(
-    demo_db: Database, monkeypatch: pytest.MonkeyPatch
+    demo_db: Database, without_visibility: Callable[[], None]
 ) -> None:
     # given a Contoso account id and a Northwind member, with visibility filters removed
     principal = await demo_principal(demo_db, "katherine@northwind.example")
@@ -227,7 +239,7 @@ async def test_an_other_orgs_id_is_not_found_even_without_the_filter(
         foreign = await conn.scalar(
             text("SELECT id FROM accounts WHERE org_id <> :o LIMIT 1"), {"o": principal.org_id}
         )
-    _without_visibility(monkeypatch)
+    without_visibility()
     # when the member looks it up by id
     data = await data_of(
         demo_db,

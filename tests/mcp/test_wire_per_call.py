@@ -72,3 +72,52 @@ async def test_a_cheap_tool_call_takes_three_statements_and_six_round_trips(
         assert len(wire.statements) <= MAX_STATEMENTS, (label, wire.statements)
         assert wire.round_trips <= MAX_ROUND_TRIPS, (label, wire.round_trips, wire.statements)
     assert len(wires["list 25 accounts"].statements) == len(wires["list 5 accounts"].statements)
+
+
+async def cheap_calls(live: Live, token: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Issue 12's cheap calls over records ``token``'s user sees (their first tickets, account)."""
+    page = await post_mcp(
+        live.base_url, token, tool_call("list_objects", {"object_type": "ticket"})
+    )
+    tickets = [r["id"] for r in page.json()["result"]["structuredContent"]["records"]]
+    assert tickets
+    first = await post_mcp(
+        live.base_url, token, tool_call("list_objects", {"object_type": "account", "limit": 1})
+    )
+    account = first.json()["result"]["structuredContent"]["records"][0]["id"]
+    return {
+        "list 5 accounts": ("list_objects", {"object_type": "account", "limit": 5}),
+        "list 25 accounts": ("list_objects", {"object_type": "account"}),
+        "get tickets": ("get_objects", {"ids": tickets}),
+        "product usage": ("get_product_usage", {"id": account}),
+    }
+
+
+@pytest.mark.parametrize("member", ["team member", "narrow member", "open-org member"])
+async def test_a_members_cheap_call_costs_what_an_admins_does(
+    live: Live, monkeypatch: pytest.MonkeyPatch, member: str
+) -> None:
+    # given a member's connection (a team book, a narrow book, an open org: the book and the
+    # org's hidden fields are read by the bearer check, not by a statement of their own), and
+    # the property definitions kept for the whole test (see above)
+    monkeypatch.setattr(reader, "PROPERTY_TTL_SECONDS", 600.0)
+    persona = await live.persona(member)
+    calls = await cheap_calls(live, persona.token)
+    # when each is called once, warmed
+    wires = {label: await one_call(live, persona.token, *call) for label, call in calls.items()}
+    # then each takes the admin's three statements (check, page, count) and round trips
+    for label, wire in wires.items():
+        assert len(wire.statements) <= MAX_STATEMENTS, (member, label, wire.statements)
+        assert wire.round_trips <= MAX_ROUND_TRIPS, (member, label, wire.round_trips)
+
+
+async def test_a_members_whoami_takes_as_many_statements_as_an_admins(live: Live) -> None:
+    # given the restricted org's admin and a member of a team book
+    admin = await live.persona("restricted admin")
+    member = await live.persona("team member")
+    # when each asks who they are, warmed
+    admins = await one_call(live, admin.token, "whoami", {})
+    members = await one_call(live, member.token, "whoami", {})
+    # then the member's book and hidden fields cost no statement of their own
+    assert len(members.statements) == len(admins.statements), members.statements
+    assert members.round_trips == admins.round_trips
