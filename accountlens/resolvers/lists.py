@@ -107,9 +107,11 @@ class JoinedReferences:
     def split(self, reader: Reader, rows: list[Row]) -> list[Row]:
         """Move each row's joined records onto the reader (``None`` where invisible)."""
         for prefix, column, target in self.references:
-            names = [(f"{prefix}{c.key}", c.key) for c in target.columns]
+            keys = [c.key for c in target.columns]
+            names = [f"{prefix}{key}" for key in keys]
             for row in rows:
-                related = {key: row.pop(name) for name, key in names}
+                # Popped and paired in C (``map``/``zip``): a page pops ~1,000 such columns.
+                related = dict(zip(keys, map(row.pop, names), strict=True))
                 if row[column] is not None:
                     found = related if related["id"] is not None else None
                     reader.prefetched[(target.key, row[column])] = found
