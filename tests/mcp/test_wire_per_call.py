@@ -72,3 +72,36 @@ async def test_a_cheap_tool_call_takes_three_statements_and_six_round_trips(
         assert len(wire.statements) <= MAX_STATEMENTS, (label, wire.statements)
         assert wire.round_trips <= MAX_ROUND_TRIPS, (label, wire.round_trips, wire.statements)
     assert len(wires["list 25 accounts"].statements) == len(wires["list 5 accounts"].statements)
+
+
+#: What a member's call reads after the bearer check, whichever tool it is: the org row with
+#: their book and hidden fields (a restricted org), or the hidden fields alone (an open one).
+#: Moving them into the check itself is issue 12's bearer work; the timeline's own are counted.
+MEMBER_FACTS = ("SELECT orgs.id", "SELECT field_security.")
+
+
+@pytest.mark.parametrize(
+    "persona", ["restricted admin", "team member", "narrow member", "open-org member"]
+)
+async def test_an_account_timeline_takes_one_statement_besides_the_check_for_every_user_class(
+    live: Live, monkeypatch: pytest.MonkeyPatch, persona: str
+) -> None:
+    # given a user of each class, an account they see, and the org's property definitions
+    # kept for the whole test (see above)
+    monkeypatch.setattr(reader, "PROPERTY_TTL_SECONDS", 600.0)
+    user = await live.persona(persona)
+    first = await post_mcp(
+        live.base_url, user.token, tool_call("list_objects", {"object_type": "account", "limit": 1})
+    )
+    account = first.json()["result"]["structuredContent"]["records"][0]["id"]
+    # when they ask for its last 30 days, warmed
+    wire = await one_call(
+        live, user.token, "account_timeline", {"account": account, "since": "-30d"}
+    )
+    # then the account, its page of events and their total are one statement: with the check
+    # and the settling statement three, in at most six round trips, besides a member's facts
+    facts = [s for s in wire.statements if s.startswith(MEMBER_FACTS)]
+    own = [s for s in wire.statements if not s.startswith(MEMBER_FACTS)]
+    assert len(own) <= MAX_STATEMENTS, own
+    assert wire.round_trips - len(facts) <= MAX_ROUND_TRIPS, (wire.round_trips, wire.statements)
+    assert len(facts) <= (0 if persona == "restricted admin" else 1), facts
