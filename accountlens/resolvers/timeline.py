@@ -116,7 +116,9 @@ def _branches(
 
 
 def _cursor(row: Row) -> str:
-    raw = json.dumps({"t": row["at"].isoformat(), "i": row["id"].hex}).encode()
+    # ``json.dumps({"t": …, "i": …})`` written out (an ISO time and hex digits need no
+    # escaping): the same bytes at half the cost, and a page has a cursor per event.
+    raw = f'{{"t": "{row["at"].isoformat()}", "i": "{row["id"].hex}"}}'.encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
