@@ -23,10 +23,11 @@ from accountlens.resolvers.timeline import _cursor, _decode
 )
 def test_a_timeline_cursor_is_the_json_of_its_time_and_id_and_decodes_back(at: datetime) -> None:
     # given an event's time and id
-    row = {"at": at, "id": uuid.uuid4()}
+    event_id = uuid.uuid4()
+    row: dict[str, object] = {"at": at, "id": event_id}
     # when its cursor is made
     cursor = _cursor(row)
     # then it is the unpadded base64 of the JSON cursors have always carried, and decodes back
-    raw = json.dumps({"t": at.isoformat(), "i": row["id"].hex}).encode()
+    raw = json.dumps({"t": at.isoformat(), "i": event_id.hex}).encode()
     assert cursor == base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    assert _decode(cursor) == (at.astimezone(UTC), row["id"])
+    assert _decode(cursor) == (at.astimezone(UTC), event_id)
