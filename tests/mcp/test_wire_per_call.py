@@ -121,3 +121,28 @@ async def test_a_members_whoami_takes_as_many_statements_as_an_admins(live: Live
     # then the member's book and hidden fields cost no statement of their own
     assert len(members.statements) == len(admins.statements), members.statements
     assert members.round_trips == admins.round_trips
+
+
+@pytest.mark.parametrize(
+    "persona", ["restricted admin", "team member", "narrow member", "open-org member"]
+)
+async def test_an_account_timeline_takes_three_statements_for_every_user_class(
+    live: Live, monkeypatch: pytest.MonkeyPatch, persona: str
+) -> None:
+    # given a user of each class, an account they see, and the org's property definitions
+    # kept for the whole test (see above)
+    monkeypatch.setattr(reader, "PROPERTY_TTL_SECONDS", 600.0)
+    user = await live.persona(persona)
+    first = await post_mcp(
+        live.base_url, user.token, tool_call("list_objects", {"object_type": "account", "limit": 1})
+    )
+    account = first.json()["result"]["structuredContent"]["records"][0]["id"]
+    # when they ask for its last 30 days, warmed
+    wire = await one_call(
+        live, user.token, "account_timeline", {"account": account, "since": "-30d"}
+    )
+    # then the account, its page of events and their total are one statement: with the check
+    # (which reads a member's book and hidden fields) and the settling statement three, in at
+    # most six round trips, for every user class
+    assert len(wire.statements) <= MAX_STATEMENTS, wire.statements
+    assert wire.round_trips <= MAX_ROUND_TRIPS, (wire.round_trips, wire.statements)

@@ -1,4 +1,4 @@
-"""Lists, loads and usage read through statements built once per shape (issue 12).
+"""Lists, loads, usage and timelines read through statements built once per shape (issue 12).
 
 A cached statement serves every caller of its shape with their own values bound: these tests
 prove that callers sharing one never see each other's rows, that values inside filters and
@@ -8,16 +8,23 @@ the caches stay bounded.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from accountlens.db.engine import Database
-from accountlens.resolvers import lists, usage
+from accountlens.resolvers import lists, timeline, usage
 from accountlens.resolvers.shapes import ShapeCache
 from accountlens.schema.ids import encode_id
-from tests.factories import create_account, create_org, create_usage, create_user
+from tests.factories import (
+    create_account,
+    create_activity,
+    create_org,
+    create_ticket,
+    create_usage,
+    create_user,
+)
 from tests.schema.helpers import data_of, execute
 
 NAMES = """query($filter: [FilterInput!], $after: String) {
@@ -137,6 +144,93 @@ async def test_loads_by_id_and_usage_through_one_statement_each_keep_to_the_call
     }
 
 
+TIMELINE = """query($id: ID!, $first: Int, $after: String, $kinds: [String!]) {
+  accountTimeline(accountId: $id, since: "-30d", first: $first, after: $after, kinds: $kinds) {
+    totalCount account { displayName } pageInfo { hasNextPage endCursor } nodes { title } } }"""
+#: The total asked through a fragment: counted on its own, when resolved.
+TIMELINE_LATE_TOTAL = """query($id: ID!) { accountTimeline(accountId: $id, first: 1) {
+  ...total nodes { title } } } fragment total on TimelineConnection { totalCount }"""
+
+
+async def test_timelines_through_one_statement_keep_to_the_callers_book_window_and_cursor(
+    fresh_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given two members of a restricted org, each owning an account with three recent
+    # events, one older than the window, and two events of their own on the other's account
+    org = await create_org(fresh_db)
+    ann = await create_user(fresh_db, org)
+    bob = await create_user(fresh_db, org)
+    north = await create_account(fresh_db, org, "North", owner=ann.user_id)
+    south = await create_account(fresh_db, org, "South", owner=bob.user_id)
+    now = datetime.now(UTC)
+    for account, name in ((north, "N"), (south, "S")):
+        for days in (1, 2):
+            await create_activity(
+                fresh_db, org, account, f"{name} call {days}", now - timedelta(days=days)
+            )
+        await create_ticket(fresh_db, org, account, f"{name} ticket", now - timedelta(days=3))
+        await create_activity(fresh_db, org, account, f"{name} old", now - timedelta(days=60))
+    monkeypatch.setattr(timeline, "_statements", ShapeCache(8))
+    # when each reads both timelines two at a time, then the rest after the cursor
+    found: dict[tuple[str, str], Any] = {}
+    for label, caller in (("ann", ann), ("bob", bob)):
+        for account_label, account in (("north", north), ("south", south)):
+            account_id = encode_id("account", account)
+            data, errors = await execute(fresh_db, caller, TIMELINE, id=account_id, first=2)
+            if not data:
+                found[(label, account_label)] = errors[0]["extensions"]["code"]
+                continue
+            page = data["accountTimeline"]
+            rest = await data_of(
+                fresh_db, caller, TIMELINE, id=account_id, after=page["pageInfo"]["endCursor"]
+            )
+            found[(label, account_label)] = (
+                page["account"]["displayName"],
+                page["totalCount"],
+                [n["title"] for n in page["nodes"]],
+                page["pageInfo"]["hasNextPage"],
+                [n["title"] for n in rest["accountTimeline"]["nodes"]],
+                rest["accountTimeline"]["pageInfo"]["hasNextPage"],
+            )
+    # then each saw their own account's events, newest first, paged by their own cursor; the
+    # other's account is not found; and one statement per shape served them all
+    assert found == {
+        ("ann", "north"): ("North", 3, ["N call 1", "N call 2"], True, ["N ticket"], False),
+        ("ann", "south"): "NOT_FOUND",
+        ("bob", "north"): "NOT_FOUND",
+        ("bob", "south"): ("South", 3, ["S call 1", "S call 2"], True, ["S ticket"], False),
+    }
+    assert timeline._statements.builds == len(timeline._statements) == 2  # cursor or not
+
+
+async def test_a_timeline_page_of_none_a_late_total_and_bad_input_answer_as_when_read_apart(
+    fresh_db: Database,
+) -> None:
+    # given a member's account with two recent events, and an account outside their book
+    org = await create_org(fresh_db)
+    ann = await create_user(fresh_db, org)
+    bob = await create_user(fresh_db, org)
+    north = await create_account(fresh_db, org, "North", owner=ann.user_id)
+    south = await create_account(fresh_db, org, "South", owner=bob.user_id)
+    now = datetime.now(UTC)
+    await create_activity(fresh_db, org, north, "Call", now - timedelta(days=1))
+    await create_ticket(fresh_db, org, north, "Ticket", now - timedelta(days=2))
+    mine, theirs = encode_id("account", north), encode_id("account", south)
+    # when they ask for no events, for the total through a fragment, and with a bad kind
+    none = await data_of(fresh_db, ann, TIMELINE, id=mine, first=0)
+    late = await data_of(fresh_db, ann, TIMELINE_LATE_TOTAL, id=mine)
+    _, bad_mine = await execute(fresh_db, ann, TIMELINE, id=mine, kinds=["meetings"])
+    _, bad_theirs = await execute(fresh_db, ann, TIMELINE, id=theirs, kinds=["meetings"])
+    # then no events and no next page but the whole total; the late total counts the window;
+    # and a bad kind is bad input on their account but "not found" on one they may not see
+    assert none["accountTimeline"]["nodes"] == []
+    assert none["accountTimeline"]["pageInfo"]["hasNextPage"] is False
+    assert none["accountTimeline"]["totalCount"] == 2
+    assert late["accountTimeline"] == {"totalCount": 2, "nodes": [{"title": "Call"}]}
+    assert bad_mine[0]["extensions"]["code"] == "BAD_INPUT"
+    assert bad_theirs[0]["extensions"]["code"] == "NOT_FOUND"
+
+
 async def test_the_list_statement_cache_stays_bounded_and_right_after_evictions(
     fresh_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -173,6 +267,7 @@ def test_a_shape_cache_evicts_the_least_recently_used_entry() -> None:
     assert cache.get("b", lambda: "rebuilt") == "rebuilt"
 
 
-def test_the_usage_and_load_caches_are_bounded() -> None:
+def test_the_usage_timeline_and_load_caches_are_bounded() -> None:
     assert usage._statements.size == usage.USAGE_CACHE_SIZE
+    assert timeline._statements.size == timeline._counts.size == timeline.TIMELINE_CACHE_SIZE
     assert lists._loads.size == lists._children.size == lists.LOAD_CACHE_SIZE

@@ -14,6 +14,7 @@ from accountlens.resolvers import semantic, timeline, usage
 from accountlens.resolvers.reader import Row
 from accountlens.schema.errors import NotFoundError
 from accountlens.schema.ids import decode_as, decode_id, encode_id
+from accountlens.schema.inputs import wants_total
 from accountlens.schema.json_view import json_field
 from accountlens.schema.types.base import AppInfo, Node, PageInfo, field, load_node
 from accountlens.schema.types.crm import Account, Document
@@ -295,7 +296,7 @@ class AnalyticsQuery:
     ) -> TimelineConnection:
         account = _account(account_id)
         page = await timeline.account_timeline(
-            info.context.reader, account, since, until, kinds, first, after
+            info.context.reader, account, since, until, kinds, first, after, wants_total(info)
         )
         edges = [
             TimelineEdge(
