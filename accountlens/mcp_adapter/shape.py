@@ -70,28 +70,44 @@ def record(
     """One compact record from a GraphQL node selected by ``Compiler.record``.
 
     ``aliases`` are the response keys of fields the compiler renamed (mixed-type fragments).
+    A page runs this for every record and field: strings (most values) are shaped in place,
+    and nothing is allocated per field but the value itself.
     """
+    kind = node.get("objectType")
+    name = node.get("displayName")
     out: dict[str, Any] = {
         "id": node["id"],
-        "type": node.get("objectType"),
-        "name": node.get("displayName"),
+        "type": kind,
+        "name": name,
         "url": record_url(base_url, node["id"]),
     }
     if node.get("updatedAt"):
         out["updated_at"] = utc(node["updatedAt"])
     for info in fields:
-        value = node.get((aliases or {}).get(info.graphql, info.graphql))
-        if value in (None, [], {}) or (info.name == "name" and value == out["name"]):
+        graphql = info.graphql
+        value = node.get(aliases.get(graphql, graphql) if aliases else graphql)
+        if _empty(value) or (info.name == "name" and value == name):
             continue  # empty, or the display name again
-        if info.target == "TimelineEvent":
-            out[output_key(info.name, out)] = [timeline_event(e, base_url) for e in value]
-            continue
-        out[output_key(info.name, out)] = plain(value)
+        key = f"{kind}_{info.name}" if info.name in ENVELOPE_KEYS else info.name
+        if type(value) is str:
+            out[key] = utc(value)
+        elif info.target == "TimelineEvent":
+            out[key] = [timeline_event(e, base_url) for e in value or ()]
+        else:
+            out[key] = plain(value)
     values = node.get("custom") or {}
     for key in custom:
         if values.get(key) is not None:
             out[key] = values[key]
     return out
+
+
+def _empty(value: Any) -> bool:
+    """``value in (None, [], {})``, without building the list and dict to compare with."""
+    return value is None or (type(value) in _CONTAINERS and not value)
+
+
+_CONTAINERS = (list, dict)
 
 
 def timeline_event(raw: dict[str, Any], base_url: str) -> dict[str, Any]:

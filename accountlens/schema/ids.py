@@ -54,6 +54,13 @@ def decode_id(text: object) -> tuple[str, uuid.UUID] | None:
     """``(type_key, uuid)`` for a well-formed ID, else ``None``."""
     if not isinstance(text, str) or len(text) > 40:
         return None
+    return _decode(text)
+
+
+@functools.lru_cache(maxsize=ENCODED_KEPT)
+def _decode(text: str) -> tuple[str, uuid.UUID] | None:
+    # Cached like _encode: a call of 25 IDs decodes each in the tool and in the resolver,
+    # 22 dictionary look-ups a time; the answers are immutable, so sharing them is safe.
     prefix, _, body = text.partition("_")
     type_key = TYPES_BY_PREFIX.get(prefix)
     if type_key is None or len(body) != _WIDTH:

@@ -14,23 +14,30 @@ are refused, and a path reaches no deeper than a typed query may (``MAX_DEPTH``)
 query-cost and depth limits keep holding. Fields with permission classes or field extensions
 are refused too: nothing here may skip a check the typed field would make.
 
-Plans (which resolver, which serializer, per path) are built once per (type, fields) and kept.
+Plans (which resolver, how it is called, which serializer, per path) are built once per
+(type, fields) and kept. An ``async`` resolver runs in place up to its first wait, so a record
+whose references were read with it (a page's owners) renders as a plain dict, with no task.
+``nodesAsJson`` (:func:`nodes_as_json`) renders records by ID with the same plans, all in one
+value.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from inspect import isawaitable
-from types import CoroutineType
-from typing import Any, cast
+from inspect import Parameter, isawaitable, signature
+from operator import attrgetter
+from types import CoroutineType, GeneratorType
+from typing import Any, TypeVar, cast
 
 import strawberry
 from graphql import (
+    GraphQLBoolean,
     GraphQLEnumType,
     GraphQLError,
+    GraphQLID,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
@@ -38,6 +45,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
     GraphQLUnionType,
 )
 from strawberry.scalars import JSON
@@ -61,10 +69,25 @@ Complete = Callable[[Any, Info[Any, Any]], Any]
 
 @dataclass(frozen=True, slots=True)
 class _Field:
+    """One field of a plan, with its resolver and serializer chosen once, when planned."""
+
     key: str
-    resolve: Resolve
+    #: The resolver as it is called: ``read(source)`` when ``one`` (an attribute, or a method
+    #: taking ``self`` alone), else ``read(source, info)``. No per-value dispatch on its form.
+    read: Callable[..., Any]
+    one: bool
+    #: Exact types whose values are already their JSON (``str`` of a ``String`` …, ``None`` of
+    #: a nullable field): kept as they are, without a call to ``complete``.
+    plain: frozenset[type]
     complete: Complete
     is_async: bool  # its resolver or anything below it may return an awaitable
+
+
+#: A value still resolving: its key (or list index), how to complete it (``None``: completed
+#: already), and the awaitable.
+_Pending = tuple[Any, Complete | None, Any]
+#: What pending values are filled into: an object's dict or a list's items.
+_Out = TypeVar("_Out", dict[str, Any], list[Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,52 +98,138 @@ class _Plan:
     is_async: bool
 
     def render(self, source: Any, info: Info[Any, Any]) -> Any:
-        """The object as a dict, or an awaitable of it when a field resolves asynchronously."""
-        if not self.is_async:
-            return {f.key: f.complete(f.resolve(source, info), info) for f in self.fields}
-        return self._render_async(source, info)
+        """The object as a dict, or an awaitable of it when a field waits for a read.
 
-    async def _render_async(self, source: Any, info: Info[Any, Any]) -> dict[str, Any]:
+        An ``async`` resolver is run at once up to its first wait (:func:`_started`): one that
+        finds its record already read (a page's owners) is done then, and the object is a
+        plain dict, with no task, future or gather for the event loop to run.
+        """
         out: dict[str, Any] = {}
-        pending: list[tuple[str, Awaitable[Any]]] = []
+        pending: list[_Pending] | None = None
         for f in self.fields:
-            value = f.resolve(source, info)
-            if f.is_async:
-                out[f.key] = None  # keeps the selection's key order
-                pending.append((f.key, _finish(f.complete, value, info)))
-            else:
+            value = f.read(source) if f.one else f.read(source, info)
+            if type(value) in f.plain:
+                out[f.key] = value
+                continue
+            if not f.is_async:
                 out[f.key] = f.complete(value, info)
-        if len(pending) == 1:
-            out[pending[0][0]] = await pending[0][1]
-        elif pending:
-            # Concurrently, as graphql-core resolves siblings: DataLoaders batch across them.
-            done = await asyncio.gather(*(p for _, p in pending))
-            for (key, _), value in zip(pending, done, strict=True):
-                out[key] = value
+                continue
+            if type(value) is CoroutineType:
+                value = _started(value)
+            if _awaitable(value):
+                out[f.key] = None  # keeps the selection's key order
+                pending = pending or []
+                pending.append((f.key, f.complete, value))
+                continue
+            value = f.complete(value, info)
+            if _awaitable(value):
+                out[f.key] = None
+                pending = pending or []
+                pending.append((f.key, None, value))
+                continue
+            out[f.key] = value
+        return out if pending is None else _settled(out, pending, info)
+
+
+async def _settled(out: _Out, pending: list[_Pending], info: Info[Any, Any]) -> _Out:
+    """``out`` with its pending values filled in."""
+    if len(pending) == 1:
+        key, complete, value = pending[0]
+        out[key] = await _finish(complete, value, info)
         return out
+    # Concurrently, as graphql-core resolves siblings (their reads were all asked for already,
+    # when each resolver ran to its first wait, so DataLoaders batch them).
+    done = await asyncio.gather(*(_finish(c, v, info) for _, c, v in pending))
+    for (key, _, _), value in zip(pending, done, strict=True):
+        out[key] = value
+    return out
 
 
-async def _finish(complete: Complete, value: Any, info: Info[Any, Any]) -> Any:
+async def _finish(complete: Complete | None, value: Any, info: Info[Any, Any]) -> Any:
     if _awaitable(value):
         value = await value
+    if complete is None:
+        return value
     completed = complete(value, info)
     return await completed if _awaitable(completed) else completed
 
 
-#: Values that are never awaitable: most of what a field resolves to.
-_PLAIN = frozenset({str, int, float, bool, dict, list, type(None)})
+def _started(coroutine: CoroutineType[Any, Any, Any]) -> Any:
+    """The coroutine's result if it finishes without waiting, else an awaitable of it.
+
+    Only its first step runs here, in the caller's frame, as an eager task would start it
+    (the DataLoader reads it asks for are then queued at once); awaiting the rest hands each
+    later step to whatever awaits it, exactly as awaiting the coroutine itself would.
+    """
+    try:
+        waiting = coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    # A future it waits on is marked as handed to a task until a task takes it; another
+    # coroutine awaiting the same future (a DataLoader's, for a key asked twice) before then
+    # would fail. Unmarked here, and marked again when it is handed on (see _Resumed).
+    blocking = getattr(waiting, "_asyncio_future_blocking", None) is True
+    if blocking:
+        waiting._asyncio_future_blocking = False
+    return _Resumed(coroutine, waiting, blocking)
+
+
+class _Resumed:
+    """A coroutine started by :func:`_started`, awaitable from where it first waited."""
+
+    __slots__ = ("_blocking", "_coroutine", "_waiting")
+
+    def __init__(
+        self, coroutine: CoroutineType[Any, Any, Any], waiting: Any, blocking: bool
+    ) -> None:
+        self._coroutine = coroutine
+        self._waiting = waiting
+        self._blocking = blocking
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coroutine, waiting = self._coroutine, self._waiting
+        if self._blocking:
+            waiting._asyncio_future_blocking = True  # as the future's own await left it
+        while True:
+            # Pass what the coroutine waits on up to the task, and the task's answer back.
+            try:
+                sent = yield waiting
+            except GeneratorExit:
+                coroutine.close()
+                raise
+            except BaseException as error:  # a cancellation, or a failed future's error
+                try:
+                    waiting = coroutine.throw(error)
+                except StopIteration as done:
+                    return done.value
+            else:
+                try:
+                    waiting = coroutine.send(sent)
+                except StopIteration as done:
+                    return done.value
+
+
+#: Whether values of a type are awaitable, by exact type: most of what a field resolves to
+#: is plain, and ``isawaitable`` ends in an ``Awaitable`` ABC check for anything not a
+#: coroutine, which a page's ~1,000 values paid for. Generators are asked one by one (only a
+#: generator-based coroutine is awaitable).
+_AWAITABLE: dict[type, bool] = {
+    **dict.fromkeys((str, int, float, bool, dict, list, type(None)), False),
+    CoroutineType: True,
+}
+_AWAITABLE_KEPT = 1024
 
 
 def _awaitable(value: Any) -> bool:
-    """``inspect.isawaitable``, answering plain values by their exact type first.
-
-    ``isawaitable`` ends in an ``Awaitable`` ABC check for anything not a coroutine, which is
-    what a page's ~150 plain values per call paid for.
-    """
+    """``inspect.isawaitable``, answered by the value's exact type once seen."""
     kind = type(value)
-    if kind is CoroutineType:
-        return True
-    return kind not in _PLAIN and isawaitable(value)
+    found = _AWAITABLE.get(kind)
+    if found is not None:
+        return found
+    found = isawaitable(value)
+    if kind is not GeneratorType and len(_AWAITABLE) < _AWAITABLE_KEPT:
+        _AWAITABLE[kind] = found
+    return found
 
 
 class _Planner:
@@ -178,10 +287,13 @@ class _Planner:
                 raise BadInputError(f"asJson: {where} cannot be read here", field="fields")
             complete, below_async = self._completer(schema, graphql_field.type, children, where)
             resolver = strawberry_field.base_resolver
+            read, one = _reader(strawberry_field)
             fields.append(
                 _Field(
                     name,
-                    _resolver(strawberry_field),
+                    read,
+                    one,
+                    _plain_types(graphql_field.type),
                     complete,
                     below_async or bool(resolver and resolver.is_async),
                 )
@@ -212,10 +324,28 @@ class _Planner:
                     lambda value, info: None if value is None else [item(v, info) for v in value]
                 ), False
 
-            async def items(value: Any, info: Info[Any, Any]) -> Any:
+            def items(value: Any, info: Info[Any, Any]) -> Any:
                 if value is None:
                     return None
-                return list(await asyncio.gather(*(_finish(item, v, info) for v in value)))
+                out: list[Any] = []
+                pending: list[_Pending] | None = None
+                for v in value:
+                    if _awaitable(v):  # graphql-core allows awaitable items
+                        if type(v) is CoroutineType:
+                            v = _started(v)
+                        if _awaitable(v):
+                            pending = pending or []
+                            pending.append((len(out), item, v))
+                            out.append(None)
+                            continue
+                    done = item(v, info)
+                    if _awaitable(done):
+                        pending = pending or []
+                        pending.append((len(out), None, done))
+                        out.append(None)
+                        continue
+                    out.append(done)
+                return out if pending is None else _settled(out, pending, info)
 
             return items, True
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
@@ -271,17 +401,28 @@ class _Planner:
         return complete
 
 
-def _resolver(field: StrawberryField) -> Resolve:
-    """Calls the field's resolver exactly as Strawberry would (self, root, info)."""
+def _reader(field: StrawberryField) -> tuple[Callable[..., Any], bool]:
+    """How to call the field's resolver exactly as Strawberry would (self, root, info).
+
+    ``(read, True)`` when ``read(source)`` is that call (an attribute, a method of ``self``
+    alone), ``(read, False)`` for ``read(source, info)``. The two common forms call the
+    resolver function itself, with no wrapper between: a page runs them ~1,000 times.
+    """
     resolver = field.base_resolver
     if resolver is None:
-        name = field.python_name
-        return lambda source, _: getattr(source, name)
+        return attrgetter(field.python_name), True
     wants_self = resolver.self_parameter is not None
     named = [p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p is not None]
     info_name = resolver.info_parameter.name if resolver.info_parameter else None
     function = resolver.wrapped_func
     assert callable(function)
+    if wants_self and not named:
+        parameters = list(signature(function).parameters.values())
+        positional = all(p.kind is Parameter.POSITIONAL_OR_KEYWORD for p in parameters)
+        if positional and len(parameters) == 1 and info_name is None:
+            return function, True
+        if positional and len(parameters) == 2 and parameters[1].name == info_name:
+            return function, False
 
     def resolve(source: Any, info: Info[Any, Any]) -> Any:
         kwargs: dict[str, Any] = dict.fromkeys(named, source)
@@ -289,7 +430,36 @@ def _resolver(field: StrawberryField) -> Resolve:
             kwargs[info_name] = info
         return function(source, **kwargs) if wants_self else function(**kwargs)
 
-    return resolve
+    return resolve, False
+
+
+def _plain_types(type_: GraphQLOutputType) -> frozenset[type]:
+    """The exact types of values a field of ``type_`` answers unchanged.
+
+    What graphql-core's completion would return as it is: a string of a ``String`` or ``ID``
+    (their serializers return a ``str`` itself), a ``bool`` of a ``Boolean``, anything of the
+    ``JSON`` scalar (its serializer is the identity), and ``None`` where the field is nullable.
+    """
+    nullable = not isinstance(type_, GraphQLNonNull)
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    found: set[type] = {type(None)} if nullable else set()
+    if isinstance(inner, GraphQLScalarType):
+        if inner.serialize is GraphQLString.serialize or inner.serialize is GraphQLID.serialize:
+            found.add(str)
+        elif inner.serialize is GraphQLBoolean.serialize:
+            found.add(bool)
+        elif _is_identity(inner.serialize):
+            found.update((str, int, float, bool, dict, list))
+    return frozenset(found)
+
+
+def _is_identity(serialize: Callable[[Any], Any]) -> bool:
+    """True when ``serialize`` hands back what it is given (``JSON``)."""
+    probe = object()
+    try:
+        return serialize(probe) is probe
+    except Exception:  # a serializer refusing a foreign value is not the identity
+        return False
 
 
 _PLANNER = _Planner()
@@ -305,6 +475,53 @@ def as_json(source: Any, info: Info[Any, Any], fields: Sequence[str]) -> Any:
     depth = sum(1 for key in raw.path.as_list() if isinstance(key, str))
     plan = _PLANNER.plan(raw.schema, raw.parent_type.name, tuple(fields), depth)
     return plan.render(source, info)
+
+
+def nodes_as_json(
+    nodes: Sequence[Any], info: Info[Any, Any], fields: Mapping[str, Sequence[str]]
+) -> Any:
+    """Records (``None`` where missing), each rendered with the ``fields`` of its type.
+
+    What ``nodes(ids:) { ... on T { asJson(fields:) } }`` answers, without graphql-core
+    completing each record as a ``Node`` (its type resolved, its selection collected, its
+    ``asJson`` argument converted): the records' plans run here, one after another. A record
+    of a type ``fields`` does not name is ``{}``, as an empty selection of it would be. Paths
+    are checked as ``asJson`` checks them, from where the typed selection would put them: one
+    field below this one.
+    """
+    raw = info._raw_info
+    schema = raw.schema
+    for name in fields:
+        type_ = schema.get_type(name)
+        node = schema.get_type("Node")
+        if not isinstance(type_, GraphQLObjectType) or not isinstance(node, GraphQLInterfaceType):
+            raise BadInputError(f"nodesAsJson: {name} is not a record type", field="fields")
+        if not schema.is_sub_type(node, type_):
+            raise BadInputError(f"nodesAsJson: {name} is not a record type", field="fields")
+    depth = sum(1 for key in raw.path.as_list() if isinstance(key, str)) + 1
+    plans: dict[type, _Plan | None] = {}
+    out: list[Any] = []
+    pending: list[_Pending] | None = None
+    for record in nodes:
+        if record is None:
+            out.append(None)
+            continue
+        kind = type(record)
+        if kind not in plans:
+            name = kind.__strawberry_definition__.name
+            paths = fields.get(name)
+            plans[kind] = (
+                None if paths is None else _PLANNER.plan(schema, name, tuple(paths), depth)
+            )
+        plan = plans[kind]
+        value = {} if plan is None else plan.render(record, info)
+        if _awaitable(value):
+            pending = pending or []
+            pending.append((len(out), None, value))
+            out.append(None)
+            continue
+        out.append(value)
+    return out if pending is None else _settled(out, pending, info)
 
 
 def json_field() -> Any:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 from graphql import GraphQLError
+from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext
 
 from accountlens.resolvers import catalog
@@ -17,6 +20,7 @@ from accountlens.schema.errors import BadInputError, NotFoundError, should_mask_
 from accountlens.schema.field_security import FieldSecurityMutation, FieldSecurityQuery
 from accountlens.schema.ids import decode_as
 from accountlens.schema.inputs import to_list_query, wants_total
+from accountlens.schema.json_view import nodes_as_json
 from accountlens.schema.limits import extensions
 from accountlens.schema.list_fields import After, Filters, First, Sorts, list_field
 from accountlens.schema.sessions import SessionsMutation
@@ -39,6 +43,12 @@ from accountlens.schema.types.org import CustomObjectType, Group, Property, Team
 from accountlens.schema.types.work import Project, Task, TaskComment
 
 
+@strawberry.input(description="The fields to read of records of one type (see `nodesAsJson`).")
+class TypeFields:
+    type: str = strawberry.field(description="A record type's GraphQL name, e.g. `Ticket`.")
+    fields: list[str] = strawberry.field(description="Dotted paths, as `asJson` takes them.")
+
+
 @strawberry.type(description="Read-only access to the org's customer data, as the caller sees it.")
 class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery, SsoQuery, AdminQuery, AuditQuery):
     @field("The signed-in user, org and connection.")
@@ -54,6 +64,19 @@ class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery, SsoQuery, Admi
         if len(ids) > MAX_NODES:
             raise BadInputError(f"at most {MAX_NODES} ids", field="ids")
         return await fetch_nodes(info, ids)
+
+    @field(
+        "Up to 100 records by ID (mixed types), in the order given, as one JSON value: each "
+        "record's `fields` for its type (dotted paths, as `asJson` takes them), null where it "
+        "does not exist for you. The same values as `nodes` with `asJson` on each type."
+    )
+    async def nodes_as_json(
+        self, info: AppInfo, ids: list[strawberry.ID], fields: list[TypeFields]
+    ) -> JSON:
+        if len(ids) > MAX_NODES:
+            raise BadInputError(f"at most {MAX_NODES} ids", field="ids")
+        by_type = {entry.type: entry.fields for entry in fields}
+        return cast(JSON, nodes_as_json(await fetch_nodes(info, ids), info, by_type))
 
     accounts = list_field(Account, "Customer accounts.")
     people = list_field(Person, "Contacts at customer accounts.")

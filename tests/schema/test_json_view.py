@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from gql.dsl import DSLInlineFragment
 
 from accountlens.db.engine import Database
 from accountlens.mcp_adapter.catalog import DEFAULT_FIELDS, LIST_TYPES
@@ -138,3 +139,81 @@ def test_the_tools_default_records_are_read_as_one_json_value() -> None:
     people = COMPILER.choose("Account", ["name", "people"], ())
     # … and a record with a paged related list keeps its typed selection
     assert COMPILER.record_paths("Account", people.standard, False) is None
+
+
+@pytest.mark.parametrize("persona", list(DEMO_USERS))
+async def test_records_by_id_as_json_hold_exactly_their_typed_fragments(
+    demo_db: Database, persona: str
+) -> None:
+    # given a persona (members have fields hidden from them) and records of each type they see
+    who = await demo_principal(demo_db, DEMO_USERS[persona])
+    ds = COMPILER.dsl
+    for root_field, graphql_type in dict(LIST_TYPES.values()).items():
+        page = await data_of(demo_db, who, f"{{ {root_field}(first: 25) {{ nodes {{ id }} }} }}")
+        ids = [n["id"] for n in page[root_field]["nodes"]]
+        fields = detail_fields(graphql_type)
+        paths = COMPILER.record_paths(graphql_type, fields, custom=True)
+        assert paths is not None
+        by_type = {graphql_type: (fields, True)}
+        type_ = getattr(ds, graphql_type)
+
+        def typed(var: Any, by_type: Any = by_type) -> list[Any]:
+            fragments = COMPILER.node_fragments(by_type)
+            return [ds.Query.nodes.args(ids=var.ids).select(*fragments)]
+
+        def as_json(var: Any, type_: Any = type_) -> list[Any]:
+            fragment = DSLInlineFragment().on(type_).select(type_.asJson.args(fields=var.f))
+            return [ds.Query.nodes.args(ids=var.ids).select(fragment)]
+
+        shape = ("nodes", graphql_type)
+        typed_doc = COMPILER.operation("TypedNodes", typed, shape=shape).document
+        json_doc = COMPILER.operation("JsonNodes", as_json, shape=shape).document
+        # when they are read by ID (a missing ID among them) typed and as one JSON value each
+        asked = [*ids, ids[0][:-1] + ("0" if ids[0][-1] != "0" else "1")]
+        expected = (await data_of(demo_db, who, typed_doc, ids=asked))["nodes"]
+        found = (await data_of(demo_db, who, json_doc, ids=asked, f=paths))["nodes"]
+        entries = [{"type": graphql_type, "fields": paths}]
+        whole = await data_of(demo_db, who, WHOLE, ids=asked, f=entries)
+        # then every record holds the same values, keys and key order, and the missing is null,
+        # read one asJson per record or all of them as one value
+        assert [n and n["asJson"] for n in found] == expected, (persona, graphql_type)
+        assert [list(n["asJson"]) for n in found if n] == [list(n) for n in expected if n]
+        assert whole["nodesAsJson"] == expected, (persona, graphql_type)
+        assert [list(n) for n in whole["nodesAsJson"] if n] == [list(n) for n in expected if n]
+        assert expected[-1] is None
+
+
+WHOLE = "query($ids: [ID!]!, $f: [TypeFields!]!) { nodesAsJson(ids: $ids, fields: $f) }"
+
+
+async def test_records_by_id_as_one_value_mix_types_and_refuse_what_asjson_refuses(
+    demo_db: Database,
+) -> None:
+    # given the narrow member and one account and one person they can see
+    who = await demo_principal(demo_db, DEMO_USERS["narrow member"])
+    query = "{ accounts(first: 1) { nodes { id } } people(first: 1) { nodes { id } } }"
+    page = await data_of(demo_db, who, query)
+    account, person = page["accounts"]["nodes"][0]["id"], page["people"]["nodes"][0]["id"]
+    fields = [
+        {"type": "Account", "fields": ["id", "displayName", "owner.displayName"]},
+        {"type": "Person", "fields": ["id", "email"]},
+    ]
+    # when both are read as one value, in the order asked, with each type's own fields
+    found = await data_of(demo_db, who, WHOLE, ids=[person, account, person], f=fields)
+    # then each record carries its type's fields, and an ID asked twice is answered twice
+    first, second, third = found["nodesAsJson"]
+    assert list(first) == ["id", "email"]
+    assert first == third
+    assert first["id"] == person
+    assert list(second) == ["id", "displayName", "owner"]
+    assert second["id"] == account
+    # and a type that is not a record type, or a path asJson refuses, is refused as bad input
+    for wrong, problem in (
+        ([{"type": "Money", "fields": ["amount"]}], "not a record type"),
+        ([{"type": "Account", "fields": ["people.name"]}], "takes arguments"),
+    ):
+        data, errors = await execute(demo_db, who, WHOLE, ids=[account], f=wrong)
+        assert data is None or data["nodesAsJson"] is None
+        (error,) = errors
+        assert problem in error["message"]
+        assert error["extensions"]["code"] == "BAD_INPUT"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from gql.dsl import DSLInlineFragment
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
@@ -248,35 +247,31 @@ async def get_objects(
     paths = {t: compiler.record_paths(t, chosen, custom) for t, (chosen, custom) in by_type.items()}
     as_json = all(p is not None for p in paths.values())
 
-    # The paths travel as variables: graphql-core coerces a literal argument again for every
-    # record it resolves (25 records, 25 coercions of the same list), a variable once.
-    path_values = {f"fields{i}": p for i, p in enumerate(paths.values())} if as_json else {}
+    # Every record as one value of one root field (its type's paths), read through the same
+    # resolvers: graphql-core then completes one JSON leaf, not each record as a Node. The
+    # paths travel as a variable, so repeated calls share one document.
+    by_type_paths = [{"type": t, "fields": p} for t, p in paths.items()] if as_json else []
 
     def roots(var: Any) -> list[Any]:
         if as_json:
-            fragments = [
-                DSLInlineFragment()
-                .on(getattr(ds, graphql_type))
-                .select(getattr(ds, graphql_type).asJson.args(fields=getattr(var, name)))
-                for graphql_type, name in zip(paths, path_values, strict=True)
-            ]
-        else:
-            fragments = compiler.node_fragments(by_type)
+            return [ds.Query.nodesAsJson.args(ids=var.ids, fields=var.fields)]
+        fragments = compiler.node_fragments(by_type)
         return [ds.Query.nodes.args(ids=var.ids).select(ds.Node.id, *fragments)]
 
     shape = tuple((t, tuple(chosen), custom) for t, (chosen, custom) in by_type.items())
-    values = {"ids": ids, **path_values}
+    values: dict[str, Any] = {"ids": ids}
+    if as_json:
+        values["fields"] = by_type_paths
     operation = compiler.operation("GetObjects", roots, shape=shape, values=values)
     data = await runtime.run(ctx, operation)
     # asJson answers under the fields' own names: aliases only matter to typed fragments.
     aliases = {} if as_json else compiler.aliases_for(by_type)
+    found = data["nodesAsJson"] if as_json else data["nodes"]
     records, missing = [], []
-    for asked, node in zip(ids, data["nodes"], strict=True):
+    for asked, node in zip(ids, found, strict=True):
         if node is None:
             missing.append(asked)
             continue
-        if as_json:
-            node = node["asJson"]
         graphql_type = NODE_TYPES[str(node["objectType"])]
         chosen, _ = by_type[graphql_type]
         custom = list(fields) if fields else []

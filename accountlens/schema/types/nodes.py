@@ -64,10 +64,20 @@ async def fetch_node(info: AppInfo, global_id: str) -> Node | None:
 async def fetch_nodes(info: AppInfo, global_ids: Sequence[str]) -> list[Node | None]:
     """Many IDs of mixed types: one batched statement per type, results in input order.
 
-    Any ID of an excluded type refuses the whole call, before anything is read.
+    Any ID of an excluded type refuses the whole call, before anything is read. Every ID's
+    read is asked of its type's DataLoader before the first wait (so they batch), and the
+    answers are awaited as the loaders' futures: no task per ID.
     """
-    for global_id in global_ids:
-        decoded = decode_id(global_id)
-        if decoded is not None and decoded[0] in NODE_TYPES:
-            require_type(info.context.principal, decoded[0])
-    return list(await asyncio.gather(*(fetch_node(info, i) for i in global_ids)))
+    decoded = [decode_id(global_id) for global_id in global_ids]
+    known = [d if d is not None and d[0] in NODE_TYPES else None for d in decoded]
+    for found in known:
+        if found is not None:
+            require_type(info.context.principal, found[0])
+    loaders = info.context.loaders
+    futures = [loaders.record(d[0]).load(d[1]) for d in known if d is not None]
+    rows = iter(await asyncio.gather(*futures))
+    nodes: list[Node | None] = []
+    for found in known:
+        row = None if found is None else next(rows)
+        nodes.append(None if row is None or found is None else NODE_TYPES[found[0]].from_row(row))
+    return nodes
