@@ -24,6 +24,7 @@ under test, and for ``sql`` the callers' facts keyed by token.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import socket
 import uuid
@@ -244,6 +245,10 @@ def main(argv: list[str]) -> None:
         if scope["type"] == "lifespan":
             pool = await _pool(config)
             server, holder["app"] = build(config, pool)
+            # As ``accountlens serve``'s workers do (cli.worker_app): the start-up heap frozen,
+            # so the collector's full passes cost the peers what they cost AccountLens.
+            gc.collect()
+            gc.freeze()
             async with server.session_manager.run():
                 while True:
                     message = await receive()
