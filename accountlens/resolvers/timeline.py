@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
     tuple_,
     union_all,
 )
@@ -160,8 +161,10 @@ def _timeline_statement(
     its page of events alongside, and the window's total when asked: one statement, one round
     trip, no row when the account is not visible.
 
-    The page is one array of row values (``array_agg`` in the timeline's order), which asyncpg
-    decodes to tuples of typed values: times and ids come back as the separate read's did.
+    The page comes as one typed array per event column (``array_agg`` in the timeline's order),
+    which asyncpg decodes to typed values: times and ids come back as a separate read's did.
+    Not one array of row values: Citus cannot pass an anonymous record type from a worker
+    ("input of anonymous composite types is not implemented").
     """
     viewer = parametrized(shape)
     spec = spec_for("account")
@@ -181,11 +184,17 @@ def _timeline_statement(
         )
         page = page.where(tuple_(union.c.at, union.c.id) < after)
     cut = page.order_by(*newest_first).limit(bindparam(LIMIT, type_=Integer())).subquery("page")
-    ordered = aggregate_order_by(tuple_(*cut.c), cut.c.at.desc(), cut.c.id.desc())
-    # Untyped: no result processor, asyncpg's own decoding of ``record[]`` is the answer.
-    events_array = func.array_agg(ordered, type_=NullType())
-    events = select(events_array).select_from(cut).correlate(None).scalar_subquery()
-    columns: list[Any] = [events.label("_t_events")]
+    order = (cut.c.at.desc(), cut.c.id.desc())
+    # Untyped: no result processor, asyncpg's own decoding of each typed array is the answer.
+    arrays = [
+        func.array_agg(aggregate_order_by(cut.c[name], *order), type_=NullType()).label(
+            f"_t_{name}"
+        )
+        for name in EVENT_COLUMNS
+    ]
+    # Aggregates without GROUP BY give exactly one row: joined, the account's row (or none).
+    events = select(*arrays).select_from(cut).correlate(None).subquery("page_events")
+    columns: list[Any] = [events.c[f"_t_{name}"] for name in EVENT_COLUMNS]
     if with_total:
         total = select(func.count()).select_from(union).correlate(None).scalar_subquery()
         columns.append(total.label("_t_total"))
@@ -193,6 +202,7 @@ def _timeline_statement(
     statement = (
         select(*projection(spec, hidden.of(spec.key)), *joined.columns, *columns)
         .select_from(joined.source)
+        .join(events, true())
         .where(spec.visible(viewer), spec.id_column == bindparam(ACCOUNT, type_=Uuid()))
     )
     return statement, joined
@@ -249,7 +259,8 @@ async def account_timeline(
     if not rows:
         raise NotFoundError("no account with that ID", field="accountId")
     row = rows[0]
-    read = [dict(zip(EVENT_COLUMNS, event, strict=True)) for event in row.pop("_t_events") or ()]
+    arrays = [row.pop(f"_t_{name}") or () for name in EVENT_COLUMNS]
+    read = [dict(zip(EVENT_COLUMNS, event, strict=True)) for event in zip(*arrays, strict=True)]
     total: int | None = row.pop("_t_total", None)
     (account,) = joined.split(reader, [row])
 
