@@ -36,6 +36,7 @@ from accountlens.mcp_adapter.arguments import UnknownArguments, Validator
 from accountlens.mcp_adapter.audit import AuditLog, AuditMiddleware
 from accountlens.mcp_adapter.compile import Compiler
 from accountlens.mcp_adapter.execute import ContextFactory, Executor
+from accountlens.mcp_adapter.inline_post import InlinePost
 from accountlens.mcp_adapter.runtime import Runtime
 from accountlens.mcp_adapter.tools import register_tools
 from accountlens.mcp_adapter.tools.descriptions import INSTRUCTIONS
@@ -186,7 +187,9 @@ def install_mcp(app: Starlette, settings: Settings, backend: McpBackend) -> Inst
         transport_security=transport_security(settings.public_url, settings.cors_origins),
         host=settings.host,
     )
-    installed = InstalledMcp(server, PostOnly(AuthContextMiddleware(inner)), backend.audit)
+    # Tool calls and listings skip the SDK's per-POST transport (inline_post.py says why).
+    endpoint = InlinePost(server._lowlevel_server, server.session_manager, inner)
+    installed = InstalledMcp(server, PostOnly(AuthContextMiddleware(endpoint)), backend.audit)
     app.state.mcp = installed
     return installed
 
