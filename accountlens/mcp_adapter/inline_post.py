@@ -157,12 +157,15 @@ class InlinePost:
     def _passes_header_checks(self, scope: Scope) -> bool:
         """Whether the SDK's transport would let this POST reach its handler (header checks).
 
-        Content-Type as both of the SDK's checks read it (its transport security wants a
-        prefix, its transport the exact media type), Host and Origin against the manager's
-        settings, and an Accept naming JSON. False leaves the answer, refusal or not, to the SDK.
+        The declared length within the body limit, Content-Type as both of the SDK's checks read
+        it (its transport security wants a prefix, its transport the exact media type), Host and
+        Origin against the manager's settings, and an Accept naming JSON. False leaves the
+        answer, refusal or not, to the SDK.
         """
         request = Request(scope)
         headers = request.headers
+        if self._declared_too_large(headers.get("content-length")):
+            return False
         content_type = headers.get("content-type", "")
         if not content_type.lower().startswith("application/json"):
             return False
@@ -177,6 +180,15 @@ class InlinePost:
                 return False
         has_json, _ = check_accept_headers(request)
         return has_json
+
+    def _declared_too_large(self, declared: str | None) -> bool:
+        """Whether the SDK's body limit refuses on the declared length alone (as it parses it)."""
+        if declared is None:
+            return False
+        try:
+            return int(declared) > self.manager.max_request_body_size
+        except ValueError:
+            return False
 
     async def _read_body(self, receive: Receive) -> tuple[bytes | None, Receive]:
         """The whole body (None if over the manager's limit or cut short) and a replaying receive.

@@ -10,8 +10,11 @@ checked its bearer token, once, and counted it against its connection's rate lim
 principal is on ``request.state.principal`` and the verified token on ``scope["user"]``. Here
 it passes, in order: :class:`PostOnly` (405 for anything but POST, so only an authenticated
 caller ever sees a 405), the SDK's auth context (which only publishes ``scope["user"]`` to the
-SDK's handlers), the SDK's transport security (Host/Origin allow-lists from the public URL and
-the configured CORS origins), and the tools. The SDK runs no token verifier of its own.
+SDK's handlers), :class:`~accountlens.mcp_adapter.inline_post.InlinePost` (a ``tools/call`` or
+``tools/list`` the SDK's checks would pass is answered in the request's task, through the same
+low-level server and middleware, without the SDK's per-POST transport), the SDK's transport
+security (Host/Origin allow-lists from the public URL and the configured CORS origins), and the
+tools. The SDK runs no token verifier of its own.
 """
 
 from __future__ import annotations
