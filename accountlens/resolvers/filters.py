@@ -104,8 +104,15 @@ def group_membership(
             field="group",
             choices=["eq", "in", "ne", "not_in", "is_null"],
         )
+    # ``member IS NOT NULL`` changes no answer (a NULL is in no list) but spares the other
+    # kind of membership the visibility rule: for a person membership a member's rule asks
+    # whether they see the person, and PostgreSQL hashes every person they see to answer it
+    # (208,000 on the large preset: an open-org member's "tickets of At Risk accounts" went
+    # from 130 to 35 ms of statement time).
     members = select(member).where(
-        visible_group_members(principal), GroupMember.group_id.in_(groups.scalar_subquery())
+        GroupMember.group_id.in_(groups.scalar_subquery()),
+        member.is_not(None),
+        visible_group_members(principal),
     )
     inside = _bool(spec.id_column.in_(members.scalar_subquery()))
     return not_(inside) if negate else inside

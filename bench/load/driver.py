@@ -13,8 +13,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import httpx
-
+from bench.load.lean_http import LeanClient, LeanHttpError
 from bench.load.mcp_client import answer_bytes, call_tool
 from bench.load.workload import Call, UserMix
 
@@ -74,8 +73,7 @@ async def run_level(
     """
     work: list[tuple[UserMix, Call]] = [(m, c) for m in mixes for c in m.calls]
     by_label: dict[str, Samples] = defaultdict(lambda: Samples(""))
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as http:
+    async with LeanClient(base_url, max_connections=clients) as http:
         started = time.monotonic()
         measure_from = started + warmup
         stop_at = measure_from + seconds
@@ -97,7 +95,7 @@ async def run_level(
                 try:
                     result = await call_tool(http, mix.token, call.tool, call.arguments)
                     ok, size, error = result.ok, answer_bytes(result), result.error
-                except httpx.HTTPError as exc:
+                except LeanHttpError as exc:
                     ok, size, error = False, 0, repr(exc)
                 took = (time.monotonic() - sent) * 1000
                 if sent < measure_from:

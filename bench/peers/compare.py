@@ -14,8 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from bench.load.lean_http import LeanClient
 from bench.load.mcp_client import call_tool
 from bench.load.workload import Call, UserMix
 from bench.peers.floor import floor_runner
@@ -70,7 +69,7 @@ def first_difference(ours: Any, theirs: Any, path: str = "") -> str | None:
 
 
 async def check_answers(
-    clients: dict[str, httpx.AsyncClient], mixes: list[UserMix], log: Callable[[str], None]
+    clients: dict[str, LeanClient], mixes: list[UserMix], log: Callable[[str], None]
 ) -> dict[str, str]:
     """``system|user class|call`` -> ``same``, or where it differs, for each peer answer."""
     verdicts: dict[str, str] = {}
@@ -99,7 +98,7 @@ async def check_answers(
 
 
 def _work(
-    system: str, mix: UserMix, call: Call, peers: Peers, clients: dict[str, httpx.AsyncClient]
+    system: str, mix: UserMix, call: Call, peers: Peers, clients: dict[str, LeanClient]
 ) -> Work:
     if system == "floor":
         runner = floor_runner(call.label, caller_of(mix), mix.facts)
@@ -139,8 +138,7 @@ async def compare(
 ) -> dict[str, Any]:  # fmt: skip
     """The whole peers comparison; the result document (also rendered as markdown)."""
     urls = {**peers.urls, "accountlens": base_url}
-    limits = httpx.Limits(max_connections=clients_high, max_keepalive_connections=clients_high)
-    clients = {s: httpx.AsyncClient(base_url=u, timeout=60, limits=limits) for s, u in urls.items()}
+    clients = {s: LeanClient(u, max_connections=clients_high) for s, u in urls.items()}
     try:
         # Copies: the full run goes on using the whole mix after this step.
         mixes = [
