@@ -10,8 +10,11 @@ checked its bearer token, once, and counted it against its connection's rate lim
 principal is on ``request.state.principal`` and the verified token on ``scope["user"]``. Here
 it passes, in order: :class:`PostOnly` (405 for anything but POST, so only an authenticated
 caller ever sees a 405), the SDK's auth context (which only publishes ``scope["user"]`` to the
-SDK's handlers), the SDK's transport security (Host/Origin allow-lists from the public URL and
-the configured CORS origins), and the tools. The SDK runs no token verifier of its own.
+SDK's handlers), :class:`~accountlens.mcp_adapter.inline_post.InlinePost` (a ``tools/call`` or
+``tools/list`` the SDK's checks would pass is answered in the request's task, through the same
+low-level server and middleware, without the SDK's per-POST transport), the SDK's transport
+security (Host/Origin allow-lists from the public URL and the configured CORS origins), and the
+tools. The SDK runs no token verifier of its own.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from accountlens.mcp_adapter.arguments import UnknownArguments, Validator
 from accountlens.mcp_adapter.audit import AuditLog, AuditMiddleware
 from accountlens.mcp_adapter.compile import Compiler
 from accountlens.mcp_adapter.execute import ContextFactory, Executor
+from accountlens.mcp_adapter.inline_post import InlinePost
 from accountlens.mcp_adapter.runtime import Runtime
 from accountlens.mcp_adapter.tools import register_tools
 from accountlens.mcp_adapter.tools.descriptions import INSTRUCTIONS
@@ -186,7 +190,9 @@ def install_mcp(app: Starlette, settings: Settings, backend: McpBackend) -> Inst
         transport_security=transport_security(settings.public_url, settings.cors_origins),
         host=settings.host,
     )
-    installed = InstalledMcp(server, PostOnly(AuthContextMiddleware(inner)), backend.audit)
+    # Tool calls and listings skip the SDK's per-POST transport (inline_post.py says why).
+    endpoint = InlinePost(server._lowlevel_server, server.session_manager, inner)
+    installed = InstalledMcp(server, PostOnly(AuthContextMiddleware(endpoint)), backend.audit)
     app.state.mcp = installed
     return installed
 
