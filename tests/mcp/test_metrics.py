@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from accountlens.telemetry.metrics import watch_pool
 from tests.mcp.conftest import Live
 from tests.mcp.live import post_mcp, tool_call
 
@@ -29,8 +30,11 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 async def test_tool_calls_show_up_in_metrics_by_tool_and_outcome_with_latency_and_pool(
     live: Live,
 ) -> None:
-    # given a connected user and the numbers before
+    # given a connected user and the numbers before; the pool gauge reports the pool of the
+    # app started last in the process (one per worker in production), and this test session
+    # starts many apps after the live one
     persona = await live.persona("open-org member")
+    watch_pool(live.db.engine)
     before = await scrape(live.base_url)
 
     # when they make a good call, a call with a bad argument, a call to no such tool,
