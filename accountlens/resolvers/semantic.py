@@ -266,12 +266,7 @@ async def _keyword_ranks(
     )
     rank = func.ts_rank_cd(preselected.c.tsv, any_word)
     rows = await reader.rows(
-        select(preselected.c.id).order_by(rank.desc(), preselected.c.id).limit(pool),
-        # Planned for this question's words every time: after five runs of a prepared statement
-        # PostgreSQL may keep a generic plan, which cannot know how many chunks the words match
-        # and ranked the whole org (an admin's leg on the large preset: 10 → 51 ms from the
-        # sixth call on).
-        settings={"plan_cache_mode": "force_custom_plan"},
+        select(preselected.c.id).order_by(rank.desc(), preselected.c.id).limit(pool)
     )
     return [r["id"] for r in rows]
 
