@@ -8,11 +8,13 @@ the caches stay bounded.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from accountlens.auth.principal import Principal
 from accountlens.db.engine import Database
 from accountlens.resolvers import lists, timeline, usage
 from accountlens.resolvers.shapes import ShapeCache
@@ -40,6 +42,18 @@ USAGE = """query($id: ID!) { productUsage(id: $id, since: "2025-03-03", until: "
 
 def names(data: dict[str, Any]) -> list[str]:
     return [n["name"] for n in data["accounts"]["nodes"]]
+
+
+async def two_members_each_owning_an_account(
+    db: Database,
+) -> tuple[uuid.UUID, Principal, Principal, uuid.UUID, uuid.UUID]:
+    """A restricted org, its members Ann and Bob, and the accounts North (Ann's) and South."""
+    org = await create_org(db)
+    ann = await create_user(db, org)
+    bob = await create_user(db, org)
+    north = await create_account(db, org, "North", owner=ann.user_id)
+    south = await create_account(db, org, "South", owner=bob.user_id)
+    return org, ann, bob, north, south
 
 
 async def test_callers_sharing_a_cached_list_statement_each_get_only_their_own_rows(
@@ -101,11 +115,7 @@ async def test_loads_by_id_and_usage_through_one_statement_each_keep_to_the_call
     fresh_db: Database,
 ) -> None:
     # given two members of a restricted org, each owning an account with usage
-    org = await create_org(fresh_db)
-    ann = await create_user(fresh_db, org)
-    bob = await create_user(fresh_db, org)
-    north = await create_account(fresh_db, org, "North", owner=ann.user_id)
-    south = await create_account(fresh_db, org, "South", owner=bob.user_id)
+    org, ann, bob, north, south = await two_members_each_owning_an_account(fresh_db)
     start = date(2025, 3, 3)
     for account, events in ((north, 10), (south, 7)):
         for offset in range(7):
@@ -157,11 +167,7 @@ async def test_timelines_through_one_statement_keep_to_the_callers_book_window_a
 ) -> None:
     # given two members of a restricted org, each owning an account with three recent
     # events, one older than the window, and two events of their own on the other's account
-    org = await create_org(fresh_db)
-    ann = await create_user(fresh_db, org)
-    bob = await create_user(fresh_db, org)
-    north = await create_account(fresh_db, org, "North", owner=ann.user_id)
-    south = await create_account(fresh_db, org, "South", owner=bob.user_id)
+    org, ann, bob, north, south = await two_members_each_owning_an_account(fresh_db)
     now = datetime.now(UTC)
     for account, name in ((north, "N"), (south, "S")):
         for days in (1, 2):
@@ -207,11 +213,7 @@ async def test_a_timeline_page_of_none_a_late_total_and_bad_input_answer_as_when
     fresh_db: Database,
 ) -> None:
     # given a member's account with two recent events, and an account outside their book
-    org = await create_org(fresh_db)
-    ann = await create_user(fresh_db, org)
-    bob = await create_user(fresh_db, org)
-    north = await create_account(fresh_db, org, "North", owner=ann.user_id)
-    south = await create_account(fresh_db, org, "South", owner=bob.user_id)
+    org, ann, _, north, south = await two_members_each_owning_an_account(fresh_db)
     now = datetime.now(UTC)
     await create_activity(fresh_db, org, north, "Call", now - timedelta(days=1))
     await create_ticket(fresh_db, org, north, "Ticket", now - timedelta(days=2))
