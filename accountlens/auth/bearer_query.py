@@ -238,6 +238,8 @@ _HITS_SO_FAR = """(SELECT b.hits FROM rate_limit_buckets b
 _BOUND = """CASE WHEN p.accepted
             THEN accountlens_bind(ARRAY['accountlens.org_id'], ARRAY[p.org_id::text])::text
        END"""
+# The checked row: the presented connection, its window's count so far, the binding.
+_CHECKED = f"SELECT p.*, {_HITS_SO_FAR} AS hits_so_far, {_BOUND} AS bound FROM presented p"  # noqa: S608 (our own constant parts, no value)
 #: The check inside a request's transaction: the same verdict as :data:`_CHECK`, the count of
 #: the connection's current window *read* (no row lock: see ``request_unit``), and, when the
 #: token is accepted, the transaction bound to the connection's org. ``MATERIALIZED`` keeps
@@ -245,11 +247,8 @@ _BOUND = """CASE WHEN p.accepted
 #: and the binding must run where the transaction is (the coordinator), which forwards it.
 CHECK_IN_TRANSACTION = f"""
 WITH presented AS MATERIALIZED ({_PRESENTED})
-SELECT p.*,
-       {_HITS_SO_FAR} AS hits_so_far,
-       {_BOUND} AS bound
-FROM presented p
-"""  # noqa: S608 (our own constant parts, no value)
+{_CHECKED}
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,9 +287,7 @@ CHECKED_COLUMNS = ("org_id", "user_id", "role", "org_account_visibility")
 # binding reached it (``accountlens.auth.resource`` asks the server once).
 _CHECK_ALONG = """
 WITH presented AS MATERIALIZED ({presented}),
-checked AS MATERIALIZED (
-    SELECT p.*, {hits} AS hits_so_far, {bound} AS bound FROM presented p
-)
+checked AS MATERIALIZED ({checked})
 SELECT checked.*, along.*
 FROM checked
 LEFT JOIN LATERAL (
@@ -304,9 +301,7 @@ def check_sql(along: ReadAlong | None) -> str:
     """:data:`CHECK_IN_TRANSACTION`, or with ``along``'s columns read in it too (one text)."""
     if along is None:
         return CHECK_IN_TRANSACTION
-    return _CHECK_ALONG.format(
-        presented=_PRESENTED, hits=_HITS_SO_FAR, bound=_BOUND, along=along.sql
-    )
+    return _CHECK_ALONG.format(presented=_PRESENTED, checked=_CHECKED, along=along.sql)
 
 
 async def check_in_transaction(

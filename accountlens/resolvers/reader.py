@@ -292,10 +292,9 @@ class Reader:
                     facts.timezone,
                     facts.account_visibility,
                 )
-                sampled = None if bookless or along is None else along.get(_BOOK)
-                self.principal = as_viewer(
-                    self.principal, facts.account_visibility, _inlined(sampled, bookless)
-                )
+                # Not bookless: then the check read the book along (the condition above).
+                book = None if bookless or along is None else _inlined(along.get(_BOOK))
+                self.principal = as_viewer(self.principal, facts.account_visibility, book)
             if self._org is None:
                 principal = self.principal
                 found = await self.rows(
@@ -310,7 +309,7 @@ class Reader:
                 self._org = OrgInfo(**found[0])
                 # From here on, visibility predicates take the exact form for the org's mode.
                 self.principal = as_viewer(
-                    self.principal, self._org.account_visibility, _inlined(sampled, False)
+                    self.principal, self._org.account_visibility, _inlined(sampled)
                 )
             return self._org
 
@@ -371,10 +370,8 @@ def _org_statement(shape: Principal) -> Select[Any]:
     return select(*columns).where(visible_orgs(viewer))
 
 
-def _inlined(sampled: Sequence[uuid.UUID] | None, bookless: bool) -> tuple[uuid.UUID, ...] | None:
-    """The book to inline (:data:`BOOK_INLINE_MAX`), from its sample; None for no book/too big."""
-    if bookless:
-        return None
+def _inlined(sampled: Sequence[uuid.UUID] | None) -> tuple[uuid.UUID, ...] | None:
+    """The book to inline from its sample (``None``: an empty book), or None when too big."""
     return tuple(sampled or ()) if len(sampled or ()) <= BOOK_INLINE_MAX else None
 
 
