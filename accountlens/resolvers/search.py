@@ -30,11 +30,13 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     bindparam,
     case,
     cast,
     func,
     literal,
+    literal_column,
     or_,
     select,
     union_all,
@@ -46,7 +48,7 @@ from accountlens.resolvers.field_security import Hidden, hidden_fields
 from accountlens.resolvers.narrowing import allowed_types
 from accountlens.resolvers.paging import check_page_size
 from accountlens.resolvers.reader import Reader
-from accountlens.resolvers.registry import SEARCHABLE, SPECS
+from accountlens.resolvers.registry import SEARCHABLE, SPECS, Attr
 from accountlens.resolvers.values import like_pattern
 from accountlens.resolvers.visibility import parametrized, shape_of, viewer_parameters
 
@@ -107,6 +109,31 @@ class _Terms:
         }
 
 
+def _name_prefix(name: Attr, terms: _Terms) -> ColumnElement[bool]:
+    """``name ILIKE prefix``, in a form a btree index range-scans even in a generic plan.
+
+    ILIKE compares the lowered strings, so the names it keeps are those whose lowered form
+    starts with ``lower(query)``; in byte order (``~>=~``, ``~<~``: ``text_pattern_ops``) they
+    lie from ``lower(query)`` up to ``lower(query) || U+10FFFF``, the greatest code point. The
+    range's bounds are expressions of a parameter, which an index scan evaluates at run time,
+    where a LIKE pattern parameter gives a generic plan no index bounds and leaves the trigram
+    index (migration 0025). ``lower`` is PostgreSQL's, in the column's collation, as ILIKE's is:
+    Python's ``str.lower`` folds some letters differently. The ILIKE stays and decides: the
+    range only narrows the read, so the tier keeps exactly ILIKE's answers (a name going on
+    with U+10FFFF right after the query falls outside the range, and is found by the other
+    tier, which takes the negation of this condition).
+    """
+    folded = func.lower(name)
+    floor = func.lower(terms.query)
+    ceiling = floor.concat(literal_column("chr(1114111)", String))
+    # PostgreSQL gives ``~<~`` and ``||`` one precedence: a high one here parenthesises the bound.
+    return and_(
+        name.ilike(terms.prefix, escape="\\"),
+        folded.op("~>=~", precedence=100, is_comparison=True)(floor),
+        folded.op("~<~", precedence=100, is_comparison=True)(ceiling),
+    )
+
+
 def _tiers(
     viewer: Principal,
     type_key: str,
@@ -143,7 +170,7 @@ def _tiers(
             column.ilike(word_prefix, escape="\\"),
         ]
     score = func.greatest(*scores) if len(scores) > 1 else scores[0]
-    name_prefix = spec.name_column.ilike(prefix, escape="\\")
+    name_prefix = _name_prefix(spec.name_column, terms)
 
     def tier(rank: int, *where: ColumnElement[bool]) -> Select[Any]:
         matching = (
@@ -165,7 +192,8 @@ def _tiers(
         # for all its rows (index-served) yet run lazily: the LIMIT still stops it.
         return select(matching).limit(candidates)
 
-    # The name column is never NULL where it is searched, so NOT ILIKE is the exact complement.
+    # The name column is never NULL where it is searched (nor is the query), so the negation of
+    # the name-prefix condition is its exact complement.
     return tier(0, name_prefix), tier(1, or_(*matches), ~name_prefix)
 
 

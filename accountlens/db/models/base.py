@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     Text,
     func,
+    literal_column,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -92,4 +93,17 @@ def trigram_index(table: str, column: str) -> Index:
         column,
         postgresql_using="gin",
         postgresql_ops={column: "gin_trgm_ops"},
+    )
+
+
+def prefix_index(table: str, column: str) -> Index:
+    """A btree over the lowered name in byte order (``text_pattern_ops``), led by ``org_id``:
+    keyword search reads the names starting with the query as one range of it
+    (``resolvers/search.py`` ``_name_prefix``, migration 0025)."""
+    lowered = f"{column}_lowered"
+    return Index(
+        f"ix_{table}_{column}_prefix",
+        "org_id",
+        literal_column(f"lower({column})").label(lowered),
+        postgresql_ops={lowered: "text_pattern_ops"},
     )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, Index, Numeric, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accountlens.db.models.base import Record, org_fk, trigram_index
+from accountlens.db.models.base import Record, org_fk, prefix_index, trigram_index
 
 CONTRACT_STATUSES = ("draft", "active", "expired", "terminated")
 
@@ -25,6 +25,7 @@ class Contract(Record):
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="term"),
         Index(None, "org_id", "account_id", "end_date"),
         trigram_index("contracts", "name"),
+        prefix_index("contracts", "name"),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(nullable=False)

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accountlens.db.models.base import Base, OrgScoped, Record, org_fk, trigram_index
+from accountlens.db.models.base import Base, OrgScoped, Record, org_fk, prefix_index, trigram_index
 
 
 class Org(Base):
@@ -65,6 +65,7 @@ class User(Record):
         UniqueConstraint("org_id", "external_id"),
         CheckConstraint("role IN ('admin', 'member')", name="role"),
         trigram_index("users", "name"),
+        prefix_index("users", "name"),
         trigram_index("users", "email"),
         # Single sign-on finds people by the provider's subject (accountlens/auth/sso.py).
         Index(None, "org_id", "sso_subject", postgresql_where=text("sso_subject IS NOT NULL")),
@@ -86,6 +87,7 @@ class Team(Record):
         UniqueConstraint("org_id", "name"),
         UniqueConstraint("org_id", "external_id"),
         trigram_index("teams", "name"),
+        prefix_index("teams", "name"),
     )
 
     name: Mapped[str] = mapped_column(Text, nullable=False)

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accountlens.db.models.base import Base, Record, org_fk, trigram_index
+from accountlens.db.models.base import Base, Record, org_fk, prefix_index, trigram_index
 
 
 class Account(Record):
@@ -36,6 +36,7 @@ class Account(Record):
         Index(None, "org_id", "renewal_date"),
         Index(None, "org_id", "arr_amount"),
         trigram_index("accounts", "name"),
+        prefix_index("accounts", "name"),
         trigram_index("accounts", "domain"),
     )
 
@@ -81,6 +82,7 @@ class Person(Record):
         Index(None, "org_id", "email"),
         Index("ix_people_org_id_name_id", "org_id", "name", "id"),
         trigram_index("people", "name"),
+        prefix_index("people", "name"),
         trigram_index("people", "email"),
     )
 
@@ -107,6 +109,7 @@ class Opportunity(Record):
         Index("ix_opportunities_org_id_close_date_id", "org_id", "close_date", "id"),
         Index(None, "org_id", "owner_id"),
         trigram_index("opportunities", "name"),
+        prefix_index("opportunities", "name"),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
@@ -159,6 +162,7 @@ class Activity(Record):
         ),
         Index(None, "org_id", "user_id"),
         trigram_index("activities", "subject"),
+        prefix_index("activities", "subject"),
     )
 
     kind: Mapped[str] = mapped_column(Text, nullable=False)
@@ -202,6 +206,7 @@ class Ticket(Record):
             "ix_tickets_org_id_opened_at_desc", "org_id", text("opened_at DESC NULLS LAST"), "id"
         ),
         trigram_index("tickets", "subject"),
+        prefix_index("tickets", "subject"),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(nullable=False)

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, Index, Integer, Text, UniqueCon
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accountlens.db.models.base import Record, org_fk, trigram_index
+from accountlens.db.models.base import Record, org_fk, prefix_index, trigram_index
 
 
 class CustomObjectType(Record):
@@ -39,6 +39,7 @@ class CustomObjectInstance(Record):
         Index(None, "org_id", "type_id"),
         Index(None, "org_id", "account_id"),
         trigram_index("custom_object_instances", "name"),
+        prefix_index("custom_object_instances", "name"),
     )
 
     type_id: Mapped[uuid.UUID] = mapped_column(nullable=False)
@@ -56,6 +57,7 @@ class Group(Record):
         CheckConstraint("kind IN ('segment', 'list')", name="kind"),
         CheckConstraint("member_type IN ('account', 'person')", name="member_type"),
         trigram_index("groups", "name"),
+        prefix_index("groups", "name"),
     )
 
     name: Mapped[str] = mapped_column(Text, nullable=False)

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accountlens.db.models.base import Base, Record, org_fk, trigram_index
+from accountlens.db.models.base import Base, Record, org_fk, prefix_index, trigram_index
 
 EMBEDDING_DIMENSIONS = 384
 
@@ -45,6 +45,7 @@ class Document(Record):
             "id",
         ),
         trigram_index("documents", "title"),
+        prefix_index("documents", "title"),
     )
 
     kind: Mapped[str] = mapped_column(Text, nullable=False)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, DateTime, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accountlens.db.models.base import Base, Record, org_fk, trigram_index
+from accountlens.db.models.base import Base, Record, org_fk, prefix_index, trigram_index
 
 
 class Task(Record):
@@ -25,6 +25,7 @@ class Task(Record):
         Index(None, "org_id", "creator_id"),
         Index(None, "org_id", "due_date"),
         trigram_index("tasks", "title"),
+        prefix_index("tasks", "title"),
     )
 
     title: Mapped[str] = mapped_column(Text, nullable=False)
@@ -67,6 +68,7 @@ class Project(Record):
         Index(None, "org_id", "account_id"),
         Index(None, "org_id", "owner_id"),
         trigram_index("projects", "name"),
+        prefix_index("projects", "name"),
     )
 
     name: Mapped[str] = mapped_column(Text, nullable=False)
