@@ -118,10 +118,10 @@ def _name_prefix(name: Attr, terms: _Terms) -> ColumnElement[bool]:
     range's bounds are expressions of a parameter, which an index scan evaluates at run time,
     where a LIKE pattern parameter gives a generic plan no index bounds and leaves the trigram
     index (migration 0025). ``lower`` is PostgreSQL's, in the column's collation, as ILIKE's is:
-    Python's ``str.lower`` folds some letters differently. The ILIKE stays and decides: the
-    range only narrows the read, so the tier keeps exactly ILIKE's answers (a name going on
-    with U+10FFFF right after the query falls outside the range, and is found by the other
-    tier, which takes the negation of this condition).
+    Python's ``str.lower`` folds some letters differently. The ILIKE stays and decides, the
+    range only narrows the read, and the other tier takes this condition's negation: the tier
+    holds ILIKE's names, but for one that goes on with U+10FFFF right after the query, which
+    falls outside the range and is found by the other tier, scored alike.
     """
     folded = func.lower(name)
     floor = func.lower(terms.query)
