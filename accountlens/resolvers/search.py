@@ -250,8 +250,10 @@ def _build(types: tuple[str, ...], hidden: Hidden, shape: Principal) -> _Stateme
     # from the caller NULL, and the records it points at, each through its type's visibility),
     # by the id of a hit of that type (a hit of another type skips it at once). The hit itself
     # passed its type's visibility in ``matches``, within this statement's snapshot: the
-    # lateral reads the row found there by its id, so the predicate is not repeated (it would
-    # only lengthen the statement and its planning; a member's is ~10 KiB longer with it).
+    # lateral reads the row found there by its org and id, so the predicate is not repeated
+    # (it would only lengthen the statement and its planning; a member's is ~10 KiB longer
+    # with it). The org is named all the same: on Citus it routes the statement to the org's
+    # shard, and it leads the tables' primary keys (org_id, id).
     # ``LIMIT 1`` (one row by id) keeps each lateral a subquery run per hit: pulled up into a
     # plain join, a generic plan hashed whole tables (every account of the org) for 25 hits.
     source: Any = hits
@@ -266,7 +268,11 @@ def _build(types: tuple[str, ...], hidden: Hidden, shape: Principal) -> _Stateme
         record = (
             select(*(c.label(name) for c, name in zip(read, names, strict=True)))
             .select_from(joined.source)
-            .where(hits.c.type_key == type_key, spec.id_column == hits.c.id)
+            .where(
+                hits.c.type_key == type_key,
+                spec.model.org_id == viewer.org_id,
+                spec.id_column == hits.c.id,
+            )
             .correlate(hits)
             .limit(1)
             .lateral(f"_hit{index}")
