@@ -1,4 +1,4 @@
-"""``python -m bench.inprocess fixedcost|probe|readpath …``: one tool of ``bench.inprocess``."""
+"""``python -m bench.inprocess fixedcost|probe|readpath|semantic …``: one tool of the package."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import sys
 from collections.abc import Callable
 
 import bench.inprocess
-from bench.inprocess import fixedcost, probe, readpath
+from bench.inprocess import fixedcost, probe, readpath, semantic
 
 TOOLS: dict[str, Callable[[list[str]], None]] = {
     "fixedcost": fixedcost.main,
     "probe": probe.main,
     "readpath": readpath.main,
+    "semantic": semantic.main,
 }
 
 
