@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "accountlens"
 #: Statements asyncpg keeps prepared per connection, by size (see :func:`connection_arguments`).
-MAX_CACHEABLE_STATEMENT = 64 * 1024
+MAX_CACHEABLE_STATEMENT = 128 * 1024
 
 
 def async_url(raw: str) -> URL:
@@ -77,8 +77,9 @@ def connection_arguments(
         connect_args["prepared_statement_name_func"] = _unnamed_statement
     else:
         # asyncpg prepares a statement once per connection only up to this size (15 KiB by
-        # default); keyword search over every type is one ~23 KiB statement, which would
-        # otherwise be parsed afresh, one more round trip, on every call.
+        # default); keyword search over every type, which reads its hits' records too, is one
+        # 58–76 KiB statement (an admin's, a team member's), which would otherwise be parsed
+        # afresh, one more round trip, on every call.
         connect_args["max_cacheable_statement_size"] = MAX_CACHEABLE_STATEMENT
         if statement_timeout_ms:
             server_settings["statement_timeout"] = str(statement_timeout_ms)

@@ -3,7 +3,8 @@
 Each type contributes the visible rows whose searched columns are trigram-similar to the query
 (``%`` / ``<%``, served by the trigram indexes) or start with it; rows are scored by trigram
 similarity plus a bonus for a prefix match, and the union is ranked and paged. One statement
-returns the page and the total.
+returns the page, the total, and each hit's record with the records it points at (owner,
+account), so the hits' nodes are read without a statement of their own.
 
 Each type reads at most ``cap`` candidates per tier (``ACCOUNTLENS_SEARCH_CANDIDATE_CAP``), so a
 query sharing a word with half the records costs a bounded read, not one scored row per match;
@@ -13,9 +14,9 @@ matches of the name survive the cut).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
-import functools
 import hashlib
 import json
 import uuid
@@ -39,23 +40,26 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 
 from accountlens.auth.principal import Principal
 from accountlens.resolvers.errors import BadInputError, unknown_choice
-from accountlens.resolvers.field_security import Hidden, hidden_fields
+from accountlens.resolvers.field_security import Hidden, hidden_fields, projection
+from accountlens.resolvers.lists import JoinedReferences, joined_references
 from accountlens.resolvers.narrowing import allowed_types
 from accountlens.resolvers.paging import check_page_size
-from accountlens.resolvers.reader import Reader
+from accountlens.resolvers.reader import Reader, Row
 from accountlens.resolvers.registry import SEARCHABLE, SPECS, Attr
+from accountlens.resolvers.shapes import ShapeCache, hidden_key
 from accountlens.resolvers.values import like_pattern
 from accountlens.resolvers.visibility import parametrized, shape_of, viewer_parameters
 
 MAX_QUERY = 200
 MAX_OFFSET = 2**31
 PREFIX_BONUS = 0.5
-#: Search statements kept (:func:`_statements`): type sets × hidden columns × viewer shapes.
+#: Search statements kept (:func:`_statements`): type sets × hidden fields × viewer shapes.
 STATEMENT_CACHE_SIZE = 256
 #: Free-text columns (subjects, titles) matched by word similarity only. Whole-string
 #: similarity of a short query against a sentence almost never passes the threshold, yet its
@@ -207,17 +211,32 @@ def _concealed(type_key: str, hidden: Hidden) -> frozenset[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class _HitRecords:
+    """Where one type's hit records sit in a page's row: the record's columns under
+    ``names`` (``keys`` in the record), the records they point at under ``joined``'s names."""
+
+    keys: tuple[str, ...]
+    names: tuple[str, ...]
+    joined: JoinedReferences
+
+    def record(self, row: Row) -> Row:
+        """The hit's record as a load by id reads it, with its joined references' columns."""
+        return dict(zip(self.keys, map(row.__getitem__, self.names), strict=True))
+
+
+@dataclass(frozen=True, slots=True)
 class _Statements:
     """A search's page statement and its fallback count, for one shape of search."""
 
     page: Select[Any]
     count: Select[Any]
+    records: dict[str, _HitRecords]
 
 
-@functools.lru_cache(maxsize=STATEMENT_CACHE_SIZE)
-def _statements(
-    types: tuple[str, ...], concealed: tuple[frozenset[str], ...], shape: Principal
-) -> _Statements:
+_statements: ShapeCache[_Statements] = ShapeCache(STATEMENT_CACHE_SIZE)
+
+
+def _build(types: tuple[str, ...], hidden: Hidden, shape: Principal) -> _Statements:
     """The statements of a search over ``types`` for callers of ``shape``, built once.
 
     Building the thirteen-branch union with SQLAlchemy (each branch with its type's
@@ -234,9 +253,7 @@ def _statements(
     # that found exactly ``cap`` matches; NULL (no cap) reads everything.
     candidates = bindparam("candidates", type_=Integer)
     branches = [
-        read
-        for t, c in zip(types, concealed, strict=True)
-        for read in _tiers(viewer, t, terms, c, candidates)
+        read for t in types for read in _tiers(viewer, t, terms, _concealed(t, hidden), candidates)
     ]
     # The trigram matching is the whole cost, so it runs once: the matches are materialised and
     # both the page and the total are read from them in the same statement.
@@ -249,13 +266,55 @@ def _statements(
         .having(func.count() >= candidates)
     )
     capped = full_reads.exists().label("_capped")
-    page = (
+    hits = (
         select(matches, total, capped)
         .order_by(matches.c.score.desc(), matches.c.type_key, matches.c.id)
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
+        .subquery("hits")
     )
-    return _Statements(page, select(total, capped))
+    # The page is cut first and its records joined after, one lateral per type: the hit's
+    # row as a load by id reads it (lists.load_records: its projection, with the fields hidden
+    # from the caller NULL, and the records it points at, each through its type's visibility),
+    # by the id of a hit of that type (a hit of another type skips it at once). The hit itself
+    # passed its type's visibility in ``matches``, within this statement's snapshot: the
+    # lateral reads the row found there by its org and id, so the predicate is not repeated
+    # (it would only lengthen the statement and its planning; a member's is ~10 KiB longer
+    # with it). The org is named all the same: on Citus it routes the statement to the org's
+    # shard, and it leads the tables' primary keys (org_id, id).
+    # ``LIMIT 1`` (one row by id) keeps each lateral a subquery run per hit: pulled up into a
+    # plain join, a generic plan hashed whole tables (every account of the org) for 25 hits.
+    source: Any = hits
+    columns: list[ColumnElement[Any]] = []
+    records: dict[str, _HitRecords] = {}
+    for index, type_key in enumerate(types):
+        spec = SPECS[type_key]
+        joined = joined_references(spec, viewer, hidden)
+        read = [*projection(spec, hidden.of(type_key)), *joined.columns]
+        keys = tuple(str(c.key) for c in read)
+        names = tuple(f"_h{index}_{key}" for key in keys)
+        record = (
+            select(*(c.label(name) for c, name in zip(read, names, strict=True)))
+            .select_from(joined.source)
+            .where(
+                hits.c.type_key == type_key,
+                spec.model.org_id == viewer.org_id,
+                spec.id_column == hits.c.id,
+            )
+            .correlate(hits)
+            .limit(1)
+            .lateral(f"_hit{index}")
+        )
+        source = source.outerjoin(record, true())
+        columns += record.c
+        records[type_key] = _HitRecords(keys, names, joined)
+    page = (
+        select(hits.c.type_key, hits.c.id, hits.c.score, hits.c.matched, hits.c._total)
+        .add_columns(hits.c._capped, *columns)
+        .select_from(source)
+        .order_by(hits.c.score.desc(), hits.c.type_key, hits.c.id)
+    )
+    return _Statements(page, select(total, capped), records)
 
 
 def _signature(query: str, types: Sequence[str]) -> str:
@@ -317,26 +376,43 @@ async def search(
     # restricted member, which the narrower plan repays (docs/performance.md).
     await reader.org()
     hidden = await hidden_fields(reader)
-    # One statement per type set, hidden search columns and viewer shape; this call's values
-    # (the caller's ids, the query terms, the page) are its parameters.
+    # One statement per type set, hidden fields and viewer shape; this call's values (the
+    # caller's ids, the query terms, the page) are its parameters.
     principal = reader.principal
-    statements = _statements(
-        tuple(chosen), tuple(_concealed(t, hidden) for t in chosen), shape_of(principal)
+    shape = shape_of(principal)
+    statements = _statements.get(
+        (tuple(chosen), hidden_key(hidden), shape), lambda: _build(tuple(chosen), hidden, shape)
     )
     values = viewer_parameters(principal) | _Terms.values(query)
     values["candidates"] = _candidates(reader.search_cap)
     page = {**values, "offset": offset, "limit": limit + 1}
     rows = await reader.rows(statements.page, page) if limit else []
     hits = [Hit(r["type_key"], r["id"], float(r["score"]), str(r["matched"])) for r in rows[:limit]]
+    _prefetch(reader, statements.records, hits, rows)
     known = (int(rows[0]["_total"]), bool(rows[0]["_capped"])) if rows else None
+    if known is None and limit and not offset:
+        known = (0, False)  # the first page read every match there is: none
+    counting = asyncio.Lock()
 
     async def count() -> tuple[int, bool]:
         nonlocal known
-        if known is None:  # totalCount and totalIsLowerBound both ask: count once
-            counted = await reader.rows(statements.count, values)
-            row = counted[0] if counted else {"_total": 0, "_capped": False}
-            known = (int(row["_total"]), bool(row["_capped"]))
+        async with counting:  # totalCount and totalIsLowerBound both ask, at once: count once
+            if known is None:
+                counted = await reader.rows(statements.count, values)
+                row = counted[0] if counted else {"_total": 0, "_capped": False}
+                known = (int(row["_total"]), bool(row["_capped"]))
         return known
 
     cursors = [_cursor(offset + i + 1, signature) for i in range(len(hits))]
     return HitPage(hits, cursors, len(rows) > limit, count)
+
+
+def _prefetch(
+    reader: Reader, records: dict[str, _HitRecords], hits: list[Hit], rows: list[Row]
+) -> None:
+    """Hand each hit's record (``None`` if no longer visible) and the records it points at to
+    the reader, where the hits' nodes find them as a load by id would have read them."""
+    for hit, row in zip(hits, rows, strict=False):
+        place = records[hit.type_key]
+        (found,) = place.joined.split(reader, [place.record(row)])
+        reader.prefetched[(hit.type_key, hit.id)] = found if found["id"] is not None else None

@@ -146,3 +146,22 @@ async def test_an_account_timeline_takes_three_statements_for_every_user_class(
     # most six round trips, for every user class
     assert len(wire.statements) <= MAX_STATEMENTS, wire.statements
     assert wire.round_trips <= MAX_ROUND_TRIPS, (wire.round_trips, wire.statements)
+
+
+@pytest.mark.parametrize(
+    "persona", ["restricted admin", "team member", "narrow member", "open-org member"]
+)
+async def test_a_keyword_search_takes_three_statements_for_every_user_class(
+    live: Live, monkeypatch: pytest.MonkeyPatch, persona: str
+) -> None:
+    # given a user of each class and the org's property definitions kept for the whole test
+    # (see above)
+    monkeypatch.setattr(reader, "PROPERTY_TTL_SECONDS", 600.0)
+    user = await live.persona(persona)
+    # when they search for a word matching records of several types, warmed
+    wire = await one_call(live, user.token, "search_objects", {"query": "renewal"})
+    # then the hits' records (and the accounts and owners they point at) are read by the
+    # search's own statement: with the check and the settling statement three, in at most six
+    # round trips, however many hits and types the page holds
+    assert len(wire.statements) <= MAX_STATEMENTS, wire.statements
+    assert wire.round_trips <= MAX_ROUND_TRIPS, (wire.round_trips, wire.statements)

@@ -50,9 +50,9 @@ def ilike_form(name: QueryableAttribute[Any], terms: search._Terms) -> ColumnEle
 @pytest.fixture
 def statements_rebuilt() -> Iterator[None]:
     """Search statements are built once per shape: rebuild them around a swapped condition."""
-    search._statements.cache_clear()
+    search._statements.clear()
     yield
-    search._statements.cache_clear()
+    search._statements.clear()
 
 
 @pytest_asyncio.fixture(loop_scope="session", params=["auto", "force_generic_plan"])
@@ -93,9 +93,9 @@ async def test_tricky_queries_find_exactly_what_the_ilike_prefix_found(
         ranged = await answers(fresh_db, tricky_org, cap)
         with monkeypatch.context() as patch:
             patch.setattr(search, "_name_prefix", ilike_form)
-            search._statements.cache_clear()
+            search._statements.clear()
             reference = await answers(fresh_db, tricky_org, cap)
-        search._statements.cache_clear()
+        search._statements.clear()
         # then every answer is the same: the same hits, scores, order and totals
         assert ranged == reference, cap
     # and they are what a reader expects of a case-insensitive literal prefix: the names

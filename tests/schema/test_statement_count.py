@@ -6,13 +6,24 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
 
+from accountlens.auth.principal import Principal
 from accountlens.db.engine import Database
 from accountlens.db.models import Account, AccountTeamMember, Opportunity, Person, Task, TaskComment
-from tests.factories import create_group, create_org, create_team, create_user
+from tests.factories import (
+    create_account,
+    create_group,
+    create_opportunity,
+    create_org,
+    create_person,
+    create_task,
+    create_team,
+    create_user,
+)
 from tests.schema.helpers import data_of
 from tests.wire import counting_wire
 
@@ -134,3 +145,68 @@ async def test_a_cheap_page_costs_four_round_trips(fresh_db: Database) -> None:
         # transaction was opened and bound in one exchange)
         assert len(data[root]["nodes"]) == 25
         assert wire.round_trips <= 4, (root, wire.round_trips, wire.statements)
+
+
+HIT = """id objectType displayName
+  ... on Account { name arr { amount } owner { name } }
+  ... on Opportunity { name amount { amount } owner { name } account { name arr { amount } } }
+  ... on Person { name email account { name } }
+  ... on Task { title assignee { name } account { name owner { name } } }"""
+SEARCH = (
+    'query($first: Int!) { search(query: "zephyr", first: $first) { totalCount hits { matched '
+    "node { " + HIT + " } } } }"
+)
+BY_ID = "query($ids: [ID!]!) { nodes(ids: $ids) { " + HIT + " } }"
+HIDE = """mutation($type: String!, $field: String!, $hidden: Boolean!) {
+  setFieldHidden(objectType: $type, field: $field, hidden: $hidden) { field hidden }
+}"""
+
+
+async def zephyr_org(db: Database) -> tuple[Principal, Principal]:
+    """A restricted org's admin and a member who owns 12 of its 20 "Zephyr" accounts, each
+    with an opportunity, a person and a task named alike; accounts' ARR hidden from members."""
+    org = await create_org(db)
+    admin = await create_user(db, org, role="admin")
+    member = await create_user(db, org, name="Mina Member")
+    other = await create_user(db, org, name="Otto Other")
+    for i in range(20):
+        owner = member if i < 12 else other
+        account = await create_account(
+            db, org, f"Zephyr {i:02}", owner=owner.user_id, arr_amount=Decimal(1000 + i)
+        )
+        mine = owner.user_id
+        await create_opportunity(db, org, account, f"Zephyr deal {i:02}", owner_id=mine)
+        await create_person(db, org, account, f"Zephyr person {i:02}", email=f"z{i}@zephyr.test")
+        await create_task(db, org, f"Zephyr task {i:02}", account_id=account, assignee=mine)
+    await data_of(db, admin, HIDE, type="account", field="arr", hidden=True)
+    return admin, member
+
+
+async def test_a_search_reads_its_hits_records_in_its_own_statement(fresh_db: Database) -> None:
+    # given 80 records matching "zephyr" of four types, a member who sees 48 of them, and the
+    # accounts' ARR hidden from members
+    admin, member = await zephyr_org(fresh_db)
+    for caller, visible in ((admin, 80), (member, 48)):
+        await data_of(fresh_db, caller, SEARCH, first=1)  # warm the per-process caches
+        # when they search for a page of 5 and a page of them all, the hits with their fields
+        # and the records they point at
+        with counting(fresh_db) as small:
+            few = (await data_of(fresh_db, caller, SEARCH, first=5))["search"]
+        with counting(fresh_db) as large:
+            many = (await data_of(fresh_db, caller, SEARCH, first=100))["search"]
+        # then each page costs what a cheap list does (the org binding, the org row, the
+        # search with its hits' records), whatever its size
+        assert len(small) <= 3, small
+        assert len(large) == len(small), (len(small), len(large))
+        # and the hits read exactly as the same records loaded by id
+        assert few["totalCount"] == many["totalCount"] == visible
+        assert len(many["hits"]) == visible
+        nodes = [hit["node"] for hit in many["hits"]]
+        loaded = await data_of(fresh_db, caller, BY_ID, ids=[n["id"] for n in nodes])
+        assert nodes == loaded["nodes"]
+        assert {n["objectType"] for n in nodes} == {"account", "opportunity", "person", "task"}
+    # and the member's hits keep the ARR hidden and show none of the others' records
+    arr = [n["arr"] for n in nodes if n["objectType"] == "account"]
+    assert arr
+    assert all(a is None for a in arr)
+    assert all("Otto" not in str(n) for n in nodes)

@@ -251,7 +251,9 @@ class AnalyticsQuery:
         after: str | None = None,
     ) -> SearchConnection:
         page = await keyword.search(info.context.reader, query, types, first, after)
-        # Gathered, so the DataLoaders batch them: one statement per type, not per hit.
+        # The search read each hit's record (and the records it points at) onto the reader:
+        # no statement here. Gathered all the same, so a record it did not hand over would be
+        # batched by its type's DataLoader.
         nodes = await asyncio.gather(
             *(load_node(info, NODE_TYPES[hit.type_key], hit.id) for hit in page.hits)
         )
