@@ -238,8 +238,20 @@ _HITS_SO_FAR = """(SELECT b.hits FROM rate_limit_buckets b
 _BOUND = """CASE WHEN p.accepted
             THEN accountlens_bind(ARRAY['accountlens.org_id'], ARRAY[p.org_id::text])::text
        END"""
+#: What the check sets for an accepted token's transaction besides the binding: statements that
+#: take a generic plan (:data:`PLANS_AS_USUAL` undoes it; see ``request_unit``, *Plans*).
+_GENERIC = """CASE WHEN p.accepted
+            THEN set_config('plan_cache_mode', 'force_generic_plan', true)
+       END"""
+#: Back to the plan cache's usual choice for the rest of the transaction (simple protocol):
+#: ``DEFAULT`` is the value the session would have without any ``SET``, i.e. the server's,
+#: database's or role's configuration (no session ``SET`` is made: PgBouncer's transaction mode).
+PLANS_AS_USUAL = "SET LOCAL plan_cache_mode TO DEFAULT"
 # The checked row: the presented connection, its window's count so far, the binding.
-_CHECKED = f"SELECT p.*, {_HITS_SO_FAR} AS hits_so_far, {_BOUND} AS bound FROM presented p"  # noqa: S608 (our own constant parts, no value)
+_CHECKED = (
+    f"SELECT p.*, {_HITS_SO_FAR} AS hits_so_far, {_BOUND} AS bound,"  # noqa: S608 (our own constant parts, no value)
+    f" {_GENERIC} AS generic FROM presented p"
+)
 #: The check inside a request's transaction: the same verdict as :data:`_CHECK`, the count of
 #: the connection's current window *read* (no row lock: see ``request_unit``), and, when the
 #: token is accepted, the transaction bound to the connection's org. ``MATERIALIZED`` keeps
