@@ -138,7 +138,7 @@ class RequestUnit:
 
     @property
     def plans_generic(self) -> bool:
-        """Whether the transaction's statements take a generic plan (until :meth:`plan_as_usual`)."""
+        """Whether statements take a generic plan here (until :meth:`plan_as_usual`)."""
         return self._generic
 
     async def plan_as_usual(self) -> None:

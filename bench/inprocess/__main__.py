@@ -1,4 +1,4 @@
-"""``python -m bench.inprocess fixedcost|pgcpu|probe|readpath …``: one tool of ``bench.inprocess``."""
+"""``python -m bench.inprocess fixedcost|pgcpu|probe|readpath …``: one of ``bench.inprocess``."""
 
 from __future__ import annotations
 
