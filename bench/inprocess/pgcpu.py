@@ -105,7 +105,8 @@ async def statements(stats: asyncpg.Connection, calls: int) -> list[str]:
     rows = await stats.fetch(
         """
         SELECT calls, total_plan_time, total_exec_time, plans,
-               shared_blks_hit + shared_blks_read AS blocks, wal_bytes, regexp_replace(left(query, 70), '\\s+', ' ', 'g') AS query
+               shared_blks_hit + shared_blks_read AS blocks, wal_bytes,
+               regexp_replace(left(query, 70), '\\s+', ' ', 'g') AS query
         FROM pg_stat_statements
         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND query NOT LIKE '%pg_stat_statements%'
