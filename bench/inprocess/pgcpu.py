@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import gc
 import logging
-import os
 import secrets
 import statistics
 import sys
@@ -36,7 +35,6 @@ from typing import Any
 
 import asyncpg
 import httpx
-import psutil
 from sqlalchemy import delete, make_url
 
 from accountlens.app import create_app
@@ -51,8 +49,8 @@ if __package__ in (None, ""):  # run as a file against another checkout's accoun
 from bench.inprocess.fixedcost import PUBLIC_URL, audit_written, user_token
 from bench.load.mcp_client import call_tool
 from bench.load.workload import USERS
+from bench.peers.systems import cpu_ms, postgres_pids
 
-TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 CHEAP = ("list accounts", "get 25 tickets", "product usage", "timeline")
 SHORT = {
     "admin": "admin",
@@ -60,28 +58,6 @@ SHORT = {
     "restricted member (narrow book)": "narrow",
     "open-org member": "open-org",
 }
-
-
-def postgres_pids(pgdata: Path) -> list[int]:
-    """The postmaster serving ``pgdata`` and all its children (now: backends come and go)."""
-    pids: set[int] = set()
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        if proc.info["name"] == "postgres" and str(pgdata) in " ".join(proc.info["cmdline"] or []):
-            pids.add(proc.pid)
-            pids.update(child.pid for child in proc.children(recursive=True))
-    return sorted(pids)
-
-
-def cpu_ms(pids: list[int]) -> float:
-    """User + system CPU of these processes so far (ms)."""
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks * TICK_MS
 
 
 async def calls_for(http: httpx.AsyncClient, token: str) -> dict[str, tuple[str, dict[str, Any]]]:
