@@ -346,7 +346,8 @@ class Reader:
             .where(visible_property_definitions(self.principal))
             .order_by(
                 PropertyDefinition.object_type, PropertyDefinition.position, PropertyDefinition.key
-            )
+            ),
+            generic=True,  # the org's definitions, whatever the org
         )
 
     async def custom_fields(self, object_type: str) -> dict[str, Row]:
