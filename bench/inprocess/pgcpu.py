@@ -37,6 +37,7 @@ import asyncpg
 import httpx
 from sqlalchemy import delete, make_url
 
+import accountlens
 from accountlens.app import create_app
 from accountlens.config import Settings
 from accountlens.db.embedded import start_embedded
@@ -130,6 +131,7 @@ async def run(
             raise SystemExit("--statements: the server does not preload pg_stat_statements")
         await stats.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
     tokens = {u: await user_token(db, secret_key, USERS[u][0]) for u in users}
+    print(f"accountlens from {Path(accountlens.__file__).parent}")
     print(f"{'user':10} {'call':15} {'pg ms':>6} {'app ms':>6} {'p50 ms':>6}  per call "
           f"({repeats} calls)")  # fmt: skip
     try:

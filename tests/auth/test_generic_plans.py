@@ -1,6 +1,7 @@
 """A request's cheap reads keep a generic plan; every other read is planned as the server chooses.
 
-The accepted bearer check sets ``plan_cache_mode`` for the request's transaction only
+On a single node the accepted bearer check (with the reader's columns read along, as the app
+runs it) sets ``plan_cache_mode`` for the request's transaction only
 (``accountlens/auth/request_unit.py``, *Plans*): reads marked ``generic`` run with it, the first
 other read sets it back, and nothing of it is left on the pooled connection afterwards (behind
 PgBouncer in transaction mode the next transaction may be another client's).
@@ -17,7 +18,7 @@ from accountlens.auth import bearer_query, repository
 from accountlens.auth.options import RateLimit
 from accountlens.auth.request_unit import RequestUnit
 from accountlens.db.engine import Database
-from accountlens.resolvers.reader import Reader
+from accountlens.resolvers.reader import Reader, read_along
 from tests.auth.test_check_reads_along import RESOURCE, connect_principal
 from tests.factories import create_org, create_user
 
@@ -40,6 +41,7 @@ async def checked_unit(db: Database) -> tuple[RequestUnit, Reader]:
         moment=moment,
         bucket=None,
         window=moment,
+        along=read_along(),
     )
     assert row is not None
     assert row.accepted
@@ -50,6 +52,7 @@ async def checked_unit(db: Database) -> tuple[RequestUnit, Reader]:
             stale_before=moment - timedelta(minutes=1), bucket=None,
             window=RateLimit(1, timedelta(minutes=1)).current_window()[0],
         ),
+        generic=row.plans_generic,
     )  # fmt: skip
     principal = dataclasses.replace(member, connection_id=connection_id)
     return unit, Reader.open(principal, db, unit=unit)
@@ -104,6 +107,7 @@ async def test_a_refused_token_sets_nothing(fresh_db: Database) -> None:
         row = await bearer_query.check_in_transaction(
             unit.fetch, org_id=org, connection_id=connection_id, digest=b"\x00" * 32,
             resources=(RESOURCE,), moment=repository.now(), bucket=None, window=repository.now(),
+            along=read_along(),
         )  # fmt: skip
         # when the transaction is asked what it plans with
         seen = await unit.fetch("SELECT current_setting('plan_cache_mode') AS mode", [])
