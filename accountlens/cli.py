@@ -19,7 +19,7 @@ import signal
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 import typer
 from pydantic import SecretStr, ValidationError
@@ -343,6 +343,8 @@ def serve(
     """Run the server (starting the embedded PostgreSQL when no DATABASE_URL is set)."""
     import uvicorn
 
+    from accountlens.serving import SpreadWorkers, spreads_connections
+
     settings = _settings(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
     _configure_logging(settings)
     embedded = settings.database_url is None
@@ -365,21 +367,24 @@ def serve(
             "  Stop with Ctrl+C."
         )
         export_for_workers(settings)
+        options: dict[str, Any] = {
+            "factory": True,
+            "workers": count,
+            "host": settings.host,
+            "port": settings.port,
+            "log_level": settings.log_level.lower(),
+            "ssl_certfile": str(settings.tls_cert) if settings.tls_cert else None,
+            "ssl_keyfile": str(settings.tls_key) if settings.tls_key else None,
+            "proxy_headers": bool(settings.trusted_proxies),
+            "forwarded_allow_ips": settings.trusted_proxies or None,
+            "server_header": False,
+            "log_config": None,  # keep our JSON/text handlers (configure_logging)
+        }
         with _stop_signals_end_serving():
-            uvicorn.run(
-                "accountlens.cli:worker_app",
-                factory=True,
-                workers=count,
-                host=settings.host,
-                port=settings.port,
-                log_level=settings.log_level.lower(),
-                ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
-                ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
-                proxy_headers=bool(settings.trusted_proxies),
-                forwarded_allow_ips=settings.trusted_proxies or None,
-                server_header=False,
-                log_config=None,  # keep our JSON/text handlers (configure_logging)
-            )
+            if count > 1 and spreads_connections():
+                SpreadWorkers(uvicorn.Config("accountlens.cli:worker_app", **options)).run()
+            else:
+                uvicorn.run("accountlens.cli:worker_app", **options)
 
 
 @contextmanager

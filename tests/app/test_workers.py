@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -110,3 +111,40 @@ def test_with_the_embedded_database_the_parent_starts_it_for_the_workers_and_sto
         if (data_dir / "pgdata" / "postmaster.pid").exists():
             start_embedded(data_dir / "pgdata").stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _established(worker: psutil.Process, port: int) -> int:
+    """How many of ``port``'s accepted TCP connections ``worker`` holds."""
+    return sum(
+        1
+        for c in worker.net_connections(kind="tcp")
+        if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port
+    )
+
+
+@pytest.mark.timeout(180)
+def test_keep_alive_connections_opened_together_are_spread_over_both_workers(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    # given two workers
+    port = free_port()
+    url = fresh_db.engine.url.render_as_string(hide_password=False)
+    proc = _serve_until_ready(_environment(port, DATABASE_URL=url), port, tmp_path / "serve.log")
+    sockets: list[socket.socket] = []
+    try:
+        # when a client pool opens 16 keep-alive connections at once and uses each
+        sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        for sock in sockets:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        for sock in sockets:
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        # then both workers serve some of them: one worker taking all 16 would leave the other
+        # idle for as long as the pool lives (a shared listening socket did exactly that)
+        held = [_established(worker, port) for worker in _workers(proc.pid)]
+        assert sum(held) == 16
+        assert min(held) >= 1, held
+    finally:
+        for sock in sockets:
+            sock.close()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)

@@ -1,11 +1,13 @@
 """The four SPEC §1 questions get the same answers, byte for byte, as before the lean path.
 
 ``golden/four_questions.json`` holds each persona's answer text (the JSON a model reads, which
-is also the ``structuredContent``) as the code before issue 12's request-path work gave it on
-the demo workspace. The demo's data moves with the day it is built and the questions use
-relative dates, so both sides are normalised the same way before comparing: the server's base
-URL, dates and times as day offsets from today, and the opaque paging cursor. Re-record only
-on purpose: ``ACCOUNTLENS_RECORD_GOLDEN=1 pytest tests/mcp/test_golden_answers.py``.
+is also the ``structuredContent``) on the demo workspace. The demo's data depends on the day it
+is built (close dates sit before and after the end of the anchor day's quarter), so this test
+builds its own small workspace anchored on one fixed day, ``ANCHOR``, and asks with dates
+counted from that day: the same rows and the same question every day. Dates and times in the
+answers are written as day offsets from ``ANCHOR``; the server's base URL, the paging cursor
+and the read time are normalised. Re-record only on purpose:
+``ACCOUNTLENS_RECORD_GOLDEN=1 pytest tests/mcp/test_golden_answers.py``.
 """
 
 from __future__ import annotations
@@ -13,16 +15,29 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from mcp_types import TextContent
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from accountlens.app import create_app
+from accountlens.db.embedded import EmbeddedServer
+from accountlens.ingest.demo import build_demo
+from tests.auth.helpers import settings_for
+from tests.auth.live import free_port
+from tests.conftest import DEMO_SEED, create_database, database_for, drop_database
 from tests.mcp.conftest import Live
+from tests.mcp.live import serve_with_lifespan
 
 GOLDEN = Path(__file__).parent / "golden" / "four_questions.json"
+# The day the recorded answers were taken on. Any day works as long as it stays the same.
+ANCHOR = date(2026, 12, 3)
+WORKSPACE = "al_golden_demo"
 PERSONAS = ("restricted admin", "narrow member", "open-org member")
 QUESTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "Q1 Acme Corp, last 30 days": (
@@ -74,18 +89,16 @@ _AS_OF = re.compile(r'"as_of":"[^"]*"')
 _RELATIVE = {"today": 0, "-30d": -30, "+60d": 60}
 
 
-def in_utc_days(arguments: dict[str, Any]) -> dict[str, Any]:
-    """``arguments`` with relative dates as ISO dates counted from today in UTC.
+def from_anchor(arguments: dict[str, Any]) -> dict[str, Any]:
+    """``arguments`` with relative dates as ISO dates counted from ``ANCHOR``.
 
-    The demo is anchored on the UTC day, but relative dates are read in each org's time zone: for
-    the hours when that zone's day differs from UTC's, "-30d" would reach one day further and
-    pick another set of rows. Dates counted from the demo's own day ask the same question daily.
+    Relative dates would be read from the server's clock (and in each org's time zone), which
+    moves on while the workspace stays anchored: absolute dates ask the same question daily.
     """
-    today = datetime.now(UTC).date()
 
     def resolved(value: Any) -> Any:
         if isinstance(value, str) and value in _RELATIVE:
-            return (today + timedelta(days=_RELATIVE[value])).isoformat()
+            return (ANCHOR + timedelta(days=_RELATIVE[value])).isoformat()
         if isinstance(value, list):
             return [resolved(v) for v in value]
         if isinstance(value, dict):
@@ -97,16 +110,35 @@ def in_utc_days(arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 def normalised(text: str, base_url: str) -> str:
-    """``text`` with what changes from run to run (port, day, cursor, read time) made comparable."""
-    today = datetime.now(UTC).date()
+    """``text`` with what changes from run to run (port, cursor, read time) made comparable."""
 
     def offset(match: re.Match[str]) -> str:
-        return f"D{(date.fromisoformat(match.group(1)) - today).days:+d}"
+        return f"D{(date.fromisoformat(match.group(1)) - ANCHOR).days:+d}"
 
     text = text.replace(base_url, "BASE")
     text = _CURSOR.sub('"next_cursor":"CURSOR"', text)
     text = _AS_OF.sub('"as_of":"AS_OF"', text)
     return _DATE.sub(offset, text)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def anchored(
+    pg_server: EmbeddedServer, admin_engine: AsyncEngine, template_db: str
+) -> AsyncIterator[Live]:
+    """The live server on a small demo workspace built as of ``ANCHOR`` (no vectors: the four
+    questions read none)."""
+    await create_database(admin_engine, WORKSPACE, template=template_db)
+    db = database_for(pg_server, WORKSPACE)
+    try:
+        await build_demo(db.engine, scale="small", seed=DEMO_SEED, anchor=ANCHOR)
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        app = create_app(settings_for(base_url), database=db)
+        async with serve_with_lifespan(app, port):
+            yield Live(app, base_url, db, {})
+    finally:
+        await db.close(stop_embedded=False)
+        await drop_database(admin_engine, WORKSPACE)
 
 
 @pytest.fixture(scope="module")
@@ -119,21 +151,21 @@ def golden() -> dict[str, dict[str, str]]:
 
 @pytest.mark.parametrize("label", PERSONAS)
 async def test_the_four_questions_answer_byte_for_byte_as_before(
-    live: Live, golden: dict[str, dict[str, str]], label: str
+    anchored: Live, golden: dict[str, dict[str, str]], label: str
 ) -> None:
     # given
-    persona = await live.persona(label)
+    persona = await anchored.persona(label)
     answers: dict[str, str] = {}
     # when
     async with persona.client() as client:
         for question, (tool, arguments) in QUESTIONS.items():
-            result = await client.call_tool(tool, in_utc_days(arguments))
+            result = await client.call_tool(tool, from_anchor(arguments))
             (content,) = result.content
             assert isinstance(content, TextContent)
             assert not result.is_error, content.text
             # The text and the structured content are the same JSON.
             assert json.loads(content.text) == result.structured_content
-            answers[question] = normalised(content.text, live.base_url)
+            answers[question] = normalised(content.text, anchored.base_url)
     # then
     if os.environ.get("ACCOUNTLENS_RECORD_GOLDEN"):
         recorded = json.loads(GOLDEN.read_text()) if GOLDEN.exists() else {}
