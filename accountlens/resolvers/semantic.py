@@ -272,9 +272,23 @@ async def _keyword_ranks(
 
 
 def _any_word(query: str) -> ColumnElement[Any]:
-    """The query's stemmed words, any of which may match."""
+    """The query's stemmed words, any of which may match (worked out once per execution)."""
     words = func.plainto_tsquery("english", query)
-    return func.to_tsquery("english", func.replace(cast(words, Text), "&", "|"))
+    return _once(func.to_tsquery("english", func.replace(cast(words, Text), "&", "|")))
+
+
+def _once(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``value``, a function of the statement's parameters, computed once per execution.
+
+    The statements are prepared once per connection, and from the sixth execution PostgreSQL
+    may keep a generic plan, which cannot fold ``to_tsquery($n, …)`` into a constant: it then
+    parses and stems the question again for every row that is matched or ranked (an admin's
+    keyword leg on the large preset 10 → 51 ms). As an uncorrelated scalar subquery the value
+    is an *InitPlan*, evaluated once, in generic and custom plans alike; and since no plan can
+    see the words through it, both plans take the same shape (docs/performance.md, *Semantic
+    search: one plan for every execution*).
+    """
+    return select(value).scalar_subquery()
 
 
 async def _scored_chunks(
@@ -340,7 +354,7 @@ async def _scored_chunks(
 
 def _coverage(tsv: Any, query: str) -> ColumnElement[Any]:
     """The share (0-1) of the query's distinct stemmed words that occur in ``tsv``."""
-    asked = func.tsvector_to_array(func.to_tsvector("english", query))
+    asked = _once(func.tsvector_to_array(func.to_tsvector("english", query)))
     lexeme = func.unnest(asked).table_valued("lexeme").render_derived()
     present = cast(func.tsvector_to_array(tsv), ARRAY(Text))
     matched = select(func.count()).select_from(lexeme).where(lexeme.c.lexeme == any_(present))

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import event, make_url, text
 
 from accountlens.auth.principal import Principal
+from accountlens.config import Settings
 from accountlens.db.embedded import start_embedded
 from accountlens.db.engine import EMBEDDED_DATABASE, Database, create_engine
 from accountlens.ingest.embeddings import get_local_embedder
@@ -51,6 +52,11 @@ QUERIES = {
 EXPLAIN_SLOW_MS = 3.0
 #: A query vector spelled out in a plan (384 numbers), shortened when printed.
 _VECTOR = re.compile(r"'\[[-0-9.e,]{200,}\]'")
+#: The app's default caps (``Settings``): without them a common word's search reads every match.
+CAPS: dict[str, Any] = {
+    "total_cap": Settings.model_fields["list_total_cap"].default,
+    "search_cap": Settings.model_fields["search_candidate_cap"].default,
+}
 USERS = ("ada@northwind.example", "katherine@northwind.example", "grace@northwind.example",
          "niels@contoso.example")  # fmt: skip
 
@@ -109,7 +115,7 @@ async def run(data_dir: Path, rounds: int, only: str | None, explain: bool = Fal
                     statements.clear()
                     event.listen(engine.sync_engine, "before_cursor_execute", record)
                 started = time.perf_counter()
-                async with build_context(principal, db, embedder=embedder) as context:
+                async with build_context(principal, db, embedder=embedder, **CAPS) as context:
                     result = await schema.execute(query, context_value=context)
                 times.append((time.perf_counter() - started) * 1000)
                 assert not result.errors, result.errors

@@ -113,6 +113,14 @@ def test_with_the_embedded_database_the_parent_starts_it_for_the_workers_and_sto
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def _listening(worker: psutil.Process, port: int) -> bool:
+    """Whether ``worker`` accepts on ``port`` yet (a worker listens once its app is built)."""
+    return any(
+        c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
+        for c in worker.net_connections(kind="tcp")
+    )
+
+
 def _established(worker: psutil.Process, port: int) -> int:
     """How many of ``port``'s accepted TCP connections ``worker`` holds."""
     return sum(
@@ -132,6 +140,11 @@ def test_keep_alive_connections_opened_together_are_spread_over_both_workers(
     proc = _serve_until_ready(_environment(port, DATABASE_URL=url), port, tmp_path / "serve.log")
     sockets: list[socket.socket] = []
     try:
+        # (readiness answers once one worker serves; the other may still be building its app)
+        deadline = time.monotonic() + 90
+        while not all(_listening(w, port) for w in _workers(proc.pid)):
+            assert time.monotonic() < deadline, "a worker never listened"
+            time.sleep(0.1)
         # when a client pool opens 16 keep-alive connections at once and uses each
         sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
         for sock in sockets:
