@@ -26,6 +26,7 @@ for a row, and nothing else.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import uuid
@@ -124,6 +125,8 @@ class AccessRow:
     kind: str = "oauth"
     """``oauth`` (an MCP connection) or ``service`` (an internal app's token)."""
     narrowing: Narrowing = NOT_NARROWED
+    plans_generic: bool = False
+    """The check set ``force_generic_plan`` for the transaction (:data:`_GENERIC`)."""
 
 
 def connection_bucket(connection_id: uuid.UUID) -> str:
@@ -238,6 +241,17 @@ _HITS_SO_FAR = """(SELECT b.hits FROM rate_limit_buckets b
 _BOUND = """CASE WHEN p.accepted
             THEN accountlens_bind(ARRAY['accountlens.org_id'], ARRAY[p.org_id::text])::text
        END"""
+#: What the check with columns read along sets for an accepted token's transaction besides the
+#: binding: statements that take a generic plan (:data:`PLANS_AS_USUAL` undoes it; see
+#: ``request_unit``, *Plans*). Single node only, as reading along: on Citus a generic plan of the
+#: coordinator read no rows of a member's accounts (``tests/db/test_citus.py``).
+_GENERIC = """CASE WHEN checked.bound IS NOT NULL
+            THEN set_config('plan_cache_mode', 'force_generic_plan', true)
+       END"""
+#: Back to the plan cache's usual choice for the rest of the transaction (simple protocol):
+#: ``DEFAULT`` is the value the session would have without any ``SET``, i.e. the server's,
+#: database's or role's configuration (no session ``SET`` is made: PgBouncer's transaction mode).
+PLANS_AS_USUAL = "SET LOCAL plan_cache_mode TO DEFAULT"
 # The checked row: the presented connection, its window's count so far, the binding.
 _CHECKED = f"SELECT p.*, {_HITS_SO_FAR} AS hits_so_far, {_BOUND} AS bound FROM presented p"  # noqa: S608 (our own constant parts, no value)
 #: The check inside a request's transaction: the same verdict as :data:`_CHECK`, the count of
@@ -288,7 +302,7 @@ CHECKED_COLUMNS = ("org_id", "user_id", "role", "org_account_visibility")
 _CHECK_ALONG = """
 WITH presented AS MATERIALIZED ({presented}),
 checked AS MATERIALIZED ({checked})
-SELECT checked.*, along.*
+SELECT checked.*, {generic} AS generic, along.*
 FROM checked
 LEFT JOIN LATERAL (
     SELECT * FROM ({along}) AS read_along WHERE checked.bound IS NOT NULL
@@ -301,7 +315,9 @@ def check_sql(along: ReadAlong | None) -> str:
     """:data:`CHECK_IN_TRANSACTION`, or with ``along``'s columns read in it too (one text)."""
     if along is None:
         return CHECK_IN_TRANSACTION
-    return _CHECK_ALONG.format(presented=_PRESENTED, checked=_CHECKED, along=along.sql)
+    return _CHECK_ALONG.format(
+        presented=_PRESENTED, checked=_CHECKED, generic=_GENERIC, along=along.sql
+    )
 
 
 async def check_in_transaction(
@@ -342,7 +358,10 @@ async def check_in_transaction(
     row = found[0]
     hits = None if bucket is None else (row["hits_so_far"] or 0) + 1
     read = {name: row[name] for name in along.names} if along is not None else None
-    return _access_row(row, hits, read if row["accepted"] else None)
+    checked = _access_row(row, hits, read if row["accepted"] else None)
+    if along is not None and row["generic"] is not None:
+        checked = dataclasses.replace(checked, plans_generic=True)
+    return checked
 
 
 #: The audit row's columns with their types, in the order :func:`settle_arguments` binds them

@@ -179,6 +179,7 @@ class ConnectionTokenVerifier:
                     bucket=bucket,
                     window=window,
                 ),
+                generic=row.plans_generic,
             )
         except BaseException:
             await unit.end()

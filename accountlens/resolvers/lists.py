@@ -315,7 +315,11 @@ async def list_records(
     statements, values = _cached_list(request, reader.principal)
     joined = statements.joined
     page_values = {**values, PAGE_LIMIT: first + 1}
-    rows = joined.split(reader, await reader.rows(statements.page, page_values)) if first else []
+    # Unfiltered, a page's parameters are the org, the viewer, a cursor and a limit: planned
+    # alike for any of them. A filter's value may change the plan (a rare or common stage).
+    generic = not query.filters
+    page = await reader.rows(statements.page, page_values, generic=generic) if first else []
+    rows = joined.split(reader, page) if first else []
     known: int | None = None
     if query.with_total and rows:
         known = int(rows[0]["_total"])
@@ -374,7 +378,7 @@ async def load_records(reader: Reader, type_key: str, ids: Sequence[uuid.UUID]) 
         (spec.key, shape, hidden_key(hidden)), lambda: _load_statement(spec, shape, hidden)
     )
     values = viewer_parameters(principal) | {IDS: list(dict.fromkeys(ids))}
-    rows = await reader.rows(statement, values)
+    rows = await reader.rows(statement, values, generic=True)  # keys and the viewer only
     by_id = {row["id"]: row for row in joined.split(reader, rows)}
     return [by_id.get(i) for i in ids]
 

@@ -255,7 +255,8 @@ async def account_timeline(
     values[LIMIT] = limit + 1 if limit else 0
     if cursor is not None:
         values[AFTER_AT], values[AFTER_ID] = cursor
-    rows = await reader.rows(statement, values)
+    # A key, the viewer, a window, a cursor and a limit: planned alike for any of them.
+    rows = await reader.rows(statement, values, generic=True)
     if not rows:
         raise NotFoundError("no account with that ID", field="accountId")
     row = rows[0]

@@ -20,11 +20,10 @@ from accountlens.resolvers.reader import Reader, Row
 from accountlens.resolvers.registry import spec_for
 from accountlens.resolvers.shapes import ShapeCache, hidden_key
 from accountlens.resolvers.visibility import (
+    of_one_account,
     parametrized,
     shape_of,
     viewer_parameters,
-    visible_account_usage,
-    visible_feature_usage,
     visible_person_usage,
 )
 from accountlens.resolvers.windows import Window, window
@@ -113,10 +112,15 @@ def _usage_statement(
     spec = spec_for(subject_type)
     is_account = subject_type == "account"
     model: Any = AccountUsageDaily if is_account else PersonUsageDaily
-    visible = (visible_account_usage if is_account else visible_person_usage)(viewer)
     subject_id = bindparam(SUBJECT, type_=Uuid())
     before, start, end = (bindparam(n, type_=Date()) for n in (BEFORE, START, END))
-    subject = (model.account_id if is_account else model.person_id) == subject_id
+    if is_account:
+        # The account's own rows: their visibility is the account's, asked once.
+        visible = of_one_account(viewer, model, subject_id)
+        subject = true()
+    else:
+        visible = visible_person_usage(viewer)
+        subject = model.person_id == subject_id
     totals = (
         select(*_sums(model, start, is_account))
         .where(visible, subject, model.day >= before, model.day < end)
@@ -178,9 +182,7 @@ def _features(viewer: Principal, subject_id: Any, before: Any, start: Any, end: 
             f.feature,
             *_sums(f, start, True),
         )
-        .where(
-            visible_feature_usage(viewer), f.account_id == subject_id, f.day >= before, f.day < end
-        )
+        .where(of_one_account(viewer, f, subject_id), f.day >= before, f.day < end)
         .group_by(f.feature)
         .subquery("usage_features")
     )
@@ -192,9 +194,7 @@ def _seats(viewer: Principal, subject_id: Any, start: Any, end: Any, hidden: boo
     licensed = null() if hidden else a.licensed_seats
     return (
         select(licensed.label("licensed_seats"), a.active_seats)
-        .where(
-            visible_account_usage(viewer), a.account_id == subject_id, a.day >= start, a.day < end
-        )
+        .where(of_one_account(viewer, a, subject_id), a.day >= start, a.day < end)
         .order_by(a.day.desc())
         .limit(1)
         .subquery("usage_seats")
@@ -239,7 +239,7 @@ async def product_usage(
         START: span.start_date,
         END: span.end_date,
     }
-    rows = await reader.rows(statement, values)
+    rows = await reader.rows(statement, values, generic=True)  # a key, the viewer, a window
     if not rows:
         raise NotFoundError("no account or person with that ID", field="id")
     row = rows[0]

@@ -210,7 +210,12 @@ def _book(principal: Principal) -> CompoundSelect[uuid.UUID]:
     )
 
 
-def _sees_account(principal: Principal, account_column: QueryableAttribute[Any]) -> Predicate:
+def _sees_account(
+    principal: Principal,
+    account_column: QueryableAttribute[Any] | ColumnElement[Any],
+    *,
+    one: bool = False,
+) -> Predicate:
     """``account_column`` names an account of the caller's org that the caller sees.
 
     The caller's org is asserted by each type's own ``org_id`` test; this adds the account rule
@@ -225,9 +230,22 @@ def _sees_account(principal: Principal, account_column: QueryableAttribute[Any])
             # Named, so that a statement built for a parametrized viewer takes it per call.
             book_ids = bindparam(VIEWER_BOOK, list(book), type_=ARRAY(Uuid()))
             return account_column == any_(book_ids)
-        return account_column.in_(_book(principal))
+        return _in_book(principal, account_column, one)
     org_is_open = exists().where(Org.id == principal.org_id, Org.account_visibility == "open")
-    return or_(and_(org_is_open, account_column.is_not(None)), account_column.in_(_book(principal)))
+    in_book = _in_book(principal, account_column, one)
+    return or_(and_(org_is_open, account_column.is_not(None)), in_book)
+
+
+def _in_book(
+    principal: Principal, account: QueryableAttribute[Any] | ColumnElement[Any], one: bool
+) -> Predicate:
+    """``account`` is in the member's book. ``one``: it is a single value (a parameter), not a
+    column: then asked as ``EXISTS`` with the id pushed into each of the book's three scans
+    (three index probes), not as ``IN``, which reads the whole book into a hash first."""
+    if not one:
+        return account.in_(_book(principal))
+    book = _book(principal).subquery("book")
+    return exists().where(book.c.id == account)
 
 
 def book_sample(principal: Principal) -> ScalarSelect[Any]:
@@ -316,6 +334,25 @@ def visible_account_usage(principal: Principal) -> Predicate:
 
 def visible_feature_usage(principal: Principal) -> Predicate:
     return _of_account(principal, "account", FeatureUsageDaily)
+
+
+def of_one_account(
+    principal: Principal, model: type[Any], account: ColumnElement[Any]
+) -> Predicate:
+    """Rows of ``model`` (``org_id``, ``account_id``, an account's usage) of the one account
+    ``account`` (a parameter), visible exactly when that account is: the rule of
+    :func:`visible_account_usage` and :func:`visible_feature_usage`, with ``account_id =
+    account``. On such rows "their account is in the book" is "``account`` is in the book",
+    which names no column of the row: PostgreSQL tests it once per statement (a one-time
+    filter) instead of once per row (a semi-join per daily row: 190 of them for a quarter of
+    an account's features, about half of a team-book member's product usage in the backend).
+    """
+    in_org = model.org_id == principal.org_id
+    if principal.is_admin or _mode(principal) == "open":
+        seen: Predicate = in_org
+    else:
+        seen = and_(in_org, _sees_account(principal, account, one=True))
+    return and_(model.account_id == account, _narrowed(principal, "account", seen))
 
 
 def visible_person_usage(principal: Principal) -> Predicate:

@@ -1,4 +1,4 @@
-"""``python -m bench.inprocess fixedcost|probe|readpath|semantic …``: one tool of the package."""
+"""``python -m bench.inprocess fixedcost|pgcpu|probe|readpath|semantic …``: one tool."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import sys
 from collections.abc import Callable
 
 import bench.inprocess
-from bench.inprocess import fixedcost, probe, readpath, semantic
+from bench.inprocess import fixedcost, pgcpu, probe, readpath, semantic
 
 TOOLS: dict[str, Callable[[list[str]], None]] = {
     "fixedcost": fixedcost.main,
+    "pgcpu": pgcpu.main,
     "probe": probe.main,
     "readpath": readpath.main,
     "semantic": semantic.main,
