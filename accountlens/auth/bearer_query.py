@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -242,16 +242,21 @@ _BOUND = """CASE WHEN p.accepted
             THEN accountlens_bind(ARRAY['accountlens.org_id'], ARRAY[p.org_id::text])::text
        END"""
 #: What the check with columns read along sets for an accepted token's transaction besides the
-#: binding: statements that take a generic plan (:data:`PLANS_AS_USUAL` undoes it; see
+#: binding: statements that take a generic plan (:data:`PLAN_MODES` change it; see
 #: ``request_unit``, *Plans*). Single node only, as reading along: on Citus a generic plan of the
 #: coordinator read no rows of a member's accounts (``tests/db/test_citus.py``).
 _GENERIC = """CASE WHEN checked.bound IS NOT NULL
             THEN set_config('plan_cache_mode', 'force_generic_plan', true)
        END"""
-#: Back to the plan cache's usual choice for the rest of the transaction (simple protocol):
-#: ``DEFAULT`` is the value the session would have without any ``SET``, i.e. the server's,
-#: database's or role's configuration (no session ``SET`` is made: PgBouncer's transaction mode).
-PLANS_AS_USUAL = "SET LOCAL plan_cache_mode TO DEFAULT"
+#: Another plan choice for the rest of the transaction (simple protocol, transaction-local:
+#: no session ``SET`` is made, for PgBouncer's transaction mode). ``usual``: ``DEFAULT``, the
+#: value the session would have without any ``SET`` (the server's, database's or role's
+#: configuration); ``custom``: planned with each execution's values.
+PlanMode = Literal["generic", "usual", "custom"]
+PLAN_MODES: dict[PlanMode, str] = {
+    "usual": "SET LOCAL plan_cache_mode TO DEFAULT",
+    "custom": "SET LOCAL plan_cache_mode TO force_custom_plan",
+}
 # The checked row: the presented connection, its window's count so far, the binding.
 _CHECKED = f"SELECT p.*, {_HITS_SO_FAR} AS hits_so_far, {_BOUND} AS bound FROM presented p"  # noqa: S608 (our own constant parts, no value)
 #: The check inside a request's transaction: the same verdict as :data:`_CHECK`, the count of

@@ -55,8 +55,8 @@ cost more backend CPU than executing it (a team-book member's timeline: 1.6 ms o
 0.5 ms of execution), while the generic plan runs as fast. Only the statements a reader marks
 as planned alike for all values run so (:meth:`plans_generic`); before any other statement of
 the transaction (a search, a filtered list, an ORM read) the unit goes back to the usual
-choice with one ``SET LOCAL … TO DEFAULT`` (:meth:`plan_as_usual`), once, so those are planned
-exactly as before.
+choice with one ``SET LOCAL … TO DEFAULT`` (:meth:`plan_as`), once, so those are planned
+exactly as before; a keyword search asks for custom plans instead (``resolvers/search.py``).
 
 With a read replica, the autocommit check on the primary stays (``resource.py``): what must see
 the latest write (revocation) reads the primary, and the reads go to the replica, which cannot
@@ -77,6 +77,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.types import Message, Send
 
 from accountlens.auth import bearer_query
+from accountlens.auth.bearer_query import PlanMode
 from accountlens.db import raw
 from accountlens.db.faults import failure_cause
 
@@ -107,8 +108,9 @@ class RequestUnit:
         self._fallback: AuditFallback | None = None
         self._spoiled = False
         self._ended = False
-        #: The check set ``force_generic_plan`` and nothing has set it back yet.
-        self._generic = False
+        #: How the transaction's statements are planned now: ``generic`` once the check set
+        #: ``force_generic_plan``, until a read asks for another mode (:meth:`plan_as`).
+        self._mode: PlanMode = "usual"
 
     @classmethod
     async def begin(cls, engine: AsyncEngine) -> RequestUnit:
@@ -136,26 +138,29 @@ class RequestUnit:
         it also set ``force_generic_plan`` (``AccessRow.plans_generic``)."""
         self._org = org_id
         self._use = use
-        self._generic = generic
+        self._mode = "generic" if generic else "usual"
 
     @property
     def plans_generic(self) -> bool:
-        """Whether statements take a generic plan here (until :meth:`plan_as_usual`)."""
-        return self._generic
+        """Whether statements take a generic plan here (until :meth:`plan_as`)."""
+        return self._mode == "generic"
 
-    async def plan_as_usual(self) -> None:
-        """Back to the plan cache's usual choice for the rest of the transaction (once).
+    async def plan_as(self, wanted: PlanMode) -> None:
+        """Plan the transaction's next statements as ``wanted``, with one ``SET LOCAL`` if that
+        is not the mode already.
 
-        Call with :attr:`lock` held, on a usable unit. A failure spoils the transaction.
+        ``generic`` is only ever set by the check: a read that asks for it after another mode
+        was set runs in that mode (it is planned well either way). Call with :attr:`lock`
+        held, on a usable unit. A failure spoils the transaction.
         """
-        if not self._generic:
+        if wanted == "generic" or wanted == self._mode:
             return
         try:
-            await raw.fetch(self._held, bearer_query.PLANS_AS_USUAL, None)
+            await raw.fetch(self._held, bearer_query.PLAN_MODES[wanted], None)
         except BaseException:
             self._spoiled = True
             raise
-        self._generic = False
+        self._mode = wanted
 
     def held_for(self, org_id: uuid.UUID) -> raw.Held | None:
         """The connection, for a read as ``org_id`` (call with :attr:`lock` held).
@@ -189,7 +194,7 @@ class RequestUnit:
                     async with fallback() as own:
                         yield own
                     return
-                await self.plan_as_usual()  # ORM reads are planned as they always were
+                await self.plan_as("usual")  # ORM reads are planned as they always were
                 # SQLAlchemy knows nothing of the transaction begun on the raw connection: in
                 # AUTOCOMMIT it sends no BEGIN/ROLLBACK of its own and its statements join ours.
                 connection = await self._held.connection.execution_options(

@@ -25,5 +25,5 @@ async def live_connections_in_unit(reader: Reader) -> list[ConnectionView] | Non
     if reader.unit is None:
         return None
     statement, values = live_listing(reader.principal)
-    rows = await reader.rows(statement, values, generic=True)  # the org, the viewer, the time
+    rows = await reader.rows(statement, values, plan="generic")  # the org, the viewer, the time
     return [view_of(row) for row in rows]

@@ -27,6 +27,7 @@ from sqlalchemy import (
     true,
 )
 
+from accountlens.auth.bearer_query import PlanMode
 from accountlens.auth.principal import Principal
 from accountlens.resolvers.catalog import group_names
 from accountlens.resolvers.field_security import Hidden, hidden_fields, projection
@@ -317,8 +318,8 @@ async def list_records(
     page_values = {**values, PAGE_LIMIT: first + 1}
     # Unfiltered, a page's parameters are the org, the viewer, a cursor and a limit: planned
     # alike for any of them. A filter's value may change the plan (a rare or common stage).
-    generic = not query.filters
-    page = await reader.rows(statements.page, page_values, generic=generic) if first else []
+    plan: PlanMode = "usual" if query.filters else "generic"
+    page = await reader.rows(statements.page, page_values, plan=plan) if first else []
     rows = joined.split(reader, page) if first else []
     known: int | None = None
     if query.with_total and rows:
@@ -378,7 +379,7 @@ async def load_records(reader: Reader, type_key: str, ids: Sequence[uuid.UUID]) 
         (spec.key, shape, hidden_key(hidden)), lambda: _load_statement(spec, shape, hidden)
     )
     values = viewer_parameters(principal) | {IDS: list(dict.fromkeys(ids))}
-    rows = await reader.rows(statement, values, generic=True)  # keys and the viewer only
+    rows = await reader.rows(statement, values, plan="generic")  # keys and the viewer only
     by_id = {row["id"]: row for row in joined.split(reader, rows)}
     return [by_id.get(i) for i in ids]
 

@@ -42,7 +42,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from accountlens.auth.bearer_query import ReadAlong
+from accountlens.auth.bearer_query import PlanMode, ReadAlong
 from accountlens.auth.principal import Principal
 from accountlens.auth.request_unit import RequestUnit
 from accountlens.db.faults import failure_cause
@@ -174,7 +174,7 @@ class Reader:
         params: Mapping[str, Any] | None = None,
         *,
         settings: Mapping[str, str] | None = None,
-        generic: bool = False,
+        plan: PlanMode = "usual",
     ) -> list[Row]:
         """Run one statement in the request's transaction and return its rows as mappings.
 
@@ -185,21 +185,22 @@ class Reader:
         …) runs on a connection and in a transaction of its own, so the settings bind it alone
         and it may overlap the request's other reads.
 
-        ``generic``: the statement's plan is as good for any of its values (keys, the viewer, a
-        window, a limit: no value whose frequency changes the plan), so in the request's
-        transaction it keeps the generic plan the bearer check chose for it instead of being
-        re-planned on every call (``accountlens.auth.request_unit``, *Plans*). Any other
-        statement there is planned as PostgreSQL would choose.
+        ``plan``: ``generic`` for a statement whose plan is as good for any of its values (keys,
+        the viewer, a window, a limit: no value whose frequency changes the plan), so in the
+        request's transaction it keeps the generic plan the bearer check chose for it instead
+        of being re-planned on every call (``accountlens.auth.request_unit``, *Plans*);
+        ``custom`` for one whose best plan depends on its values' frequencies (a search's
+        words); ``usual``: as PostgreSQL would choose.
         """
         try:
             try:
-                return await self._rows(statement, params, settings, generic)
+                return await self._rows(statement, params, settings, plan)
             except DBAPIError as exc:
                 if not exc.connection_invalidated:
                     raise
                 # A pooled connection from before a database restart: the pool has now been
                 # invalidated, and a read is safe to run again on a fresh connection.
-                return await self._rows(statement, params, settings, generic)
+                return await self._rows(statement, params, settings, plan)
         except (OSError, TimeoutError, PoolTimeout) as exc:
             raise _unavailable(exc) from exc
         except DBAPIError as exc:
@@ -212,7 +213,7 @@ class Reader:
         statement: Executable,
         params: Mapping[str, Any] | None,
         settings: Mapping[str, str] | None,
-        generic: bool = False,
+        mode: PlanMode = "usual",
     ) -> list[Row]:
         sql, arguments, plan = compiled.bound(
             statement, params, self.engine.dialect, self.engine.sync_engine._compiled_cache
@@ -229,8 +230,7 @@ class Reader:
                 held = unit.held_for(row_security_org(self.principal))
                 if held is not None:
                     try:
-                        if not generic:
-                            await unit.plan_as_usual()
+                        await unit.plan_as(mode)
                         return await self._run(held, sql, arguments, plan)
                     except BaseException:
                         # The request's transaction is aborted: its owner rolls it back at
@@ -347,7 +347,7 @@ class Reader:
             .order_by(
                 PropertyDefinition.object_type, PropertyDefinition.position, PropertyDefinition.key
             ),
-            generic=True,  # the org's definitions, whatever the org
+            plan="generic",  # the org's definitions, whatever the org
         )
 
     async def custom_fields(self, object_type: str) -> dict[str, Row]:

@@ -16,4 +16,4 @@ async def data_sources(reader: Reader) -> list[Row]:
         .where(visible_data_sources(reader.principal))
         .order_by(DataSource.source)
     )
-    return await reader.rows(statement, generic=True)  # the org's few rows, whatever the org
+    return await reader.rows(statement, plan="generic")  # the org's few rows, whatever the org

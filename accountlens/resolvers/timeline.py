@@ -256,7 +256,7 @@ async def account_timeline(
     if cursor is not None:
         values[AFTER_AT], values[AFTER_ID] = cursor
     # A key, the viewer, a window, a cursor and a limit: planned alike for any of them.
-    rows = await reader.rows(statement, values, generic=True)
+    rows = await reader.rows(statement, values, plan="generic")
     if not rows:
         raise NotFoundError("no account with that ID", field="accountId")
     row = rows[0]

@@ -239,7 +239,7 @@ async def product_usage(
         START: span.start_date,
         END: span.end_date,
     }
-    rows = await reader.rows(statement, values, generic=True)  # a key, the viewer, a window
+    rows = await reader.rows(statement, values, plan="generic")  # a key, the viewer, a window
     if not rows:
         raise NotFoundError("no account or person with that ID", field="id")
     row = rows[0]

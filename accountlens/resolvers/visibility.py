@@ -191,6 +191,15 @@ def _mode(principal: Principal) -> str | None:
     return principal.account_visibility if isinstance(principal, Viewer) else None
 
 
+def reads_whole_book(principal: Principal) -> bool:
+    """Whether the caller's account rule reads their book in the statement (a member of a
+    restricted org whose book is past :data:`BOOK_INLINE_MAX`, or whose org's mode is not
+    known here), rather than being nothing (admins, open orgs) or an inlined array."""
+    if principal.is_admin or _mode(principal) == "open":
+        return False
+    return not (isinstance(principal, Viewer) and principal.book is not None)
+
+
 def _book(principal: Principal) -> CompoundSelect[uuid.UUID]:
     """A member's book: accounts they own, are on the account team of, or their teams cover.
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, text
 
 from accountlens.auth import bearer_query, repository
+from accountlens.auth.bearer_query import PlanMode
 from accountlens.auth.options import RateLimit
 from accountlens.auth.request_unit import RequestUnit
 from accountlens.db.engine import Database
@@ -58,8 +59,9 @@ async def checked_unit(db: Database) -> tuple[RequestUnit, Reader]:
     return unit, Reader.open(principal, db, unit=unit)
 
 
-async def mode(reader: Reader, *, generic: bool) -> str:
-    return str((await reader.rows(PLAN_MODE, generic=generic))[0]["mode"])
+async def mode(reader: Reader, plan: PlanMode) -> str:
+    """The plan cache mode a read asking for ``plan`` ran with."""
+    return str((await reader.rows(PLAN_MODE, plan=plan))[0]["mode"])
 
 
 async def test_marked_reads_take_a_generic_plan_until_another_read_sets_it_back(
@@ -69,9 +71,9 @@ async def test_marked_reads_take_a_generic_plan_until_another_read_sets_it_back(
     unit, reader = await checked_unit(fresh_db)
     try:
         # when a marked read, an unmarked one, and a marked one again run in its transaction
-        first = await mode(reader, generic=True)
-        usual = await mode(reader, generic=False)
-        after = await mode(reader, generic=True)
+        first = await mode(reader, "generic")
+        usual = await mode(reader, "usual")
+        after = await mode(reader, "generic")
     finally:
         await unit.end()
         await reader.close()
@@ -80,13 +82,31 @@ async def test_marked_reads_take_a_generic_plan_until_another_read_sets_it_back(
     assert (first, usual, after) == ("force_generic_plan", "auto", "auto")
 
 
+async def test_a_read_planned_with_its_values_is_so_and_the_next_usual_read_goes_back(
+    fresh_db: Database,
+) -> None:
+    # given a member's request past an accepted token check
+    unit, reader = await checked_unit(fresh_db)
+    try:
+        # when a read asks for custom plans (a search), then a cheap read, then an unmarked one
+        custom = await mode(reader, "custom")
+        cheap = await mode(reader, "generic")
+        usual = await mode(reader, "usual")
+    finally:
+        await unit.end()
+        await reader.close()
+    # then the search was planned with its values, the cheap read ran in that mode too, and
+    # the unmarked read as the server's configuration says
+    assert (custom, cheap, usual) == ("force_custom_plan", "force_custom_plan", "auto")
+
+
 async def test_nothing_of_it_outlives_the_request_on_the_pooled_connection(
     fresh_db: Database,
 ) -> None:
     # given a request that ended while its reads still took generic plans
     unit, reader = await checked_unit(fresh_db)
     try:
-        assert await mode(reader, generic=True) == "force_generic_plan"
+        assert await mode(reader, "generic") == "force_generic_plan"
     finally:
         await unit.end()
         await reader.close()

@@ -162,6 +162,7 @@ async def test_a_keyword_search_takes_three_statements_for_every_user_class(
     wire = await one_call(live, user.token, "search_objects", {"query": "renewal"})
     # then the hits' records (and the accounts and owners they point at) are read by the
     # search's own statement: with the check and the settling statement three, in at most six
-    # round trips, however many hits and types the page holds
+    # round trips, however many hits and types the page holds (every book of the small demo is
+    # inlined, so no search here asks for a plan of its own: see tests/resolvers/test_plans.py)
     assert len(wire.statements) <= MAX_STATEMENTS, wire.statements
     assert wire.round_trips <= MAX_ROUND_TRIPS, (wire.round_trips, wire.statements)
