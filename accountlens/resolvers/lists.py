@@ -23,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    literal_column,
     select,
     true,
 )
@@ -192,7 +193,6 @@ class _ListStatements:
 #: List statements kept: types × filter and sort shapes × hidden fields × viewer shapes.
 LIST_CACHE_SIZE = 512
 _lists: ShapeCache[_ListStatements] = ShapeCache(LIST_CACHE_SIZE)
-PAGE_LIMIT = "page_limit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +209,10 @@ class _ListRequest:
     after: ColumnElement[bool] | None
     with_total: bool
     cap: int
+    #: Rows the page reads (one past the page, to tell whether another follows). Written into
+    #: the statement, not bound: a generic plan cannot see a bound LIMIT and plans for a tenth
+    #: of the table (an admin's 5 tickets: a sort of every ticket, 4.6 → 7.3 ms on medium).
+    page_rows: int
 
     def expressions(self) -> list[ColumnElement[Any]]:
         """The expressions whose values differ between calls of one shape (:class:`Varying`)."""
@@ -241,7 +245,7 @@ def _list_statements(request: _ListRequest, shape: Principal) -> _ListStatements
         select(*projection(spec, request.hidden.of(request.object_type)), *labels)
         .where(*paged)
         .order_by(*order_by(keys))
-        .limit(bindparam(PAGE_LIMIT, type_=Integer))
+        .limit(literal_column(str(int(request.page_rows)), Integer))
         .subquery("_page")
     )
     joined = joined_references(spec, viewer, request.hidden, rows=cut)
@@ -263,7 +267,8 @@ def _cached_list(
     key = (
         request.spec.key, request.object_type, shape, hidden_key(request.hidden),
         len(request.where), tuple(k.descending for k in request.keys),
-        request.after is not None, request.with_total, request.cap, varying.shape,
+        request.after is not None, request.with_total, request.cap, request.page_rows,
+        varying.shape,
     )  # fmt: skip
     statements = _lists.get(key, lambda: _named(_list_statements(request, shape), varying))
     if statements.names is None:  # the built statements renamed a parameter: not reusable
@@ -311,15 +316,15 @@ async def list_records(
     after = after_predicate(keys, decode_cursor(keys, query.after)) if query.after else None
     hidden = await hidden_fields(reader)
     request = _ListRequest(
-        spec, object_type, hidden, where, keys, after, query.with_total, reader.total_cap
-    )
+        spec, object_type, hidden, where, keys, after, query.with_total, reader.total_cap,
+        first + 1,
+    )  # fmt: skip
     statements, values = _cached_list(request, reader.principal)
     joined = statements.joined
-    page_values = {**values, PAGE_LIMIT: first + 1}
     # Unfiltered, a page's parameters are the org, the viewer, a cursor and a limit: planned
     # alike for any of them. A filter's value may change the plan (a rare or common stage).
     plan: PlanMode = "usual" if query.filters else "generic"
-    page = await reader.rows(statements.page, page_values, plan=plan) if first else []
+    page = await reader.rows(statements.page, values, plan=plan) if first else []
     rows = joined.split(reader, page) if first else []
     known: int | None = None
     if query.with_total and rows:
