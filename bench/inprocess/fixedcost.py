@@ -27,17 +27,20 @@ import secrets
 import statistics
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import delete, insert, make_url, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from accountlens.app import create_app
 from accountlens.auth import tokens
 from accountlens.config import Settings
-from accountlens.db.embedded import start_embedded
+from accountlens.db.embedded import EmbeddedServer, start_embedded
 from accountlens.db.engine import EMBEDDED_DATABASE, Database, create_engine
 from accountlens.db.models import Connection, User
 from accountlens.ingest.embeddings import get_local_embedder
@@ -68,6 +71,34 @@ async def user_token(db: Database, secret_key: str, email: str = ADMIN) -> str:
 async def run(
     data_dir: Path, repeats: int, profile: str | None, email: str, only: set[str] | None
 ) -> None:
+    setup = production_app(data_dir)
+    engine, app = setup.engine, setup.app
+    token = await user_token(setup.db, setup.secret_key, email)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+                with counting_wire() as wire:
+                    await measure(app, http, token, wire, repeats, profile, only)
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(delete(Connection).where(Connection.client_id == "bench"))
+        await engine.dispose()
+
+
+@dataclass(frozen=True, slots=True)
+class ProductionApp:
+    """The app as a served production worker runs it, in this process, and what it runs on."""
+
+    server: EmbeddedServer
+    engine: AsyncEngine
+    db: Database
+    app: FastAPI
+    secret_key: str  # to mint tokens (user_token)
+
+
+def production_app(data_dir: Path) -> ProductionApp:
+    """:class:`ProductionApp` on ``data_dir``'s embedded server (started if it is not)."""
     server = start_embedded(data_dir / "pgdata")
     engine = create_engine(make_url(server.url(EMBEDDED_DATABASE)), pool_size=5)
     db = Database(engine=engine, read_engine=engine)
@@ -82,17 +113,7 @@ async def run(
     # collector's full passes over the start-up heap, and its CPU reads about 1 ms high.
     gc.collect()
     gc.freeze()
-    token = await user_token(db, secret_key, email)
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
-                with counting_wire() as wire:
-                    await measure(app, http, token, wire, repeats, profile, only)
-    finally:
-        async with engine.begin() as conn:
-            await conn.execute(delete(Connection).where(Connection.client_id == "bench"))
-        await engine.dispose()
+    return ProductionApp(server, engine, db, app, secret_key)
 
 
 async def audit_written(app: Any) -> None:

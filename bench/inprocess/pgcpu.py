@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
-import secrets
 import statistics
 import sys
 import time
@@ -35,19 +33,15 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy import delete, make_url
+from sqlalchemy import delete
 
 import accountlens
-from accountlens.app import create_app
-from accountlens.config import Settings
-from accountlens.db.embedded import start_embedded
-from accountlens.db.engine import EMBEDDED_DATABASE, Database, create_engine
+from accountlens.db.engine import EMBEDDED_DATABASE
 from accountlens.db.models import Connection
-from accountlens.ingest.embeddings import get_local_embedder
 
 if __package__ in (None, ""):  # run as a file against another checkout's accountlens
     sys.path.insert(1, str(Path(__file__).resolve().parents[2]))
-from bench.inprocess.fixedcost import PUBLIC_URL, audit_written, user_token
+from bench.inprocess.fixedcost import PUBLIC_URL, audit_written, production_app, user_token
 from bench.load.mcp_client import call_tool
 from bench.load.workload import USERS
 from bench.peers.systems import cpu_ms, postgres_pids
@@ -108,18 +102,8 @@ async def run(
     data_dir: Path, repeats: int, users: list[str], only: list[str], show_statements: bool
 ) -> None:
     pgdata = data_dir / "pgdata"
-    server = start_embedded(pgdata)
-    engine = create_engine(make_url(server.url(EMBEDDED_DATABASE)), pool_size=5)
-    db = Database(engine=engine, read_engine=engine)
-    secret_key = secrets.token_urlsafe(48)
-    settings = Settings(
-        _env_file=None, environment="production", public_url=PUBLIC_URL, secret_key=secret_key,
-        mcp_rate_limit_per_minute=100_000, log_level="WARNING",
-    )  # fmt: skip
-    app = create_app(settings, database=db)
-    app.state.embedder = get_local_embedder()
-    gc.collect()
-    gc.freeze()
+    setup = production_app(data_dir)
+    server, engine, app = setup.server, setup.engine, setup.app
     stats: asyncpg.Connection | None = None
     if show_statements:
         stats = await asyncpg.connect(
@@ -130,7 +114,7 @@ async def run(
         if "pg_stat_statements" not in preloaded:
             raise SystemExit("--statements: the server does not preload pg_stat_statements")
         await stats.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-    tokens = {u: await user_token(db, secret_key, USERS[u][0]) for u in users}
+    tokens = {u: await user_token(setup.db, setup.secret_key, USERS[u][0]) for u in users}
     print(f"accountlens from {Path(accountlens.__file__).parent}")
     print(f"{'user':10} {'call':15} {'pg ms':>6} {'app ms':>6} {'p50 ms':>6}  per call "
           f"({repeats} calls)")  # fmt: skip
