@@ -61,6 +61,17 @@ USERS = ("ada@northwind.example", "katherine@northwind.example", "grace@northwin
          "niels@contoso.example")  # fmt: skip
 
 
+async def principal_of(engine: Any, email: str) -> Principal:
+    """The demo user ``email`` as the principal a GraphQL execution runs as."""
+    async with engine.connect() as conn:
+        found = (
+            await conn.execute(
+                text("SELECT id, org_id, role FROM users WHERE email = :e"), {"e": email}
+            )
+        ).one()
+    return Principal(user_id=found.id, org_id=found.org_id, role=found.role)
+
+
 async def explain_all(engine: Any, captured: list[tuple[str, Any]]) -> None:
     """EXPLAIN ANALYZE each captured statement with its parameters; print the slow ones.
 
@@ -96,13 +107,7 @@ async def run(data_dir: Path, rounds: int, only: str | None, explain: bool = Fal
         captured.append((args[2], args[3]))
 
     for email in USERS:
-        async with engine.connect() as conn:
-            found = (
-                await conn.execute(
-                    text("SELECT id, org_id, role FROM users WHERE email = :e"), {"e": email}
-                )
-            ).one()
-        principal = Principal(user_id=found.id, org_id=found.org_id, role=found.role)
+        principal = await principal_of(engine, email)
         for name, query in QUERIES.items():
             if only and only not in name:
                 continue

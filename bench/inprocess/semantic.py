@@ -28,14 +28,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 
-from accountlens.auth.principal import Principal
 from accountlens.db.embedded import start_embedded
 from accountlens.db.engine import EMBEDDED_DATABASE, Database, create_engine
 from accountlens.ingest.embeddings import get_local_embedder
 from accountlens.resolvers import semantic
 from accountlens.resolvers.reader import Reader
+from bench.inprocess.probe import principal_of
 from bench.load.workload import SEMANTIC_QUERIES, USERS
 
 #: Calls before this one may still run on custom plans (PostgreSQL's first five).
@@ -106,13 +106,7 @@ async def run(data_dir: Path, calls: int, database: str, against: str | None, qu
     legs = {name: _timed_legs(module) for name, module in modules.items()}
     try:
         for user_class, (email, _role) in USERS.items():
-            async with engine.connect() as conn:
-                found = (
-                    await conn.execute(
-                        text("SELECT id, org_id, role FROM users WHERE email = :e"), {"e": email}
-                    )
-                ).one()
-            principal = Principal(user_id=found.id, org_id=found.org_id, role=found.role)
+            principal = await principal_of(engine, email)
             whole: dict[str, list[float]] = {name: [] for name in modules}
             cpu: dict[str, list[float]] = {name: [] for name in modules}
             answers: dict[str, set[tuple[tuple[Any, float], ...]]] = {n: set() for n in modules}
