@@ -10,6 +10,8 @@ PgBouncer in transaction mode the next transaction may be another client's).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from sqlalchemy import func, select, text
@@ -26,8 +28,10 @@ from tests.factories import create_org, create_user
 PLAN_MODE = select(func.current_setting("plan_cache_mode").label("mode"))
 
 
-async def checked_unit(db: Database) -> tuple[RequestUnit, Reader]:
-    """A unit after the real check of a member's token, as the resource server leaves it."""
+@asynccontextmanager
+async def checked_request(db: Database) -> AsyncIterator[Reader]:
+    """A member's reader in a unit after the real check of their token, as the resource
+    server leaves it; the unit is ended and the reader closed afterwards."""
     org = await create_org(db)
     member = await create_user(db, org)
     connection_id, digest = await connect_principal(db, member)
@@ -56,7 +60,12 @@ async def checked_unit(db: Database) -> tuple[RequestUnit, Reader]:
         generic=row.plans_generic,
     )  # fmt: skip
     principal = dataclasses.replace(member, connection_id=connection_id)
-    return unit, Reader.open(principal, db, unit=unit)
+    reader = Reader.open(principal, db, unit=unit)
+    try:
+        yield reader
+    finally:
+        await unit.end()
+        await reader.close()
 
 
 async def mode(reader: Reader, plan: PlanMode) -> str:
@@ -68,15 +77,11 @@ async def test_marked_reads_take_a_generic_plan_until_another_read_sets_it_back(
     fresh_db: Database,
 ) -> None:
     # given a member's request past an accepted token check
-    unit, reader = await checked_unit(fresh_db)
-    try:
+    async with checked_request(fresh_db) as reader:
         # when a marked read, an unmarked one, and a marked one again run in its transaction
         first = await mode(reader, "generic")
         usual = await mode(reader, "usual")
         after = await mode(reader, "generic")
-    finally:
-        await unit.end()
-        await reader.close()
     # then only reads before the first unmarked one took the generic plan; the rest of the
     # transaction is planned as the server's configuration says
     assert (first, usual, after) == ("force_generic_plan", "auto", "auto")
@@ -86,15 +91,11 @@ async def test_a_read_planned_with_its_values_is_so_and_the_next_usual_read_goes
     fresh_db: Database,
 ) -> None:
     # given a member's request past an accepted token check
-    unit, reader = await checked_unit(fresh_db)
-    try:
+    async with checked_request(fresh_db) as reader:
         # when a read asks for custom plans (a search), then a cheap read, then an unmarked one
         custom = await mode(reader, "custom")
         cheap = await mode(reader, "generic")
         usual = await mode(reader, "usual")
-    finally:
-        await unit.end()
-        await reader.close()
     # then the search was planned with its values, the cheap read ran in that mode too, and
     # the unmarked read as the server's configuration says
     assert (custom, cheap, usual) == ("force_custom_plan", "force_custom_plan", "auto")
@@ -104,12 +105,8 @@ async def test_nothing_of_it_outlives_the_request_on_the_pooled_connection(
     fresh_db: Database,
 ) -> None:
     # given a request that ended while its reads still took generic plans
-    unit, reader = await checked_unit(fresh_db)
-    try:
+    async with checked_request(fresh_db) as reader:
         assert await mode(reader, "generic") == "force_generic_plan"
-    finally:
-        await unit.end()
-        await reader.close()
     # when the pool hands that connection out again (last in, first out) for other work
     async with fresh_db.read_engine.connect() as conn:
         seen = await conn.scalar(text("SELECT current_setting('plan_cache_mode')"))
