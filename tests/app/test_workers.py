@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil  # type: ignore[import-untyped]  # no stubs in the dev dependencies
@@ -113,21 +114,19 @@ def test_with_the_embedded_database_the_parent_starts_it_for_the_workers_and_sto
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def _on_port(worker: psutil.Process, port: int) -> list[Any]:
+    """``worker``'s TCP sockets on ``port``: its listening one and the connections it accepted."""
+    return [c for c in worker.net_connections(kind="tcp") if c.laddr and c.laddr.port == port]
+
+
 def _listening(worker: psutil.Process, port: int) -> bool:
     """Whether ``worker`` accepts on ``port`` yet (a worker listens once its app is built)."""
-    return any(
-        c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
-        for c in worker.net_connections(kind="tcp")
-    )
+    return any(c.status == psutil.CONN_LISTEN for c in _on_port(worker, port))
 
 
 def _established(worker: psutil.Process, port: int) -> int:
     """How many of ``port``'s accepted TCP connections ``worker`` holds."""
-    return sum(
-        1
-        for c in worker.net_connections(kind="tcp")
-        if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port
-    )
+    return sum(1 for c in _on_port(worker, port) if c.status == psutil.CONN_ESTABLISHED)
 
 
 @pytest.mark.timeout(180)
