@@ -48,7 +48,7 @@ from accountlens.resolvers.paging import (
 from accountlens.resolvers.reader import Reader, Row
 from accountlens.resolvers.registry import ObjectSpec, spec_for
 from accountlens.resolvers.shapes import ShapeCache, Varying, hidden_key
-from accountlens.resolvers.visibility import parametrized, shape_of, viewer_parameters
+from accountlens.resolvers.visibility import parametrized, per_row, shape_of, viewer_parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +143,7 @@ def joined_references(
         pointer = reference.column if rows is None else rows.c[reference.column.key]
         lateral = (
             select(*projection(target, hidden.of(target.key)))
-            .where(target.visible(principal), target.id_column == pointer)
+            .where(target.visible(per_row(principal)), target.id_column == pointer)
             .correlate(spec.model if rows is None else rows)
             .lateral(f"_ref{index}")
         )
@@ -360,7 +360,7 @@ PER_PARENT = "per_parent"
 def _load_statement(
     spec: ObjectSpec, shape: Principal, hidden: Hidden
 ) -> tuple[Select[Any], JoinedReferences]:
-    viewer = parametrized(shape)
+    viewer = per_row(parametrized(shape))  # at most 50 ids
     joined = joined_references(spec, viewer, hidden)
     # One array parameter for any number of ids: one statement text, prepared once.
     ids = bindparam(IDS, type_=ARRAY(Uuid()))

@@ -144,6 +144,31 @@ class Reader:
         along = self._along()
         if along is not None and not self.principal.is_admin:
             self.hidden_rows = [(str(t), str(f)) for t, f in along.get(_HIDDEN) or ()]
+        self._take_checked_org()
+
+    def _take_checked_org(self) -> None:
+        """Take the org row (and a member's book) from the bearer check, when it read them.
+
+        Done at once rather than at the first :meth:`org`, so that every statement of the
+        request, including those that never ask for the org (records by id, relations), is
+        built for the :class:`Viewer` and takes the cheap predicate of its mode.
+        """
+        facts = self.principal.org_facts
+        if facts is None:
+            return
+        bookless = self.principal.is_admin or facts.account_visibility == "open"
+        along = self._along()
+        if not bookless and along is None:
+            return  # the check did not read the book: :meth:`org` reads it with the org row
+        self._org = OrgInfo(
+            row_security_org(self.principal),  # the caller's own org, always
+            facts.name,
+            facts.slug,
+            facts.timezone,
+            facts.account_visibility,
+        )
+        book = None if bookless or along is None else _inlined(along.get(_BOOK))
+        self.principal = as_viewer(self.principal, facts.account_visibility, book)
 
     def _along(self) -> Mapping[str, Any] | None:
         """What the bearer check read for this reader (:func:`read_along`), if it did."""
@@ -288,23 +313,6 @@ class Reader:
     async def org(self) -> OrgInfo:
         """The caller's org (loaded once per request), with a member's book sampled alongside."""
         async with self._lock:
-            facts = self.principal.org_facts
-            bookless = facts is not None and (
-                self.principal.is_admin or facts.account_visibility == "open"
-            )
-            along = self._along()
-            if self._org is None and facts is not None and (bookless or along is not None):
-                # The bearer check read the org row this request, and the book if one is needed.
-                self._org = OrgInfo(
-                    row_security_org(self.principal),  # the caller's own org, always
-                    facts.name,
-                    facts.slug,
-                    facts.timezone,
-                    facts.account_visibility,
-                )
-                # Not bookless: then the check read the book along (the condition above).
-                book = None if bookless or along is None else _inlined(along.get(_BOOK))
-                self.principal = as_viewer(self.principal, facts.account_visibility, book)
             if self._org is None:
                 principal = self.principal
                 found = await self.rows(

@@ -13,12 +13,14 @@ org's visibility mode (a :class:`Viewer`), the open-org case carries no subquery
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
+    CTE,
     ColumnElement,
     CompoundSelect,
     ScalarSelect,
@@ -32,6 +34,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import QueryableAttribute
@@ -133,6 +136,8 @@ class Viewer(Principal):
     account_visibility: str = "restricted"
     #: The member's whole book when it is small (see :func:`book_sample`), else ``None``.
     book: tuple[uuid.UUID, ...] | None = None
+    #: The statement tests a few rows only (see :func:`per_row`).
+    per_row: bool = False
 
 
 #: Books up to this size are inlined as an array parameter, whose length the planner sees: a
@@ -186,6 +191,19 @@ def viewer_parameters(principal: Principal) -> dict[str, Any]:
     return values
 
 
+def per_row(principal: Principal) -> Principal:
+    """``principal`` for a statement that tests a few rows by id (loads by id, references).
+
+    For a member whose book is not inlined, each row's account is then asked of the book as an
+    ``EXISTS`` with the row's account pushed into the book's three scans (index probes per
+    row), rather than ``IN (book)``, which reads the whole book first: the right trade for a
+    page's worth of rows, the wrong one for a count over the book. The answer is the same.
+    """
+    if isinstance(principal, Viewer) and principal.book is None:
+        return dataclasses.replace(principal, per_row=True)
+    return principal
+
+
 def _mode(principal: Principal) -> str | None:
     """``open``/``restricted`` when known for this request, ``None`` otherwise."""
     return principal.account_visibility if isinstance(principal, Viewer) else None
@@ -234,27 +252,61 @@ def _sees_account(
     if principal.is_admin or mode == "open":
         return account_column.is_not(None)
     if mode == "restricted":
-        book = principal.book if isinstance(principal, Viewer) else None
-        if book is not None:
+        viewer = cast(Viewer, principal)  # only a Viewer knows its org's mode
+        if viewer.book is not None:
             # Named, so that a statement built for a parametrized viewer takes it per call.
-            book_ids = bindparam(VIEWER_BOOK, list(book), type_=ARRAY(Uuid()))
+            book_ids = bindparam(VIEWER_BOOK, list(viewer.book), type_=ARRAY(Uuid()))
             return account_column == any_(book_ids)
-        return _in_book(principal, account_column, one)
+        return _in_book(principal, account_column, one, per_row=viewer.per_row, once=True)
     org_is_open = exists().where(Org.id == principal.org_id, Org.account_visibility == "open")
     in_book = _in_book(principal, account_column, one)
     return or_(and_(org_is_open, account_column.is_not(None)), in_book)
 
 
 def _in_book(
-    principal: Principal, account: QueryableAttribute[Any] | ColumnElement[Any], one: bool
+    principal: Principal,
+    account: QueryableAttribute[Any] | ColumnElement[Any],
+    one: bool,
+    *,
+    per_row: bool = False,
+    once: bool = False,
 ) -> Predicate:
     """``account`` is in the member's book. ``one``: it is a single value (a parameter), not a
     column: then asked as ``EXISTS`` with the id pushed into each of the book's three scans
-    (three index probes), not as ``IN``, which reads the whole book into a hash first."""
-    if not one:
-        return account.in_(_book(principal))
-    book = _book(principal).subquery("book")
-    return exists().where(book.c.id == account)
+    (three index probes), not as ``IN``, which reads the whole book into a hash first.
+
+    ``per_row`` (a few rows by id, see :func:`per_row`): ``(… IN (book)) IS TRUE``, the same
+    answer in a form PostgreSQL cannot turn into a semi-join, so it stays a hashed subplan:
+    the book is read once per statement and each row probes the hash. As a semi-join inside a
+    reference's lateral it was read again for every row (a person's: 1,422 buffers for the
+    requesters of 25 tickets, against 111 for the book once).
+
+    ``once``: the book is the statement's ``WITH`` entry (:func:`_book_once`), not written out
+    where it is asked.
+    """
+    if one:
+        book = _book(principal).subquery("book")
+        return exists().where(book.c.id == account)
+    ids: Select[Any] | CompoundSelect[Any] = (
+        select(_book_once(principal.org_id, principal.user_id).c.id) if once else _book(principal)
+    )
+    in_book = account.in_(ids)
+    return in_book.is_(true()) if per_row else in_book
+
+
+@functools.lru_cache(maxsize=256)
+def _book_once(org: uuid.UUID, user: uuid.UUID) -> CTE:
+    """The member's book as a ``MATERIALIZED`` common table expression: read once per statement.
+
+    A statement that asks "in the book?" of several tables (a search's twelve branches, a page
+    and the records it points at) reads the book once, not once per question; the question is
+    then one hashed probe per row, and the statement is shorter to plan (a member's search
+    planned in 18.6 ms with the book written out in each branch). One object per viewer (by
+    its ids, or its id parameters), so that all questions of a statement name the same
+    ``WITH`` entry: SQLAlchemy writes it once, at the top of the statement.
+    """
+    ids = _book(Principal(user_id=user, org_id=org, role="member")).subquery()
+    return select(ids.c.id).cte("viewer_book").prefix_with("MATERIALIZED")
 
 
 def book_sample(principal: Principal) -> ScalarSelect[Any]:
