@@ -477,8 +477,39 @@ def as_json(source: Any, info: Info[Any, Any], fields: Sequence[str]) -> Any:
     return plan.render(source, info)
 
 
+@strawberry.input(description="The fields to read of records of one type (see `nodesAsJson`).")
+class TypeFields:
+    type: str = strawberry.field(description="A record type's GraphQL name, e.g. `Ticket`.")
+    fields: list[str] = strawberry.field(description="Dotted paths, as `asJson` takes them.")
+
+
+def by_type(fields: Sequence[TypeFields]) -> dict[str, list[str]]:
+    """``[TypeFields]`` as :func:`nodes_as_json` takes them: paths by type name."""
+    return {entry.type: entry.fields for entry in fields}
+
+
+def paths_by_type(fields: object) -> dict[str, list[str]]:
+    """A ``JSON`` argument of paths by type (``{"Ticket": ["id", …]}``), checked.
+
+    For fields that name paths for many types at once, where a typed input list would cost
+    more to coerce than the records cost to render. Anything but an object of lists of
+    strings is refused, as GraphQL would refuse a mistyped ``[TypeFields]``.
+    """
+    shaped = isinstance(fields, dict) and all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(p, str) for p in v)
+        for k, v in fields.items()
+    )
+    if not shaped:
+        raise BadInputError(
+            "fields must be an object of record type names to lists of paths", field="fields"
+        )
+    return cast(dict[str, list[str]], fields)
+
+
 def nodes_as_json(
-    nodes: Sequence[Any], info: Info[Any, Any], fields: Mapping[str, Sequence[str]]
+    nodes: Sequence[Any],
+    info: Info[Any, Any],
+    fields: Mapping[str, Sequence[str]],
 ) -> Any:
     """Records (``None`` where missing), each rendered with the ``fields`` of its type.
 
@@ -487,7 +518,7 @@ def nodes_as_json(
     ``asJson`` argument converted): the records' plans run here, one after another. A record
     of a type ``fields`` does not name is ``{}``, as an empty selection of it would be. Paths
     are checked as ``asJson`` checks them, from where the typed selection would put them: one
-    field below this one.
+    field below this one (``nodes`` → a record; a search's ``hitsAsJson`` → ``hits.node``).
     """
     raw = info._raw_info
     schema = raw.schema

@@ -20,7 +20,7 @@ from accountlens.schema.errors import BadInputError, NotFoundError, should_mask_
 from accountlens.schema.field_security import FieldSecurityMutation, FieldSecurityQuery
 from accountlens.schema.ids import decode_as
 from accountlens.schema.inputs import to_list_query, wants_total
-from accountlens.schema.json_view import nodes_as_json
+from accountlens.schema.json_view import TypeFields, by_type, nodes_as_json
 from accountlens.schema.limits import extensions
 from accountlens.schema.list_fields import After, Filters, First, Sorts, list_field
 from accountlens.schema.sessions import SessionsMutation
@@ -41,12 +41,6 @@ from accountlens.schema.types.me import Me, me_of
 from accountlens.schema.types.nodes import MAX_NODES, fetch_node, fetch_nodes
 from accountlens.schema.types.org import CustomObjectType, Group, Property, Team, User
 from accountlens.schema.types.work import Project, Task, TaskComment
-
-
-@strawberry.input(description="The fields to read of records of one type (see `nodesAsJson`).")
-class TypeFields:
-    type: str = strawberry.field(description="A record type's GraphQL name, e.g. `Ticket`.")
-    fields: list[str] = strawberry.field(description="Dotted paths, as `asJson` takes them.")
 
 
 @strawberry.type(description="Read-only access to the org's customer data, as the caller sees it.")
@@ -75,8 +69,7 @@ class Query(AnalyticsQuery, ConnectionsQuery, FieldSecurityQuery, SsoQuery, Admi
     ) -> JSON:
         if len(ids) > MAX_NODES:
             raise BadInputError(f"at most {MAX_NODES} ids", field="ids")
-        by_type = {entry.type: entry.fields for entry in fields}
-        return cast(JSON, nodes_as_json(await fetch_nodes(info, ids), info, by_type))
+        return cast(JSON, nodes_as_json(await fetch_nodes(info, ids), info, by_type(fields)))
 
     accounts = list_field(Account, "Customer accounts.")
     people = list_field(Person, "Contacts at customer accounts.")

@@ -10,6 +10,8 @@ from gql.dsl import DSLInlineFragment
 from accountlens.db.engine import Database
 from accountlens.mcp_adapter.catalog import DEFAULT_FIELDS, LIST_TYPES
 from accountlens.mcp_adapter.compile import Compiler
+from accountlens.mcp_adapter.tools.search import _WITH_ACCOUNT, _hit_fields
+from accountlens.object_types import ACCOUNT_ATTACHED
 from accountlens.schema.root import schema
 from tests.schema.demo import DEMO_USERS, demo_principal
 from tests.schema.helpers import data_of, execute
@@ -217,3 +219,63 @@ async def test_records_by_id_as_one_value_mix_types_and_refuse_what_asjson_refus
         (error,) = errors
         assert problem in error["message"]
         assert error["extensions"]["code"] == "BAD_INPUT"
+
+
+HITS_JSON = (
+    "query($q: String!, $f: JSON!) { search(query: $q, first: 25) { hitsAsJson(fields: $f) } }"
+)
+
+
+def typed_hits_document() -> str:
+    """The search tool's selection before ``hitsAsJson``: typed fragments per record type."""
+    ds = COMPILER.dsl
+    accounts = {t: ([COMPILER.catalog.fields(t)["account"]], False) for t in _WITH_ACCOUNT}
+
+    def roots(var: Any) -> list[Any]:
+        node = ds.SearchHit.node.select(
+            ds.Node.id,
+            ds.Node.objectType,
+            ds.Node.displayName,
+            DSLInlineFragment().on(ds.Record).select(ds.Record.updatedAt),
+            *COMPILER.node_fragments(accounts),
+        )
+        hits = ds.SearchConnection.hits.select(ds.SearchHit.score, ds.SearchHit.matched, node)
+        return [ds.Query.search.args(query=var.q, first=25).select(hits)]
+
+    return COMPILER.operation("TypedHits", roots, shape="typed hits").document
+
+
+@pytest.mark.parametrize("persona", list(DEMO_USERS))
+async def test_search_hits_as_one_value_hold_exactly_their_typed_selection(
+    demo_db: Database, persona: str
+) -> None:
+    # given a persona and the paths the search tool gives every record type
+    who = await demo_principal(demo_db, DEMO_USERS[persona])
+    paths, _ = _hit_fields(COMPILER)
+    typed_document = typed_hits_document()
+    seen: set[str] = set()
+    for query in ("acme", "renewal", "globex crop", "onboarding"):
+        # when the same search is read typed and as one JSON value
+        typed = (await data_of(demo_db, who, typed_document, q=query))["search"]["hits"]
+        found = (await data_of(demo_db, who, HITS_JSON, q=query, f=paths))["search"]
+        # then each hit holds the same score, match and record, keys in the same order
+        assert found["hitsAsJson"] == typed, (persona, query)
+        assert [list(h["node"]) for h in found["hitsAsJson"]] == [list(h["node"]) for h in typed]
+        seen.update(h["node"]["objectType"] for h in typed)
+    # and the searches found records of several types, some of them with their account
+    assert len(seen) >= 3
+    assert seen & set(ACCOUNT_ATTACHED)
+
+
+async def test_search_hits_as_one_value_refuse_fields_of_the_wrong_shape(
+    demo_db: Database,
+) -> None:
+    # given the admin
+    who = await demo_principal(demo_db, DEMO_USERS["restricted admin"])
+    for wrong in (["id"], {"Account": "id"}, {"Account": [1]}, {"Money": ["amount"]}):
+        # when hitsAsJson is given fields that are not record types to lists of paths
+        data, errors = await execute(demo_db, who, HITS_JSON, q="acme", f=wrong)
+        # then the search answers a bad-input error, not a page
+        assert data is None or data["search"] is None
+        (error,) = errors
+        assert error["extensions"]["code"] == "BAD_INPUT", wrong

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
-from gql.dsl import DSLInlineFragment
+from graphql import GraphQLInterfaceType, GraphQLObjectType
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from accountlens.mcp_adapter.budget import fit
 from accountlens.mcp_adapter.catalog import NODE_TYPES, FieldInfo
+from accountlens.mcp_adapter.compile import Compiler
 from accountlens.mcp_adapter.errors import ToolInputError
 from accountlens.mcp_adapter.runtime import Runtime, page_size
 from accountlens.mcp_adapter.shape import Page, plain, record, record_url, utc
@@ -19,6 +21,29 @@ from accountlens.object_types import ACCOUNT_ATTACHED
 MAX_QUERY = 200
 #: Types whose hits also show the account they belong to.
 _WITH_ACCOUNT = tuple(NODE_TYPES[key] for key in ACCOUNT_ATTACHED)
+
+
+@functools.cache
+def _hit_fields(compiler: Compiler) -> tuple[dict[str, list[str]], dict[str, list[FieldInfo]]]:
+    """What a hit shows of its record, per record type (the ``fields`` of ``hitsAsJson``).
+
+    Every type a hit can be: its ``id``, ``objectType``, ``displayName`` and ``updatedAt``,
+    and for a type on an account that account (``id``, ``objectType``, ``displayName``); with
+    the account field of each such type, which the record's shaping names.
+    """
+    schema = compiler.catalog.schema
+    node = schema.get_type("Node")
+    assert isinstance(node, GraphQLInterfaceType)
+    account_field = {t: [compiler.catalog.fields(t)["account"]] for t in _WITH_ACCOUNT}
+    paths: dict[str, list[str]] = {}
+    for graphql_type in dict.fromkeys(NODE_TYPES.values()):
+        type_ = schema.get_type(graphql_type)
+        if not isinstance(type_, GraphQLObjectType) or not schema.is_sub_type(node, type_):
+            continue
+        found = compiler.record_paths(graphql_type, account_field.get(graphql_type, []), False)
+        assert found is not None  # an account is a reference, never a paged list
+        paths[graphql_type] = found
+    return paths, account_field
 
 
 def _query_text(query: str) -> str:
@@ -40,10 +65,6 @@ async def search_objects(
 ) -> dict[str, Any]:
     compiler = runtime.compiler
     ds = compiler.dsl
-    account_field: dict[str, tuple[list[FieldInfo], bool]] = {
-        t: ([compiler.catalog.fields(t)["account"]], False) for t in _WITH_ACCOUNT
-    }
-    hit = ds.SearchHit
 
     def roots(var: Any) -> list[Any]:
         return [
@@ -53,35 +74,26 @@ async def search_objects(
                 ds.SearchConnection.totalCount,
                 ds.SearchConnection.totalIsLowerBound,
                 ds.SearchConnection.pageInfo.select(ds.PageInfo.hasNextPage, ds.PageInfo.endCursor),
-                ds.SearchConnection.hits.select(
-                    hit.score,
-                    hit.matched,
-                    hit.node.select(
-                        ds.Node.id,
-                        ds.Node.objectType,
-                        ds.Node.displayName,
-                        DSLInlineFragment().on(ds.Record).select(ds.Record.updatedAt),
-                        *compiler.node_fragments(account_field),
-                    ),
-                ),
+                ds.SearchConnection.hitsAsJson.args(fields=var.fields),
             )
         ]
 
+    hit_fields, account_field = _hit_fields(compiler)
     values = {
         "query": _query_text(query),
         "types": types or None,
         "first": page_size(limit),
         "after": cursor,
+        "fields": hit_fields,
     }
     operation = compiler.operation("SearchObjects", roots, values=values)
     data = (await runtime.run(ctx, operation))["search"]
-    aliases = compiler.aliases_for(account_field)
     records = []
-    for found in data["hits"]:
+    for found in data["hitsAsJson"]:
         node = found["node"]
         graphql_type = NODE_TYPES.get(str(node.get("objectType")), "")
-        fields = account_field.get(graphql_type, ([], False))[0]
-        shaped = record(node, runtime.base_url, fields, aliases=aliases.get(graphql_type))
+        fields = account_field.get(graphql_type, [])
+        shaped = record(node, runtime.base_url, fields)
         shaped["matched"] = found["matched"]
         shaped["score"] = round(float(found["score"]), 3)
         records.append(shaped)
