@@ -47,6 +47,7 @@ from bench.load.workload import USERS
 from bench.peers.systems import cpu_ms, postgres_pids
 
 CHEAP = ("list accounts", "get 25 tickets", "product usage", "timeline")
+SEARCHES = ("search (typo)", "search (word)")  # asked for by name only (``--only``)
 SHORT = {
     "admin": "admin",
     "restricted member (team book)": "team-book",
@@ -68,6 +69,9 @@ async def calls_for(http: httpx.AsyncClient, token: str) -> dict[str, tuple[str,
         "get 25 tickets": ("get_objects", {"ids": ticket_ids}),
         "product usage": ("get_product_usage", {"id": account}),
         "timeline": ("account_timeline", {"account": account, "since": "-30d"}),
+        # Not cheap calls (not in the default set): the load mix's two keyword searches.
+        "search (typo)": ("search_objects", {"query": "acme crop"}),
+        "search (word)": ("search_objects", {"query": "renewal"}),
     }
 
 
@@ -160,12 +164,22 @@ def main(argv: list[str]) -> None:
     parser.add_argument("data_dir", type=Path, help="a benchmark data folder")
     parser.add_argument("calls", type=int, nargs="?", default=300, help="timed calls per cell")
     parser.add_argument("--users", help="comma-separated user classes (default: all four)")
-    parser.add_argument("--only", help="comma-separated cheap calls (default: all four)")
+    parser.add_argument(
+        "--only",
+        help=f"comma-separated calls: {', '.join(CHEAP)} (the default), or {', '.join(SEARCHES)}",
+    )
     parser.add_argument("--statements", action="store_true", help="list pg_stat_statements")
     args = parser.parse_args(argv)
     by_short = {short: user for user, short in SHORT.items()}
-    users = [by_short[u.strip()] for u in args.users.split(",")] if args.users else list(USERS)
+    by_short |= {name: name for name in USERS}  # the load mix's own names serve too
+    asked = [u.strip() for u in args.users.split(",")] if args.users else list(USERS)
+    unknown = [u for u in asked if u not in by_short]
+    if unknown:
+        parser.error(f"unknown user class {unknown[0]!r}; choose from {', '.join(SHORT.values())}")
+    users = [by_short[u] for u in asked]
     only = [c.strip() for c in args.only.split(",")] if args.only else list(CHEAP)
+    if not set(only) <= {*CHEAP, *SEARCHES}:
+        parser.error(f"--only: choose from {', '.join((*CHEAP, *SEARCHES))}")
     logging.basicConfig(level=logging.WARNING, force=True)
     asyncio.run(run(args.data_dir.resolve(), args.calls, users, only, args.statements))
 

@@ -268,7 +268,9 @@ async def run(options: Options, log: Any = print) -> dict[str, Any]:
     }  # fmt: skip
     table = markdown(result)
     if peers is not None:
-        table = targets_markdown(result) + "\n" + table + "\n" + peers["markdown"]
+        targets = targets_markdown(result)
+        result["targets"] = targets  # the table alone, for a run of several presets
+        table = targets + "\n" + table + "\n" + peers["markdown"]
     result["markdown"] = table
     out = options.out_dir / f"{stamp}{options.tag}.json"
     out.write_text(json.dumps(result, indent=2, default=str))
