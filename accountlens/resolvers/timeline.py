@@ -46,6 +46,7 @@ from accountlens.resolvers.reader import Reader, Row
 from accountlens.resolvers.registry import spec_for
 from accountlens.resolvers.shapes import ShapeCache, hidden_key
 from accountlens.resolvers.visibility import (
+    of_one_account_parameter,
     parametrized,
     shape_of,
     viewer_parameters,
@@ -166,7 +167,7 @@ def _timeline_statement(
     Not one array of row values: Citus cannot pass an anonymous record type from a worker
     ("input of anonymous composite types is not implemented").
     """
-    viewer = parametrized(shape)
+    viewer = of_one_account_parameter(parametrized(shape), ACCOUNT)
     spec = spec_for("account")
     events_of = _events(viewer, kinds)
     # Read once for both the page and the total: a restricted member's book is tested in
@@ -210,7 +211,8 @@ def _timeline_statement(
 
 def _count_statement(kinds: Sequence[str], shape: Principal) -> Select[Any]:
     """The window's total alone, for a caller who asks for it only later (or not at all)."""
-    return select(func.count()).select_from(_events(parametrized(shape), kinds).subquery())
+    viewer = of_one_account_parameter(parametrized(shape), ACCOUNT)
+    return select(func.count()).select_from(_events(viewer, kinds).subquery())
 
 
 async def account_timeline(
