@@ -13,8 +13,9 @@ org's visibility mode (a :class:`Viewer`), the open-org case carries no subquery
 from __future__ import annotations
 
 import dataclasses
-import functools
+import hashlib
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -38,6 +39,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.elements import BindParameter
 
 from accountlens.auth.principal import Principal
 from accountlens.db.models import (
@@ -320,19 +322,42 @@ def _in_book(
     return in_book.is_(true()) if per_row else in_book
 
 
-@functools.lru_cache(maxsize=256)
-def _book_once(org: uuid.UUID, user: uuid.UUID) -> CTE:
+#: Book CTEs kept, oldest dropped first: one per viewer shape's parameters, one per caller
+#: whose ids are written as values.
+BOOK_CTES_KEPT = 256
+_book_ctes: OrderedDict[tuple[Any, Any], CTE] = OrderedDict()
+
+
+def _book_once(org: Any, user: Any) -> CTE:
     """The member's book as a ``MATERIALIZED`` common table expression: read once per statement.
 
     A statement that asks "in the book?" of several tables (a search's twelve branches, a page
     and the records it points at) reads the book once, not once per question; the question is
     then one hashed probe per row, and the statement is shorter to plan (a member's search
-    planned in 18.6 ms with the book written out in each branch). One object per viewer (by
-    its ids, or its id parameters), so that all questions of a statement name the same
-    ``WITH`` entry: SQLAlchemy writes it once, at the top of the statement.
+    planned in 18.6 ms with the book written out in each branch). Every question of one
+    statement must name the same ``WITH`` entry (SQLAlchemy refuses two of one name), and the
+    parts of a statement are built from several viewer objects (a list's page and its filter
+    on the account's fields), so the entry is kept per viewer ids: per parameter names for a
+    :func:`parametrized` viewer (``viewer_book``), per id values otherwise (named after them).
     """
+    key = (_id_key(org), _id_key(user))
+    found = _book_ctes.get(key)
+    if found is not None:
+        _book_ctes.move_to_end(key)
+        return found
+    name = "viewer_book"
+    if not isinstance(org, BindParameter):
+        name = "book_" + hashlib.blake2s(repr(key).encode(), digest_size=6).hexdigest()
     ids = _book(Principal(user_id=user, org_id=org, role="member")).subquery()
-    return select(ids.c.id).cte("viewer_book").prefix_with("MATERIALIZED")
+    found = _book_ctes[key] = select(ids.c.id).cte(name).prefix_with("MATERIALIZED")
+    if len(_book_ctes) > BOOK_CTES_KEPT:
+        _book_ctes.popitem(last=False)
+    return found
+
+
+def _id_key(value: Any) -> Any:
+    """An id of a viewer as a key: a parameter by its name, a value as itself."""
+    return ("parameter", value.key) if isinstance(value, BindParameter) else value
 
 
 def book_sample(principal: Principal) -> ScalarSelect[Any]:

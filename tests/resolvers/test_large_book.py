@@ -24,8 +24,14 @@ PAGES = """{
   accounts(first: 100) { totalCount nodes { id name owner { name } } }
   tickets(first: 100) { totalCount nodes { id subject account { name } requester { name } } }
   people(first: 100) { totalCount nodes { id name account { name } } }
-  allAccounts: accounts(first: 100, filter: [{field: "name", op: STARTS_WITH, value: "A"}]) {
+  aAccounts: accounts(first: 100, filter: [{field: "name", op: STARTS_WITH, value: "A"}]) {
     totalCount nodes { id } }
+  aTickets: tickets(first: 100, filter: [{field: "account.name", op: STARTS_WITH, value: "A"}]) {
+    totalCount nodes { id } }
+  atRisk: tickets(first: 100, filter: [{field: "account.segment", op: EQ, value: "At Risk"}]) {
+    totalCount nodes { id } }
+  champions: people(first: 100, filter: [{field: "persona", op: EQ, value: "champion"}]) {
+    totalCount nodes { id account { name } } }
 }"""
 BY_ID = """query($ids: [ID!]!) { nodes(ids: $ids) { id displayName
   ... on Ticket { account { name } requester { name account { name } } }
@@ -69,10 +75,12 @@ async def test_a_book_read_in_the_statement_answers_as_the_inlined_book(
     monkeypatch.setattr(reader, "BOOK_INLINE_MAX", 0)
     assert not await book_inlined(demo_db, persona)
     read = await answers(demo_db, persona, ids, accounts)
-    # then every answer is the same: pages and totals, records by id with their references,
-    # timelines (of their accounts, and "not found" for the others), search hits
+    # then every answer is the same: pages and totals (filtered on the account's fields and
+    # segments too), records by id with their references, timelines (of their accounts, and
+    # "not found" for the others), search hits
     assert read == inlined
     assert inlined["pages"]["accounts"]["totalCount"] > 0
+    assert any(inlined["pages"][k]["totalCount"] for k in ("aTickets", "atRisk", "champions"))
     assert any(data for data, _ in inlined["timelines"]), inlined["timelines"][:2]
     assert any(errors for _, errors in inlined["timelines"])  # accounts outside the book
     assert any(n is None for n in inlined["by_id"]["nodes"])  # records outside the book
