@@ -199,14 +199,12 @@ def viewer_parameters(principal: Principal) -> dict[str, Any]:
 def per_row(principal: Principal) -> Principal:
     """``principal`` for a statement that tests a few rows by id (loads by id, references).
 
-    For a member whose book is not inlined, each row's account is then asked of the book as an
-    ``EXISTS`` with the row's account pushed into the book's three scans (index probes per
-    row), rather than ``IN (book)``, which reads the whole book first: the right trade for a
-    page's worth of rows, the wrong one for a count over the book. The answer is the same.
+    For a member whose book is not inlined, each row's account is then asked as ``(… IN
+    (book)) IS TRUE`` (see :func:`_in_book`): a hashed subplan built once per statement, where
+    inside a reference's lateral a plain ``IN`` became a semi-join read again for every row.
+    The answer is the same.
     """
-    if isinstance(principal, Viewer) and principal.book is None:
-        return dataclasses.replace(principal, per_row=True)
-    return principal
+    return _whole_book_viewer(principal, per_row=True)
 
 
 def of_one_account_parameter(principal: Principal, parameter: str) -> Principal:
@@ -218,8 +216,14 @@ def of_one_account_parameter(principal: Principal, parameter: str) -> Principal:
     probed once for that id, as :func:`of_one_account` does, instead of the whole book read.
     A row of another account would fail the test (it fails closed), never pass it.
     """
+    return _whole_book_viewer(principal, one_account=parameter)
+
+
+def _whole_book_viewer(principal: Principal, **form: Any) -> Principal:
+    """``principal`` with ``form`` when it is a viewer whose book is not inlined (the only
+    one whose predicates read the book), else unchanged."""
     if isinstance(principal, Viewer) and principal.book is None:
-        return dataclasses.replace(principal, one_account=parameter)
+        return dataclasses.replace(principal, **form)
     return principal
 
 

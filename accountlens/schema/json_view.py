@@ -507,9 +507,7 @@ def paths_by_type(fields: object) -> dict[str, list[str]]:
 
 
 def nodes_as_json(
-    nodes: Sequence[Any],
-    info: Info[Any, Any],
-    fields: Mapping[str, Sequence[str]],
+    nodes: Sequence[Any], info: Info[Any, Any], fields: Mapping[str, Sequence[str]]
 ) -> Any:
     """Records (``None`` where missing), each rendered with the ``fields`` of its type.
 

@@ -123,22 +123,15 @@ async def audit_written(app: Any) -> None:
         await audit.flush()
 
 
-async def measure(
-    app: Any,
-    http: httpx.AsyncClient,
-    token: str,
-    wire: Wire,
-    repeats: int,
-    profile: str | None,
-    only: set[str] | None = None,
-) -> None:
+async def calls_for(http: httpx.AsyncClient, token: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The calls these tools time, by label, for this user's own first account and tickets."""
     first = await call_tool(http, token, "list_objects", {"object_type": "account", "limit": 1})
     if not first.ok:
         raise SystemExit(f"the first call failed: {first.error}")
     account = (first.structured or {})["records"][0]["id"]
     tickets = await call_tool(http, token, "list_objects", {"object_type": "ticket"})
     ticket_ids = [record["id"] for record in (tickets.structured or {}).get("records", [])][:25]
-    calls: dict[str, tuple[str, dict[str, Any]]] = {
+    return {
         "whoami": ("whoami", {}),
         "list accounts": ("list_objects", {"object_type": "account"}),
         "list 5 tickets": ("list_objects", {"object_type": "ticket", "limit": 5}),
@@ -151,6 +144,18 @@ async def measure(
         "search (typo)": ("search_objects", {"query": "acme crop"}),
         "search (word)": ("search_objects", {"query": "renewal"}),
     }
+
+
+async def measure(
+    app: Any,
+    http: httpx.AsyncClient,
+    token: str,
+    wire: Wire,
+    repeats: int,
+    profile: str | None,
+    only: set[str] | None = None,
+) -> None:
+    calls = await calls_for(http, token)
     if only:
         wanted = only | ({profile} if profile else set())
         calls = {label: call for label, call in calls.items() if label in wanted}

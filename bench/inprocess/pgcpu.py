@@ -29,7 +29,6 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
@@ -41,7 +40,13 @@ from accountlens.db.models import Connection
 
 if __package__ in (None, ""):  # run as a file against another checkout's accountlens
     sys.path.insert(1, str(Path(__file__).resolve().parents[2]))
-from bench.inprocess.fixedcost import PUBLIC_URL, audit_written, production_app, user_token
+from bench.inprocess.fixedcost import (
+    PUBLIC_URL,
+    audit_written,
+    calls_for,
+    production_app,
+    user_token,
+)
 from bench.load.mcp_client import call_tool
 from bench.load.workload import USERS
 from bench.peers.systems import cpu_ms, postgres_pids
@@ -54,25 +59,6 @@ SHORT = {
     "restricted member (narrow book)": "narrow",
     "open-org member": "open-org",
 }
-
-
-async def calls_for(http: httpx.AsyncClient, token: str) -> dict[str, tuple[str, dict[str, Any]]]:
-    """The cheap calls as ``fixedcost`` makes them, for this user's own first records."""
-    first = await call_tool(http, token, "list_objects", {"object_type": "account", "limit": 1})
-    if not first.ok:
-        raise SystemExit(f"the first call failed: {first.error}")
-    account = (first.structured or {})["records"][0]["id"]
-    tickets = await call_tool(http, token, "list_objects", {"object_type": "ticket"})
-    ticket_ids = [r["id"] for r in (tickets.structured or {}).get("records", [])][:25]
-    return {
-        "list accounts": ("list_objects", {"object_type": "account"}),
-        "get 25 tickets": ("get_objects", {"ids": ticket_ids}),
-        "product usage": ("get_product_usage", {"id": account}),
-        "timeline": ("account_timeline", {"account": account, "since": "-30d"}),
-        # Not cheap calls (not in the default set): the load mix's two keyword searches.
-        "search (typo)": ("search_objects", {"query": "acme crop"}),
-        "search (word)": ("search_objects", {"query": "renewal"}),
-    }
 
 
 async def statements(stats: asyncpg.Connection, calls: int) -> list[str]:
